@@ -1,0 +1,168 @@
+//! Splits what arrives on a pipe into lines, with a cap on line length so that a worker printing
+//! one endless line cannot make proclab's memory grow.
+
+use std::fs::File;
+use std::io::{ErrorKind, Read};
+
+/// A pipe being read line by line.
+#[derive(Debug)]
+pub struct LineReader {
+    file: Option<File>,
+    pending: Vec<u8>,
+    max_line: usize,
+    /// Inside a line that was already cut: drop bytes up to the next newline.
+    skipping: bool,
+    /// Bytes dropped from over-long lines so far.
+    pub dropped_bytes: u64,
+}
+
+/// What one read produced.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Chunk {
+    /// Complete lines, without newlines (cut lines end with ` […]`).
+    pub lines: Vec<String>,
+    /// The pipe is closed and everything was read.
+    pub eof: bool,
+}
+
+/// Appended to a line that was cut at the length cap.
+pub const CUT_MARK: &str = " […]";
+
+impl LineReader {
+    /// Reads `file` in lines of at most `max_line` bytes.
+    pub fn new(file: File, max_line: usize) -> LineReader {
+        LineReader {
+            file: Some(file),
+            pending: Vec::new(),
+            max_line,
+            skipping: false,
+            dropped_bytes: 0,
+        }
+    }
+
+    /// The open pipe, if it is not at EOF yet.
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref()
+    }
+
+    /// Reads what is available once (call when poll says the pipe is readable).
+    pub fn read_once(&mut self) -> Chunk {
+        let Some(file) = self.file.as_mut() else {
+            return Chunk {
+                lines: Vec::new(),
+                eof: true,
+            };
+        };
+        let mut buffer = [0u8; 65536];
+        let n = loop {
+            match file.read(&mut buffer) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => break 0,
+                Ok(n) => break n,
+            }
+        };
+        if n == 0 {
+            self.file = None;
+            let mut lines = Vec::new();
+            if !self.pending.is_empty() && !self.skipping {
+                lines.push(String::from_utf8_lossy(&self.pending).into_owned());
+            }
+            self.pending.clear();
+            return Chunk { lines, eof: true };
+        }
+        Chunk {
+            lines: self.split(&buffer[..n]),
+            eof: false,
+        }
+    }
+
+    /// Reads until EOF (the writer has exited, so this does not block for long).
+    pub fn drain(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let mut chunk = self.read_once();
+            lines.append(&mut chunk.lines);
+            if chunk.eof {
+                return lines;
+            }
+        }
+    }
+
+    fn split(&mut self, mut bytes: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        while !bytes.is_empty() {
+            let newline = bytes.iter().position(|&b| b == b'\n');
+            let (part, rest) = match newline {
+                Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
+                None => (bytes, None),
+            };
+            if self.skipping {
+                self.dropped_bytes += part.len() as u64;
+            } else {
+                let room = self.max_line - self.pending.len();
+                if part.len() > room {
+                    self.pending.extend_from_slice(&part[..room]);
+                    self.dropped_bytes += (part.len() - room) as u64;
+                    let mut text = String::from_utf8_lossy(&self.pending).into_owned();
+                    text.push_str(CUT_MARK);
+                    lines.push(text);
+                    self.pending.clear();
+                    self.skipping = true;
+                } else {
+                    self.pending.extend_from_slice(part);
+                }
+            }
+            match rest {
+                Some(rest) => {
+                    if !self.skipping {
+                        lines.push(String::from_utf8_lossy(&self.pending).into_owned());
+                    }
+                    self.pending.clear();
+                    self.skipping = false;
+                    bytes = rest;
+                }
+                None => break,
+            }
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn reader_with(bytes: &[u8], max_line: usize) -> LineReader {
+        let (read, write) = nix::unistd::pipe().unwrap();
+        let mut write = File::from(write);
+        write.write_all(bytes).unwrap();
+        drop(write);
+        LineReader::new(File::from(read), max_line)
+    }
+
+    #[test]
+    fn splits_lines_and_keeps_the_unterminated_tail() {
+        let mut reader = reader_with(b"a\nbc\nd", 100);
+        assert_eq!(reader.drain(), vec!["a", "bc", "d"]);
+        assert!(reader.file().is_none());
+    }
+
+    #[test]
+    fn cuts_long_lines_and_counts_what_it_dropped() {
+        let mut reader = reader_with(b"0123456789\nok\n", 4);
+        assert_eq!(
+            reader.drain(),
+            vec![format!("0123{CUT_MARK}"), "ok".to_string()]
+        );
+        assert_eq!(reader.dropped_bytes, 6);
+    }
+
+    #[test]
+    fn a_line_split_across_reads_is_joined() {
+        let mut reader = reader_with(b"", 100);
+        assert_eq!(reader.split(b"hel"), Vec::<String>::new());
+        assert_eq!(reader.split(b"lo\nwo"), vec!["hello"]);
+        assert_eq!(reader.split(b"rld\n"), vec!["world"]);
+    }
+}

@@ -1,0 +1,77 @@
+//! Reads a process's (or thread's) kernel state, parent and current core from `/proc`.
+
+use std::fs;
+
+/// What `/proc/<pid>/stat` says about a process right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcStat {
+    /// State letter: R running, S sleeping, D disk wait, T stopped, Z zombie, …
+    pub state: char,
+    /// Parent PID.
+    pub ppid: u32,
+    /// The core it last ran on (field 39).
+    pub cpu: u32,
+}
+
+/// Parses the text of a `stat` file. The command name (field 2) may hold spaces and `)`, so the
+/// fields are counted from the LAST `)`.
+pub fn parse_stat(text: &str) -> Option<ProcStat> {
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: field 3 (state) is at 0, field 4 (ppid) at 1, field 39 (processor) at 36.
+    Some(ProcStat {
+        state: fields.first()?.chars().next()?,
+        ppid: fields.get(1)?.parse().ok()?,
+        cpu: fields.get(36)?.parse().ok()?,
+    })
+}
+
+/// Reads a process's stat, or `None` if it is gone or `/proc` is unavailable.
+pub fn read_process(pid: u32) -> Option<ProcStat> {
+    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Reads one thread's stat.
+pub fn read_thread(pid: u32, tid: u32) -> Option<ProcStat> {
+    parse_stat(&fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?)
+}
+
+/// Whether `/proc` can tell proclab about its own process.
+pub fn available() -> bool {
+    read_process(std::process::id()).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_name_with_spaces_and_parentheses() {
+        let mut fields = vec!["S", "42"];
+        fields.extend(std::iter::repeat_n("0", 34));
+        fields.push("3");
+        fields.extend(["0", "0"]);
+        let text = format!("1234 (a) b (c)) {}", fields.join(" "));
+        assert_eq!(
+            parse_stat(&text),
+            Some(ProcStat {
+                state: 'S',
+                ppid: 42,
+                cpu: 3
+            })
+        );
+    }
+
+    #[test]
+    fn reads_our_own_process() {
+        let me = read_process(std::process::id()).expect("/proc is mounted in tests");
+        assert_eq!(me.state, 'R');
+        assert_eq!(me.ppid, nix::unistd::getppid().as_raw() as u32);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert_eq!(parse_stat("no parenthesis"), None);
+        assert_eq!(parse_stat("1 (x) S"), None);
+    }
+}

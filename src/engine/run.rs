@@ -1,0 +1,866 @@
+//! The run loop: starts each stage's workers, hands out tasks, reads every pipe with one
+//! `poll`, samples cores and states from `/proc`, joins, and turns all of it into events.
+//!
+//! One thread owns everything here, so events come out in the order proclab learned of them.
+//! Whatever happens (end of the run, stop, a panic unwinding through here), every child is
+//! killed if still running and reaped before this returns: see `Drop for Engine`.
+
+use std::collections::VecDeque;
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+use super::child::{WorkerProcess, spawn};
+use super::plan::{RunPlan, StagePlan};
+use super::procfs;
+use crate::event::{Event, Stream};
+use crate::lesson::model::{Join, ResultOrder, StageKind};
+use crate::protocol::{Command, Report, WorkerConfig, monotonic_ns};
+use crate::task::Task;
+
+/// How often live workers' cores and states are sampled.
+pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
+
+/// What a UI (or a signal) can ask of a running engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// SIGSTOP every live worker.
+    Pause,
+    /// SIGCONT every live worker.
+    Resume,
+    /// SIGKILL the process of this worker slot.
+    Kill(usize),
+    /// Kill everything, reap, and finish the run now.
+    Stop,
+}
+
+/// Where events go; returns `false` when nobody listens any more (the run then stops).
+pub type Sink<'a> = dyn FnMut(Event) -> bool + 'a;
+
+/// One worker slot as the run tracks it.
+#[derive(Debug)]
+struct Slot {
+    process: usize,
+    tid: Option<u32>,
+    last_cpu: Option<u32>,
+    last_state: Option<char>,
+}
+
+/// One worker process as the run tracks it.
+#[derive(Debug)]
+struct Proc {
+    worker: WorkerProcess,
+    stage: usize,
+    /// Its slots: one, or one per thread.
+    slots: Vec<usize>,
+    /// First task index it was given (threads: thread i runs task `first_task + i`).
+    first_task: usize,
+    /// Tasks sent and not finished yet.
+    in_flight: Vec<usize>,
+    hello: bool,
+    /// Exit status once known: (code, signal).
+    status: Option<(Option<i32>, Option<i32>)>,
+    reaped: bool,
+    /// proclab closed its stdin on purpose (its exit is expected).
+    released: bool,
+}
+
+/// The run in progress.
+pub struct Engine<'a> {
+    plan: &'a RunPlan,
+    sink: &'a mut Sink<'a>,
+    control: Option<Receiver<Control>>,
+    interrupted: Option<Arc<AtomicBool>>,
+    exe: PathBuf,
+    start_ns: u64,
+    deadline_ns: u64,
+    next_sample_ns: u64,
+    parent_pid: u32,
+    procs: Vec<Proc>,
+    slots: Vec<Slot>,
+    labels: Vec<String>,
+    results: Vec<Option<Value>>,
+    completion: Vec<usize>,
+    lost: Vec<usize>,
+    listening: bool,
+    stopped: bool,
+    proc_available: bool,
+}
+
+impl<'a> Engine<'a> {
+    /// Prepares a run of `plan` whose events go to `sink`.
+    pub fn new(
+        plan: &'a RunPlan,
+        sink: &'a mut Sink<'a>,
+        control: Option<Receiver<Control>>,
+        interrupted: Option<Arc<AtomicBool>>,
+    ) -> std::io::Result<Engine<'a>> {
+        let labels: Vec<String> = plan
+            .stages
+            .iter()
+            .flat_map(|s| s.tasks.iter().map(|t| t.label.clone()))
+            .collect();
+        let start_ns = monotonic_ns();
+        Ok(Engine {
+            plan,
+            sink,
+            control,
+            interrupted,
+            exe: std::env::current_exe()?,
+            start_ns,
+            deadline_ns: start_ns + plan.time_limit.as_nanos() as u64,
+            next_sample_ns: start_ns,
+            parent_pid: std::process::id(),
+            procs: Vec::new(),
+            slots: Vec::new(),
+            results: vec![None; labels.len()],
+            labels,
+            completion: Vec::new(),
+            lost: Vec::new(),
+            listening: true,
+            stopped: false,
+            proc_available: procfs::available(),
+        })
+    }
+
+    fn t_ms(&self, t_ns: u64) -> f64 {
+        t_ns.saturating_sub(self.start_ns) as f64 / 1e6
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.t_ms(monotonic_ns())
+    }
+
+    fn emit(&mut self, event: Event) {
+        if self.listening && !(self.sink)(event) {
+            self.listening = false;
+            self.stop();
+        }
+    }
+
+    fn notice(&mut self, text: impl Into<String>) {
+        let event = Event::Notice {
+            t_ms: self.now_ms(),
+            text: text.into(),
+        };
+        self.emit(event);
+    }
+
+    /// Runs every stage and emits `run_finished`.
+    pub fn run(mut self) {
+        let first_workers = self.plan.stages.first().map_or(0, |s| s.workers);
+        self.emit(Event::RunStarted {
+            t_ms: 0.0,
+            lesson: self.plan.lesson.clone(),
+            parent_pid: self.parent_pid,
+            cores: self.plan.cores,
+            workers: first_workers,
+            speed: self.plan.speed,
+            stages: self.plan.stages.len(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        });
+        if !self.proc_available {
+            self.notice("/proc is not readable here: cores and process states are unavailable; everything else is real");
+        }
+        let plan = self.plan;
+        for (index, stage) in plan.stages.iter().enumerate() {
+            if self.stopped {
+                break;
+            }
+            self.run_stage(index, stage);
+        }
+        self.finish_all();
+        let results = self.ordered_results();
+        let event = Event::RunFinished {
+            t_ms: self.now_ms(),
+            completion_order: self.completion.clone(),
+            results,
+            lost: self.lost.clone(),
+            stopped: self.stopped,
+        };
+        self.emit(event);
+    }
+
+    fn ordered_results(&self) -> Vec<Value> {
+        let unordered = self
+            .plan
+            .stages
+            .iter()
+            .all(|s| s.result_order == ResultOrder::Unordered);
+        if unordered {
+            self.completion
+                .iter()
+                .map(|&t| self.results[t].clone().unwrap_or(Value::Null))
+                .collect()
+        } else {
+            self.results
+                .iter()
+                .map(|r| r.clone().unwrap_or(Value::Null))
+                .collect()
+        }
+    }
+
+    fn run_stage(&mut self, index: usize, stage: &StagePlan) {
+        let stage_start = monotonic_ns();
+        let kind = match stage.kind {
+            StageKind::Processes => "processes",
+            StageKind::Pool => "pool",
+            StageKind::Threads => "threads",
+        };
+        self.emit(Event::StageStarted {
+            t_ms: self.t_ms(stage_start),
+            stage: index,
+            name: stage.name.clone(),
+            kind: kind.into(),
+            workers: stage.workers,
+            chunksize: (stage.kind == StageKind::Pool).then_some(stage.chunksize),
+        });
+        match stage.kind {
+            StageKind::Processes => self.run_processes(index, stage, stage_start),
+            StageKind::Pool => self.run_pool(index, stage),
+            StageKind::Threads => self.run_threads(index, stage),
+        }
+        let end = monotonic_ns();
+        self.emit(Event::StageFinished {
+            t_ms: self.t_ms(end),
+            stage: index,
+            wall_ms: (end - stage_start) as f64 / 1e6,
+        });
+    }
+
+    fn config(stage: &StagePlan) -> WorkerConfig {
+        WorkerConfig {
+            buffering: stage.buffering,
+            counter: stage.counter,
+        }
+    }
+
+    /// Starts a worker process with `slot_count` slots; `None` if it could not start (reported).
+    fn start_process(
+        &mut self,
+        stage_index: usize,
+        stage: &StagePlan,
+        slot_count: usize,
+    ) -> Option<usize> {
+        match spawn(&self.exe, Self::config(stage)) {
+            Ok(worker) => {
+                let process = self.procs.len();
+                let first = self.slots.len();
+                for _ in 0..slot_count {
+                    self.slots.push(Slot {
+                        process,
+                        tid: None,
+                        last_cpu: None,
+                        last_state: None,
+                    });
+                }
+                self.procs.push(Proc {
+                    worker,
+                    stage: stage_index,
+                    slots: (first..first + slot_count).collect(),
+                    first_task: 0,
+                    in_flight: Vec::new(),
+                    hello: false,
+                    status: None,
+                    reaped: false,
+                    released: false,
+                });
+                Some(process)
+            }
+            Err(error) => {
+                self.notice(format!("could not start a worker process: {error}"));
+                None
+            }
+        }
+    }
+
+    fn send(&mut self, process: usize, command: &Command, tasks: &[Task]) {
+        let proc = &mut self.procs[process];
+        proc.first_task = tasks.first().map_or(0, |t| t.index);
+        proc.in_flight.extend(tasks.iter().map(|t| t.index));
+        let line = serde_json::to_string(command).expect("commands always serialize");
+        proc.worker.send(&line);
+    }
+
+    fn parent_says(&mut self, stage: &StagePlan) {
+        // The parent's own counter: children run in other address spaces, so nothing they do
+        // can change it. It is printed to show exactly that.
+        let parent_counter: u64 = 0;
+        if let Some(text) = &stage.parent_says {
+            let text = text.replace("{counter}", &parent_counter.to_string());
+            let event = Event::Output {
+                t_ms: self.now_ms(),
+                worker: None,
+                pid: self.parent_pid,
+                stream: Stream::Stdout,
+                text,
+            };
+            self.emit(event);
+        }
+    }
+
+    fn run_processes(&mut self, index: usize, stage: &StagePlan, stage_start: u64) {
+        let first = self.procs.len();
+        for task in &stage.tasks {
+            if self.stopped {
+                break;
+            }
+            if let Some(process) = self.start_process(index, stage, 1) {
+                self.send(
+                    process,
+                    &Command::Run {
+                        tasks: vec![task.clone()],
+                    },
+                    std::slice::from_ref(task),
+                );
+                let proc = &mut self.procs[process];
+                proc.worker.close();
+                proc.released = true;
+            }
+        }
+        if stage.join == Join::Skip {
+            self.parent_says(stage);
+        }
+        let joins_from = stage_start + stage.join_delay.as_nanos() as u64;
+        let mut next_join = first;
+        while !self.stopped && self.procs[first..].iter().any(|p| !p.reaped) {
+            let now = monotonic_ns();
+            match stage.join {
+                Join::All if now >= joins_from => {
+                    while next_join < self.procs.len() && self.procs[next_join].status.is_some() {
+                        self.reap(next_join);
+                        next_join += 1;
+                    }
+                }
+                Join::Skip => {
+                    let exited: Vec<usize> = (first..self.procs.len())
+                        .filter(|&p| self.procs[p].status.is_some() && !self.procs[p].reaped)
+                        .collect();
+                    exited.into_iter().for_each(|p| self.reap(p));
+                }
+                _ => {}
+            }
+            let wait = if stage.join == Join::All && now < joins_from {
+                Duration::from_nanos(joins_from - now)
+            } else {
+                SAMPLE_INTERVAL
+            };
+            self.pump(wait);
+        }
+        if stage.join == Join::All && !self.stopped {
+            self.parent_says(stage);
+        }
+    }
+
+    fn run_pool(&mut self, index: usize, stage: &StagePlan) {
+        let mut chunks: VecDeque<&[Task]> = stage
+            .tasks
+            .chunks(stage.chunksize.max(1) as usize)
+            .collect();
+        let first = self.procs.len();
+        for _ in 0..stage.workers {
+            self.start_process(index, stage, 1);
+        }
+        while !self.stopped {
+            // Hand a chunk to every worker that is ready and idle, in the order they became so.
+            for process in first..self.procs.len() {
+                let proc = &self.procs[process];
+                if proc.hello
+                    && proc.status.is_none()
+                    && !proc.released
+                    && proc.in_flight.is_empty()
+                {
+                    match chunks.pop_front() {
+                        Some(chunk) => self.send(
+                            process,
+                            &Command::Run {
+                                tasks: chunk.to_vec(),
+                            },
+                            chunk,
+                        ),
+                        None => {
+                            let proc = &mut self.procs[process];
+                            proc.worker.close();
+                            proc.released = true;
+                        }
+                    }
+                }
+            }
+            // A worker that died while the pool was open: Python's Pool starts a replacement.
+            let died: Vec<usize> = (first..self.procs.len())
+                .filter(|&p| {
+                    self.procs[p].status.is_some()
+                        && !self.procs[p].released
+                        && !self.procs[p].reaped
+                })
+                .collect();
+            for process in died {
+                self.reap(process);
+                if !chunks.is_empty() {
+                    let old_pid = self.procs[process].worker.pid;
+                    if let Some(new) = self.start_process(index, stage, 1) {
+                        let text = format!(
+                            "worker PID {old_pid} died; the pool started PID {} in its place",
+                            self.procs[new].worker.pid
+                        );
+                        self.notice(text);
+                    }
+                }
+            }
+            for process in first..self.procs.len() {
+                if self.procs[process].status.is_some()
+                    && self.procs[process].released
+                    && !self.procs[process].reaped
+                {
+                    self.reap(process);
+                }
+            }
+            if self.procs[first..].iter().all(|p| p.reaped) {
+                break;
+            }
+            self.pump(SAMPLE_INTERVAL);
+        }
+        if !self.stopped {
+            self.parent_says(stage);
+        }
+    }
+
+    fn run_threads(&mut self, index: usize, stage: &StagePlan) {
+        let Some(process) = self.start_process(index, stage, stage.tasks.len()) else {
+            return;
+        };
+        self.send(
+            process,
+            &Command::Threads {
+                tasks: stage.tasks.clone(),
+            },
+            &stage.tasks,
+        );
+        let proc = &mut self.procs[process];
+        proc.worker.close();
+        proc.released = true;
+        while !self.stopped && !self.procs[process].reaped {
+            if self.procs[process].status.is_some() {
+                self.reap(process);
+                break;
+            }
+            self.pump(SAMPLE_INTERVAL);
+        }
+        if !self.stopped {
+            self.parent_says(stage);
+        }
+    }
+
+    /// Waits up to `max_wait` for anything on any pipe, handles it, samples when due, and
+    /// checks controls, signals and the time limit.
+    fn pump(&mut self, max_wait: Duration) {
+        let now = monotonic_ns();
+        let until_sample = Duration::from_nanos(self.next_sample_ns.saturating_sub(now));
+        let mut wait = max_wait.min(until_sample).min(SAMPLE_INTERVAL);
+        if self
+            .procs
+            .iter()
+            .any(|p| !p.reaped && p.status.is_none() && p.worker.streams_closed())
+        {
+            wait = wait.min(Duration::from_millis(1));
+        }
+        let ready = self.poll_streams(wait);
+        for (process, stream) in ready {
+            self.read_stream(process, stream);
+        }
+        self.check_exits(false);
+        if monotonic_ns() >= self.next_sample_ns {
+            self.sample();
+            self.check_exits(true);
+            self.next_sample_ns = monotonic_ns() + SAMPLE_INTERVAL.as_nanos() as u64;
+        }
+        self.check_controls();
+    }
+
+    /// Which (process, stream) pairs have data or EOF. Streams: 0 reports, 1 stdout, 2 stderr.
+    fn poll_streams(&self, wait: Duration) -> Vec<(usize, u8)> {
+        let mut owners = Vec::new();
+        let mut fds = Vec::new();
+        for (p, proc) in self.procs.iter().enumerate() {
+            let readers = [
+                &proc.worker.reports,
+                &proc.worker.stdout,
+                &proc.worker.stderr,
+            ];
+            for (s, reader) in readers.into_iter().enumerate() {
+                if let Some(file) = reader.file() {
+                    owners.push((p, s as u8));
+                    fds.push(PollFd::new(file.as_fd(), PollFlags::POLLIN));
+                }
+            }
+        }
+        if fds.is_empty() {
+            std::thread::sleep(wait);
+            return Vec::new();
+        }
+        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
+        if poll(&mut fds, timeout).unwrap_or(0) <= 0 {
+            return Vec::new();
+        }
+        fds.iter()
+            .zip(owners)
+            .filter(|(fd, _)| fd.revents().is_some_and(|r| !r.is_empty()))
+            .map(|(_, owner)| owner)
+            .collect()
+    }
+
+    fn read_stream(&mut self, process: usize, stream: u8) {
+        let worker = &mut self.procs[process].worker;
+        let chunk = match stream {
+            0 => worker.reports.read_once(),
+            1 => worker.stdout.read_once(),
+            _ => worker.stderr.read_once(),
+        };
+        self.handle_lines(process, stream, chunk.lines);
+    }
+
+    fn handle_lines(&mut self, process: usize, stream: u8, lines: Vec<String>) {
+        for line in lines {
+            if stream == 0 {
+                match Report::parse(&line) {
+                    Some(report) => self.handle_report(process, report),
+                    None => self.notice(format!(
+                        "worker PID {} sent a malformed report",
+                        self.procs[process].worker.pid
+                    )),
+                }
+            } else {
+                let proc = &self.procs[process];
+                let event = Event::Output {
+                    t_ms: self.now_ms(),
+                    worker: proc.slots.first().copied(),
+                    pid: proc.worker.pid,
+                    stream: if stream == 1 {
+                        Stream::Stdout
+                    } else {
+                        Stream::Stderr
+                    },
+                    text: line,
+                };
+                self.emit(event);
+            }
+        }
+    }
+
+    fn slot_of_task(&self, process: usize, task: usize) -> usize {
+        let proc = &self.procs[process];
+        let offset = task.saturating_sub(proc.first_task);
+        if proc.slots.len() > 1 {
+            proc.slots[offset.min(proc.slots.len() - 1)]
+        } else {
+            proc.slots[0]
+        }
+    }
+
+    fn handle_report(&mut self, process: usize, report: Report) {
+        let pid = self.procs[process].worker.pid;
+        match report {
+            Report::Hello { cpu, t_ns, .. } => {
+                let proc = &mut self.procs[process];
+                proc.hello = true;
+                let spawn_us = t_ns.saturating_sub(proc.worker.requested_ns) as f64 / 1e3;
+                let (stage, slots) = (proc.stage, proc.slots.clone());
+                if slots.len() == 1 {
+                    self.slots[slots[0]].last_cpu = cpu;
+                    self.emit(Event::Spawned {
+                        t_ms: self.t_ms(t_ns),
+                        worker: slots[0],
+                        pid,
+                        ppid: self.parent_pid,
+                        stage,
+                        tid: None,
+                        spawn_us,
+                    });
+                }
+            }
+            Report::ThreadStarted {
+                thread,
+                tid,
+                t_ns,
+                spawn_ns,
+            } => {
+                let proc = &self.procs[process];
+                let Some(&slot) = proc.slots.get(thread) else {
+                    return;
+                };
+                let stage = proc.stage;
+                self.slots[slot].tid = Some(tid);
+                self.emit(Event::Spawned {
+                    t_ms: self.t_ms(t_ns),
+                    worker: slot,
+                    pid,
+                    ppid: self.parent_pid,
+                    stage,
+                    tid: Some(tid),
+                    spawn_us: spawn_ns as f64 / 1e3,
+                });
+            }
+            Report::Started { task, cpu, t_ns } => {
+                let Some(label) = self.labels.get(task).cloned() else {
+                    return;
+                };
+                let worker = self.slot_of_task(process, task);
+                if let Some(cpu) = cpu {
+                    self.slots[worker].last_cpu = Some(cpu);
+                }
+                self.emit(Event::TaskStarted {
+                    t_ms: self.t_ms(t_ns),
+                    task,
+                    label,
+                    worker,
+                    pid,
+                    cpu,
+                });
+            }
+            Report::Finished {
+                task,
+                cpu,
+                t_ns,
+                cpu_ns,
+                result,
+            } => {
+                let Some(label) = self.labels.get(task).cloned() else {
+                    return;
+                };
+                let worker = self.slot_of_task(process, task);
+                let result: Value = serde_json::from_str(&result).unwrap_or(Value::Null);
+                self.results[task] = Some(result.clone());
+                self.completion.push(task);
+                self.procs[process].in_flight.retain(|&t| t != task);
+                if let Some(cpu) = cpu {
+                    self.slots[worker].last_cpu = Some(cpu);
+                }
+                self.emit(Event::TaskFinished {
+                    t_ms: self.t_ms(t_ns),
+                    task,
+                    label,
+                    worker,
+                    pid,
+                    cpu,
+                    result,
+                    cpu_ms: cpu_ns as f64 / 1e6,
+                });
+            }
+        }
+    }
+
+    /// Notices workers that have exited (without reaping them: a zombie stays visible until
+    /// its join). `all`: check every live worker, not only those whose pipes closed.
+    fn check_exits(&mut self, all: bool) {
+        for process in 0..self.procs.len() {
+            let proc = &self.procs[process];
+            if proc.reaped || proc.status.is_some() || !(all || proc.worker.streams_closed()) {
+                continue;
+            }
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+            let status = match waitid(Id::Pid(Pid::from_raw(proc.worker.pid as i32)), flags) {
+                Ok(WaitStatus::Exited(_, code)) => (Some(code), None),
+                Ok(WaitStatus::Signaled(_, signal, _)) => (None, Some(signal as i32)),
+                _ => continue,
+            };
+            self.exited(process, status);
+        }
+    }
+
+    fn exited(&mut self, process: usize, status: (Option<i32>, Option<i32>)) {
+        // Everything it wrote before dying comes first.
+        for stream in 0..3u8 {
+            let worker = &mut self.procs[process].worker;
+            let lines = match stream {
+                0 => worker.reports.drain(),
+                1 => worker.stdout.drain(),
+                _ => worker.stderr.drain(),
+            };
+            self.handle_lines(process, stream, lines);
+        }
+        let proc = &mut self.procs[process];
+        proc.status = Some(status);
+        let dropped = proc.worker.stdout.dropped_bytes + proc.worker.stderr.dropped_bytes;
+        let (pid, slots, lost) = (
+            proc.worker.pid,
+            proc.slots.clone(),
+            std::mem::take(&mut proc.in_flight),
+        );
+        if dropped > 0 {
+            self.notice(format!(
+                "PID {pid} printed lines longer than {} bytes; {dropped} bytes past that were cut",
+                crate::limits::MAX_LINE_BYTES
+            ));
+        }
+        let t_ms = self.now_ms();
+        for task in lost {
+            self.lost.push(task);
+            let worker = self.slot_of_task(process, task);
+            let label = self.labels[task].clone();
+            self.emit(Event::TaskLost {
+                t_ms,
+                task,
+                label,
+                worker,
+                pid,
+            });
+        }
+        for worker in slots {
+            self.emit(Event::Exited {
+                t_ms,
+                worker,
+                pid,
+                code: status.0,
+                signal: status.1,
+            });
+        }
+    }
+
+    /// Joins an exited worker: `wait` removes its zombie.
+    fn reap(&mut self, process: usize) {
+        let proc = &mut self.procs[process];
+        if proc.reaped {
+            return;
+        }
+        let _ = proc.worker.child.wait();
+        proc.reaped = true;
+        let (pid, slots) = (proc.worker.pid, proc.slots.clone());
+        let t_ms = self.now_ms();
+        for worker in slots {
+            self.emit(Event::Joined { t_ms, worker, pid });
+        }
+    }
+
+    fn sample(&mut self) {
+        if !self.proc_available {
+            return;
+        }
+        for slot in 0..self.slots.len() {
+            let proc = &self.procs[self.slots[slot].process];
+            if proc.reaped {
+                continue;
+            }
+            let pid = proc.worker.pid;
+            let threads_host = proc.slots.len() > 1;
+            let stat = match (threads_host, self.slots[slot].tid) {
+                (true, Some(tid)) if proc.status.is_none() => procfs::read_thread(pid, tid),
+                (true, _) if proc.status.is_none() => None,
+                _ => procfs::read_process(pid),
+            };
+            let Some(stat) = stat else { continue };
+            let t_ms = self.now_ms();
+            let state = &mut self.slots[slot];
+            if state.last_state != Some(stat.state) {
+                state.last_state = Some(stat.state);
+                self.emit(Event::State {
+                    t_ms,
+                    worker: slot,
+                    pid,
+                    state: stat.state.to_string(),
+                    ppid: stat.ppid,
+                });
+            }
+            let state = &mut self.slots[slot];
+            if stat.state != 'Z' && state.last_cpu != Some(stat.cpu) {
+                state.last_cpu = Some(stat.cpu);
+                self.emit(Event::Cpu {
+                    t_ms,
+                    worker: slot,
+                    pid,
+                    cpu: stat.cpu,
+                });
+            }
+        }
+    }
+
+    fn check_controls(&mut self) {
+        if self
+            .interrupted
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+        {
+            self.notice("interrupted: stopping every worker");
+            self.stop();
+        }
+        if monotonic_ns() > self.deadline_ns && !self.stopped {
+            let limit = self.plan.time_limit.as_secs_f64();
+            self.notice(format!(
+                "the run passed its time limit of {limit:.1} s: stopping every worker"
+            ));
+            self.stop();
+        }
+        let Some(control) = &self.control else { return };
+        let requests: Vec<Control> = control.try_iter().collect();
+        for request in requests {
+            match request {
+                Control::Pause => self.signal_all(Signal::SIGSTOP),
+                Control::Resume => self.signal_all(Signal::SIGCONT),
+                Control::Kill(slot) => {
+                    if let Some(s) = self.slots.get(slot) {
+                        let proc = &self.procs[s.process];
+                        if proc.status.is_none() {
+                            let _ = kill(Pid::from_raw(proc.worker.pid as i32), Signal::SIGKILL);
+                        }
+                    }
+                }
+                Control::Stop => {
+                    self.notice("stopped: every worker killed");
+                    self.stop();
+                }
+            }
+        }
+    }
+
+    fn signal_all(&self, signal: Signal) {
+        for proc in self.procs.iter().filter(|p| p.status.is_none()) {
+            let _ = kill(Pid::from_raw(proc.worker.pid as i32), signal);
+        }
+    }
+
+    /// Kills every live worker (including stopped ones) and marks the run stopped.
+    fn stop(&mut self) {
+        self.stopped = true;
+        self.signal_all(Signal::SIGKILL);
+        self.signal_all(Signal::SIGCONT);
+    }
+
+    /// Reports and reaps every worker that is still around.
+    fn finish_all(&mut self) {
+        for process in 0..self.procs.len() {
+            if self.procs[process].reaped {
+                continue;
+            }
+            if self.procs[process].status.is_none() {
+                let pid = self.procs[process].worker.pid;
+                let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+                let _ = waitid(
+                    Id::Pid(Pid::from_raw(pid as i32)),
+                    WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+                );
+                self.check_exits(true);
+            }
+            self.reap(process);
+        }
+    }
+}
+
+impl Drop for Engine<'_> {
+    fn drop(&mut self) {
+        for proc in &mut self.procs {
+            if !proc.reaped {
+                let _ = proc.worker.child.kill();
+                let _ = proc.worker.child.wait();
+                proc.reaped = true;
+            }
+        }
+    }
+}

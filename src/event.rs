@@ -1,0 +1,277 @@
+//! What happened during a run, one event at a time: the single source of truth that the text
+//! report, `--json`, recordings and the TUI all read.
+//!
+//! The JSON form of each event is part of proclab's contract (see DESIGN.md): fields may be
+//! added, none removed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Which output stream a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// One thing that happened, stamped with `t_ms`: milliseconds since the run started, on the
+/// parent's monotonic clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The run began.
+    RunStarted {
+        /// Always 0.
+        t_ms: f64,
+        /// The lesson's id.
+        lesson: String,
+        /// proclab's own PID: the parent of every worker.
+        parent_pid: u32,
+        /// Cores available to proclab.
+        cores: u32,
+        /// Workers of the first stage.
+        workers: u32,
+        /// The `--speed` divisor in force.
+        speed: f64,
+        /// Number of stages.
+        stages: usize,
+        /// proclab's version.
+        version: String,
+    },
+    /// A stage began (one is emitted even for single-stage lessons).
+    StageStarted {
+        /// Time.
+        t_ms: f64,
+        /// 0-based stage index.
+        stage: usize,
+        /// Its display name.
+        name: String,
+        /// `processes`, `pool` or `threads`.
+        kind: String,
+        /// How many workers it starts.
+        workers: u32,
+        /// Pool only: items per message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chunksize: Option<u64>,
+    },
+    /// A worker process (or thread) exists.
+    Spawned {
+        /// Time.
+        t_ms: f64,
+        /// Worker slot, 0-based across the whole run.
+        worker: usize,
+        /// Its PID.
+        pid: u32,
+        /// Its parent's PID.
+        ppid: u32,
+        /// The stage it belongs to.
+        stage: usize,
+        /// For a thread: its TID.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tid: Option<u32>,
+        /// Microseconds from the request to start it until it was running (process: until it
+        /// said hello; thread: until the thread began).
+        spawn_us: f64,
+    },
+    /// A worker began a task.
+    TaskStarted {
+        /// Time.
+        t_ms: f64,
+        /// Task index in input order.
+        task: usize,
+        /// Task label.
+        label: String,
+        /// Worker slot.
+        worker: usize,
+        /// Worker PID.
+        pid: u32,
+        /// The core it ran on, as the worker's `sched_getcpu()` said.
+        cpu: Option<u32>,
+    },
+    /// A worker printed a line (the parent's own lines have `worker: null`).
+    Output {
+        /// Time.
+        t_ms: f64,
+        /// Worker slot, or none for the parent.
+        worker: Option<usize>,
+        /// PID of the printer.
+        pid: u32,
+        /// Which stream.
+        stream: Stream,
+        /// The line, without its newline (cut at a stated length).
+        text: String,
+    },
+    /// A worker's core changed, as sampled from `/proc/<pid>/stat`.
+    Cpu {
+        /// Time.
+        t_ms: f64,
+        /// Worker slot.
+        worker: usize,
+        /// PID.
+        pid: u32,
+        /// The new core.
+        cpu: u32,
+    },
+    /// A worker's kernel state changed (`R`, `S`, `D`, `T`, `Z`…), as sampled from `/proc`.
+    State {
+        /// Time.
+        t_ms: f64,
+        /// Worker slot.
+        worker: usize,
+        /// PID.
+        pid: u32,
+        /// The state letter.
+        state: String,
+        /// Its parent PID as the kernel reports it now.
+        ppid: u32,
+    },
+    /// A worker finished a task.
+    TaskFinished {
+        /// Time.
+        t_ms: f64,
+        /// Task index in input order.
+        task: usize,
+        /// Task label.
+        label: String,
+        /// Worker slot.
+        worker: usize,
+        /// Worker PID.
+        pid: u32,
+        /// The core it ended on.
+        cpu: Option<u32>,
+        /// The task's result.
+        result: Value,
+        /// CPU time the task used, in milliseconds (its thread's CPU clock).
+        cpu_ms: f64,
+    },
+    /// A task was taken by a worker that died before finishing it.
+    TaskLost {
+        /// Time.
+        t_ms: f64,
+        /// Task index.
+        task: usize,
+        /// Task label.
+        label: String,
+        /// The worker that died.
+        worker: usize,
+        /// Its PID.
+        pid: u32,
+    },
+    /// A worker process ended (its status is known; it may not be reaped yet).
+    Exited {
+        /// Time.
+        t_ms: f64,
+        /// Worker slot.
+        worker: usize,
+        /// PID.
+        pid: u32,
+        /// Exit code, if it exited.
+        code: Option<i32>,
+        /// Signal number, if a signal killed it.
+        signal: Option<i32>,
+    },
+    /// The parent reaped (joined) a worker process: its PID is gone from `/proc`.
+    Joined {
+        /// Time.
+        t_ms: f64,
+        /// Worker slot.
+        worker: usize,
+        /// PID.
+        pid: u32,
+    },
+    /// A note from proclab itself (a time limit hit, sampling unavailable…).
+    Notice {
+        /// Time.
+        t_ms: f64,
+        /// The note.
+        text: String,
+    },
+    /// A stage ended.
+    StageFinished {
+        /// Time.
+        t_ms: f64,
+        /// Stage index.
+        stage: usize,
+        /// Milliseconds from the stage's start to its end.
+        wall_ms: f64,
+    },
+    /// The run ended.
+    RunFinished {
+        /// Time.
+        t_ms: f64,
+        /// Task indices in the order they finished.
+        completion_order: Vec<usize>,
+        /// Results in the order the parent receives them (input order for `map`).
+        results: Vec<Value>,
+        /// Tasks that never finished because their worker died.
+        lost: Vec<usize>,
+        /// Whether the run was stopped early (time limit, or stopped by the user).
+        stopped: bool,
+    },
+}
+
+impl Event {
+    /// Milliseconds since the run started.
+    pub fn t_ms(&self) -> f64 {
+        match self {
+            Event::RunStarted { t_ms, .. }
+            | Event::StageStarted { t_ms, .. }
+            | Event::Spawned { t_ms, .. }
+            | Event::TaskStarted { t_ms, .. }
+            | Event::Output { t_ms, .. }
+            | Event::Cpu { t_ms, .. }
+            | Event::State { t_ms, .. }
+            | Event::TaskFinished { t_ms, .. }
+            | Event::TaskLost { t_ms, .. }
+            | Event::Exited { t_ms, .. }
+            | Event::Joined { t_ms, .. }
+            | Event::Notice { t_ms, .. }
+            | Event::StageFinished { t_ms, .. }
+            | Event::RunFinished { t_ms, .. } => *t_ms,
+        }
+    }
+
+    /// One JSON line (no newline).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("events always serialize")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_names_the_event_first_and_matches_the_contract() {
+        let event = Event::Cpu {
+            t_ms: 50.2,
+            worker: 0,
+            pid: 101,
+            cpu: 0,
+        };
+        assert_eq!(
+            event.to_json(),
+            r#"{"event":"cpu","t_ms":50.2,"worker":0,"pid":101,"cpu":0}"#
+        );
+        let back: Event = serde_json::from_str(&event.to_json()).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn parent_output_has_null_worker() {
+        let event = Event::Output {
+            t_ms: 1.0,
+            worker: None,
+            pid: 7,
+            stream: Stream::Stdout,
+            text: "done".into(),
+        };
+        assert_eq!(
+            event.to_json(),
+            r#"{"event":"output","t_ms":1.0,"worker":null,"pid":7,"stream":"stdout","text":"done"}"#
+        );
+    }
+}

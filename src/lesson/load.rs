@@ -1,0 +1,345 @@
+//! Loading lessons: the built-in ones compiled into the binary, and lesson folders on disk.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use super::model::LessonFile;
+use super::problem::Problem;
+use super::validate::{Place, closest, validate};
+use super::{Lesson, Origin, checkpoint_markers};
+use crate::limits;
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
+
+/// The name of a lesson's data file inside its folder.
+pub const LESSON_FILE: &str = "lesson.toml";
+
+/// Reads the files of one lesson folder, wherever it lives.
+trait LessonFiles {
+    /// How to name `file` in a message.
+    fn display(&self, file: &str) -> String;
+    /// The text of `file`, or the problem reading it.
+    fn read(&self, file: &str) -> Result<String, Problem>;
+    /// Where the lesson came from.
+    fn origin(&self) -> Origin;
+}
+
+struct Embedded<'a>(&'a Dir<'static>);
+
+impl LessonFiles for Embedded<'_> {
+    fn display(&self, file: &str) -> String {
+        format!("builtin:{}/{file}", self.0.path().display())
+    }
+    fn read(&self, file: &str) -> Result<String, Problem> {
+        let found = self.0.get_file(self.0.path().join(file));
+        let text = found.and_then(|f| f.contents_utf8());
+        text.map(str::to_string).ok_or_else(|| {
+            Problem::whole_file(&self.display(file), "missing from the built-in lessons")
+        })
+    }
+    fn origin(&self) -> Origin {
+        Origin::Builtin
+    }
+}
+
+struct Folder<'a>(&'a Path);
+
+impl LessonFiles for Folder<'_> {
+    fn display(&self, file: &str) -> String {
+        self.0.join(file).display().to_string()
+    }
+    fn read(&self, file: &str) -> Result<String, Problem> {
+        read_limited(&self.0.join(file))
+    }
+    fn origin(&self) -> Origin {
+        Origin::Folder(self.0.to_path_buf())
+    }
+}
+
+/// Reads a lesson file from disk: a regular file, at most [`limits::MAX_LESSON_FILE_BYTES`],
+/// valid UTF-8; anything else is a problem naming the file and the fix.
+pub fn read_limited(path: &Path) -> Result<String, Problem> {
+    let name = path.display().to_string();
+    let fail = |message: String| Problem::whole_file(&name, message);
+    let metadata = fs::metadata(path).map_err(|e| fail(describe_io(&e)))?;
+    if !metadata.is_file() {
+        return Err(fail("is not a regular file".into()));
+    }
+    if metadata.len() > limits::MAX_LESSON_FILE_BYTES {
+        return Err(fail(format!(
+            "is {} bytes: a lesson file may be at most {} bytes",
+            metadata.len(),
+            limits::MAX_LESSON_FILE_BYTES
+        )));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| {
+            f.take(limits::MAX_LESSON_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| fail(describe_io(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = String::from_utf8_lossy(good);
+        Problem::at(
+            &name,
+            &text,
+            text.len(),
+            "is not valid UTF-8 here: save the file as UTF-8",
+        )
+    })
+}
+
+fn describe_io(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".into(),
+        _ => format!("cannot be read: {error}"),
+    }
+}
+
+fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
+    let file = files.display(LESSON_FILE);
+    let source = files.read(LESSON_FILE).map_err(|p| vec![p])?;
+    let parsed: LessonFile = toml::from_str(&source).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        vec![Problem::at(
+            &file,
+            &source,
+            offset,
+            error.message().trim_end(),
+        )]
+    })?;
+    let mut problems = validate(
+        &parsed,
+        &Place {
+            file: &file,
+            source: &source,
+        },
+    );
+    let narrative = files.read(parsed.narrative.get_ref());
+    let program = files.read(parsed.program.get_ref());
+    if let Ok(narrative) = &narrative {
+        let ids: Vec<&str> = parsed
+            .checkpoints
+            .iter()
+            .map(|c| c.get_ref().id.as_str())
+            .collect();
+        for (line, id) in checkpoint_markers(narrative) {
+            if !ids.contains(&id) {
+                problems.push(Problem::at_line(
+                    &files.display(parsed.narrative.get_ref()),
+                    line,
+                    format!("`::: checkpoint {id}` names no checkpoint of {LESSON_FILE}: use one of {ids:?}"),
+                ));
+            }
+        }
+    }
+    let (narrative, program) = match (narrative, program) {
+        (Ok(narrative), Ok(program)) if problems.is_empty() => (narrative, program),
+        (narrative, program) => {
+            problems.extend(narrative.err());
+            problems.extend(program.err());
+            return Err(problems);
+        }
+    };
+    Ok(Lesson {
+        id: parsed.id.into_inner(),
+        title: parsed.title,
+        summary: parsed.summary,
+        narrative,
+        program,
+        program_name: parsed.program.into_inner(),
+        time_limit_s: parsed.time_limit_s.into_inner(),
+        stages: parsed
+            .stages
+            .into_inner()
+            .into_iter()
+            .map(|s| s.into_inner())
+            .collect(),
+        checkpoints: parsed
+            .checkpoints
+            .into_iter()
+            .map(|c| c.into_inner())
+            .collect(),
+        knobs: parsed.knobs.into_iter().map(|k| k.into_inner()).collect(),
+        instructor_notes: parsed.instructor_notes,
+        origin: files.origin(),
+    })
+}
+
+/// Loads one lesson folder from disk.
+pub fn load_folder(folder: &Path) -> Result<Lesson, Vec<Problem>> {
+    load(&Folder(folder))
+}
+
+/// The built-in lessons, in curriculum order.
+pub fn builtin() -> Vec<Lesson> {
+    let mut lessons: Vec<Lesson> = BUILTIN
+        .dirs()
+        .map(|dir| match load(&Embedded(dir)) {
+            Ok(lesson) => lesson,
+            Err(problems) => {
+                panic!("built-in lesson is invalid (a test catches this): {problems:?}")
+            }
+        })
+        .collect();
+    lessons.sort_by_key(|lesson| curriculum_position(&lesson.id));
+    lessons
+}
+
+/// The ids of the built-in lessons in the order a learner takes them.
+pub const CURRICULUM_ORDER: &[&str] = &[
+    "what-is-multiprocessing",
+    "processes-vs-threads",
+    "process-create",
+    "pool-sleep",
+    "pool-pids",
+    "four-prints",
+    "cpu-speedup",
+    "chunksize",
+    "affinity",
+    "crashes-and-exit-codes",
+    "zombies-and-orphans",
+    "shared-state",
+    "start-methods",
+];
+
+fn curriculum_position(id: &str) -> (usize, String) {
+    let position = CURRICULUM_ORDER.iter().position(|known| *known == id);
+    (position.unwrap_or(CURRICULUM_ORDER.len()), id.to_string())
+}
+
+/// The folders under `root` that hold a lesson: `root` itself if it has a `lesson.toml`, else its
+/// direct subfolders that do (one level only, so a symlink loop cannot make this run forever).
+pub fn lesson_folders(root: &Path) -> Result<Vec<PathBuf>, Problem> {
+    let name = root.display().to_string();
+    if root.join(LESSON_FILE).exists() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let entries = fs::read_dir(root).map_err(|e| Problem::whole_file(&name, describe_io(&e)))?;
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.join(LESSON_FILE).is_file())
+        .collect();
+    folders.sort();
+    if folders.is_empty() {
+        return Err(Problem::whole_file(
+            &name,
+            format!(
+                "holds no lesson: a lesson is a folder with a {LESSON_FILE} (see `proclab new`)"
+            ),
+        ));
+    }
+    Ok(folders)
+}
+
+/// Every lesson proclab knows: the built-in ones, replaced or joined by those of `--lessons`.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// In display order.
+    pub lessons: Vec<Lesson>,
+}
+
+impl Catalog {
+    /// The built-in lessons plus those under `extra` (a folder of lesson folders, or one lesson
+    /// folder). Any problem in `extra` is an error: the caller shows every one.
+    pub fn load(extra: Option<&Path>) -> Result<Catalog, Vec<Problem>> {
+        let mut lessons = builtin();
+        let Some(root) = extra else {
+            return Ok(Catalog { lessons });
+        };
+        let loaded = load_tree(root)?;
+        for lesson in loaded {
+            match lessons.iter_mut().find(|known| known.id == lesson.id) {
+                Some(known) => *known = lesson,
+                None => lessons.push(lesson),
+            }
+        }
+        Ok(Catalog { lessons })
+    }
+
+    /// The lesson with this id.
+    pub fn get(&self, id: &str) -> Option<&Lesson> {
+        self.lessons.iter().find(|lesson| lesson.id == id)
+    }
+
+    /// An error message for an unknown id, with the closest ids suggested.
+    pub fn unknown(&self, id: &str) -> String {
+        let ids: Vec<&str> = self.lessons.iter().map(|l| l.id.as_str()).collect();
+        let mut message = format!("no lesson with id {id:?}");
+        if let Some(near) = closest(id, &ids) {
+            message.push_str(&format!(": did you mean {near:?}?"));
+        } else if let Some(near) = ids
+            .iter()
+            .find(|known| known.contains(id) || id.contains(*known))
+        {
+            message.push_str(&format!(": did you mean {near:?}?"));
+        }
+        message.push_str(" (`proclab list` shows every lesson)");
+        message
+    }
+}
+
+/// Loads every lesson under `root`, or every problem found; duplicate ids are problems too.
+fn load_tree(root: &Path) -> Result<Vec<Lesson>, Vec<Problem>> {
+    let folders = lesson_folders(root).map_err(|p| vec![p])?;
+    let mut lessons: Vec<Lesson> = Vec::new();
+    let mut problems = Vec::new();
+    for folder in folders {
+        match load_folder(&folder) {
+            Ok(lesson) => {
+                if let Some(first) = lessons.iter().find(|l| l.id == lesson.id) {
+                    let Origin::Folder(first_folder) = &first.origin else {
+                        unreachable!()
+                    };
+                    problems.push(Problem::whole_file(
+                        &folder.join(LESSON_FILE).display().to_string(),
+                        format!(
+                            "id {:?} is already used by {}: give each lesson its own id",
+                            lesson.id,
+                            first_folder.join(LESSON_FILE).display()
+                        ),
+                    ));
+                } else {
+                    lessons.push(lesson);
+                }
+            }
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(lessons)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `proclab check`: every problem in the named lesson files or folders (empty when all valid).
+pub fn check_paths(paths: &[PathBuf]) -> (usize, Vec<Problem>) {
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for path in paths {
+        let root = if path.file_name().is_some_and(|name| name == LESSON_FILE) {
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        } else {
+            path.clone()
+        };
+        match lesson_folders(&root) {
+            Ok(folders) => {
+                checked += folders.len();
+                if let Err(mut found) = load_tree(&root) {
+                    problems.append(&mut found);
+                }
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    (checked, problems)
+}

@@ -1,0 +1,17 @@
+//! proclab: a terminal lab that teaches multiprocessing with real processes.
+//!
+//! Layers, each knowing only those below it: [`lesson`] (data) → [`engine`] and [`worker`]
+//! (real processes, producing [`event::Event`]s) → [`record`] (a run as a value, the text report)
+//! → `cli` and `tui` (what people see).
+
+pub mod bench;
+pub mod cli;
+pub mod engine;
+pub mod event;
+pub mod lesson;
+pub mod limits;
+pub mod protocol;
+pub mod record;
+pub mod task;
+pub mod tui;
+pub mod worker;

@@ -1,0 +1,31 @@
+//! Every limit proclab enforces, in one place.
+//!
+//! Lesson files, command-line flags and knobs are all checked against these numbers before a
+//! single process starts, so no lesson can turn proclab into a fork bomb or a runaway spinner.
+
+/// Most worker processes (or threads) one stage may start.
+pub const MAX_WORKERS: u32 = 256;
+/// Most tasks one stage may hold, counting every item of a generated range.
+pub const MAX_TASKS: u64 = 1_000_000;
+/// Longest declared duration of one task, in seconds (before `--speed`).
+pub const MAX_TASK_SECS: f64 = 600.0;
+/// Most iterations of a `count` task.
+pub const MAX_COUNT_TIMES: u64 = 100_000_000;
+/// Largest `--speed`.
+pub const MAX_SPEED: f64 = 1_000_000.0;
+/// Smallest `--speed` (ten times slower).
+pub const MIN_SPEED: f64 = 0.1;
+/// Most stages one lesson may declare.
+pub const MAX_STAGES: usize = 8;
+/// Most runs `--repeat` may ask for.
+pub const MAX_REPEAT: u32 = 1_000;
+/// Longest text of a `print` task, a `before`/`after` line or a parent line, in bytes.
+pub const MAX_TEXT_BYTES: usize = 1_000;
+/// Largest lesson file proclab reads (lesson.toml, narrative, program), in bytes.
+pub const MAX_LESSON_FILE_BYTES: u64 = 1024 * 1024;
+/// Longest output line kept; the rest of a longer line is cut and counted.
+pub const MAX_LINE_BYTES: usize = 4096;
+/// Longest run allowed by a lesson's `time_limit_s`, in seconds.
+pub const MAX_TIME_LIMIT_SECS: f64 = 3600.0;
+/// Longest delay before a join, in seconds.
+pub const MAX_JOIN_DELAY_SECS: f64 = 600.0;

@@ -1,0 +1,319 @@
+//! The readable text report of a run (`proclab run <id>`), drawn only from the record.
+
+use std::fmt::Write;
+
+use super::{RunRecord, WorkerStatus};
+use crate::event::Stream;
+use crate::lesson::Lesson;
+use crate::record::observe::observe;
+
+/// Width of the ASCII timeline, in characters.
+const TIMELINE_WIDTH: usize = 60;
+/// At most this many lanes are drawn per stage; the table still lists every worker.
+const MAX_LANES: usize = 32;
+/// At most this many printed lines are listed; the rest are counted.
+const MAX_OUTPUT_LINES: usize = 200;
+
+/// The whole report. `lesson` adds the title and the checkpoints' observations.
+pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
+    let mut out = String::new();
+    let title = lesson.map_or(String::new(), |l| format!(" — {}", l.title));
+    let _ = writeln!(out, "proclab run {}{title}", record.lesson);
+    let _ = writeln!(
+        out,
+        "parent PID {} · {} core{} available · speed ×{}",
+        record.parent_pid,
+        record.cores,
+        if record.cores == 1 { "" } else { "s" },
+        crate::task::format_secs(record.speed)
+    );
+    for (index, stage) in record.stages.iter().enumerate() {
+        out.push('\n');
+        let chunk = stage
+            .chunksize
+            .map_or(String::new(), |c| format!(", chunksize {c}"));
+        let wall = stage.end_ms.map_or(String::new(), |end| {
+            format!(", took {}", seconds(end - stage.start_ms))
+        });
+        let _ = writeln!(out, "Stage {}: {}{chunk}{wall}", index + 1, stage.name);
+        workers_table(&mut out, record, index);
+        timeline(&mut out, record, index);
+    }
+    output(&mut out, record);
+    orders(&mut out, record);
+    if !record.notices.is_empty() {
+        out.push_str("\nNotes from proclab\n");
+        for notice in &record.notices {
+            let _ = writeln!(out, "  • {notice}");
+        }
+    }
+    if let Some(lesson) = lesson {
+        checkpoints(&mut out, record, lesson);
+    }
+    out
+}
+
+/// Milliseconds as seconds, scaled back to the lesson's own time by `speed` where useful.
+fn seconds(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+fn status_text(status: WorkerStatus) -> String {
+    match status {
+        WorkerStatus::Alive => "running".into(),
+        WorkerStatus::Exited(code) => format!("exit code {code}"),
+        WorkerStatus::Killed(signal) => {
+            let name = nix::sys::signal::Signal::try_from(signal).map_or("?", |s| s.as_str());
+            format!("killed by {name} ({signal}); Python: exitcode -{signal}")
+        }
+    }
+}
+
+fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
+    let threads = record.stage_workers(stage).any(|w| w.tid.is_some());
+    let id_header = if threads { "PID/TID" } else { "PID" };
+    let _ = writeln!(
+        out,
+        "  {:<7} {:<13} {:<11} {:<6} {:<9} {}",
+        "worker", id_header, "cores seen", "tasks", "start", "exit"
+    );
+    for w in record.stage_workers(stage) {
+        let id = match w.tid {
+            Some(tid) => format!("{}/{tid}", w.pid),
+            None => w.pid.to_string(),
+        };
+        let cores = if w.cores_seen.is_empty() {
+            "-".to_string()
+        } else {
+            w.cores_seen
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let moved = if w.migrations > 0 {
+            format!(" ({} moves)", w.migrations)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<7} {:<13} {:<11} {:<6} {:<9} {}{moved}",
+            w.slot,
+            id,
+            cores,
+            w.tasks_done,
+            format!("{:.0} µs", w.spawn_us),
+            status_text(w.status)
+        );
+    }
+}
+
+fn timeline(out: &mut String, record: &RunRecord, stage: usize) {
+    let Some(info) = record.stages.get(stage) else {
+        return;
+    };
+    let start = info.start_ms;
+    let end = info.end_ms.unwrap_or(record.now_ms).max(start + 0.001);
+    let span = end - start;
+    let workers: Vec<_> = record.stage_workers(stage).collect();
+    if workers.iter().all(|w| record.lane(w.slot).is_empty()) {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n  Timeline (one lane per worker; each letter is the first of a task's label)"
+    );
+    for w in workers.iter().take(MAX_LANES) {
+        let mut lane = vec![' '; TIMELINE_WIDTH];
+        for task in record.lane(w.slot) {
+            let Some(task_start) = task.start_ms else {
+                continue;
+            };
+            let task_end = task.end_ms.unwrap_or(end);
+            let mark = if task.lost {
+                'x'
+            } else {
+                task.label.chars().next().unwrap_or('#')
+            };
+            let from = column(task_start - start, span);
+            let to = column(task_end - start, span)
+                .max(from + 1)
+                .min(TIMELINE_WIDTH);
+            lane[from.min(TIMELINE_WIDTH - 1)..to].fill(mark);
+        }
+        let lane: String = lane.into_iter().collect();
+        let _ = writeln!(out, "  w{:<3} {:>8} |{lane}|", w.slot, w.pid);
+    }
+    if workers.len() > MAX_LANES {
+        let _ = writeln!(out, "  … and {} more lanes", workers.len() - MAX_LANES);
+    }
+    let right = seconds(span);
+    let _ = writeln!(
+        out,
+        "  {:>13} 0{}{right}",
+        "",
+        " ".repeat(TIMELINE_WIDTH.saturating_sub(right.len()) + 1)
+    );
+}
+
+fn column(offset_ms: f64, span: f64) -> usize {
+    ((offset_ms / span) * TIMELINE_WIDTH as f64)
+        .floor()
+        .max(0.0) as usize
+}
+
+fn output(out: &mut String, record: &RunRecord) {
+    if record.output.is_empty() {
+        return;
+    }
+    out.push_str("\nOutput (in the order it arrived)\n");
+    for line in record.output.iter().take(MAX_OUTPUT_LINES) {
+        let who = match line.worker {
+            Some(_) => format!("[{}]", line.pid),
+            None => format!("[parent {}]", line.pid),
+        };
+        let stream = if line.stream == Stream::Stderr {
+            " (stderr)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {:>9.1} ms {who:<14} {}{stream}",
+            line.t_ms, line.text
+        );
+    }
+    if record.output.len() > MAX_OUTPUT_LINES {
+        let _ = writeln!(
+            out,
+            "  … {} more lines (see --json for all)",
+            record.output.len() - MAX_OUTPUT_LINES
+        );
+    }
+}
+
+fn orders(out: &mut String, record: &RunRecord) {
+    if record.tasks.is_empty() {
+        return;
+    }
+    let shorten = |labels: Vec<&str>| {
+        if labels.len() > 20 {
+            format!("{} … ({} in all)", labels[..20].join(" "), labels.len())
+        } else {
+            labels.join(" ")
+        }
+    };
+    out.push_str("\nOrder\n");
+    let _ = writeln!(out, "  input:      {}", shorten(record.input_labels()));
+    let _ = writeln!(out, "  completion: {}", shorten(record.completion_labels()));
+    if let Some(results) = &record.results {
+        let shown: Vec<String> = results.iter().take(20).map(|r| r.to_string()).collect();
+        let more = if results.len() > 20 {
+            format!(", … ({} in all)", results.len())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  results:    [{}{more}]", shown.join(", "));
+    }
+    if !record.lost.is_empty() {
+        let lost: Vec<&str> = record
+            .lost
+            .iter()
+            .map(|&t| record.tasks[t].label.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  lost:       {} (their worker died before finishing them)",
+            lost.join(" ")
+        );
+    }
+}
+
+fn checkpoints(out: &mut String, record: &RunRecord, lesson: &Lesson) {
+    let lines: Vec<String> = lesson
+        .checkpoints
+        .iter()
+        .filter_map(|c| {
+            let observed = c.observe.and_then(|what| observe(record, what))?;
+            Some(format!("  {} → this run: {observed}", c.question))
+        })
+        .collect();
+    if !lines.is_empty() {
+        out.push_str("\nCheckpoints, as this run answered them\n");
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+/// The distribution of outcomes over repeated runs: each distinct outcome with its count,
+/// most frequent first.
+pub fn distribution(outcomes: &[String]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for outcome in outcomes {
+        match counts.iter_mut().find(|(o, _)| o == outcome) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((outcome.clone(), 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    let total = outcomes.len().max(1);
+    let mut out = format!(
+        "Print orders over {} runs (most frequent first)\n",
+        outcomes.len()
+    );
+    for (outcome, n) in counts {
+        let bar = "#".repeat((n * 40).div_ceil(total));
+        let _ = writeln!(out, "  {n:>5} × {outcome:<24} {bar}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::tests::pool_sleep_events;
+
+    #[test]
+    fn report_shows_workers_timeline_output_and_orders() {
+        let record = RunRecord::from_events(pool_sleep_events());
+        let text = render(&record, None);
+        assert!(
+            text.contains("parent PID 100 · 2 cores available · speed ×10"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Stage 1: a pool of 2, chunksize 1, took 603.0 ms"),
+            "{text}"
+        );
+        assert!(text.contains("  completion: B C A D"), "{text}");
+        assert!(text.contains("[101]          A waiting 5 s"), "{text}");
+        let lane1 = text.lines().find(|l| l.starts_with("  w1 ")).unwrap();
+        assert!(
+            lane1.contains("BBBBBBBBBBBBBBBBBBBBCCCCCCCCCCDDDDDDDDDDDDDDDDDDD"),
+            "{lane1}"
+        );
+        let lane0 = text.lines().find(|l| l.starts_with("  w0 ")).unwrap();
+        assert!(
+            lane0.contains("|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA          |"),
+            "{lane0}"
+        );
+    }
+
+    #[test]
+    fn distribution_counts_and_sorts() {
+        let outcomes: Vec<String> = ["3 2 1 7", "3 2 1 7", "2 3 1 7"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let text = distribution(&outcomes);
+        assert!(text.starts_with("Print orders over 3 runs"));
+        let first = text.lines().nth(1).unwrap();
+        assert!(first.contains("2 × 3 2 1 7"), "{first}");
+    }
+}

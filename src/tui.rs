@@ -1,0 +1,11 @@
+//! The terminal UI.
+
+use anyhow::Result;
+
+use crate::engine::RunOptions;
+use crate::lesson::Catalog;
+
+/// Opens the terminal UI at the lesson list, or at `start` if given.
+pub fn run(_catalog: Catalog, _start: Option<String>, _options: RunOptions) -> Result<()> {
+    anyhow::bail!("the terminal UI is not built yet: use `proclab run <id>`")
+}

@@ -1,0 +1,281 @@
+//! The worker side: the proclab binary re-executed with a hidden subcommand.
+//!
+//! A worker reads commands (JSON lines) from stdin, runs task functions from the fixed
+//! vocabulary, prints what the tasks print to its own stdout, and reports starts and finishes on
+//! fd 3. It exits when stdin closes (the pool is closed, or proclab died), when a report cannot be
+//! written (proclab died), or by the kernel's `PR_SET_PDEATHSIG` set before it was executed.
+
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Write};
+use std::os::fd::FromRawFd;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::lesson::model::{Buffering, CounterScope};
+use crate::protocol::{Command, REPORT_FD, Report, WorkerConfig, monotonic_ns};
+use crate::task::{Task, TaskFn};
+
+/// Runs the worker; never returns.
+pub fn main(args: &[String]) -> ! {
+    let Some(config) = WorkerConfig::from_args(args) else {
+        eprintln!(
+            "proclab worker: bad arguments {args:?} (this subcommand is started by proclab itself)"
+        );
+        std::process::exit(2);
+    };
+    // SAFETY: proclab's engine opens fd 3 as the write end of the report pipe before exec; a
+    // worker started any other way has no fd 3 and fails at its first report.
+    let reports = unsafe { File::from_raw_fd(REPORT_FD) };
+    let worker = Worker {
+        reports: Mutex::new(BufWriter::new(reports)),
+        printer: Printer::new(config.buffering),
+        counter: AtomicU64::new(0),
+        shared_counter: config.counter == CounterScope::Shared,
+    };
+    worker.report(
+        Report::Hello {
+            pid: std::process::id(),
+            cpu: current_cpu(),
+            t_ns: monotonic_ns(),
+        },
+        true,
+    );
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        match serde_json::from_str::<Command>(&line) {
+            Ok(Command::Run { tasks }) => worker.run_chunk(&tasks),
+            Ok(Command::Threads { tasks }) => worker.run_threads(&tasks),
+            Err(error) => {
+                eprintln!("proclab worker: unreadable command: {error}");
+                worker.exit(2);
+            }
+        }
+    }
+    worker.exit(0)
+}
+
+/// A worker's shared state: its report pipe, its stdout, its counter.
+struct Worker {
+    reports: Mutex<BufWriter<File>>,
+    printer: Printer,
+    counter: AtomicU64,
+    shared_counter: bool,
+}
+
+impl Worker {
+    /// Writes a report; flushes when asked. A failed write means proclab is gone: exit.
+    fn report(&self, report: Report, flush: bool) {
+        let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
+        let written = reports.write_all(report.to_line().as_bytes());
+        if written
+            .and_then(|()| if flush { reports.flush() } else { Ok(()) })
+            .is_err()
+        {
+            std::process::exit(1);
+        }
+    }
+
+    fn run_chunk(&self, tasks: &[Task]) {
+        for task in tasks {
+            self.run_task(task, &self.counter);
+        }
+        self.report_flush();
+    }
+
+    fn report_flush(&self) {
+        let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
+        if reports.flush().is_err() {
+            std::process::exit(1);
+        }
+    }
+
+    fn run_threads(&self, tasks: &[Task]) {
+        std::thread::scope(|scope| {
+            for (thread, task) in tasks.iter().enumerate() {
+                let asked = monotonic_ns();
+                let own_counter = AtomicU64::new(0);
+                scope.spawn(move || {
+                    let started = monotonic_ns();
+                    let tid = nix::unistd::gettid().as_raw() as u32;
+                    self.report(
+                        Report::ThreadStarted {
+                            thread,
+                            tid,
+                            t_ns: started,
+                            spawn_ns: started - asked,
+                        },
+                        true,
+                    );
+                    let counter = if self.shared_counter {
+                        &self.counter
+                    } else {
+                        &own_counter
+                    };
+                    self.run_task(task, counter);
+                    self.report_flush();
+                });
+            }
+        });
+        if self.shared_counter {
+            let total = self.counter.load(Ordering::SeqCst);
+            self.printer.line(&format!(
+                "counter shared by {} threads = {total}",
+                tasks.len()
+            ));
+        }
+    }
+
+    fn run_task(&self, task: &Task, counter: &AtomicU64) {
+        // Instant tasks batch their reports (flushed at the end of the chunk), so a pool can map
+        // over 100,000 items quickly; anything that takes time reports at once.
+        let instant = matches!(task.function, TaskFn::Square { .. } | TaskFn::Cube { .. });
+        let pid = std::process::id().to_string();
+        self.report(
+            Report::Started {
+                task: task.index,
+                cpu: current_cpu(),
+                t_ns: monotonic_ns(),
+            },
+            !instant,
+        );
+        if let Some(before) = &task.before {
+            self.printer.line(&before.replace("{pid}", &pid));
+        }
+        let cpu_before = thread_cpu_ns();
+        let result = self.call(&task.function, counter);
+        let cpu_ns = thread_cpu_ns().saturating_sub(cpu_before);
+        if let Some(after) = &task.after {
+            let shown = match &result {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            self.printer
+                .line(&after.replace("{pid}", &pid).replace("{result}", &shown));
+        }
+        self.report(
+            Report::Finished {
+                task: task.index,
+                cpu: current_cpu(),
+                t_ns: monotonic_ns(),
+                cpu_ns,
+                result: result.to_string(),
+            },
+            !instant,
+        );
+    }
+
+    fn call(&self, function: &TaskFn, counter: &AtomicU64) -> Value {
+        match function {
+            TaskFn::Sleep { secs } => {
+                std::thread::sleep(Duration::from_secs_f64(*secs));
+                Value::Null
+            }
+            TaskFn::Spin { secs } => Value::from(spin(*secs)),
+            TaskFn::Square { n } => Value::from(n * n),
+            TaskFn::Cube { n } => Value::from(n * n * n),
+            TaskFn::Print { text } => {
+                self.printer.line(text);
+                Value::Null
+            }
+            TaskFn::Count { times } => {
+                for _ in 0..*times {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                Value::from(counter.load(Ordering::SeqCst))
+            }
+            TaskFn::Exit { code } => self.exit(i32::from(*code)),
+            TaskFn::Signal { signal } => {
+                let signal: nix::sys::signal::Signal =
+                    signal.parse().unwrap_or(nix::sys::signal::SIGKILL);
+                let _ = nix::sys::signal::raise(signal);
+                // SIGINT and SIGTERM are not caught here, so the worker is already gone.
+                std::process::exit(128 + signal as i32)
+            }
+            TaskFn::Panic => panic!("this task panics on purpose (a worker crash for the lesson)"),
+        }
+    }
+
+    /// Flushes what the worker printed and its reports, then exits with `code`.
+    fn exit(&self, code: i32) -> ! {
+        self.printer.flush();
+        self.report_flush();
+        std::process::exit(code)
+    }
+}
+
+/// Burns CPU until this thread has used `secs` of CPU time; returns the loop count.
+fn spin(secs: f64) -> u64 {
+    let start = thread_cpu_ns();
+    let budget = (secs * 1e9) as u64;
+    let mut rounds: u64 = 0;
+    let mut x: u64 = 1;
+    while thread_cpu_ns().saturating_sub(start) < budget {
+        for _ in 0..10_000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        rounds += 1;
+    }
+    rounds
+}
+
+/// CPU time of the calling thread, nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map(|t| t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
+        .unwrap_or(0)
+}
+
+/// The core this thread runs on now, as the kernel says.
+pub fn current_cpu() -> Option<u32> {
+    nix::sched::sched_getcpu().ok().map(|cpu| cpu as u32)
+}
+
+/// Where a worker's prints go: straight out per line, or into an 8 KiB buffer written when it
+/// fills or the worker exits (what Python does when stdout is a pipe).
+enum Printer {
+    Line,
+    Block(Mutex<BufWriter<File>>),
+}
+
+impl Printer {
+    fn new(buffering: Buffering) -> Printer {
+        match buffering {
+            Buffering::Line => Printer::Line,
+            // SAFETY: fd 1 is this process's stdout, open for its whole life; this File is the
+            // only writer to it in block mode (std's `stdout()` is not used then).
+            Buffering::Block => {
+                Printer::Block(Mutex::new(BufWriter::with_capacity(8192, unsafe {
+                    File::from_raw_fd(1)
+                })))
+            }
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match self {
+            Printer::Line => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+            }
+            Printer::Block(buffer) => {
+                let mut buffer = buffer.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = writeln!(buffer, "{text}");
+            }
+        }
+    }
+
+    fn flush(&self) {
+        match self {
+            Printer::Line => {
+                let _ = std::io::stdout().flush();
+            }
+            Printer::Block(buffer) => {
+                let _ = buffer.lock().unwrap_or_else(|e| e.into_inner()).flush();
+            }
+        }
+    }
+}
