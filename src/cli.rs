@@ -70,10 +70,10 @@ pub enum Commands {
 #[derive(Debug, Clone, Args)]
 pub struct RunFlags {
     /// Divide every declared duration by X (10 runs ten times faster).
-    #[arg(long, value_name = "X", default_value = "1", value_parser = parse_speed)]
+    #[arg(long, value_name = "X", default_value = "1", allow_negative_numbers = true, value_parser = parse_speed)]
     pub speed: f64,
     /// Use N workers where the lesson lets the count vary (pool size, copies of a process).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=limits::MAX_WORKERS as i64))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=limits::MAX_WORKERS as i64))]
     pub workers: Option<u32>,
     /// Set a lesson knob, e.g. --set chunksize=2 (the lesson lists its knobs).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]

@@ -66,7 +66,8 @@ pub const ALLOWED_SIGNALS: &[&str] = &["SIGKILL", "SIGTERM", "SIGSEGV", "SIGABRT
 pub struct Task {
     /// 0-based index in input order, across the whole run.
     pub index: usize,
-    /// Display name.
+    /// Display name (the parent's business: it never travels to a worker).
+    #[serde(skip)]
     pub label: String,
     /// What to do.
     #[serde(flatten)]

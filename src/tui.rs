@@ -1,5 +1,9 @@
 //! The terminal UI.
 
+mod highlight;
+mod markdown;
+mod theme;
+
 use anyhow::Result;
 
 use crate::engine::RunOptions;

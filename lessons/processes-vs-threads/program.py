@@ -3,6 +3,7 @@
 Run it with:  python3 program.py
 """
 import os
+import statistics
 import threading
 import time
 from multiprocessing import Process
@@ -36,14 +37,19 @@ def do_nothing():
     pass
 
 
-def microseconds_to_create(make, how_many=20):
-    """Average time to create, start and join one thread or process that does nothing."""
-    start = time.perf_counter()
-    for _ in range(how_many):
+def microseconds_to_create(make, rounds=21):
+    """Time to create, start and join one thread or process that does nothing.
+
+    The median of several rounds, so one slow round (another program busy) does not skew it.
+    """
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
         worker = make(target=do_nothing)
         worker.start()
         worker.join()
-    return (time.perf_counter() - start) / how_many * 1e6
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e6
 
 
 if __name__ == "__main__":

@@ -332,7 +332,7 @@ impl<'a> Engine<'a> {
         }
         let joins_from = stage_start + stage.join_delay.as_nanos() as u64;
         let mut next_join = first;
-        while !self.stopped && self.procs[first..].iter().any(|p| !p.reaped) {
+        while !self.stopped {
             let now = monotonic_ns();
             match stage.join {
                 Join::All if now >= joins_from => {
@@ -348,6 +348,9 @@ impl<'a> Engine<'a> {
                     exited.into_iter().for_each(|p| self.reap(p));
                 }
                 _ => {}
+            }
+            if self.procs[first..].iter().all(|p| p.reaped) {
+                break;
             }
             let wait = if stage.join == Join::All && now < joins_from {
                 Duration::from_nanos(joins_from - now)

@@ -8,7 +8,7 @@ use include_dir::{Dir, include_dir};
 
 use super::model::LessonFile;
 use super::problem::Problem;
-use super::validate::{Place, closest, validate};
+use super::validate::{Place, closest, is_plain_file_name, validate};
 use super::{Lesson, Origin, checkpoint_markers};
 use crate::limits;
 
@@ -121,8 +121,11 @@ fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
             source: &source,
         },
     );
-    let narrative = files.read(parsed.narrative.get_ref());
-    let program = files.read(parsed.program.get_ref());
+    // A name that is not a plain file name was reported above and is never opened.
+    let read = |name: &str| if is_plain_file_name(name) { Some(files.read(name)) } else { None };
+    let (Some(narrative), Some(program)) = (read(parsed.narrative.get_ref()), read(parsed.program.get_ref())) else {
+        return Err(problems);
+    };
     if let Ok(narrative) = &narrative {
         let ids: Vec<&str> = parsed
             .checkpoints

@@ -122,7 +122,8 @@ pub fn is_valid_id(id: &str) -> bool {
         })
 }
 
-fn is_plain_file_name(name: &str) -> bool {
+/// Whether `name` names a file directly inside a lesson folder (no path, no `..`).
+pub fn is_plain_file_name(name: &str) -> bool {
     !name.is_empty() && !name.contains('/') && !name.contains('\\') && name != "." && name != ".."
 }
 

@@ -47,9 +47,12 @@ pub fn observe(record: &RunRecord, what: Observation) -> Option<String> {
             (!lines.is_empty()).then(|| lines.join(" | "))
         }
         Observation::SlowdownFactor => {
+            // The last stage is the one the question is about (earlier ones are the baseline).
+            let last_stage = record.stages.len().saturating_sub(1);
             let ratios: Vec<f64> = record
                 .tasks
                 .iter()
+                .filter(|t| t.worker.is_some_and(|w| record.workers[w].stage == last_stage))
                 .filter_map(|t| Some((t.end_ms? - t.start_ms?) / t.cpu_ms.filter(|c| *c > 0.0)?))
                 .collect();
             (!ratios.is_empty())

@@ -1,0 +1,175 @@
+//! Changing the scenario without editing files: the speed, the worker count and the lesson's
+//! knobs, kept in the [`RunOptions`] of the next run.
+
+use crate::engine::{RunOptions, RunPlan, plan};
+use crate::lesson::Lesson;
+use crate::lesson::model::{Join, StageKind};
+use crate::limits;
+
+/// The speeds `+` and `-` step through.
+pub const SPEEDS: [f64; 11] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0];
+
+/// The next speed up (`faster`) or down from `speed`.
+pub fn step_speed(speed: f64, faster: bool) -> f64 {
+    let next = if faster {
+        SPEEDS.iter().copied().find(|s| *s > speed * 1.0001)
+    } else {
+        SPEEDS.iter().rev().copied().find(|s| *s < speed / 1.0001)
+    };
+    next.unwrap_or(speed).clamp(limits::MIN_SPEED, limits::MAX_SPEED)
+}
+
+/// One adjustable value as the knobs panel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnobRow {
+    /// The knob's name (`workers`, `chunksize`, `task.A.secs`…).
+    pub name: String,
+    /// The value the next run uses.
+    pub value: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Whether the learner changed it.
+    pub changed: bool,
+    /// What it does.
+    pub help: String,
+}
+
+/// The lesson's plan at speed 1 with no knob set: what the lesson itself says.
+fn lesson_plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<RunPlan> {
+    let options = RunOptions { speed: 1.0, workers: options.workers, settings: Vec::new() };
+    plan(lesson, &options, cores).ok()
+}
+
+/// The lesson's own value of knob `name` on `stage` (before the learner changes it).
+fn lesson_value(plan: &RunPlan, name: &str, stage: usize) -> Option<f64> {
+    let stage = plan.stages.get(stage)?;
+    match name {
+        "workers" => Some(f64::from(stage.workers)),
+        "chunksize" => Some(stage.chunksize as f64),
+        "join_delay_s" => Some(stage.join_delay.as_secs_f64()),
+        "join" => Some(if stage.join == Join::All { 1.0 } else { 0.0 }),
+        "secs" => Some(1.0),
+        other => {
+            let label = other.strip_prefix("task.")?.strip_suffix(".secs")?;
+            stage.tasks.iter().find(|t| t.label == label)?.function.secs()
+        }
+    }
+}
+
+/// Every knob of `lesson` with the value the next run would use.
+pub fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<KnobRow> {
+    let plan = lesson_plan(lesson, options, cores);
+    lesson
+        .knobs
+        .iter()
+        .map(|knob| {
+            let set = options.settings.iter().find(|(name, _)| *name == knob.name).map(|(_, v)| *v);
+            let own = plan.as_ref().and_then(|p| lesson_value(p, &knob.name, knob.stage));
+            KnobRow {
+                name: knob.name.clone(),
+                value: set.or(own).unwrap_or(knob.min),
+                min: knob.min,
+                max: knob.max,
+                changed: set.is_some(),
+                help: knob.help.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Moves knob `index` one step up or down, within its range.
+pub fn step_knob(lesson: &Lesson, options: &mut RunOptions, cores: u32, index: usize, up: bool) {
+    let Some(knob) = lesson.knobs.get(index) else { return };
+    let Some(row) = rows(lesson, options, cores).into_iter().nth(index) else { return };
+    let step = if knob.step > 0.0 { knob.step } else { 1.0 };
+    let moved = if up { row.value + step } else { row.value - step };
+    let snapped = knob.min + ((moved - knob.min) / step).round() * step;
+    let value = snapped.clamp(knob.min, knob.max);
+    if knob.name == "workers" {
+        options.workers = None;
+    }
+    options.settings.retain(|(name, _)| *name != knob.name);
+    options.settings.push((knob.name.clone(), value));
+}
+
+/// Puts knob `index` back to the lesson's own value.
+pub fn reset_knob(lesson: &Lesson, options: &mut RunOptions, index: usize) {
+    if let Some(knob) = lesson.knobs.get(index) {
+        options.settings.retain(|(name, _)| *name != knob.name);
+    }
+}
+
+/// Whether the lesson lets the worker count vary (a pool, or copies of one process).
+pub fn workers_vary(lesson: &Lesson) -> bool {
+    lesson.stages.iter().any(|s| s.kind == StageKind::Pool || s.each.is_some())
+}
+
+/// How many workers the first stage of the next run starts.
+pub fn planned_workers(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<u32> {
+    plan(lesson, options, cores).ok().and_then(|p| p.stages.first().map(|s| s.workers))
+}
+
+/// One worker more or fewer for the next run: through the lesson's `workers` knob if it has
+/// one (within its range), else through the worker count override. Returns `false` if the
+/// lesson's worker count cannot change.
+pub fn step_workers(lesson: &Lesson, options: &mut RunOptions, cores: u32, up: bool) -> bool {
+    if let Some(index) = lesson.knobs.iter().position(|k| k.name == "workers") {
+        step_knob(lesson, options, cores, index, up);
+        return true;
+    }
+    if !workers_vary(lesson) {
+        return false;
+    }
+    let now = options.workers.or_else(|| planned_workers(lesson, options, cores)).unwrap_or(1);
+    let next = if up { now.saturating_add(1) } else { now.saturating_sub(1) };
+    options.workers = Some(next.clamp(1, limits::MAX_WORKERS));
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Catalog;
+
+    fn lesson(id: &str) -> Lesson {
+        Catalog::load(None).unwrap().get(id).unwrap().clone()
+    }
+
+    #[test]
+    fn speed_steps_through_the_list() {
+        assert_eq!(step_speed(1.0, true), 2.0);
+        assert_eq!(step_speed(10.0, false), 5.0);
+        assert_eq!(step_speed(3.0, true), 5.0);
+        assert_eq!(step_speed(1000.0, true), 1000.0);
+        assert_eq!(step_speed(0.1, false), 0.1);
+    }
+
+    #[test]
+    fn knobs_start_at_the_lessons_values_and_stay_in_range() {
+        let lesson = lesson("pool-sleep");
+        let mut options = RunOptions::default();
+        let values: Vec<(String, f64)> = rows(&lesson, &options, 2).into_iter().map(|r| (r.name, r.value)).collect();
+        assert_eq!(values[0], ("workers".to_string(), 2.0));
+        assert_eq!(values[1], ("chunksize".to_string(), 1.0));
+        assert_eq!(values[2], ("task.A.secs".to_string(), 5.0));
+        for _ in 0..10 {
+            step_knob(&lesson, &mut options, 2, 0, true);
+        }
+        assert_eq!(options.settings, [("workers".to_string(), 4.0)]);
+        step_workers(&lesson, &mut options, 2, false);
+        assert_eq!(options.settings, [("workers".to_string(), 3.0)]);
+        assert_eq!(planned_workers(&lesson, &options, 2), Some(3));
+        reset_knob(&lesson, &mut options, 0);
+        assert!(options.settings.is_empty());
+    }
+
+    #[test]
+    fn a_fixed_worker_count_does_not_change() {
+        let lesson = lesson("four-prints");
+        let mut options = RunOptions::default();
+        assert!(!step_workers(&lesson, &mut options, 2, true));
+        assert_eq!(options, RunOptions::default());
+    }
+}
