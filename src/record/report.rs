@@ -295,12 +295,12 @@ mod tests {
         assert!(text.contains("[101]          A waiting 5 s"), "{text}");
         let lane1 = text.lines().find(|l| l.starts_with("  w1 ")).unwrap();
         assert!(
-            lane1.contains("BBBBBBBBBBBBBBBBBBBBCCCCCCCCCCDDDDDDDDDDDDDDDDDDD"),
+            lane1.contains("|BBBBBBBBBBBBBBBBBBBBCCCCCCCCCDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD |"),
             "{lane1}"
         );
         let lane0 = text.lines().find(|l| l.starts_with("  w0 ")).unwrap();
         assert!(
-            lane0.contains("|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA          |"),
+            lane0.contains("|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA           |"),
             "{lane0}"
         );
     }
