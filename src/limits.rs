@@ -11,6 +11,8 @@ pub const MAX_TASKS: u64 = 1_000_000;
 pub const MAX_TASK_SECS: f64 = 600.0;
 /// Most iterations of a `count` task.
 pub const MAX_COUNT_TIMES: u64 = 100_000_000;
+/// Most lines one `print` task may print.
+pub const MAX_PRINT_TIMES: u64 = 1_000;
 /// Largest `--speed`.
 pub const MAX_SPEED: f64 = 1_000_000.0;
 /// Smallest `--speed` (ten times slower).

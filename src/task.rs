@@ -29,10 +29,14 @@ pub enum TaskFn {
         /// The number.
         n: i64,
     },
-    /// Print one line.
+    /// Print a line `times` times, `secs` apart (`{i}` in the text is the line's number, from 0).
     Print {
         /// The line.
         text: String,
+        /// How many lines.
+        times: u64,
+        /// Seconds between lines.
+        secs: f64,
     },
     /// Add 1 to the worker's counter this many times; the result is the counter afterwards.
     Count {
@@ -86,6 +90,11 @@ impl TaskFn {
         match self {
             TaskFn::Sleep { secs } => TaskFn::Sleep { secs: secs / speed },
             TaskFn::Spin { secs } => TaskFn::Spin { secs: secs / speed },
+            TaskFn::Print { text, times, secs } => TaskFn::Print {
+                text: text.clone(),
+                times: *times,
+                secs: secs / speed,
+            },
             other => other.clone(),
         }
     }
@@ -94,6 +103,7 @@ impl TaskFn {
     pub fn secs(&self) -> Option<f64> {
         match self {
             TaskFn::Sleep { secs } | TaskFn::Spin { secs } => Some(*secs),
+            TaskFn::Print { secs, .. } if *secs > 0.0 => Some(*secs),
             _ => None,
         }
     }

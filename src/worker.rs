@@ -177,8 +177,13 @@ impl Worker {
             TaskFn::Spin { secs } => Value::from(spin(*secs)),
             TaskFn::Square { n } => Value::from(n * n),
             TaskFn::Cube { n } => Value::from(n * n * n),
-            TaskFn::Print { text } => {
-                self.printer.line(text);
+            TaskFn::Print { text, times, secs } => {
+                for i in 0..*times {
+                    if i > 0 {
+                        std::thread::sleep(Duration::from_secs_f64(*secs));
+                    }
+                    self.printer.line(&text.replace("{i}", &i.to_string()));
+                }
                 Value::Null
             }
             TaskFn::Count { times } => {

@@ -333,6 +333,8 @@ fn to_task_fn(spec: &TaskSpec) -> TaskFn {
         },
         "print" => TaskFn::Print {
             text: spec.text.clone().unwrap_or_default(),
+            times: spec.times.unwrap_or(1),
+            secs: spec.secs.unwrap_or(0.0),
         },
         "count" => TaskFn::Count {
             times: spec.times.unwrap_or(0),

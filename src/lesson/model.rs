@@ -232,13 +232,13 @@ pub struct TaskSpec {
     /// `signal`, `panic`.
     #[serde(rename = "fn")]
     pub function: String,
-    /// `sleep`, `spin`: seconds (for `spin`, seconds of CPU time).
+    /// `sleep`, `spin`: seconds (for `spin`, seconds of CPU time); `print`: seconds between lines.
     #[serde(default)]
     pub secs: Option<f64>,
     /// `square`, `cube`: the number.
     #[serde(default)]
     pub n: Option<i64>,
-    /// `count`: how many times to add 1 to the counter.
+    /// `count`: how many times to add 1 to the counter; `print`: how many lines (default 1).
     #[serde(default)]
     pub times: Option<u64>,
     /// `exit`: the exit code, 0–255.
@@ -248,7 +248,7 @@ pub struct TaskSpec {
     /// `SIGINT`).
     #[serde(default)]
     pub signal: Option<String>,
-    /// `print`: the line to print.
+    /// `print`: the line to print (`{i}` is the line's number, from 0).
     #[serde(default)]
     pub text: Option<String>,
     /// A line printed when the task starts. `{label}`, `{secs}`, `{n}`, `{pid}` are filled in.

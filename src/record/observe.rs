@@ -41,7 +41,9 @@ pub fn observe(record: &RunRecord, what: Observation) -> Option<String> {
             let lines: Vec<&str> = record
                 .output
                 .iter()
-                .filter(|l| l.worker.is_some() && l.stream == Stream::Stdout)
+                // The first stage is the one whose order lessons ask about.
+                .filter(|l| l.stream == Stream::Stdout)
+                .filter(|l| l.worker.is_some_and(|w| record.workers.get(w).is_some_and(|w| w.stage == 0)))
                 .map(|l| l.text.as_str())
                 .collect();
             (!lines.is_empty()).then(|| lines.join(" | "))
