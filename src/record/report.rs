@@ -33,7 +33,13 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
             .chunksize
             .map_or(String::new(), |c| format!(", chunksize {c}"));
         let wall = stage.end_ms.map_or(String::new(), |end| {
-            format!(", took {}", seconds(end - stage.start_ms))
+            let took = end - stage.start_ms;
+            if record.speed == 1.0 {
+                format!(", took {}", seconds(took))
+            } else {
+                let unscaled = seconds(took * record.speed);
+                format!(", took {} (≈ {unscaled} at the lesson's own speed)", seconds(took))
+            }
         });
         let _ = writeln!(out, "Stage {}: {}{chunk}{wall}", index + 1, stage.name);
         workers_table(&mut out, record, index);
@@ -79,7 +85,7 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
     let _ = writeln!(
         out,
         "  {:<7} {:<13} {:<11} {:<6} {:<9} {}",
-        "worker", id_header, "cores seen", "tasks", "start", "exit"
+        "worker", id_header, "cores seen", "tasks", "startup", "exit"
     );
     for w in record.stage_workers(stage) {
         let id = match w.tid {
@@ -96,7 +102,7 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
                 .join(",")
         };
         let moved = if w.migrations > 0 {
-            format!(" ({} moves)", w.migrations)
+            format!(" ({} move{})", w.migrations, if w.migrations == 1 { "" } else { "s" })
         } else {
             String::new()
         };
@@ -288,7 +294,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("Stage 1: a pool of 2, chunksize 1, took 603.0 ms"),
+            text.contains("Stage 1: a pool of 2, chunksize 1, took 603.0 ms (≈ 6.03 s at the lesson's own speed)"),
             "{text}"
         );
         assert!(text.contains("  completion: B C A D"), "{text}");

@@ -1,0 +1,627 @@
+//! The UI's model and its update function: every [`Message`] goes through [`App::update`],
+//! which changes the model and may ask for a [`Command`] (start or stop a run, leave). Nothing
+//! here draws or touches the terminal, so all of it is tested with plain values.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::checkpoints::{AnswerDraft, choice_of_letter};
+use super::keys::{self, Action, Context};
+use super::key_bar;
+use super::knobs;
+use super::layout;
+use super::lesson_list;
+use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use super::live_run::{LiveRun, RunState, Series};
+use super::message::{Command, Message, RunId};
+use super::processes;
+use super::progress::Progress;
+use super::theme::Theme;
+use crate::engine::{self, Control, RunOptions};
+use crate::lesson::Lesson;
+use crate::lesson::model::{AnswerKind, Observation};
+use crate::record::WorkerStatus;
+use crate::record::observe::observe;
+
+/// How many runs `n` asks for.
+pub const SERIES_RUNS: u32 = 20;
+/// Rows one mouse wheel step scrolls.
+const WHEEL_ROWS: isize = 3;
+
+/// Which screen is shown.
+#[derive(Debug, Clone)]
+pub enum Screen {
+    /// The lesson list.
+    List,
+    /// A lesson.
+    Lesson(Box<LessonScreen>),
+}
+
+/// The lesson list's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListState {
+    /// Position of the selection among the lessons that match the filter.
+    pub selected: usize,
+    /// The filter text.
+    pub filter: String,
+    /// Whether keys go into the filter.
+    pub filtering: bool,
+}
+
+impl ListState {
+    /// Indices of the lessons that match the filter (id, title or summary, any case).
+    pub fn visible(&self, lessons: &[Lesson]) -> Vec<usize> {
+        let filter = self.filter.to_lowercase();
+        lessons
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                filter.is_empty()
+                    || [&l.id, &l.title, &l.summary].iter().any(|text| text.to_lowercase().contains(&filter))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Every lesson, in the catalog's order.
+    pub lessons: Vec<Lesson>,
+    /// What the learner has done.
+    pub progress: Progress,
+    /// The options the next run uses.
+    pub options: RunOptions,
+    /// The options proclab was started with (what "reset" goes back to).
+    pub start_options: RunOptions,
+    /// Cores available to proclab.
+    pub cores: u32,
+    /// Colours or not.
+    pub theme: Theme,
+    /// The terminal's size.
+    pub area: Rect,
+    /// The lesson list.
+    pub list: ListState,
+    /// The screen shown.
+    pub screen: Screen,
+    /// Whether the help overlay is open.
+    pub help: bool,
+    /// The number the next run gets.
+    pub next_run: RunId,
+    /// Set once the UI should end.
+    pub quit: bool,
+}
+
+impl App {
+    /// A UI at the lesson list, or at lesson `start` if it exists.
+    pub fn new(lessons: Vec<Lesson>, start: Option<&str>, options: RunOptions, cores: u32, theme: Theme, area: Rect) -> App {
+        let mut app = App {
+            lessons,
+            progress: Progress::default(),
+            start_options: options.clone(),
+            options,
+            cores,
+            theme,
+            area,
+            list: ListState::default(),
+            screen: Screen::List,
+            help: false,
+            next_run: RunId(1),
+            quit: false,
+        };
+        if let Some(index) = start.and_then(|id| app.lessons.iter().position(|l| l.id == id)) {
+            app.list.selected = index;
+            app.open_lesson(index);
+        }
+        app
+    }
+
+    /// The lesson screen, if one is open.
+    pub fn lesson_screen(&self) -> Option<&LessonScreen> {
+        match &self.screen {
+            Screen::Lesson(screen) => Some(screen),
+            Screen::List => None,
+        }
+    }
+
+    fn lesson_screen_mut(&mut self) -> Option<&mut LessonScreen> {
+        match &mut self.screen {
+            Screen::Lesson(screen) => Some(screen),
+            Screen::List => None,
+        }
+    }
+
+    /// Where the keyboard is.
+    pub fn context(&self) -> Context {
+        match &self.screen {
+            Screen::List if self.list.filtering => Context::Filter,
+            Screen::List => Context::List,
+            Screen::Lesson(screen) => match screen.dialog {
+                Some(Dialog::Answer(_)) => Context::Answer,
+                Some(Dialog::Knobs { .. }) => Context::Knobs,
+                None => Context::Lesson,
+            },
+        }
+    }
+
+    /// Whether a run is live, so time should move the "now" line.
+    pub fn wants_ticks(&self) -> bool {
+        self.lesson_screen().and_then(|s| s.run.as_ref()).is_some_and(|run| run.is_live() && !run.record.is_finished())
+    }
+
+    /// Applies one message; returns what the outside world should do about it.
+    pub fn update(&mut self, message: Message) -> Option<Command> {
+        match message {
+            Message::Key(key) => self.on_key(key),
+            Message::Mouse(mouse) => self.on_mouse(mouse),
+            Message::Resize(width, height) => {
+                self.area = Rect::new(0, 0, width, height);
+                self.clamp_scrolls();
+                None
+            }
+            Message::Engine { run, event, at } => {
+                let screen = self.lesson_screen_mut()?;
+                let live = screen.run.as_mut().filter(|live| live.id == run)?;
+                live.push(event, at);
+                if live.record.is_finished() {
+                    self.judge_checkpoints(run);
+                }
+                None
+            }
+            Message::RunEnded(run) => self.on_run_ended(run),
+            Message::Tick(at) => {
+                if let Some(live) = self.lesson_screen_mut().and_then(|s| s.run.as_mut()) {
+                    live.tick(at);
+                }
+                None
+            }
+            Message::Terminate => self.leave(),
+        }
+    }
+
+    fn leave(&mut self) -> Option<Command> {
+        self.quit = true;
+        Some(Command::Quit)
+    }
+
+    fn open_lesson(&mut self, index: usize) {
+        let Some(lesson) = self.lessons.get(index) else { return };
+        self.progress.visit(&lesson.id);
+        self.screen = Screen::Lesson(Box::new(LessonScreen::new(lesson.clone(), &self.theme)));
+    }
+
+    // ----- keys -----
+
+    fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
+        let context = self.context();
+        if self.help {
+            if keys::action(context, &key) == Some(Action::Quit) {
+                return self.leave();
+            }
+            self.help = false;
+            return None;
+        }
+        if let Some(command) = self.typed(context, &key) {
+            return command;
+        }
+        let action = keys::action(context, &key)?;
+        self.act(context, action)
+    }
+
+    /// Keys that type text (the filter, an answer); `Some` when the key was taken.
+    fn typed(&mut self, context: Context, key: &KeyEvent) -> Option<Option<Command>> {
+        if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+            return None;
+        }
+        match context {
+            Context::Filter => match key.code {
+                KeyCode::Char(c) => {
+                    self.list.filter.push(c);
+                    self.list.selected = 0;
+                    Some(None)
+                }
+                KeyCode::Backspace => {
+                    self.list.filter.pop();
+                    self.list.selected = 0;
+                    Some(None)
+                }
+                _ => None,
+            },
+            Context::Answer => {
+                let screen = self.lesson_screen_mut()?;
+                let Some(Dialog::Answer(draft)) = &mut screen.dialog else { return None };
+                let checkpoint = screen.lesson.checkpoints.get(draft.checkpoint)?;
+                match (checkpoint.answer_kind, key.code) {
+                    (AnswerKind::Choice, KeyCode::Char(c)) => {
+                        draft.choice = choice_of_letter(c, checkpoint.choices.len())?;
+                        Some(self.confirm_answer())
+                    }
+                    (_, KeyCode::Char(c)) => draft.type_char(checkpoint.answer_kind, c).then_some(None),
+                    (AnswerKind::Order | AnswerKind::Number, KeyCode::Backspace) => {
+                        draft.text.pop();
+                        Some(None)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn act(&mut self, context: Context, action: Action) -> Option<Command> {
+        match (context, action) {
+            (_, Action::Help) => {
+                self.help = true;
+                None
+            }
+            (_, Action::Quit) => self.leave(),
+            (Context::List | Context::Filter, _) => self.list_action(action),
+            (Context::Lesson, _) => self.lesson_action(action),
+            (Context::Answer, _) => self.answer_action(action),
+            (Context::Knobs, _) => self.knobs_action(action),
+            (Context::Global, _) => None,
+        }
+    }
+
+    fn list_action(&mut self, action: Action) -> Option<Command> {
+        let visible = self.list.visible(&self.lessons);
+        match action {
+            Action::Up => self.list.selected = self.list.selected.saturating_sub(1),
+            Action::Down => self.list.selected = (self.list.selected + 1).min(visible.len().saturating_sub(1)),
+            Action::Confirm => {
+                self.list.filtering = false;
+                if let Some(&index) = visible.get(self.list.selected) {
+                    self.open_lesson(index);
+                }
+            }
+            Action::Filter => self.list.filtering = true,
+            Action::Back if self.list.filtering || !self.list.filter.is_empty() => {
+                self.list.filtering = false;
+                self.list.filter.clear();
+                self.list.selected = 0;
+            }
+            Action::Back => return self.leave(),
+            _ => {}
+        }
+        None
+    }
+
+    fn lesson_action(&mut self, action: Action) -> Option<Command> {
+        let theme = self.theme;
+        let body = layout::screen(self.area).body;
+        let cores = self.cores;
+        let Screen::Lesson(screen) = &mut self.screen else { return None };
+        screen.notice = None;
+        let areas = screen.areas(body);
+        match action {
+            Action::Back => {
+                let live = screen.run.as_ref().is_some_and(LiveRun::is_live);
+                self.screen = Screen::List;
+                return live.then_some(Command::Stop);
+            }
+            Action::NextPage => screen.go_to_page(screen.page + 1),
+            Action::PrevPage => screen.go_to_page(screen.page.saturating_sub(1)),
+            Action::Up | Action::Down => {
+                let delta = if action == Action::Up { -1 } else { 1 };
+                match screen.focus {
+                    Focus::Reading => screen.scroll_reading(delta, areas.reading, &theme),
+                    Focus::Processes => screen.move_worker(delta),
+                    Focus::Output => screen.scroll_output(delta, areas.run.output.height.saturating_sub(1) as usize),
+                }
+            }
+            Action::FocusNext => screen.focus = screen.focus.next(),
+            Action::ToggleProgram => {
+                screen.reading = match screen.reading {
+                    Reading::Narrative => Reading::Program,
+                    Reading::Program => Reading::Narrative,
+                }
+            }
+            Action::Answer => {
+                let on_page = screen.page_checkpoints();
+                let first = on_page.iter().copied().find(|&i| screen.checkpoints[i].prediction.is_none()).or(on_page.first().copied());
+                match first {
+                    Some(index) => {
+                        let draft = AnswerDraft::new(index, &screen.lesson.checkpoints[index], &screen.checkpoints[index]);
+                        screen.dialog = Some(Dialog::Answer(draft));
+                    }
+                    None => screen.notice = Some("This page asks no question; checkpoints are marked ▶ in the text.".into()),
+                }
+            }
+            Action::Hint => {
+                let on_page = screen.page_checkpoints();
+                let revealed = on_page.iter().any(|&i| screen.checkpoints[i].reveal_hint(&screen.lesson.checkpoints[i]));
+                if !revealed {
+                    screen.notice = Some("No more hints on this page.".into());
+                }
+            }
+            Action::Run => {
+                screen.series = None;
+                return self.start_run();
+            }
+            Action::Repeat => {
+                let observation = series_observation(&screen.lesson);
+                screen.series = Some(Series { total: SERIES_RUNS, observation, outcomes: Vec::new(), missing: 0 });
+                return self.start_run();
+            }
+            Action::Pause => {
+                let Some(run) = screen.run.as_mut().filter(|run| run.is_live() && !run.record.is_finished()) else {
+                    screen.notice = Some("Nothing is running: press r to run.".into());
+                    return None;
+                };
+                let (state, control) = match run.state {
+                    RunState::Paused => (RunState::Running, Control::Resume),
+                    _ => (RunState::Paused, Control::Pause),
+                };
+                run.state = state;
+                return Some(Command::Control(control));
+            }
+            Action::Faster | Action::Slower => {
+                self.options.speed = knobs::step_speed(self.options.speed, action == Action::Faster);
+                screen.notice = Some(format!("The next run goes at speed ×{}.", self.options.speed));
+            }
+            Action::Kill => return kill_selected(screen),
+            Action::MoreWorkers | Action::FewerWorkers => {
+                if knobs::step_workers(&screen.lesson, &mut self.options, cores, action == Action::MoreWorkers) {
+                    let workers = knobs::planned_workers(&screen.lesson, &self.options, cores).unwrap_or(0);
+                    screen.notice = Some(format!("The next run starts {workers} worker{}.", if workers == 1 { "" } else { "s" }));
+                } else {
+                    screen.notice = Some("This lesson starts one process per task: its worker count is fixed.".into());
+                }
+            }
+            Action::Knobs => screen.dialog = Some(Dialog::Knobs { selected: 0 }),
+            _ => {}
+        }
+        None
+    }
+
+    fn answer_action(&mut self, action: Action) -> Option<Command> {
+        let screen = self.lesson_screen_mut()?;
+        let Some(Dialog::Answer(draft)) = &mut screen.dialog else { return None };
+        let checkpoint = &screen.lesson.checkpoints[draft.checkpoint];
+        match action {
+            Action::Up => draft.choice = draft.choice.saturating_sub(1),
+            Action::Down => draft.choice = (draft.choice + 1).min(checkpoint.choices.len().saturating_sub(1)),
+            Action::Hint => {
+                let index = draft.checkpoint;
+                screen.checkpoints[index].reveal_hint(&screen.lesson.checkpoints[index]);
+            }
+            Action::Back => screen.dialog = None,
+            Action::Confirm => return self.confirm_answer(),
+            _ => {}
+        }
+        None
+    }
+
+    /// Keeps the dialog's answer and moves on to the page's next unanswered checkpoint.
+    fn confirm_answer(&mut self) -> Option<Command> {
+        let next_run = self.next_run;
+        let screen = self.lesson_screen_mut()?;
+        let Some(Dialog::Answer(draft)) = &screen.dialog else { return None };
+        let index = draft.checkpoint;
+        let Some(answer) = draft.answer(&screen.lesson.checkpoints[index]) else {
+            screen.notice = Some("Type an answer first.".into());
+            return None;
+        };
+        screen.checkpoints[index].predict(answer, next_run);
+        let on_page = screen.page_checkpoints();
+        let next = on_page.iter().copied().find(|&i| i != index && screen.checkpoints[i].prediction.is_none());
+        screen.dialog = next.map(|i| Dialog::Answer(AnswerDraft::new(i, &screen.lesson.checkpoints[i], &screen.checkpoints[i])));
+        if next.is_none() {
+            screen.notice = Some("Answer kept. Press r to run and see what really happens.".into());
+        }
+        None
+    }
+
+    fn knobs_action(&mut self, action: Action) -> Option<Command> {
+        let cores = self.cores;
+        let start_speed = self.start_options.speed;
+        let screen = self.lesson_screen_mut()?;
+        let Some(Dialog::Knobs { selected }) = &mut screen.dialog else { return None };
+        let rows = screen.lesson.knobs.len() + 1;
+        let row = *selected;
+        match action {
+            Action::Up => *selected = row.saturating_sub(1),
+            Action::Down => *selected = (row + 1).min(rows - 1),
+            Action::Back => screen.dialog = None,
+            Action::Run => {
+                screen.dialog = None;
+                screen.series = None;
+                return self.start_run();
+            }
+            Action::Faster | Action::Slower | Action::Reset => {
+                let lesson = screen.lesson.clone();
+                let options = &mut self.options;
+                match (row, action) {
+                    (0, Action::Reset) => options.speed = start_speed,
+                    (0, _) => options.speed = knobs::step_speed(options.speed, action == Action::Faster),
+                    (_, Action::Reset) => knobs::reset_knob(&lesson, options, row - 1),
+                    (_, _) => knobs::step_knob(&lesson, options, cores, row - 1, action == Action::Faster),
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    // ----- runs -----
+
+    /// Plans the current lesson with the current options and asks for a new run.
+    fn start_run(&mut self) -> Option<Command> {
+        let run = self.next_run;
+        let (options, cores) = (self.options.clone(), self.cores);
+        let screen = self.lesson_screen_mut()?;
+        match engine::plan(&screen.lesson, &options, cores) {
+            Ok(plan) => {
+                screen.run = Some(LiveRun::new(run));
+                screen.output_scroll = None;
+                self.next_run = RunId(run.0 + 1);
+                Some(Command::Start { run, plan: Box::new(plan) })
+            }
+            Err(error) => {
+                screen.notice = Some(format!("Cannot run: {error}"));
+                screen.series = None;
+                None
+            }
+        }
+    }
+
+    fn judge_checkpoints(&mut self, run: RunId) {
+        let Screen::Lesson(screen) = &mut self.screen else { return };
+        let Some(live) = &screen.run else { return };
+        for (index, state) in screen.checkpoints.iter_mut().enumerate() {
+            let checkpoint = &screen.lesson.checkpoints[index];
+            if state.judge(checkpoint, run, &live.record) == Some(true) {
+                self.progress.answered_right(&screen.lesson.id, &checkpoint.id);
+            }
+        }
+    }
+
+    fn on_run_ended(&mut self, run: RunId) -> Option<Command> {
+        let screen = self.lesson_screen_mut()?;
+        let live = screen.run.as_mut().filter(|live| live.id == run)?;
+        live.end();
+        let finished = live.record.is_finished() && !live.record.stopped;
+        let series = screen.series.as_mut()?;
+        match observe(&live.record, series.observation).filter(|_| finished) {
+            Some(outcome) => series.outcomes.push(outcome),
+            None => series.missing += 1,
+        }
+        if series.done() < series.total && finished {
+            return self.start_run();
+        }
+        None
+    }
+
+    // ----- mouse -----
+
+    fn on_mouse(&mut self, mouse: MouseEvent) -> Option<Command> {
+        if layout::too_small(self.area) {
+            return None;
+        }
+        let (column, row) = (mouse.column, mouse.row);
+        let screen_areas = layout::screen(self.area);
+        if self.help {
+            if matches!(mouse.kind, MouseEventKind::Down(_)) {
+                self.help = false;
+            }
+            return None;
+        }
+        let context = self.context();
+        if mouse.kind == MouseEventKind::Down(MouseButton::Left) && layout::contains(screen_areas.key_bar, column, row) {
+            let action = key_bar::hit(context, &self.theme, screen_areas.key_bar, column)?;
+            return self.act(context, action);
+        }
+        match &self.screen {
+            Screen::List => self.list_mouse(mouse, screen_areas.body),
+            Screen::Lesson(_) => self.lesson_mouse(mouse, screen_areas.body),
+        }
+    }
+
+    fn list_mouse(&mut self, mouse: MouseEvent, body: Rect) -> Option<Command> {
+        match mouse.kind {
+            MouseEventKind::ScrollUp => self.list_action(Action::Up),
+            MouseEventKind::ScrollDown => self.list_action(Action::Down),
+            MouseEventKind::Down(MouseButton::Left) => {
+                let visible = self.list.visible(&self.lessons);
+                let position = lesson_list::hit(body, self.list.selected, visible.len(), mouse.column, mouse.row)?;
+                self.list.selected = position;
+                self.list_action(Action::Confirm)
+            }
+            _ => None,
+        }
+    }
+
+    fn lesson_mouse(&mut self, mouse: MouseEvent, body: Rect) -> Option<Command> {
+        let theme = self.theme;
+        let Screen::Lesson(screen) = &mut self.screen else { return None };
+        if screen.dialog.is_some() {
+            return None;
+        }
+        let areas = screen.areas(body);
+        let (column, row) = (mouse.column, mouse.row);
+        let inside = |area: Rect| layout::contains(area, column, row);
+        let wheel = match mouse.kind {
+            MouseEventKind::ScrollUp => Some(-WHEEL_ROWS),
+            MouseEventKind::ScrollDown => Some(WHEEL_ROWS),
+            _ => None,
+        };
+        let click = mouse.kind == MouseEventKind::Down(MouseButton::Left);
+        if inside(areas.reading) {
+            if let Some(delta) = wheel {
+                screen.scroll_reading(delta, areas.reading, &theme);
+            } else if click {
+                screen.focus = Focus::Reading;
+                if screen.reading == Reading::Narrative {
+                    let line = (row - areas.reading.y) as usize + screen.scroll;
+                    let line = line.checked_sub(1)?;
+                    let page = screen.page_text(areas.reading, &theme);
+                    let (_, _, index) = page.checkpoint_rows.iter().copied().find(|(from, to, _)| (*from..*to).contains(&line))?;
+                    let draft = AnswerDraft::new(index, &screen.lesson.checkpoints[index], &screen.checkpoints[index]);
+                    screen.dialog = Some(Dialog::Answer(draft));
+                }
+            }
+        } else if inside(areas.run.processes) || inside(areas.run.timeline) {
+            if let Some(delta) = wheel {
+                screen.move_worker(delta.signum());
+            } else if click {
+                screen.focus = Focus::Processes;
+                let (workers, _) = screen.run_shape();
+                let area = if inside(areas.run.processes) { areas.run.processes } else { areas.run.timeline };
+                let header = if inside(areas.run.processes) { 2 } else { 1 };
+                let rows = processes::worker_rows(area, header);
+                let first = processes::first_visible(screen.selected_worker, rows);
+                let offset = (row - area.y).checked_sub(header)? as usize;
+                let slot = first + offset;
+                if slot < workers {
+                    screen.selected_worker = slot;
+                }
+            }
+        } else if inside(areas.run.output) {
+            let rows = areas.run.output.height.saturating_sub(1) as usize;
+            if let Some(delta) = wheel {
+                screen.scroll_output(delta, rows);
+            } else if click {
+                screen.focus = Focus::Output;
+            }
+        }
+        None
+    }
+
+    /// Keeps scroll positions inside their text after a resize.
+    fn clamp_scrolls(&mut self) {
+        let theme = self.theme;
+        let body = layout::screen(self.area).body;
+        if let Screen::Lesson(screen) = &mut self.screen {
+            let areas = screen.areas(body);
+            screen.scroll_reading(0, areas.reading, &theme);
+        }
+    }
+}
+
+/// What `n` compares between runs: the print order if a checkpoint asks about it, else the
+/// completion order.
+fn series_observation(lesson: &Lesson) -> Observation {
+    let asks_print_order = lesson.checkpoints.iter().any(|c| c.observe == Some(Observation::PrintOrder));
+    if asks_print_order { Observation::PrintOrder } else { Observation::CompletionOrder }
+}
+
+fn kill_selected(screen: &mut LessonScreen) -> Option<Command> {
+    let slot = screen.selected_worker;
+    let live = screen.run.as_ref().filter(|run| run.is_live() && !run.record.is_finished());
+    let worker = live.and_then(|run| run.record.workers.get(slot).filter(|w| w.pid != 0));
+    match worker {
+        Some(worker) if worker.status == WorkerStatus::Alive => {
+            screen.notice = Some(format!("Sent SIGKILL to worker {slot} (PID {}).", worker.pid));
+            Some(Command::Control(Control::Kill(slot)))
+        }
+        Some(worker) => {
+            screen.notice = Some(format!("Worker {slot} (PID {}) has already ended.", worker.pid));
+            None
+        }
+        None => {
+            screen.notice = Some("No live worker is selected: run the lesson, then select one with Tab and ↑↓.".into());
+            None
+        }
+    }
+}
