@@ -215,3 +215,19 @@ fn block_buffering_groups_a_workers_lines() {
     let switches = lines.windows(2).filter(|pair| pair[0] != pair[1]).count();
     assert!(lines.len() >= 4 && switches == 1, "{lines:?}");
 }
+
+#[test]
+fn a_pool_replaces_dead_workers_and_names_the_lost_tasks() {
+    let events = run_json(&["--lessons", "tests/lessons", "crashy"]);
+    let exits: Vec<(Value, Value)> =
+        of_kind(&events, "exited").iter().map(|e| (e["code"].clone(), e["signal"].clone())).collect();
+    assert!(exits.contains(&(json!(3), Value::Null)), "{exits:?}");
+    assert!(exits.contains(&(Value::Null, json!(9))), "{exits:?}");
+    assert!(exits.contains(&(json!(101), Value::Null)), "a panic exits with 101: {exits:?}");
+    let finished = events.last().unwrap();
+    assert_eq!(finished["lost"], json!([1, 2, 3]));
+    assert_eq!(finished["results"][4], json!(49), "the pool carried on after the crashes");
+    assert!(of_kind(&events, "spawned").len() >= 5, "each dead worker was replaced");
+    let panicked = of_kind(&events, "output").iter().any(|e| e["stream"] == "stderr" && e["text"].as_str().unwrap().contains("panicked"));
+    assert!(panicked, "the panic message is captured from stderr");
+}

@@ -47,6 +47,8 @@ pub fn spawn(exe: &Path, config: WorkerConfig) -> io::Result<WorkerProcess> {
     command
         .arg(protocol::WORKER_ARG)
         .args(config.to_args())
+        // A panicking task shows one line, as an uncaught exception would, not a backtrace.
+        .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

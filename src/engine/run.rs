@@ -373,6 +373,8 @@ impl<'a> Engine<'a> {
         for _ in 0..stage.workers {
             self.start_process(index, stage, 1);
         }
+        // Each death loses at most one chunk; beyond this, workers die without taking work.
+        let mut replacements_left = stage.tasks.len() + stage.workers as usize;
         while !self.stopped {
             // Hand a chunk to every worker that is ready and idle, in the order they became so.
             for process in first..self.procs.len() {
@@ -408,7 +410,12 @@ impl<'a> Engine<'a> {
                 .collect();
             for process in died {
                 self.reap(process);
+                if !chunks.is_empty() && replacements_left == 0 {
+                    self.notice("workers keep dying before they take work: the pool starts no more");
+                    chunks.clear();
+                }
                 if !chunks.is_empty() {
+                    replacements_left -= 1;
                     let old_pid = self.procs[process].worker.pid;
                     if let Some(new) = self.start_process(index, stage, 1) {
                         let text = format!(

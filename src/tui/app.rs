@@ -85,8 +85,8 @@ pub struct App {
     pub list: ListState,
     /// The screen shown.
     pub screen: Screen,
-    /// Whether the help overlay is open.
-    pub help: bool,
+    /// The help overlay's scroll position, while it is open.
+    pub help: Option<usize>,
     /// The number the next run gets.
     pub next_run: RunId,
     /// Set once the UI should end.
@@ -106,7 +106,7 @@ impl App {
             area,
             list: ListState::default(),
             screen: Screen::List,
-            help: false,
+            help: None,
             next_run: RunId(1),
             quit: false,
         };
@@ -195,11 +195,15 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
         let context = self.context();
-        if self.help {
-            if keys::action(context, &key) == Some(Action::Quit) {
-                return self.leave();
+        if let Some(scroll) = &mut self.help {
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::PageDown => *scroll += 10,
+                _ if keys::action(context, &key) == Some(Action::Quit) => return self.leave(),
+                _ => self.help = None,
             }
-            self.help = false;
             return None;
         }
         if let Some(command) = self.typed(context, &key) {
@@ -252,7 +256,7 @@ impl App {
     fn act(&mut self, context: Context, action: Action) -> Option<Command> {
         match (context, action) {
             (_, Action::Help) => {
-                self.help = true;
+                self.help = Some(0);
                 None
             }
             (_, Action::Quit) => self.leave(),
@@ -416,7 +420,7 @@ impl App {
     fn knobs_action(&mut self, action: Action) -> Option<Command> {
         let cores = self.cores;
         let start_speed = self.start_options.speed;
-        let screen = self.lesson_screen_mut()?;
+        let Screen::Lesson(screen) = &mut self.screen else { return None };
         let Some(Dialog::Knobs { selected }) = &mut screen.dialog else { return None };
         let rows = screen.lesson.knobs.len() + 1;
         let row = *selected;
@@ -501,9 +505,12 @@ impl App {
         }
         let (column, row) = (mouse.column, mouse.row);
         let screen_areas = layout::screen(self.area);
-        if self.help {
-            if matches!(mouse.kind, MouseEventKind::Down(_)) {
-                self.help = false;
+        if let Some(scroll) = &mut self.help {
+            match mouse.kind {
+                MouseEventKind::ScrollUp => *scroll = scroll.saturating_sub(WHEEL_ROWS as usize),
+                MouseEventKind::ScrollDown => *scroll += WHEEL_ROWS as usize,
+                MouseEventKind::Down(_) => self.help = None,
+                _ => {}
             }
             return None;
         }
