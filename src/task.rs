@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A task function with its (already validated and speed-scaled) arguments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "fn", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TaskFn {
     /// Sleep this many seconds.
     Sleep {
@@ -74,7 +74,6 @@ pub struct Task {
     #[serde(skip)]
     pub label: String,
     /// What to do.
-    #[serde(flatten)]
     pub function: TaskFn,
     /// Printed when the task starts (placeholders already filled, but for `{pid}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

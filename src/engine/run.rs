@@ -65,7 +65,7 @@ struct Proc {
     /// First task index it was given (threads: thread i runs task `first_task + i`).
     first_task: usize,
     /// Tasks sent and not finished yet.
-    in_flight: Vec<usize>,
+    in_flight: VecDeque<usize>,
     hello: bool,
     /// Exit status once known: (code, signal).
     status: Option<(Option<i32>, Option<i32>)>,
@@ -268,7 +268,7 @@ impl<'a> Engine<'a> {
                     stage: stage_index,
                     slots: (first..first + slot_count).collect(),
                     first_task: 0,
-                    in_flight: Vec::new(),
+                    in_flight: VecDeque::new(),
                     hello: false,
                     status: None,
                     reaped: false,
@@ -650,7 +650,13 @@ impl<'a> Engine<'a> {
                 let result: Value = serde_json::from_str(&result).unwrap_or(Value::Null);
                 self.results[task] = Some(result.clone());
                 self.completion.push(task);
-                self.procs[process].in_flight.retain(|&t| t != task);
+                // A chunk finishes in order, so this is almost always the front.
+                let in_flight = &mut self.procs[process].in_flight;
+                match in_flight.iter().position(|&t| t == task) {
+                    Some(0) => drop(in_flight.pop_front()),
+                    Some(i) => drop(in_flight.remove(i)),
+                    None => {}
+                }
                 if let Some(cpu) = cpu {
                     self.slots[worker].last_cpu = Some(cpu);
                 }

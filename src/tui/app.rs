@@ -516,7 +516,7 @@ impl App {
         }
         let context = self.context();
         if mouse.kind == MouseEventKind::Down(MouseButton::Left) && layout::contains(screen_areas.key_bar, column, row) {
-            let action = key_bar::hit(context, &self.theme, screen_areas.key_bar, column)?;
+            let action = key_bar::hit(context, screen_areas.key_bar, column)?;
             return self.act(context, action);
         }
         match &self.screen {
@@ -574,9 +574,10 @@ impl App {
             } else if click {
                 screen.focus = Focus::Processes;
                 let (workers, _) = screen.run_shape();
-                let area = if inside(areas.run.processes) { areas.run.processes } else { areas.run.timeline };
-                let header = if inside(areas.run.processes) { 2 } else { 1 };
-                let rows = processes::worker_rows(area, header);
+                // The processes panel has a title and a header row; the timeline a title and an axis.
+                let (area, header, footer) =
+                    if inside(areas.run.processes) { (areas.run.processes, 2, 0) } else { (areas.run.timeline, 1, 1) };
+                let rows = processes::worker_rows(area, header + footer);
                 let first = processes::first_visible(screen.selected_worker, rows);
                 let offset = (row - area.y).checked_sub(header)? as usize;
                 let slot = first + offset;

@@ -13,7 +13,9 @@ use super::theme::Theme;
 struct Item {
     key: &'static str,
     label: &'static str,
+    /// First column.
     from: u16,
+    /// The column after the last.
     to: u16,
     action: Action,
 }
@@ -32,7 +34,7 @@ fn items(context: Context) -> Vec<Item> {
 }
 
 /// The action of the bar item at `column`, if any.
-pub fn hit(context: Context, _theme: &Theme, bar: Rect, column: u16) -> Option<Action> {
+pub fn hit(context: Context, bar: Rect, column: u16) -> Option<Action> {
     let x = column.checked_sub(bar.x)?;
     items(context).into_iter().find(|item| (item.from..item.to).contains(&x)).map(|item| item.action)
 }
@@ -41,8 +43,6 @@ pub fn hit(context: Context, _theme: &Theme, bar: Rect, column: u16) -> Option<A
 pub struct KeyBar<'a> {
     /// Where the keyboard is.
     pub context: Context,
-    /// A note shown after the keys (why a key did nothing, what happens next).
-    pub notice: Option<&'a str>,
     /// The theme.
     pub theme: &'a Theme,
 }
@@ -53,14 +53,25 @@ impl Widget for &KeyBar<'_> {
         for item in items(self.context) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(format!(" {} ", item.key), self.theme.key()));
-            spans.push(Span::raw(format!("{} ", item.label).chars().skip(0).collect::<String>()));
-            spans.pop();
             spans.push(Span::raw(item.label));
         }
-        if let Some(notice) = self.notice {
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(notice.to_string(), self.theme.strong()));
-        }
         Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bar_fits_the_smallest_window_and_clicks_find_their_item() {
+        for context in [Context::List, Context::Filter, Context::Lesson, Context::Answer, Context::Knobs] {
+            let width = items(context).last().map_or(0, |item| item.to);
+            assert!(width <= super::super::layout::MIN_WIDTH, "{context:?} bar is {width} wide");
+        }
+        let bar = Rect::new(0, 23, 80, 1);
+        let first = &items(Context::Lesson)[0];
+        assert_eq!(hit(Context::Lesson, bar, first.from + 1), Some(first.action));
+        assert_eq!(hit(Context::Lesson, bar, 79), None);
     }
 }

@@ -158,7 +158,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(InLesson, &[Code(KeyCode::Up)], "↑", Action::Up, "scroll up, or select the previous worker", None),
     bind(InLesson, &[Code(KeyCode::Down)], "↓", Action::Down, "scroll down, or select the next worker", None),
     bind(InLesson, &[Code(KeyCode::Tab)], "Tab", Action::FocusNext, "move the keyboard to the next panel (text, processes, output)", None),
-    bind(InLesson, &[Char('p')], "p", Action::ToggleProgram, "show the Python program instead of the text, or back", Some("program")),
+    bind(InLesson, &[Char('p')], "p", Action::ToggleProgram, "show the Python program instead of the text, or back", None),
     bind(InLesson, &[Char('c')], "c", Action::Answer, "answer this page's checkpoints before the run", Some("answer")),
     bind(InLesson, &[Char('h')], "h", Action::Hint, "reveal the next hint of this page's checkpoint", None),
     bind(InLesson, &[Char('r')], "r", Action::Run, "run the lesson with real processes (again)", Some("run")),

@@ -1,0 +1,30 @@
+//! The header row: where you are, and the settings the next run uses.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::theme::Theme;
+
+/// The header row.
+pub struct Header<'a> {
+    /// Where you are (the lesson's title, or "lessons").
+    pub place: String,
+    /// Right-aligned: the next run's settings, or progress.
+    pub status: String,
+    /// The theme.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let left = Line::from(vec![Span::styled(" proclab ", self.theme.key()), Span::raw(" "), Span::styled(self.place.clone(), self.theme.strong())]);
+        Paragraph::new(left).render(area, buf);
+        let width = self.status.chars().count() as u16 + 1;
+        if width < area.width / 2 {
+            let right = Rect { x: area.right() - width, width, ..area };
+            Paragraph::new(Line::raw(self.status.clone())).render(right, buf);
+        }
+    }
+}

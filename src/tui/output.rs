@@ -1,0 +1,73 @@
+//! The output panel: every line the workers and the parent printed, in arrival order, each
+//! with the PID that printed it, coloured per worker.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::theme::Theme;
+use crate::event::Stream;
+use crate::record::RunRecord;
+
+/// The first line shown: `scroll`, or the last page when following the newest lines.
+pub fn first_line(scroll: Option<usize>, total: usize, rows: usize) -> usize {
+    let last_page = total.saturating_sub(rows);
+    scroll.map_or(last_page, |top| top.min(last_page))
+}
+
+/// The output panel.
+pub struct OutputPanel<'a> {
+    /// The run.
+    pub record: &'a RunRecord,
+    /// The first line shown, or `None` to follow the newest.
+    pub scroll: Option<usize>,
+    /// Whether the arrow keys scroll it.
+    pub focused: bool,
+    /// The theme.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &OutputPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let output = &self.record.output;
+        let follow = if self.scroll.is_some() { " · scrolled (↓ to the end follows)" } else { "" };
+        let border = if self.focused { theme.focused_border() } else { theme.border() };
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .border_style(border)
+            .title(Line::from(vec![Span::styled("Output", theme.heading()), Span::raw(format!(" ({} lines){follow}", output.len()))]));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let rows = inner.height as usize;
+        let first = first_line(self.scroll, output.len(), rows);
+        let lines: Vec<Line> = output[first..]
+            .iter()
+            .take(rows)
+            .map(|line| {
+                let who = if line.worker.is_none() { format!("{:>7}▸", line.pid) } else { format!("{:>7} ", line.pid) };
+                let mut spans = vec![Span::styled(who, theme.worker(line.worker))];
+                if line.stream == Stream::Stderr {
+                    spans.push(Span::styled("err ", theme.bad()));
+                }
+                spans.push(Span::styled(line.text.clone(), theme.worker(line.worker)));
+                Line::from(spans)
+            })
+            .collect();
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_the_end_unless_scrolled() {
+        assert_eq!(first_line(None, 30, 10), 20);
+        assert_eq!(first_line(Some(5), 30, 10), 5);
+        assert_eq!(first_line(Some(25), 30, 10), 20);
+        assert_eq!(first_line(None, 3, 10), 0);
+    }
+}

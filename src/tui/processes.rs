@@ -1,0 +1,108 @@
+//! The processes panel: one row per worker with its slot, PID, parent PID, kernel state (or how
+//! it ended), current core and tasks done.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::theme::Theme;
+use crate::record::{RunRecord, WorkerInfo, WorkerStatus};
+
+/// Rows for workers in a panel of `area` with `header` rows above them.
+pub fn worker_rows(area: Rect, header: u16) -> usize {
+    area.height.saturating_sub(header).max(1) as usize
+}
+
+/// The first worker shown when `rows` fit, so that `selected` is always in view.
+pub fn first_visible(selected: usize, rows: usize) -> usize {
+    (selected + 1).saturating_sub(rows.max(1))
+}
+
+/// A signal number as its name (`SIGKILL`), or the number.
+pub fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal).map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_string())
+}
+
+/// What the state column says about a worker.
+pub fn state_text(worker: &WorkerInfo) -> String {
+    let letter = worker.state;
+    match worker.status {
+        WorkerStatus::Exited(code) if letter == Some('Z') && worker.joined_ms.is_none() => format!("Z exited {code}"),
+        WorkerStatus::Exited(code) => format!("exited {code}"),
+        WorkerStatus::Killed(signal) => format!("killed {}", signal_name(signal)),
+        WorkerStatus::Alive => match letter {
+            Some('R') => "R running".into(),
+            Some('S') => "S sleeping".into(),
+            Some('T') => "T stopped".into(),
+            Some('Z') => "Z zombie".into(),
+            Some('D') => "D waiting".into(),
+            Some(other) => other.to_string(),
+            None => "…".into(),
+        },
+    }
+}
+
+/// The processes panel.
+pub struct ProcessesPanel<'a> {
+    /// The run.
+    pub record: &'a RunRecord,
+    /// The selected worker slot.
+    pub selected: usize,
+    /// Whether the arrow keys move the selection.
+    pub focused: bool,
+    /// The theme.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &ProcessesPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let border = if self.focused { theme.focused_border() } else { theme.border() };
+        let alive = self.record.workers.iter().filter(|w| w.pid != 0 && w.status == WorkerStatus::Alive).count();
+        let title = format!("Processes ({} started, {alive} alive)", self.record.workers.iter().filter(|w| w.pid != 0).count());
+        let block = Block::new().borders(Borders::TOP).border_style(border).title(Span::styled(title, theme.heading()));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let mut lines = vec![Line::styled(" slot     PID    PPID  state         core  done", theme.strong())];
+        let rows = worker_rows(inner, 1);
+        let first = first_visible(self.selected, rows);
+        for worker in self.record.workers.iter().skip(first).take(rows) {
+            let selected = worker.slot == self.selected;
+            let style = match worker.status {
+                WorkerStatus::Killed(_) => theme.bad(),
+                _ => theme.worker(Some(worker.slot)),
+            };
+            let pid = if worker.pid == 0 { "-".to_string() } else { worker.pid.to_string() };
+            let core = worker.cpu.map_or("-".to_string(), |c| c.to_string());
+            let mut line = Line::from(vec![
+                Span::raw(if selected { "▶" } else { " " }),
+                Span::styled(format!("{:<4}", worker.slot), style),
+                Span::styled(format!("{pid:>8}"), style),
+                Span::raw(format!("{:>8}  ", worker.ppid_now)),
+                Span::raw(format!("{:<13}", state_text(worker))),
+                Span::raw(format!("{core:>5}")),
+                Span::raw(format!("{:>6}", worker.tasks_done)),
+            ]);
+            if selected && self.focused {
+                line = line.patch_style(theme.selected());
+            }
+            lines.push(line);
+        }
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_signals_and_keeps_the_selection_in_view() {
+        assert_eq!(signal_name(9), "SIGKILL");
+        assert_eq!(signal_name(15), "SIGTERM");
+        assert_eq!(first_visible(0, 4), 0);
+        assert_eq!(first_visible(3, 4), 0);
+        assert_eq!(first_visible(9, 4), 6);
+    }
+}
