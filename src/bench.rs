@@ -66,10 +66,10 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         let theirs = median(args.rounds, || time_command(Command::new(&python).arg(&program)))?;
         writeln!(
             out,
-            "  {id:<16} proclab {:>9}   python {:>9}   {:.1}× faster",
+            "  {id:<16} proclab {:>9}   python {:>9}   {}",
             ms(ours),
             ms(theirs),
-            theirs.as_secs_f64() / ours.as_secs_f64()
+            compare(ours, theirs)
         )?;
     }
 
@@ -82,10 +82,10 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         let theirs = median(args.rounds, || python_pool(&python, &script, args.items, &name))?;
         writeln!(
             out,
-            "  chunksize {name:<8} proclab {:>9}   python {:>9}   {:.1}× faster",
+            "  chunksize {name:<8} proclab {:>9}   python {:>9}   {}",
             ms(ours),
             ms(theirs),
-            theirs.as_secs_f64() / ours.as_secs_f64()
+            compare(ours, theirs)
         )?;
     }
 
@@ -117,6 +117,16 @@ fn python_version(python: &Path) -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default()
+}
+
+/// "3.2× faster" or "1.4× slower": proclab's time against Python's.
+fn compare(ours: Duration, theirs: Duration) -> String {
+    let ratio = theirs.as_secs_f64() / ours.as_secs_f64();
+    if ratio >= 1.0 {
+        format!("proclab {ratio:.1}× faster")
+    } else {
+        format!("proclab {:.1}× slower", 1.0 / ratio)
+    }
 }
 
 fn ms(d: Duration) -> String {

@@ -1,15 +1,56 @@
-//! The terminal UI.
+//! The terminal UI: a lesson list, lesson screens with the narrative, the program and a live
+//! run panel, and predict-then-run checkpoints.
+//!
+//! Elm-style: one [`app::App`] model changed only by [`app::App::update`] from
+//! [`message::Message`]s; [`view`] draws it with one widget per panel; [`runtime`] feeds the
+//! messages in and carries out the [`message::Command`]s that come back.
 
-mod highlight;
-mod markdown;
-mod theme;
+pub mod answer_dialog;
+pub mod app;
+pub mod checkpoints;
+pub mod cores;
+pub mod distribution;
+pub mod header;
+pub mod help;
+pub mod highlight;
+pub mod key_bar;
+pub mod keys;
+pub mod knob_panel;
+pub mod knobs;
+pub mod layout;
+pub mod lesson_list;
+pub mod lesson_screen;
+pub mod live_run;
+pub mod markdown;
+pub mod message;
+pub mod narrative;
+pub mod order;
+pub mod output;
+pub mod placement;
+pub mod processes;
+pub mod program;
+pub mod progress;
+pub mod run_panel;
+pub mod runtime;
+pub mod theme;
+pub mod timeline;
+pub mod too_small;
+pub mod view;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use ratatui::layout::Rect;
 
-use crate::engine::RunOptions;
+use crate::engine::{self, RunOptions};
 use crate::lesson::Catalog;
 
-/// Opens the terminal UI at the lesson list, or at `start` if given.
-pub fn run(_catalog: Catalog, _start: Option<String>, _options: RunOptions) -> Result<()> {
-    anyhow::bail!("the terminal UI is not built yet: use `proclab run <id>`")
+/// Opens the terminal UI at the lesson list, or at `start` if given. Every worker is stopped
+/// and reaped, and the terminal restored, before this returns (panics included).
+pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Result<()> {
+    std::thread::spawn(highlight::warm_up);
+    let theme = theme::Theme::from_env();
+    let mut session = runtime::TerminalSession::enter()?;
+    let size = session.terminal.size().context("Failed to read the terminal's size")?;
+    let area = Rect::new(0, 0, size.width, size.height);
+    let app = app::App::new(catalog.lessons, start.as_deref(), options, engine::available_cores(), theme, area);
+    runtime::run_loop(&mut session.terminal, app)
 }

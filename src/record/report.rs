@@ -84,8 +84,8 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
     let id_header = if threads { "PID/TID" } else { "PID" };
     let _ = writeln!(
         out,
-        "  {:<7} {:<13} {:<11} {:<6} {:<9} {}",
-        "worker", id_header, "cores seen", "tasks", "startup", "exit"
+        "  {:<7} {:<13} {:<11} {:<6} {:<9} exit",
+        "worker", id_header, "cores seen", "tasks", "startup"
     );
     for w in record.stage_workers(stage) {
         let id = match w.tid {
@@ -267,7 +267,7 @@ pub fn distribution(outcomes: &[String]) -> String {
             None => counts.push((outcome.clone(), 1)),
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     let total = outcomes.len().max(1);
     let mut out = format!(
         "Print orders over {} runs (most frequent first)\n",

@@ -95,7 +95,7 @@ fn checkpoint_box(checkpoint: &Checkpoint, index: usize, state: &CheckpointState
         bar(),
         Span::styled(format!("▶ Checkpoint {}: predict before you run", index + 1), theme.checkpoint()),
     ])];
-    let mut add = |markdown: &str, lines: &mut Vec<Line<'static>>| {
+    let add = |markdown: &str, lines: &mut Vec<Line<'static>>| {
         for mut line in markdown::render(markdown, inner, theme) {
             line.spans.insert(0, bar());
             lines.push(line);

@@ -1,0 +1,193 @@
+//! The UI loop and the threads that feed it: one channel of [`Message`]s from an input thread,
+//! a signal thread and one forwarder thread per run; the loop blocks on it, updates the model,
+//! carries out the model's [`Command`]s and redraws. Ticks are made only while a run is live, so
+//! an idle screen uses no CPU.
+
+use std::io::stdout;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, KeyEventKind, MouseEventKind};
+use ratatui::crossterm::execute;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use super::app::App;
+use super::message::{Command, Message, RunId};
+use super::view;
+use crate::engine::{self, RunHandle};
+use crate::event::Event;
+
+/// How often the "now" line moves while a run is live.
+pub const TICK: Duration = Duration::from_millis(100);
+/// Most messages taken in before a redraw (a burst of engine events is drawn once).
+const BATCH: usize = 512;
+
+/// The terminal in raw mode on the alternate screen with mouse capture; restored when dropped,
+/// and by the panic hook if the UI panics.
+pub struct TerminalSession {
+    /// The terminal.
+    pub terminal: DefaultTerminal,
+}
+
+impl TerminalSession {
+    /// Sets the terminal up (and the panic hook that puts it back).
+    pub fn enter() -> Result<TerminalSession> {
+        let terminal = ratatui::try_init().context("Failed to set up the terminal")?;
+        let ratatui_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(stdout(), DisableMouseCapture);
+            ratatui_hook(info);
+        }));
+        let session = TerminalSession { terminal };
+        execute!(stdout(), EnableMouseCapture).context("Failed to turn on the mouse")?;
+        Ok(session)
+    }
+}
+
+impl Drop for TerminalSession {
+    fn drop(&mut self) {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// The run in progress, as the loop holds it.
+#[derive(Default)]
+struct Runs {
+    current: Option<(RunId, RunHandle)>,
+}
+
+impl Runs {
+    /// Stops the current run, if any, and waits until its workers are reaped.
+    fn stop(&mut self) {
+        if let Some((_, handle)) = self.current.take() {
+            handle.stop();
+        }
+    }
+
+    /// Lets go of run `run` once it has ended by itself (its engine thread is finishing).
+    fn ended(&mut self, run: RunId) {
+        if self.current.as_ref().is_some_and(|(id, _)| *id == run) {
+            self.stop();
+        }
+    }
+
+    fn execute(&mut self, command: Command, messages: &Sender<Message>) {
+        match command {
+            Command::Start { run, plan } => {
+                self.stop();
+                let mut handle = engine::start(*plan);
+                let events = std::mem::replace(&mut handle.events, mpsc::channel().1);
+                forward_events(run, events, messages.clone());
+                self.current = Some((run, handle));
+            }
+            Command::Control(control) => {
+                if let Some((_, handle)) = &self.current {
+                    handle.send(control);
+                }
+            }
+            Command::Stop | Command::Quit => self.stop(),
+        }
+    }
+}
+
+/// Sends run `run`'s events into the UI channel, then [`Message::RunEnded`]; ends early if the
+/// UI is gone.
+fn forward_events(run: RunId, events: Receiver<Event>, messages: Sender<Message>) {
+    std::thread::spawn(move || {
+        for event in events {
+            if messages.send(Message::Engine { run, event, at: Instant::now() }).is_err() {
+                return;
+            }
+        }
+        let _ = messages.send(Message::RunEnded(run));
+    });
+}
+
+/// Reads the terminal's keys, mouse and resizes into the UI channel until the UI is gone.
+fn read_input(messages: Sender<Message>) {
+    std::thread::spawn(move || {
+        loop {
+            let message = match event::read() {
+                Ok(event::Event::Key(key)) if key.kind != KeyEventKind::Release => Message::Key(key),
+                Ok(event::Event::Mouse(mouse)) if !matches!(mouse.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) => {
+                    Message::Mouse(mouse)
+                }
+                Ok(event::Event::Resize(width, height)) => Message::Resize(width, height),
+                Ok(_) => continue,
+                Err(_) => Message::Terminate,
+            };
+            let last = matches!(message, Message::Terminate);
+            if messages.send(message).is_err() || last {
+                return;
+            }
+        }
+    });
+}
+
+/// Turns SIGTERM, SIGHUP and SIGINT into [`Message::Terminate`], so proclab stops its workers
+/// and restores the terminal before it ends.
+fn watch_signals(messages: Sender<Message>) -> Result<signal_hook::iterator::Handle> {
+    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT]).context("Failed to install signal handlers")?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if messages.send(Message::Terminate).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(handle)
+}
+
+/// Waits for the next message: blocking while idle, or until the next tick while a run is live.
+fn next_message(app: &App, messages: &Receiver<Message>) -> Option<Message> {
+    if app.wants_ticks() {
+        match messages.recv_timeout(TICK) {
+            Ok(message) => Some(message),
+            Err(RecvTimeoutError::Timeout) => Some(Message::Tick(Instant::now())),
+            Err(RecvTimeoutError::Disconnected) => None,
+        }
+    } else {
+        messages.recv().ok()
+    }
+}
+
+/// Runs the UI until the learner leaves; every run is stopped and reaped before this returns.
+pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
+    let (sender, messages) = mpsc::channel();
+    read_input(sender.clone());
+    let signals = watch_signals(sender.clone())?;
+    let mut runs = Runs::default();
+    let result = (|| -> Result<()> {
+        terminal.draw(|frame| view::draw(frame, &app)).context("Failed to draw")?;
+        while let Some(first) = next_message(&app, &messages) {
+            let mut message = Some(first);
+            let mut taken = 0;
+            while let Some(current) = message.take() {
+                if let Message::RunEnded(run) = current {
+                    runs.ended(run);
+                }
+                if let Some(command) = app.update(current) {
+                    runs.execute(command, &sender);
+                }
+                taken += 1;
+                if app.quit || taken >= BATCH {
+                    break;
+                }
+                message = messages.try_recv().ok();
+            }
+            if app.quit {
+                break;
+            }
+            terminal.draw(|frame| view::draw(frame, &app)).context("Failed to draw")?;
+        }
+        Ok(())
+    })();
+    runs.stop();
+    signals.close();
+    result
+}

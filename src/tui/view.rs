@@ -1,0 +1,105 @@
+//! Draws the model: reads the [`App`], never changes it.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::answer_dialog::AnswerDialog;
+use super::app::{App, Screen};
+use super::header::Header;
+use super::help::HelpOverlay;
+use super::key_bar::KeyBar;
+use super::knob_panel::{KnobPanel, number};
+use super::knobs;
+use super::layout;
+use super::lesson_list::{LessonListPanel, progress_mark};
+use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use super::narrative::NarrativePanel;
+use super::program::ProgramPanel;
+use super::run_panel::RunPanel;
+use super::too_small::TooSmall;
+
+/// Draws the whole UI into the frame.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    render(app, area, frame.buffer_mut());
+}
+
+/// Draws the whole UI into a buffer (the terminal's, or a test's).
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    if layout::too_small(area) {
+        (&TooSmall { theme }).render(area, buf);
+        return;
+    }
+    let screen_areas = layout::screen(area);
+    match &app.screen {
+        Screen::List => render_list(app, screen_areas, buf),
+        Screen::Lesson(screen) => render_lesson(app, screen, screen_areas, buf),
+    }
+    (&KeyBar { context: app.context(), theme }).render(screen_areas.key_bar, buf);
+    let notice = app.lesson_screen().and_then(|s| s.notice.as_deref());
+    if let Some(notice) = notice {
+        let row = Rect { y: screen_areas.key_bar.y - 1, height: 1, ..screen_areas.key_bar };
+        Paragraph::new(Line::styled(format!(" {notice}"), theme.selected())).render(row, buf);
+    }
+    if let Some(scroll) = app.help {
+        (&HelpOverlay { scroll, theme }).render(area, buf);
+    }
+}
+
+fn render_list(app: &App, areas: layout::Screen, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let visible = app.list.visible(&app.lessons);
+    let right: usize = app.progress.lessons.values().map(|l| l.right.len()).sum();
+    let total: usize = app.lessons.iter().map(|l| l.checkpoints.len()).sum();
+    let header = Header { place: "lessons".into(), status: format!("{right} of {total} checkpoints right"), theme };
+    (&header).render(areas.header, buf);
+    let panel = LessonListPanel {
+        lessons: &app.lessons,
+        visible: &visible,
+        selected: app.list.selected,
+        progress: &app.progress,
+        filter: &app.list.filter,
+        filtering: app.list.filtering,
+        theme,
+    };
+    (&panel).render(areas.body, buf);
+}
+
+fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &mut Buffer) {
+    let theme = &app.theme;
+    let lesson = &screen.lesson;
+    let workers = knobs::planned_workers(lesson, &app.options, app.cores)
+        .map_or(String::new(), |n| format!(" · {n} worker{}", if n == 1 { "" } else { "s" }));
+    let status = format!("{} · next run: speed ×{}{workers}", progress_mark(lesson, &app.progress), number(app.options.speed));
+    (&Header { place: lesson.title.clone(), status, theme }).render(areas.header, buf);
+    let lesson_areas = screen.areas(areas.body);
+    let focused = screen.focus == Focus::Reading;
+    match screen.reading {
+        Reading::Narrative => {
+            let page = screen.page_text(lesson_areas.reading, theme);
+            let title = format!("{} · page {} of {}", lesson.id, screen.page + 1, screen.pages);
+            (&NarrativePanel { page: &page, title, scroll: screen.scroll, focused, theme }).render(lesson_areas.reading, buf);
+        }
+        Reading::Program => {
+            let panel = ProgramPanel { name: &lesson.program_name, lines: &screen.program, scroll: screen.program_scroll, focused, theme };
+            (&panel).render(lesson_areas.reading, buf);
+        }
+    }
+    RunPanel { screen, areas: lesson_areas.run, theme }.render(buf);
+    match &screen.dialog {
+        Some(Dialog::Answer(draft)) => {
+            let index = draft.checkpoint;
+            let dialog = AnswerDialog { checkpoint: &lesson.checkpoints[index], state: &screen.checkpoints[index], draft, theme };
+            (&dialog).render(areas.body, buf);
+        }
+        Some(Dialog::Knobs { selected }) => {
+            let rows = knobs::rows(lesson, &app.options, app.cores);
+            (&KnobPanel { speed: app.options.speed, rows: &rows, selected: *selected, theme }).render(areas.body, buf);
+        }
+        None => {}
+    }
+}
