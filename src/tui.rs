@@ -49,8 +49,18 @@ pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Resu
     std::thread::spawn(highlight::warm_up);
     let theme = theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
-    let size = session.terminal.size().context("Failed to read the terminal's size")?;
+    let size = session
+        .terminal
+        .size()
+        .context("Failed to read the terminal's size")?;
     let area = Rect::new(0, 0, size.width, size.height);
-    let app = app::App::new(catalog.lessons, start.as_deref(), options, engine::available_cores(), theme, area);
+    let app = app::App::new(
+        catalog.lessons,
+        start.as_deref(),
+        options,
+        engine::available_cores(),
+        theme,
+        area,
+    );
     runtime::run_loop(&mut session.terminal, app)
 }

@@ -576,6 +576,17 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The label and worker slot of a task a worker reported on (`None` for an index no task
+    /// has), noting the core the worker said it was on.
+    fn task_report(&mut self, process: usize, task: usize, cpu: Option<u32>) -> Option<(String, usize)> {
+        let label = self.labels.get(task).cloned()?;
+        let worker = self.slot_of_task(process, task);
+        if cpu.is_some() {
+            self.slots[worker].last_cpu = cpu;
+        }
+        Some((label, worker))
+    }
+
     fn handle_report(&mut self, process: usize, report: Report) {
         let pid = self.procs[process].worker.pid;
         match report {
@@ -620,13 +631,9 @@ impl<'a> Engine<'a> {
                 });
             }
             Report::Started { task, cpu, t_ns } => {
-                let Some(label) = self.labels.get(task).cloned() else {
+                let Some((label, worker)) = self.task_report(process, task, cpu) else {
                     return;
                 };
-                let worker = self.slot_of_task(process, task);
-                if let Some(cpu) = cpu {
-                    self.slots[worker].last_cpu = Some(cpu);
-                }
                 self.emit(Event::TaskStarted {
                     t_ms: self.t_ms(t_ns),
                     task,
@@ -643,10 +650,9 @@ impl<'a> Engine<'a> {
                 cpu_ns,
                 result,
             } => {
-                let Some(label) = self.labels.get(task).cloned() else {
+                let Some((label, worker)) = self.task_report(process, task, cpu) else {
                     return;
                 };
-                let worker = self.slot_of_task(process, task);
                 let result: Value = serde_json::from_str(&result).unwrap_or(Value::Null);
                 self.results[task] = Some(result.clone());
                 self.completion.push(task);
@@ -656,9 +662,6 @@ impl<'a> Engine<'a> {
                     Some(0) => drop(in_flight.pop_front()),
                     Some(i) => drop(in_flight.remove(i)),
                     None => {}
-                }
-                if let Some(cpu) = cpu {
-                    self.slots[worker].last_cpu = Some(cpu);
                 }
                 self.emit(Event::TaskFinished {
                     t_ms: self.t_ms(t_ns),

@@ -32,28 +32,62 @@ impl Widget for &AnswerDialog<'_> {
             AnswerKind::Choice => {
                 for (i, choice) in checkpoint.choices.iter().enumerate() {
                     let selected = i == self.draft.choice;
-                    let text = format!("{} {}) {choice}", if selected { "▶" } else { " " }, choice_letter(i));
-                    lines.push(Line::styled(text, if selected { theme.selected() } else { theme.text() }));
+                    let text = format!(
+                        "{} {}) {choice}",
+                        if selected { "▶" } else { " " },
+                        choice_letter(i)
+                    );
+                    lines.push(Line::styled(
+                        text,
+                        if selected {
+                            theme.selected()
+                        } else {
+                            theme.text()
+                        },
+                    ));
                 }
                 lines.push(Line::default());
-                lines.push(Line::styled("Press a letter to answer, or ↑↓ and Enter.", theme.muted()));
+                lines.push(Line::styled(
+                    "Press a letter to answer, or ↑↓ and Enter.",
+                    theme.muted(),
+                ));
             }
             AnswerKind::Order => {
-                lines.push(Line::from(vec![Span::raw("Your order: "), Span::styled(format!("{}▏", self.draft.text), theme.strong())]));
-                lines.push(Line::styled("Type the labels in order, separated by spaces (e.g. B C A D), then Enter.", theme.muted()));
+                lines.push(Line::from(vec![
+                    Span::raw("Your order: "),
+                    Span::styled(format!("{}▏", self.draft.text), theme.strong()),
+                ]));
+                lines.push(Line::styled(
+                    "Type the labels in order, separated by spaces (e.g. B C A D), then Enter.",
+                    theme.muted(),
+                ));
             }
             AnswerKind::Number => {
-                lines.push(Line::from(vec![Span::raw("Your number: "), Span::styled(format!("{}▏", self.draft.text), theme.strong())]));
+                lines.push(Line::from(vec![
+                    Span::raw("Your number: "),
+                    Span::styled(format!("{}▏", self.draft.text), theme.strong()),
+                ]));
                 lines.push(Line::styled("Type a number, then Enter.", theme.muted()));
             }
         }
-        for (i, hint) in checkpoint.hints.iter().take(self.state.hints_shown).enumerate() {
+        for (i, hint) in checkpoint
+            .hints
+            .iter()
+            .take(self.state.hints_shown)
+            .enumerate()
+        {
             lines.push(Line::default());
-            lines.push(Line::from(vec![Span::styled(format!("Hint {}: ", i + 1), theme.strong()), Span::raw(hint.clone())]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("Hint {}: ", i + 1), theme.strong()),
+                Span::raw(hint.clone()),
+            ]));
         }
         let left = checkpoint.hints.len() - self.state.hints_shown.min(checkpoint.hints.len());
         if left > 0 {
-            lines.push(Line::styled(format!("Tab reveals a hint ({left} left)."), theme.muted()));
+            lines.push(Line::styled(
+                format!("Tab reveals a hint ({left} left)."),
+                theme.muted(),
+            ));
         }
         let width = full.width.saturating_sub(8).min(76);
         let text_width = width.saturating_sub(2).max(1);
@@ -64,10 +98,16 @@ impl Widget for &AnswerDialog<'_> {
             + 2;
         let area = centered(full, width, height);
         Clear.render(area, buf);
-        let block = Block::new().borders(Borders::ALL).border_style(theme.checkpoint()).title(Span::styled(
-            format!(" Checkpoint: predict before you run ({}) ", checkpoint.id),
-            theme.checkpoint(),
-        ));
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block).render(area, buf);
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.checkpoint())
+            .title(Span::styled(
+                format!(" Checkpoint: predict before you run ({}) ", checkpoint.id),
+                theme.checkpoint(),
+            ));
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block)
+            .render(area, buf);
     }
 }

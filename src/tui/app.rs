@@ -2,12 +2,14 @@
 //! which changes the model and may ask for a [`Command`] (start or stop a run, leave). Nothing
 //! here draws or touches the terminal, so all of it is tested with plain values.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::Rect;
 
 use super::checkpoints::{AnswerDraft, choice_of_letter};
-use super::keys::{self, Action, Context};
 use super::key_bar;
+use super::keys::{self, Action, Context};
 use super::knobs;
 use super::layout;
 use super::lesson_list;
@@ -57,7 +59,9 @@ impl ListState {
             .enumerate()
             .filter(|(_, l)| {
                 filter.is_empty()
-                    || [&l.id, &l.title, &l.summary].iter().any(|text| text.to_lowercase().contains(&filter))
+                    || [&l.id, &l.title, &l.summary]
+                        .iter()
+                        .any(|text| text.to_lowercase().contains(&filter))
             })
             .map(|(i, _)| i)
             .collect()
@@ -95,7 +99,14 @@ pub struct App {
 
 impl App {
     /// A UI at the lesson list, or at lesson `start` if it exists.
-    pub fn new(lessons: Vec<Lesson>, start: Option<&str>, options: RunOptions, cores: u32, theme: Theme, area: Rect) -> App {
+    pub fn new(
+        lessons: Vec<Lesson>,
+        start: Option<&str>,
+        options: RunOptions,
+        cores: u32,
+        theme: Theme,
+        area: Rect,
+    ) -> App {
         let mut app = App {
             lessons,
             progress: Progress::default(),
@@ -147,7 +158,9 @@ impl App {
 
     /// Whether a run is live, so time should move the "now" line.
     pub fn wants_ticks(&self) -> bool {
-        self.lesson_screen().and_then(|s| s.run.as_ref()).is_some_and(|run| run.is_live() && !run.record.is_finished())
+        self.lesson_screen()
+            .and_then(|s| s.run.as_ref())
+            .is_some_and(|run| run.is_live() && !run.record.is_finished())
     }
 
     /// Applies one message; returns what the outside world should do about it.
@@ -186,7 +199,9 @@ impl App {
     }
 
     fn open_lesson(&mut self, index: usize) {
-        let Some(lesson) = self.lessons.get(index) else { return };
+        let Some(lesson) = self.lessons.get(index) else {
+            return;
+        };
         self.progress.visit(&lesson.id);
         self.screen = Screen::Lesson(Box::new(LessonScreen::new(lesson.clone(), &self.theme)));
     }
@@ -195,12 +210,13 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
         let context = self.context();
+        let help_max = super::help::max_scroll(self.area, context, &self.theme);
         if let Some(scroll) = &mut self.help {
             match key.code {
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-                KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                KeyCode::Down | KeyCode::Char('j') => *scroll = (*scroll + 1).min(help_max),
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-                KeyCode::PageDown => *scroll += 10,
+                KeyCode::PageDown => *scroll = (*scroll + 10).min(help_max),
                 _ if keys::action(context, &key) == Some(Action::Quit) => return self.leave(),
                 _ => self.help = None,
             }
@@ -215,7 +231,10 @@ impl App {
 
     /// Keys that type text (the filter, an answer); `Some` when the key was taken.
     fn typed(&mut self, context: Context, key: &KeyEvent) -> Option<Option<Command>> {
-        if key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
             return None;
         }
         match context {
@@ -234,14 +253,18 @@ impl App {
             },
             Context::Answer => {
                 let screen = self.lesson_screen_mut()?;
-                let Some(Dialog::Answer(draft)) = &mut screen.dialog else { return None };
+                let Some(Dialog::Answer(draft)) = &mut screen.dialog else {
+                    return None;
+                };
                 let checkpoint = screen.lesson.checkpoints.get(draft.checkpoint)?;
                 match (checkpoint.answer_kind, key.code) {
                     (AnswerKind::Choice, KeyCode::Char(c)) => {
                         draft.choice = choice_of_letter(c, checkpoint.choices.len())?;
                         Some(self.confirm_answer())
                     }
-                    (_, KeyCode::Char(c)) => draft.type_char(checkpoint.answer_kind, c).then_some(None),
+                    (_, KeyCode::Char(c)) => {
+                        draft.type_char(checkpoint.answer_kind, c).then_some(None)
+                    }
                     (AnswerKind::Order | AnswerKind::Number, KeyCode::Backspace) => {
                         draft.text.pop();
                         Some(None)
@@ -272,7 +295,9 @@ impl App {
         let visible = self.list.visible(&self.lessons);
         match action {
             Action::Up => self.list.selected = self.list.selected.saturating_sub(1),
-            Action::Down => self.list.selected = (self.list.selected + 1).min(visible.len().saturating_sub(1)),
+            Action::Down => {
+                self.list.selected = (self.list.selected + 1).min(visible.len().saturating_sub(1))
+            }
             Action::Confirm => {
                 self.list.filtering = false;
                 if let Some(&index) = visible.get(self.list.selected) {
@@ -295,7 +320,9 @@ impl App {
         let theme = self.theme;
         let body = layout::screen(self.area).body;
         let cores = self.cores;
-        let Screen::Lesson(screen) = &mut self.screen else { return None };
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return None;
+        };
         screen.notice = None;
         let areas = screen.areas(body);
         match action {
@@ -311,7 +338,8 @@ impl App {
                 match screen.focus {
                     Focus::Reading => screen.scroll_reading(delta, areas.reading, &theme),
                     Focus::Processes => screen.move_worker(delta),
-                    Focus::Output => screen.scroll_output(delta, areas.run.output.height.saturating_sub(1) as usize),
+                    Focus::Output => screen
+                        .scroll_output(delta, areas.run.output.height.saturating_sub(1) as usize),
                 }
             }
             Action::FocusNext => screen.focus = screen.focus.next(),
@@ -323,18 +351,33 @@ impl App {
             }
             Action::Answer => {
                 let on_page = screen.page_checkpoints();
-                let first = on_page.iter().copied().find(|&i| screen.checkpoints[i].prediction.is_none()).or(on_page.first().copied());
+                let first = on_page
+                    .iter()
+                    .copied()
+                    .find(|&i| screen.checkpoints[i].prediction.is_none())
+                    .or(on_page.first().copied());
                 match first {
                     Some(index) => {
-                        let draft = AnswerDraft::new(index, &screen.lesson.checkpoints[index], &screen.checkpoints[index]);
+                        let draft = AnswerDraft::new(
+                            index,
+                            &screen.lesson.checkpoints[index],
+                            &screen.checkpoints[index],
+                        );
                         screen.dialog = Some(Dialog::Answer(draft));
                     }
-                    None => screen.notice = Some("This page asks no question; checkpoints are marked ▶ in the text.".into()),
+                    None => {
+                        screen.notice = Some(
+                            "This page asks no question; checkpoints are marked ▶ in the text."
+                                .into(),
+                        )
+                    }
                 }
             }
             Action::Hint => {
                 let on_page = screen.page_checkpoints();
-                let revealed = on_page.iter().any(|&i| screen.checkpoints[i].reveal_hint(&screen.lesson.checkpoints[i]));
+                let revealed = on_page
+                    .iter()
+                    .any(|&i| screen.checkpoints[i].reveal_hint(&screen.lesson.checkpoints[i]));
                 if !revealed {
                     screen.notice = Some("No more hints on this page.".into());
                 }
@@ -345,11 +388,20 @@ impl App {
             }
             Action::Repeat => {
                 let observation = series_observation(&screen.lesson);
-                screen.series = Some(Series { total: SERIES_RUNS, observation, outcomes: Vec::new(), missing: 0 });
+                screen.series = Some(Series {
+                    total: SERIES_RUNS,
+                    observation,
+                    outcomes: Vec::new(),
+                    missing: 0,
+                });
                 return self.start_run();
             }
             Action::Pause => {
-                let Some(run) = screen.run.as_mut().filter(|run| run.is_live() && !run.record.is_finished()) else {
+                let Some(run) = screen
+                    .run
+                    .as_mut()
+                    .filter(|run| run.is_live() && !run.record.is_finished())
+                else {
                     screen.notice = Some("Nothing is running: press r to run.".into());
                     return None;
                 };
@@ -361,16 +413,32 @@ impl App {
                 return Some(Command::Control(control));
             }
             Action::Faster | Action::Slower => {
-                self.options.speed = knobs::step_speed(self.options.speed, action == Action::Faster);
-                screen.notice = Some(format!("The next run goes at speed ×{}.", self.options.speed));
+                self.options.speed =
+                    knobs::step_speed(self.options.speed, action == Action::Faster);
+                screen.notice = Some(format!(
+                    "The next run goes at speed ×{}.",
+                    self.options.speed
+                ));
             }
             Action::Kill => return kill_selected(screen),
             Action::MoreWorkers | Action::FewerWorkers => {
-                if knobs::step_workers(&screen.lesson, &mut self.options, cores, action == Action::MoreWorkers) {
-                    let workers = knobs::planned_workers(&screen.lesson, &self.options, cores).unwrap_or(0);
-                    screen.notice = Some(format!("The next run starts {workers} worker{}.", if workers == 1 { "" } else { "s" }));
+                if knobs::step_workers(
+                    &screen.lesson,
+                    &mut self.options,
+                    cores,
+                    action == Action::MoreWorkers,
+                ) {
+                    let workers =
+                        knobs::planned_workers(&screen.lesson, &self.options, cores).unwrap_or(0);
+                    screen.notice = Some(format!(
+                        "The next run starts {workers} worker{}.",
+                        if workers == 1 { "" } else { "s" }
+                    ));
                 } else {
-                    screen.notice = Some("This lesson starts one process per task: its worker count is fixed.".into());
+                    screen.notice = Some(
+                        "This lesson starts one process per task: its worker count is fixed."
+                            .into(),
+                    );
                 }
             }
             Action::Knobs => screen.dialog = Some(Dialog::Knobs { selected: 0 }),
@@ -381,11 +449,15 @@ impl App {
 
     fn answer_action(&mut self, action: Action) -> Option<Command> {
         let screen = self.lesson_screen_mut()?;
-        let Some(Dialog::Answer(draft)) = &mut screen.dialog else { return None };
+        let Some(Dialog::Answer(draft)) = &mut screen.dialog else {
+            return None;
+        };
         let checkpoint = &screen.lesson.checkpoints[draft.checkpoint];
         match action {
             Action::Up => draft.choice = draft.choice.saturating_sub(1),
-            Action::Down => draft.choice = (draft.choice + 1).min(checkpoint.choices.len().saturating_sub(1)),
+            Action::Down => {
+                draft.choice = (draft.choice + 1).min(checkpoint.choices.len().saturating_sub(1))
+            }
             Action::Hint => {
                 let index = draft.checkpoint;
                 screen.checkpoints[index].reveal_hint(&screen.lesson.checkpoints[index]);
@@ -401,7 +473,9 @@ impl App {
     fn confirm_answer(&mut self) -> Option<Command> {
         let next_run = self.next_run;
         let screen = self.lesson_screen_mut()?;
-        let Some(Dialog::Answer(draft)) = &screen.dialog else { return None };
+        let Some(Dialog::Answer(draft)) = &screen.dialog else {
+            return None;
+        };
         let index = draft.checkpoint;
         let Some(answer) = draft.answer(&screen.lesson.checkpoints[index]) else {
             screen.notice = Some("Type an answer first.".into());
@@ -409,8 +483,17 @@ impl App {
         };
         screen.checkpoints[index].predict(answer, next_run);
         let on_page = screen.page_checkpoints();
-        let next = on_page.iter().copied().find(|&i| i != index && screen.checkpoints[i].prediction.is_none());
-        screen.dialog = next.map(|i| Dialog::Answer(AnswerDraft::new(i, &screen.lesson.checkpoints[i], &screen.checkpoints[i])));
+        let next = on_page
+            .iter()
+            .copied()
+            .find(|&i| i != index && screen.checkpoints[i].prediction.is_none());
+        screen.dialog = next.map(|i| {
+            Dialog::Answer(AnswerDraft::new(
+                i,
+                &screen.lesson.checkpoints[i],
+                &screen.checkpoints[i],
+            ))
+        });
         if next.is_none() {
             screen.notice = Some("Answer kept. Press r to run and see what really happens.".into());
         }
@@ -420,8 +503,12 @@ impl App {
     fn knobs_action(&mut self, action: Action) -> Option<Command> {
         let cores = self.cores;
         let start_speed = self.start_options.speed;
-        let Screen::Lesson(screen) = &mut self.screen else { return None };
-        let Some(Dialog::Knobs { selected }) = &mut screen.dialog else { return None };
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return None;
+        };
+        let Some(Dialog::Knobs { selected }) = &mut screen.dialog else {
+            return None;
+        };
         let rows = screen.lesson.knobs.len() + 1;
         let row = *selected;
         match action {
@@ -438,9 +525,13 @@ impl App {
                 let options = &mut self.options;
                 match (row, action) {
                     (0, Action::Reset) => options.speed = start_speed,
-                    (0, _) => options.speed = knobs::step_speed(options.speed, action == Action::Faster),
+                    (0, _) => {
+                        options.speed = knobs::step_speed(options.speed, action == Action::Faster)
+                    }
                     (_, Action::Reset) => knobs::reset_knob(&lesson, options, row - 1),
-                    (_, _) => knobs::step_knob(&lesson, options, cores, row - 1, action == Action::Faster),
+                    (_, _) => {
+                        knobs::step_knob(&lesson, options, cores, row - 1, action == Action::Faster)
+                    }
                 }
             }
             _ => {}
@@ -460,7 +551,10 @@ impl App {
                 screen.run = Some(LiveRun::new(run));
                 screen.output_scroll = None;
                 self.next_run = RunId(run.0 + 1);
-                Some(Command::Start { run, plan: Box::new(plan) })
+                Some(Command::Start {
+                    run,
+                    plan: Box::new(plan),
+                })
             }
             Err(error) => {
                 screen.notice = Some(format!("Cannot run: {error}"));
@@ -471,12 +565,15 @@ impl App {
     }
 
     fn judge_checkpoints(&mut self, run: RunId) {
-        let Screen::Lesson(screen) = &mut self.screen else { return };
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return;
+        };
         let Some(live) = &screen.run else { return };
         for (index, state) in screen.checkpoints.iter_mut().enumerate() {
             let checkpoint = &screen.lesson.checkpoints[index];
             if state.judge(checkpoint, run, &live.record) == Some(true) {
-                self.progress.answered_right(&screen.lesson.id, &checkpoint.id);
+                self.progress
+                    .answered_right(&screen.lesson.id, &checkpoint.id);
             }
         }
     }
@@ -505,17 +602,22 @@ impl App {
         }
         let (column, row) = (mouse.column, mouse.row);
         let screen_areas = layout::screen(self.area);
+        let help_max = super::help::max_scroll(self.area, self.context(), &self.theme);
         if let Some(scroll) = &mut self.help {
             match mouse.kind {
                 MouseEventKind::ScrollUp => *scroll = scroll.saturating_sub(WHEEL_ROWS as usize),
-                MouseEventKind::ScrollDown => *scroll += WHEEL_ROWS as usize,
+                MouseEventKind::ScrollDown => {
+                    *scroll = (*scroll + WHEEL_ROWS as usize).min(help_max)
+                }
                 MouseEventKind::Down(_) => self.help = None,
                 _ => {}
             }
             return None;
         }
         let context = self.context();
-        if mouse.kind == MouseEventKind::Down(MouseButton::Left) && layout::contains(screen_areas.key_bar, column, row) {
+        if mouse.kind == MouseEventKind::Down(MouseButton::Left)
+            && layout::contains(screen_areas.key_bar, column, row)
+        {
             let action = key_bar::hit(context, screen_areas.key_bar, column)?;
             return self.act(context, action);
         }
@@ -531,7 +633,13 @@ impl App {
             MouseEventKind::ScrollDown => self.list_action(Action::Down),
             MouseEventKind::Down(MouseButton::Left) => {
                 let visible = self.list.visible(&self.lessons);
-                let position = lesson_list::hit(body, self.list.selected, visible.len(), mouse.column, mouse.row)?;
+                let position = lesson_list::hit(
+                    body,
+                    self.list.selected,
+                    visible.len(),
+                    mouse.column,
+                    mouse.row,
+                )?;
                 self.list.selected = position;
                 self.list_action(Action::Confirm)
             }
@@ -541,7 +649,9 @@ impl App {
 
     fn lesson_mouse(&mut self, mouse: MouseEvent, body: Rect) -> Option<Command> {
         let theme = self.theme;
-        let Screen::Lesson(screen) = &mut self.screen else { return None };
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return None;
+        };
         if screen.dialog.is_some() {
             return None;
         }
@@ -563,8 +673,16 @@ impl App {
                     let line = (row - areas.reading.y) as usize + screen.scroll;
                     let line = line.checked_sub(1)?;
                     let page = screen.page_text(areas.reading, &theme);
-                    let (_, _, index) = page.checkpoint_rows.iter().copied().find(|(from, to, _)| (*from..*to).contains(&line))?;
-                    let draft = AnswerDraft::new(index, &screen.lesson.checkpoints[index], &screen.checkpoints[index]);
+                    let (_, _, index) = page
+                        .checkpoint_rows
+                        .iter()
+                        .copied()
+                        .find(|(from, to, _)| (*from..*to).contains(&line))?;
+                    let draft = AnswerDraft::new(
+                        index,
+                        &screen.lesson.checkpoints[index],
+                        &screen.checkpoints[index],
+                    );
                     screen.dialog = Some(Dialog::Answer(draft));
                 }
             }
@@ -575,8 +693,11 @@ impl App {
                 screen.focus = Focus::Processes;
                 let (workers, _) = screen.run_shape();
                 // The processes panel has a title and a header row; the timeline a title and an axis.
-                let (area, header, footer) =
-                    if inside(areas.run.processes) { (areas.run.processes, 2, 0) } else { (areas.run.timeline, 1, 1) };
+                let (area, header, footer) = if inside(areas.run.processes) {
+                    (areas.run.processes, 2, 0)
+                } else {
+                    (areas.run.timeline, 1, 1)
+                };
                 let rows = processes::worker_rows(area, header + footer);
                 let first = processes::first_visible(screen.selected_worker, rows);
                 let offset = (row - area.y).checked_sub(header)? as usize;
@@ -610,25 +731,44 @@ impl App {
 /// What `n` compares between runs: the print order if a checkpoint asks about it, else the
 /// completion order.
 fn series_observation(lesson: &Lesson) -> Observation {
-    let asks_print_order = lesson.checkpoints.iter().any(|c| c.observe == Some(Observation::PrintOrder));
-    if asks_print_order { Observation::PrintOrder } else { Observation::CompletionOrder }
+    let asks_print_order = lesson
+        .checkpoints
+        .iter()
+        .any(|c| c.observe == Some(Observation::PrintOrder));
+    if asks_print_order {
+        Observation::PrintOrder
+    } else {
+        Observation::CompletionOrder
+    }
 }
 
 fn kill_selected(screen: &mut LessonScreen) -> Option<Command> {
     let slot = screen.selected_worker;
-    let live = screen.run.as_ref().filter(|run| run.is_live() && !run.record.is_finished());
+    let live = screen
+        .run
+        .as_ref()
+        .filter(|run| run.is_live() && !run.record.is_finished());
     let worker = live.and_then(|run| run.record.workers.get(slot).filter(|w| w.pid != 0));
     match worker {
         Some(worker) if worker.status == WorkerStatus::Alive => {
-            screen.notice = Some(format!("Sent SIGKILL to worker {slot} (PID {}).", worker.pid));
+            screen.notice = Some(format!(
+                "Sent SIGKILL to worker {slot} (PID {}).",
+                worker.pid
+            ));
             Some(Command::Control(Control::Kill(slot)))
         }
         Some(worker) => {
-            screen.notice = Some(format!("Worker {slot} (PID {}) has already ended.", worker.pid));
+            screen.notice = Some(format!(
+                "Worker {slot} (PID {}) has already ended.",
+                worker.pid
+            ));
             None
         }
         None => {
-            screen.notice = Some("No live worker is selected: run the lesson, then select one with Tab and ↑↓.".into());
+            screen.notice = Some(
+                "No live worker is selected: run the lesson, then select one with Tab and ↑↓."
+                    .into(),
+            );
             None
         }
     }

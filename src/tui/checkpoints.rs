@@ -29,7 +29,10 @@ pub struct CheckpointState {
 impl CheckpointState {
     /// Records an answer given before run `next_run`; an earlier verdict no longer applies.
     pub fn predict(&mut self, text: String, next_run: RunId) {
-        self.prediction = Some(Prediction { text, judged_from: next_run });
+        self.prediction = Some(Prediction {
+            text,
+            judged_from: next_run,
+        });
         self.verdict = None;
     }
 
@@ -44,9 +47,18 @@ impl CheckpointState {
     }
 
     /// Judges a waiting answer by run `run`'s record; returns whether it was right, if judged.
-    pub fn judge(&mut self, checkpoint: &Checkpoint, run: RunId, record: &RunRecord) -> Option<bool> {
+    pub fn judge(
+        &mut self,
+        checkpoint: &Checkpoint,
+        run: RunId,
+        record: &RunRecord,
+    ) -> Option<bool> {
         let prediction = self.prediction.as_ref()?;
-        if self.verdict.is_some() || run < prediction.judged_from || record.stopped || !record.is_finished() {
+        if self.verdict.is_some()
+            || run < prediction.judged_from
+            || record.stopped
+            || !record.is_finished()
+        {
             return None;
         }
         let verdict = judge(checkpoint, &prediction.text, record)?;
@@ -75,8 +87,16 @@ impl AnswerDraft {
             .as_ref()
             .and_then(|text| checkpoint.choices.iter().position(|c| c == text))
             .unwrap_or(0);
-        let text = if checkpoint.answer_kind == AnswerKind::Choice { String::new() } else { earlier.unwrap_or_default() };
-        AnswerDraft { checkpoint: index, choice, text }
+        let text = if checkpoint.answer_kind == AnswerKind::Choice {
+            String::new()
+        } else {
+            earlier.unwrap_or_default()
+        };
+        AnswerDraft {
+            checkpoint: index,
+            choice,
+            text,
+        }
     }
 
     /// Takes a typed character; returns whether it belongs in this kind of answer.
@@ -97,10 +117,19 @@ impl AnswerDraft {
         match checkpoint.answer_kind {
             AnswerKind::Choice => checkpoint.choices.get(self.choice).cloned(),
             AnswerKind::Order => {
-                let words: Vec<&str> = self.text.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+                let words: Vec<&str> = self
+                    .text
+                    .split([' ', ','])
+                    .filter(|w| !w.is_empty())
+                    .collect();
                 (!words.is_empty()).then(|| words.join(" "))
             }
-            AnswerKind::Number => self.text.trim().parse::<f64>().is_ok().then(|| self.text.trim().to_string()),
+            AnswerKind::Number => self
+                .text
+                .trim()
+                .parse::<f64>()
+                .is_ok()
+                .then(|| self.text.trim().to_string()),
         }
     }
 }

@@ -9,8 +9,8 @@ use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::live_run::LiveRun;
-use super::timeline::{LABEL_WIDTH, axis_for};
 use super::theme::Theme;
+use super::timeline::{LABEL_WIDTH, axis_for};
 
 /// The character that stands for worker `slot` in a strip: 0–9, then a–z, then `#`.
 pub fn slot_glyph(slot: usize) -> char {
@@ -52,7 +52,7 @@ impl Widget for &CoresPanel<'_> {
         let cores = run.record.cores as usize;
         let title = vec![
             Span::styled("Cores", theme.heading()),
-            Span::raw(" · PID running now · history: slot of the worker running"),
+            Span::raw(" · now: PID on it · history: worker slot"),
         ];
         Paragraph::new(ratatui::text::Line::from(title)).render(Rect { height: 1, ..area }, buf);
         let rows = (area.height - 1) as usize;
@@ -76,7 +76,9 @@ impl Widget for &CoresPanel<'_> {
         }
         let mut on_core_now: Vec<Vec<usize>> = vec![Vec::new(); cores.min(rows)];
         for slot in 0..workers {
-            let Some(now) = run.placement.now(slot) else { continue };
+            let Some(now) = run.placement.now(slot) else {
+                continue;
+            };
             if now.state == Some('R')
                 && let Some(list) = now.core.and_then(|c| on_core_now.get_mut(c as usize))
             {
@@ -87,7 +89,13 @@ impl Widget for &CoresPanel<'_> {
             let y = area.y + 1 + core as u16;
             let (who, style) = match on_core_now[core].as_slice() {
                 [] => (String::new(), theme.muted()),
-                [slot] => (run.record.workers.get(*slot).map_or(String::new(), |w| w.pid.to_string()), theme.worker(Some(*slot))),
+                [slot] => (
+                    run.record
+                        .workers
+                        .get(*slot)
+                        .map_or(String::new(), |w| w.pid.to_string()),
+                    theme.worker(Some(*slot)),
+                ),
                 [slot, rest @ ..] => {
                     let pid = run.record.workers.get(*slot).map_or(0, |w| w.pid);
                     (format!("{pid}+{}", rest.len()), theme.worker(Some(*slot)))
@@ -108,7 +116,13 @@ impl Widget for &CoresPanel<'_> {
         }
         if cores > rows {
             let more = format!("{} more cores not shown", cores - rows);
-            buf.set_stringn(area.right().saturating_sub(more.len() as u16 + 1), area.y, &more, more.len(), theme.muted());
+            buf.set_stringn(
+                area.right().saturating_sub(more.len() as u16 + 1),
+                area.y,
+                &more,
+                more.len(),
+                theme.muted(),
+            );
         }
     }
 }

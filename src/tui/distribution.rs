@@ -34,8 +34,15 @@ impl Widget for &DistributionPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
         let series = self.series;
-        let title = format!(" {} of {} runs: {}", series.done(), series.total, observation_name(series.observation));
-        let block = Block::new().borders(Borders::TOP).title(Span::styled(title, theme.heading()));
+        let title = format!(
+            " {} of {} runs: {}",
+            series.done(),
+            series.total,
+            observation_name(series.observation)
+        );
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .title(Span::styled(title, theme.heading()));
         let inner = block.inner(area);
         block.render(area, buf);
         let distribution = series.distribution();
@@ -54,7 +61,10 @@ impl Widget for &DistributionPanel<'_> {
             })
             .collect();
         if series.missing > 0 {
-            lines.push(Line::styled(format!(" {} runs ended without an outcome", series.missing), theme.muted()));
+            lines.push(Line::styled(
+                format!(" {} runs ended without an outcome", series.missing),
+                theme.muted(),
+            ));
         }
         Paragraph::new(lines).render(inner, buf);
     }

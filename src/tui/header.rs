@@ -19,11 +19,19 @@ pub struct Header<'a> {
 
 impl Widget for &Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let left = Line::from(vec![Span::styled(" proclab ", self.theme.key()), Span::raw(" "), Span::styled(self.place.clone(), self.theme.strong())]);
+        let left = Line::from(vec![
+            Span::styled(" proclab ", self.theme.key()),
+            Span::raw(" "),
+            Span::styled(self.place.clone(), self.theme.strong()),
+        ]);
         Paragraph::new(left).render(area, buf);
         let width = self.status.chars().count() as u16 + 1;
         if width < area.width / 2 {
-            let right = Rect { x: area.right() - width, width, ..area };
+            let right = Rect {
+                x: area.right() - width,
+                width,
+                ..area
+            };
             Paragraph::new(Line::raw(self.status.clone())).render(right, buf);
         }
     }

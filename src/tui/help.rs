@@ -9,18 +9,29 @@ use super::keys::{BINDINGS, Context};
 use super::layout::centered;
 use super::theme::Theme;
 
-const CONTEXTS: [Context; 6] = [Context::Global, Context::List, Context::Filter, Context::Lesson, Context::Answer, Context::Knobs];
+const CONTEXTS: [Context; 6] = [
+    Context::Global,
+    Context::List,
+    Context::Filter,
+    Context::Lesson,
+    Context::Answer,
+    Context::Knobs,
+];
 
-/// The help text, one line per key.
-pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
+/// The help text, one line per key: the keys of `current` first, then the rest.
+pub fn lines(current: Context, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for context in CONTEXTS {
+    let order = std::iter::once(current).chain(CONTEXTS.into_iter().filter(|c| *c != current));
+    for context in order {
         if !lines.is_empty() {
             lines.push(Line::default());
         }
         lines.push(Line::styled(context.title(), theme.heading()));
         for binding in BINDINGS.iter().filter(|b| b.context == context) {
-            lines.push(Line::from(vec![Span::styled(format!("  {:<8}", binding.shown), theme.strong()), Span::raw(binding.help)]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<8}", binding.shown), theme.strong()),
+                Span::raw(binding.help),
+            ]));
         }
     }
     lines.push(Line::default());
@@ -40,12 +51,16 @@ pub fn area(area: Rect) -> Rect {
 }
 
 /// The largest useful scroll position in a terminal of `area`.
-pub fn max_scroll(area: Rect, theme: &Theme) -> usize {
-    lines(theme).len().saturating_sub(self::area(area).height.saturating_sub(2) as usize)
+pub fn max_scroll(area: Rect, current: Context, theme: &Theme) -> usize {
+    lines(current, theme)
+        .len()
+        .saturating_sub(self::area(area).height.saturating_sub(2) as usize)
 }
 
 /// The help overlay.
 pub struct HelpOverlay<'a> {
+    /// Where the keyboard is (its keys come first).
+    pub context: Context,
     /// Rows scrolled off the top.
     pub scroll: usize,
     /// The theme.
@@ -62,8 +77,12 @@ impl Widget for &HelpOverlay<'_> {
             .title_bottom(Line::raw(" ↑↓ scroll · any other key closes ").right_aligned());
         let inner = block.inner(area);
         block.render(area, buf);
-        let scroll = self.scroll.min(max_scroll(full, self.theme));
-        let visible: Vec<Line> = lines(self.theme).into_iter().skip(scroll).take(inner.height as usize).collect();
+        let scroll = self.scroll.min(max_scroll(full, self.context, self.theme));
+        let visible: Vec<Line> = lines(self.context, self.theme)
+            .into_iter()
+            .skip(scroll)
+            .take(inner.height as usize)
+            .collect();
         Paragraph::new(visible).render(inner, buf);
     }
 }

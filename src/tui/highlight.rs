@@ -63,7 +63,11 @@ pub fn python(source: &str, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut failed = false;
     for line in LinesWithEndings::from(source) {
-        let ops = if failed { None } else { state.parse_line(line, syntaxes).ok() };
+        let ops = if failed {
+            None
+        } else {
+            state.parse_line(line, syntaxes).ok()
+        };
         let Some(ops) = ops else {
             failed = true;
             lines.push(Line::raw(expand(line)));
@@ -73,7 +77,10 @@ pub fn python(source: &str, theme: &Theme) -> Vec<Line<'static>> {
         let mut from = 0;
         for (at, op) in ops {
             if at > from {
-                spans.push(Span::styled(expand(&line[from..at]), theme.syntax(kind_of(&stack))));
+                spans.push(Span::styled(
+                    expand(&line[from..at]),
+                    theme.syntax(kind_of(&stack)),
+                ));
                 from = at;
             }
             if stack.apply(&op).is_err() {
@@ -82,7 +89,10 @@ pub fn python(source: &str, theme: &Theme) -> Vec<Line<'static>> {
             }
         }
         if from < line.len() {
-            spans.push(Span::styled(expand(&line[from..]), theme.syntax(kind_of(&stack))));
+            spans.push(Span::styled(
+                expand(&line[from..]),
+                theme.syntax(kind_of(&stack)),
+            ));
         }
         lines.push(Line::from(spans));
     }
@@ -113,12 +123,24 @@ mod tests {
     #[test]
     fn marks_keywords_strings_comments_and_definitions() {
         let theme = Theme::colored();
-        let lines = python("import os\n# a comment\ndef wait(job):\n    print(\"hi\", 5)\n", &theme);
+        let lines = python(
+            "import os\n# a comment\ndef wait(job):\n    print(\"hi\", 5)\n",
+            &theme,
+        );
         assert_eq!(lines.len(), 4);
         assert!(kinds_of(&lines[0], &theme, TokenKind::Keyword).contains(&"import".to_string()));
-        assert!(lines[1].spans.iter().all(|span| span.style == theme.syntax(TokenKind::Comment)));
+        assert!(
+            lines[1]
+                .spans
+                .iter()
+                .all(|span| span.style == theme.syntax(TokenKind::Comment))
+        );
         assert!(kinds_of(&lines[2], &theme, TokenKind::Definition).contains(&"wait".to_string()));
-        assert!(kinds_of(&lines[3], &theme, TokenKind::String).concat().contains("hi"));
+        assert!(
+            kinds_of(&lines[3], &theme, TokenKind::String)
+                .concat()
+                .contains("hi")
+        );
         assert_eq!(kinds_of(&lines[3], &theme, TokenKind::Constant), ["5"]);
         let text: String = lines[3].spans.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(text, "    print(\"hi\", 5)");

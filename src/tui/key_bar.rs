@@ -27,7 +27,13 @@ fn items(context: Context) -> Vec<Item> {
         let key = binding.shown.split(' ').next().unwrap_or(binding.shown);
         let label = binding.bar.unwrap_or_default();
         let width = (key.chars().count() + label.chars().count() + 3) as u16;
-        items.push(Item { key, label, from: x, to: x + width, action: binding.action });
+        items.push(Item {
+            key,
+            label,
+            from: x,
+            to: x + width,
+            action: binding.action,
+        });
         x += width;
     }
     items
@@ -36,7 +42,10 @@ fn items(context: Context) -> Vec<Item> {
 /// The action of the bar item at `column`, if any.
 pub fn hit(context: Context, bar: Rect, column: u16) -> Option<Action> {
     let x = column.checked_sub(bar.x)?;
-    items(context).into_iter().find(|item| (item.from..item.to).contains(&x)).map(|item| item.action)
+    items(context)
+        .into_iter()
+        .find(|item| (item.from..item.to).contains(&x))
+        .map(|item| item.action)
 }
 
 /// The key bar.
@@ -65,13 +74,25 @@ mod tests {
 
     #[test]
     fn every_bar_fits_the_smallest_window_and_clicks_find_their_item() {
-        for context in [Context::List, Context::Filter, Context::Lesson, Context::Answer, Context::Knobs] {
+        for context in [
+            Context::List,
+            Context::Filter,
+            Context::Lesson,
+            Context::Answer,
+            Context::Knobs,
+        ] {
             let width = items(context).last().map_or(0, |item| item.to);
-            assert!(width <= super::super::layout::MIN_WIDTH, "{context:?} bar is {width} wide");
+            assert!(
+                width <= super::super::layout::MIN_WIDTH,
+                "{context:?} bar is {width} wide"
+            );
         }
         let bar = Rect::new(0, 23, 80, 1);
         let first = &items(Context::Lesson)[0];
-        assert_eq!(hit(Context::Lesson, bar, first.from + 1), Some(first.action));
+        assert_eq!(
+            hit(Context::Lesson, bar, first.from + 1),
+            Some(first.action)
+        );
         assert_eq!(hit(Context::Lesson, bar, 79), None);
     }
 }

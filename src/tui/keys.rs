@@ -134,55 +134,357 @@ const fn bind(
     help: &'static str,
     bar: Option<&'static str>,
 ) -> Binding {
-    Binding { context, keys, shown, action, help, bar }
+    Binding {
+        context,
+        keys,
+        shown,
+        action,
+        help,
+        bar,
+    }
 }
 
-use Context::{Answer as InAnswer, Filter as InFilter, Global, Knobs as InKnobs, Lesson as InLesson, List as InList};
+use Context::{
+    Answer as InAnswer, Filter as InFilter, Global, Knobs as InKnobs, Lesson as InLesson,
+    List as InList,
+};
 use Key::{Char, Code, Ctrl};
 
 /// Every binding, grouped by context; the first matching one wins.
 pub const BINDINGS: &[Binding] = &[
-    bind(Global, &[Char('?')], "?", Action::Help, "show or hide this help", Some("help")),
-    bind(Global, &[Ctrl('c')], "Ctrl-C", Action::Quit, "leave proclab (running workers are stopped first)", None),
-    bind(InList, &[Code(KeyCode::Up), Char('k')], "↑ k", Action::Up, "previous lesson", None),
-    bind(InList, &[Code(KeyCode::Down), Char('j')], "↓ j", Action::Down, "next lesson", None),
-    bind(InList, &[Code(KeyCode::Enter)], "Enter", Action::Confirm, "open the lesson (or click it)", Some("open")),
-    bind(InList, &[Char('/')], "/", Action::Filter, "filter the list by id, title or summary", Some("filter")),
-    bind(InList, &[Char('q'), Code(KeyCode::Esc)], "q Esc", Action::Back, "clear the filter, or leave proclab", Some("quit")),
-    bind(InFilter, &[Code(KeyCode::Up)], "↑", Action::Up, "previous match", None),
-    bind(InFilter, &[Code(KeyCode::Down)], "↓", Action::Down, "next match", None),
-    bind(InFilter, &[Code(KeyCode::Enter)], "Enter", Action::Confirm, "open the selected match", Some("open")),
-    bind(InFilter, &[Code(KeyCode::Esc)], "Esc", Action::Back, "clear the filter", Some("clear")),
-    bind(InLesson, &[Code(KeyCode::Right), Code(KeyCode::PageDown)], "→ PgDn", Action::NextPage, "next page", Some("page")),
-    bind(InLesson, &[Code(KeyCode::Left), Code(KeyCode::PageUp)], "← PgUp", Action::PrevPage, "previous page", None),
-    bind(InLesson, &[Code(KeyCode::Up)], "↑", Action::Up, "scroll up, or select the previous worker", None),
-    bind(InLesson, &[Code(KeyCode::Down)], "↓", Action::Down, "scroll down, or select the next worker", None),
-    bind(InLesson, &[Code(KeyCode::Tab)], "Tab", Action::FocusNext, "move the keyboard to the next panel (text, processes, output)", None),
-    bind(InLesson, &[Char('p')], "p", Action::ToggleProgram, "show the Python program instead of the text, or back", None),
-    bind(InLesson, &[Char('c')], "c", Action::Answer, "answer this page's checkpoints before the run", Some("answer")),
-    bind(InLesson, &[Char('h')], "h", Action::Hint, "reveal the next hint of this page's checkpoint", None),
-    bind(InLesson, &[Char('r')], "r", Action::Run, "run the lesson with real processes (again)", Some("run")),
-    bind(InLesson, &[Char('n')], "n", Action::Repeat, "run it 20 times and show how the outcome varies", Some("×20")),
-    bind(InLesson, &[Char(' ')], "Space", Action::Pause, "pause the workers (SIGSTOP) or resume them (SIGCONT)", Some("pause")),
-    bind(InLesson, &[Char('k')], "k", Action::Kill, "kill the selected worker (SIGKILL)", Some("kill")),
-    bind(InLesson, &[Char('+'), Char('=')], "+", Action::Faster, "faster: the next run divides durations by more", None),
-    bind(InLesson, &[Char('-')], "-", Action::Slower, "slower: the next run divides durations by less", None),
-    bind(InLesson, &[Char('w')], "w", Action::MoreWorkers, "one worker more for the next run", None),
-    bind(InLesson, &[Char('W')], "W", Action::FewerWorkers, "one worker fewer for the next run", None),
-    bind(InLesson, &[Char('s')], "s", Action::Knobs, "change the lesson's knobs (try this)", Some("knobs")),
-    bind(InLesson, &[Char('q'), Code(KeyCode::Esc)], "q Esc", Action::Back, "back to the lesson list (stops a run)", Some("back")),
-    bind(InAnswer, &[Code(KeyCode::Up)], "↑", Action::Up, "previous choice", None),
-    bind(InAnswer, &[Code(KeyCode::Down)], "↓", Action::Down, "next choice", None),
-    bind(InAnswer, &[Code(KeyCode::Enter)], "Enter", Action::Confirm, "keep this answer (a letter picks a choice at once)", Some("answer")),
-    bind(InAnswer, &[Code(KeyCode::Tab)], "Tab", Action::Hint, "reveal the next hint", Some("hint")),
-    bind(InAnswer, &[Code(KeyCode::Esc)], "Esc", Action::Back, "close without answering", Some("close")),
-    bind(InKnobs, &[Code(KeyCode::Up), Char('k')], "↑ k", Action::Up, "previous knob", None),
-    bind(InKnobs, &[Code(KeyCode::Down), Char('j')], "↓ j", Action::Down, "next knob", None),
-    bind(InKnobs, &[Char('+'), Char('='), Code(KeyCode::Right)], "+ →", Action::Faster, "raise the selected value", Some("raise")),
-    bind(InKnobs, &[Char('-'), Code(KeyCode::Left)], "- ←", Action::Slower, "lower the selected value", Some("lower")),
-    bind(InKnobs, &[Code(KeyCode::Backspace), Char('0')], "0 ⌫", Action::Reset, "back to the lesson's own value", Some("reset")),
-    bind(InKnobs, &[Char('r')], "r", Action::Run, "close and run with these values", Some("run")),
-    bind(InKnobs, &[Code(KeyCode::Esc), Code(KeyCode::Enter), Char('s'), Char('q')], "Esc", Action::Back, "close the panel", Some("close")),
+    bind(
+        Global,
+        &[Char('?')],
+        "?",
+        Action::Help,
+        "show or hide this help",
+        Some("help"),
+    ),
+    bind(
+        Global,
+        &[Ctrl('c')],
+        "Ctrl-C",
+        Action::Quit,
+        "leave proclab (running workers are stopped first)",
+        None,
+    ),
+    bind(
+        InList,
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
+        Action::Up,
+        "previous lesson",
+        None,
+    ),
+    bind(
+        InList,
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
+        Action::Down,
+        "next lesson",
+        None,
+    ),
+    bind(
+        InList,
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        Action::Confirm,
+        "open the lesson (or click it)",
+        Some("open"),
+    ),
+    bind(
+        InList,
+        &[Char('/')],
+        "/",
+        Action::Filter,
+        "filter the list by id, title or summary",
+        Some("filter"),
+    ),
+    bind(
+        InList,
+        &[Char('q'), Code(KeyCode::Esc)],
+        "q Esc",
+        Action::Back,
+        "clear the filter, or leave proclab",
+        Some("quit"),
+    ),
+    bind(
+        InFilter,
+        &[Code(KeyCode::Up)],
+        "↑",
+        Action::Up,
+        "previous match",
+        None,
+    ),
+    bind(
+        InFilter,
+        &[Code(KeyCode::Down)],
+        "↓",
+        Action::Down,
+        "next match",
+        None,
+    ),
+    bind(
+        InFilter,
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        Action::Confirm,
+        "open the selected match",
+        Some("open"),
+    ),
+    bind(
+        InFilter,
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        Action::Back,
+        "clear the filter",
+        Some("clear"),
+    ),
+    bind(
+        InLesson,
+        &[Code(KeyCode::Right), Code(KeyCode::PageDown)],
+        "→ PgDn",
+        Action::NextPage,
+        "next page",
+        Some("page"),
+    ),
+    bind(
+        InLesson,
+        &[Code(KeyCode::Left), Code(KeyCode::PageUp)],
+        "← PgUp",
+        Action::PrevPage,
+        "previous page",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Code(KeyCode::Up)],
+        "↑",
+        Action::Up,
+        "scroll up, or select the previous worker",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Code(KeyCode::Down)],
+        "↓",
+        Action::Down,
+        "scroll down, or select the next worker",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::FocusNext,
+        "move the keyboard to the next panel (text, processes, output)",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('p')],
+        "p",
+        Action::ToggleProgram,
+        "show the Python program instead of the text, or back",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('c')],
+        "c",
+        Action::Answer,
+        "answer this page's checkpoints before the run",
+        Some("answer"),
+    ),
+    bind(
+        InLesson,
+        &[Char('h')],
+        "h",
+        Action::Hint,
+        "reveal the next hint of this page's checkpoint",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('r')],
+        "r",
+        Action::Run,
+        "run the lesson with real processes (again)",
+        Some("run"),
+    ),
+    bind(
+        InLesson,
+        &[Char('n')],
+        "n",
+        Action::Repeat,
+        "run it 20 times and show how the outcome varies",
+        Some("×20"),
+    ),
+    bind(
+        InLesson,
+        &[Char(' ')],
+        "Space",
+        Action::Pause,
+        "pause the workers (SIGSTOP) or resume them (SIGCONT)",
+        Some("pause"),
+    ),
+    bind(
+        InLesson,
+        &[Char('k')],
+        "k",
+        Action::Kill,
+        "kill the selected worker (SIGKILL)",
+        Some("kill"),
+    ),
+    bind(
+        InLesson,
+        &[Char('+'), Char('=')],
+        "+",
+        Action::Faster,
+        "faster: the next run divides durations by more",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('-')],
+        "-",
+        Action::Slower,
+        "slower: the next run divides durations by less",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('w')],
+        "w",
+        Action::MoreWorkers,
+        "one worker more for the next run",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('W')],
+        "W",
+        Action::FewerWorkers,
+        "one worker fewer for the next run",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('s')],
+        "s",
+        Action::Knobs,
+        "change the lesson's knobs (try this)",
+        Some("knobs"),
+    ),
+    bind(
+        InLesson,
+        &[Char('q'), Code(KeyCode::Esc)],
+        "q Esc",
+        Action::Back,
+        "back to the lesson list (stops a run)",
+        Some("back"),
+    ),
+    bind(
+        InAnswer,
+        &[Code(KeyCode::Up)],
+        "↑",
+        Action::Up,
+        "previous choice",
+        None,
+    ),
+    bind(
+        InAnswer,
+        &[Code(KeyCode::Down)],
+        "↓",
+        Action::Down,
+        "next choice",
+        None,
+    ),
+    bind(
+        InAnswer,
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        Action::Confirm,
+        "keep this answer (a letter picks a choice at once)",
+        Some("answer"),
+    ),
+    bind(
+        InAnswer,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::Hint,
+        "reveal the next hint",
+        Some("hint"),
+    ),
+    bind(
+        InAnswer,
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        Action::Back,
+        "close without answering",
+        Some("close"),
+    ),
+    bind(
+        InKnobs,
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
+        Action::Up,
+        "previous knob",
+        None,
+    ),
+    bind(
+        InKnobs,
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
+        Action::Down,
+        "next knob",
+        None,
+    ),
+    bind(
+        InKnobs,
+        &[Char('+'), Char('='), Code(KeyCode::Right)],
+        "+ →",
+        Action::Faster,
+        "raise the selected value",
+        Some("raise"),
+    ),
+    bind(
+        InKnobs,
+        &[Char('-'), Code(KeyCode::Left)],
+        "- ←",
+        Action::Slower,
+        "lower the selected value",
+        Some("lower"),
+    ),
+    bind(
+        InKnobs,
+        &[Code(KeyCode::Backspace), Char('0')],
+        "0 ⌫",
+        Action::Reset,
+        "back to the lesson's own value",
+        Some("reset"),
+    ),
+    bind(
+        InKnobs,
+        &[Char('r')],
+        "r",
+        Action::Run,
+        "close and run with these values",
+        Some("run"),
+    ),
+    bind(
+        InKnobs,
+        &[
+            Code(KeyCode::Esc),
+            Code(KeyCode::Enter),
+            Char('s'),
+            Char('q'),
+        ],
+        "Esc",
+        Action::Back,
+        "close the panel",
+        Some("close"),
+    ),
 ];
 
 /// The action `key` triggers in `context` (its own bindings first, then the global ones).
@@ -202,7 +504,11 @@ pub fn bar(context: Context) -> impl Iterator<Item = &'static Binding> {
     BINDINGS
         .iter()
         .filter(move |b| b.context == context && b.bar.is_some())
-        .chain(BINDINGS.iter().filter(move |b| b.context == Context::Global && b.bar.is_some()))
+        .chain(
+            BINDINGS
+                .iter()
+                .filter(move |b| b.context == Context::Global && b.bar.is_some()),
+        )
 }
 
 #[cfg(test)]
@@ -215,11 +521,32 @@ mod tests {
 
     #[test]
     fn context_bindings_come_before_global_ones() {
-        assert_eq!(action(Context::Lesson, &key(KeyCode::Char('k'))), Some(Action::Kill));
-        assert_eq!(action(Context::List, &key(KeyCode::Char('k'))), Some(Action::Up));
-        assert_eq!(action(Context::Lesson, &key(KeyCode::Char('?'))), Some(Action::Help));
-        assert_eq!(action(Context::List, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(action(Context::Lesson, &KeyEvent::new(KeyCode::Char('W'), KeyModifiers::SHIFT)), Some(Action::FewerWorkers));
+        assert_eq!(
+            action(Context::Lesson, &key(KeyCode::Char('k'))),
+            Some(Action::Kill)
+        );
+        assert_eq!(
+            action(Context::List, &key(KeyCode::Char('k'))),
+            Some(Action::Up)
+        );
+        assert_eq!(
+            action(Context::Lesson, &key(KeyCode::Char('?'))),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            action(
+                Context::List,
+                &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action(
+                Context::Lesson,
+                &KeyEvent::new(KeyCode::Char('W'), KeyModifiers::SHIFT)
+            ),
+            Some(Action::FewerWorkers)
+        );
         assert_eq!(action(Context::Lesson, &key(KeyCode::Char('x'))), None);
     }
 
@@ -228,7 +555,12 @@ mod tests {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
                 if a.context == b.context {
-                    assert!(!a.keys.iter().any(|k| b.keys.contains(k)), "{} and {} share a key", a.shown, b.shown);
+                    assert!(
+                        !a.keys.iter().any(|k| b.keys.contains(k)),
+                        "{} and {} share a key",
+                        a.shown,
+                        b.shown
+                    );
                 }
             }
         }

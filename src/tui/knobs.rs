@@ -7,7 +7,9 @@ use crate::lesson::model::{Join, StageKind};
 use crate::limits;
 
 /// The speeds `+` and `-` step through.
-pub const SPEEDS: [f64; 11] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0];
+pub const SPEEDS: [f64; 11] = [
+    0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0,
+];
 
 /// The next speed up (`faster`) or down from `speed`.
 pub fn step_speed(speed: f64, faster: bool) -> f64 {
@@ -16,7 +18,8 @@ pub fn step_speed(speed: f64, faster: bool) -> f64 {
     } else {
         SPEEDS.iter().rev().copied().find(|s| *s < speed / 1.0001)
     };
-    next.unwrap_or(speed).clamp(limits::MIN_SPEED, limits::MAX_SPEED)
+    next.unwrap_or(speed)
+        .clamp(limits::MIN_SPEED, limits::MAX_SPEED)
 }
 
 /// One adjustable value as the knobs panel shows it.
@@ -38,7 +41,11 @@ pub struct KnobRow {
 
 /// The lesson's plan at speed 1 with no knob set: what the lesson itself says.
 fn lesson_plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<RunPlan> {
-    let options = RunOptions { speed: 1.0, workers: options.workers, settings: Vec::new() };
+    let options = RunOptions {
+        speed: 1.0,
+        workers: options.workers,
+        settings: Vec::new(),
+    };
     plan(lesson, &options, cores).ok()
 }
 
@@ -53,7 +60,12 @@ fn lesson_value(plan: &RunPlan, name: &str, stage: usize) -> Option<f64> {
         "secs" => Some(1.0),
         other => {
             let label = other.strip_prefix("task.")?.strip_suffix(".secs")?;
-            stage.tasks.iter().find(|t| t.label == label)?.function.secs()
+            stage
+                .tasks
+                .iter()
+                .find(|t| t.label == label)?
+                .function
+                .secs()
         }
     }
 }
@@ -65,8 +77,14 @@ pub fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<KnobRow> {
         .knobs
         .iter()
         .map(|knob| {
-            let set = options.settings.iter().find(|(name, _)| *name == knob.name).map(|(_, v)| *v);
-            let own = plan.as_ref().and_then(|p| lesson_value(p, &knob.name, knob.stage));
+            let set = options
+                .settings
+                .iter()
+                .find(|(name, _)| *name == knob.name)
+                .map(|(_, v)| *v);
+            let own = plan
+                .as_ref()
+                .and_then(|p| lesson_value(p, &knob.name, knob.stage));
             KnobRow {
                 name: knob.name.clone(),
                 value: set.or(own).unwrap_or(knob.min),
@@ -81,10 +99,18 @@ pub fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<KnobRow> {
 
 /// Moves knob `index` one step up or down, within its range.
 pub fn step_knob(lesson: &Lesson, options: &mut RunOptions, cores: u32, index: usize, up: bool) {
-    let Some(knob) = lesson.knobs.get(index) else { return };
-    let Some(row) = rows(lesson, options, cores).into_iter().nth(index) else { return };
+    let Some(knob) = lesson.knobs.get(index) else {
+        return;
+    };
+    let Some(row) = rows(lesson, options, cores).into_iter().nth(index) else {
+        return;
+    };
     let step = if knob.step > 0.0 { knob.step } else { 1.0 };
-    let moved = if up { row.value + step } else { row.value - step };
+    let moved = if up {
+        row.value + step
+    } else {
+        row.value - step
+    };
     let snapped = knob.min + ((moved - knob.min) / step).round() * step;
     let value = snapped.clamp(knob.min, knob.max);
     if knob.name == "workers" {
@@ -103,12 +129,17 @@ pub fn reset_knob(lesson: &Lesson, options: &mut RunOptions, index: usize) {
 
 /// Whether the lesson lets the worker count vary (a pool, or copies of one process).
 pub fn workers_vary(lesson: &Lesson) -> bool {
-    lesson.stages.iter().any(|s| s.kind == StageKind::Pool || s.each.is_some())
+    lesson
+        .stages
+        .iter()
+        .any(|s| s.kind == StageKind::Pool || s.each.is_some())
 }
 
 /// How many workers the first stage of the next run starts.
 pub fn planned_workers(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<u32> {
-    plan(lesson, options, cores).ok().and_then(|p| p.stages.first().map(|s| s.workers))
+    plan(lesson, options, cores)
+        .ok()
+        .and_then(|p| p.stages.first().map(|s| s.workers))
 }
 
 /// One worker more or fewer for the next run: through the lesson's `workers` knob if it has
@@ -122,8 +153,15 @@ pub fn step_workers(lesson: &Lesson, options: &mut RunOptions, cores: u32, up: b
     if !workers_vary(lesson) {
         return false;
     }
-    let now = options.workers.or_else(|| planned_workers(lesson, options, cores)).unwrap_or(1);
-    let next = if up { now.saturating_add(1) } else { now.saturating_sub(1) };
+    let now = options
+        .workers
+        .or_else(|| planned_workers(lesson, options, cores))
+        .unwrap_or(1);
+    let next = if up {
+        now.saturating_add(1)
+    } else {
+        now.saturating_sub(1)
+    };
     options.workers = Some(next.clamp(1, limits::MAX_WORKERS));
     true
 }
@@ -150,7 +188,10 @@ mod tests {
     fn knobs_start_at_the_lessons_values_and_stay_in_range() {
         let lesson = lesson("pool-sleep");
         let mut options = RunOptions::default();
-        let values: Vec<(String, f64)> = rows(&lesson, &options, 2).into_iter().map(|r| (r.name, r.value)).collect();
+        let values: Vec<(String, f64)> = rows(&lesson, &options, 2)
+            .into_iter()
+            .map(|r| (r.name, r.value))
+            .collect();
         assert_eq!(values[0], ("workers".to_string(), 2.0));
         assert_eq!(values[1], ("chunksize".to_string(), 1.0));
         assert_eq!(values[2], ("task.A.secs".to_string(), 5.0));

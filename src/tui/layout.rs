@@ -26,9 +26,17 @@ pub struct Screen {
 
 /// Splits the whole terminal into header, body and key bar.
 pub fn screen(area: Rect) -> Screen {
-    let [header, body, key_bar] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-    Screen { header, body, key_bar }
+    let [header, body, key_bar] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Screen {
+        header,
+        body,
+        key_bar,
+    }
 }
 
 /// The lesson screen's body.
@@ -62,8 +70,12 @@ pub struct RunAreas {
 /// Lays out the lesson screen's body for a run with `workers` worker slots on `cores` cores.
 pub fn lesson(body: Rect, workers: usize, cores: usize) -> LessonAreas {
     let reading_width = (body.width * 2 / 5).max(34);
-    let [reading, run] = Layout::horizontal([Constraint::Length(reading_width), Constraint::Fill(1)]).areas(body);
-    LessonAreas { reading, run: run_panel(run, workers, cores) }
+    let [reading, run] =
+        Layout::horizontal([Constraint::Length(reading_width), Constraint::Fill(1)]).areas(body);
+    LessonAreas {
+        reading,
+        run: run_panel(run, workers, cores),
+    }
 }
 
 /// Rows each section would like (its title row included), and the least it can do with.
@@ -74,7 +86,8 @@ fn run_panel(area: Rect, workers: usize, cores: usize) -> RunAreas {
     let bottom_min = 6;
     let wants = [workers + 2, cores + 1, workers + 2];
     let mins = [3, 2, 3];
-    let [timeline_h, cores_h, processes_h] = fit(wants, mins, rest.height.saturating_sub(bottom_min));
+    let [timeline_h, cores_h, processes_h] =
+        fit(wants, mins, rest.height.saturating_sub(bottom_min));
     let [timeline, cores_area, processes, bottom] = Layout::vertical([
         Constraint::Length(timeline_h),
         Constraint::Length(cores_h),
@@ -83,8 +96,17 @@ fn run_panel(area: Rect, workers: usize, cores: usize) -> RunAreas {
     ])
     .areas(rest);
     let order_width = (bottom.width * 2 / 5).max(24).min(bottom.width);
-    let [output, order] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(order_width)]).areas(bottom);
-    RunAreas { all: area, status, timeline, cores: cores_area, processes, output, order }
+    let [output, order] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(order_width)]).areas(bottom);
+    RunAreas {
+        all: area,
+        status,
+        timeline,
+        cores: cores_area,
+        processes,
+        output,
+        order,
+    }
 }
 
 /// Shares `total` rows among sections that want `wants`, never below `mins`: while they do not
@@ -92,7 +114,9 @@ fn run_panel(area: Rect, workers: usize, cores: usize) -> RunAreas {
 fn fit<const N: usize>(wants: [u16; N], mins: [u16; N], total: u16) -> [u16; N] {
     let mut sizes = wants;
     while sizes.iter().sum::<u16>() > total {
-        let largest = (0..N).filter(|&i| sizes[i] > mins[i]).max_by_key(|&i| sizes[i]);
+        let largest = (0..N)
+            .filter(|&i| sizes[i] > mins[i])
+            .max_by_key(|&i| sizes[i]);
         match largest {
             Some(i) => sizes[i] -= 1,
             None => break,
@@ -105,7 +129,12 @@ fn fit<const N: usize>(wants: [u16; N], mins: [u16; N], total: u16) -> [u16; N] 
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
-    Rect::new(area.x + (area.width - width) / 2, area.y + (area.height - height) / 2, width, height)
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
 }
 
 /// Whether the cell at (`column`, `row`) is inside `area`.
@@ -130,7 +159,10 @@ mod tests {
         let areas = lesson(screen.body, 2, 2);
         assert_eq!(areas.reading.width, 34);
         let run = areas.run;
-        assert_eq!((run.timeline.height, run.cores.height, run.processes.height), (4, 3, 4));
+        assert_eq!(
+            (run.timeline.height, run.cores.height, run.processes.height),
+            (4, 3, 4)
+        );
         assert!(run.output.height >= 6 && run.output.width >= 20, "{run:?}");
         let many = lesson(screen.body, 256, 64);
         assert!(many.run.output.height >= 6, "{many:?}");

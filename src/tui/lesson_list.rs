@@ -67,34 +67,65 @@ impl Widget for &LessonListPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
         let title = format!("Lessons ({} of {})", self.visible.len(), self.lessons.len());
-        let block = Block::new().borders(Borders::TOP).title(Span::styled(title, theme.heading()));
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .title(Span::styled(title, theme.heading()));
         block.render(area, buf);
         let filter_line = if self.filtering {
-            Line::from(vec![Span::styled("Filter: ", theme.strong()), Span::raw(self.filter.to_string()), Span::styled("▏", theme.strong())])
+            Line::from(vec![
+                Span::styled("Filter: ", theme.strong()),
+                Span::raw(self.filter.to_string()),
+                Span::styled("▏", theme.strong()),
+            ])
         } else if self.filter.is_empty() {
             Line::styled(
                 "Progress: ○ not opened · ● opened · right answers / checkpoints.   / filters the list.",
                 theme.muted(),
             )
         } else {
-            Line::from(vec![Span::styled("Filter: ", theme.strong()), Span::raw(self.filter.to_string()), Span::styled("  (Esc clears)", theme.muted())])
+            Line::from(vec![
+                Span::styled("Filter: ", theme.strong()),
+                Span::raw(self.filter.to_string()),
+                Span::styled("  (Esc clears)", theme.muted()),
+            ])
         };
-        let filter_area = Rect { y: area.y + 1, height: 1.min(area.height.saturating_sub(1)), ..area };
+        let filter_area = Rect {
+            y: area.y + 1,
+            height: 1.min(area.height.saturating_sub(1)),
+            ..area
+        };
         Paragraph::new(filter_line).render(filter_area, buf);
         if self.visible.is_empty() {
-            let empty = Rect { y: area.y + TOP_ROWS, height: area.height.saturating_sub(TOP_ROWS), ..area };
-            Paragraph::new(Line::styled("  No lesson matches the filter.", theme.muted())).render(empty, buf);
+            let empty = Rect {
+                y: area.y + TOP_ROWS,
+                height: area.height.saturating_sub(TOP_ROWS),
+                ..area
+            };
+            Paragraph::new(Line::styled(
+                "  No lesson matches the filter.",
+                theme.muted(),
+            ))
+            .render(empty, buf);
             return;
         }
         let fit = lessons_that_fit(area);
         let first = first_shown(self.selected, fit);
-        let id_width = self.lessons.iter().map(|l| l.id.chars().count()).max().unwrap_or(0);
+        let id_width = self
+            .lessons
+            .iter()
+            .map(|l| l.id.chars().count())
+            .max()
+            .unwrap_or(0);
         let mut lines = Vec::new();
         for (position, &index) in self.visible.iter().enumerate().skip(first).take(fit) {
             let lesson = &self.lessons[index];
             let selected = position == self.selected;
             let pointer = if selected { "▶ " } else { "  " };
-            let row_style = if selected { theme.selected() } else { theme.text() };
+            let row_style = if selected {
+                theme.selected()
+            } else {
+                theme.text()
+            };
             let mut title = Line::from(vec![
                 Span::raw(pointer),
                 Span::raw(format!("{:<6} ", progress_mark(lesson, self.progress))),
@@ -103,9 +134,16 @@ impl Widget for &LessonListPanel<'_> {
             ]);
             title = title.patch_style(row_style);
             lines.push(title);
-            lines.push(Line::from(vec![Span::raw(" ".repeat(11)), Span::styled(lesson.summary.clone(), theme.muted())]));
+            lines.push(Line::from(vec![
+                Span::raw(" ".repeat(11)),
+                Span::styled(lesson.summary.clone(), theme.muted()),
+            ]));
         }
-        let list_area = Rect { y: area.y + TOP_ROWS, height: area.height.saturating_sub(TOP_ROWS), ..area };
+        let list_area = Rect {
+            y: area.y + TOP_ROWS,
+            height: area.height.saturating_sub(TOP_ROWS),
+            ..area
+        };
         Paragraph::new(lines).render(list_area, buf);
     }
 }

@@ -117,7 +117,9 @@ impl LessonScreen {
 
     /// Worker slots and cores of the current run (zero before the first run).
     pub fn run_shape(&self) -> (usize, usize) {
-        self.run.as_ref().map_or((0, 0), |run| (run.record.workers.len(), run.record.cores as usize))
+        self.run.as_ref().map_or((0, 0), |run| {
+            (run.record.workers.len(), run.record.cores as usize)
+        })
     }
 
     /// Where everything goes in `body`.
@@ -128,7 +130,13 @@ impl LessonScreen {
 
     /// The current page laid out for the reading pane `area`.
     pub fn page_text(&self, area: Rect, theme: &Theme) -> PageText {
-        narrative::page_text(&self.lesson, self.page, &self.checkpoints, reading_width(area), theme)
+        narrative::page_text(
+            &self.lesson,
+            self.page,
+            &self.checkpoints,
+            reading_width(area),
+            theme,
+        )
     }
 
     /// The checkpoints the current page asks, as indices into the lesson's.
@@ -140,7 +148,18 @@ impl LessonScreen {
     pub fn scroll_reading(&mut self, delta: isize, area: Rect, theme: &Theme) {
         let rows = area.height.saturating_sub(1) as usize;
         let (scroll, total) = match self.reading {
-            Reading::Narrative => (&mut self.scroll, narrative::page_text(&self.lesson, self.page, &self.checkpoints, reading_width(area), theme).lines.len()),
+            Reading::Narrative => (
+                &mut self.scroll,
+                narrative::page_text(
+                    &self.lesson,
+                    self.page,
+                    &self.checkpoints,
+                    reading_width(area),
+                    theme,
+                )
+                .lines
+                .len(),
+            ),
             Reading::Program => (&mut self.program_scroll, self.program.len()),
         };
         let max = total.saturating_sub(rows);
@@ -167,7 +186,11 @@ impl LessonScreen {
     pub fn scroll_output(&mut self, delta: isize, rows: usize) {
         let total = self.run.as_ref().map_or(0, |run| run.record.output.len());
         let max = total.saturating_sub(rows);
-        let top = self.output_scroll.unwrap_or(max).saturating_add_signed(delta).min(max);
+        let top = self
+            .output_scroll
+            .unwrap_or(max)
+            .saturating_add_signed(delta)
+            .min(max);
         self.output_scroll = (top < max).then_some(top);
     }
 }

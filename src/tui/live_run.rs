@@ -117,7 +117,7 @@ impl Series {
                 None => counts.push((outcome, 1)),
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
         counts
     }
 }
@@ -132,11 +132,23 @@ mod tests {
     fn now_moves_with_time_until_the_run_finishes() {
         let start = Instant::now();
         let mut run = LiveRun::new(RunId(1));
-        run.push(Event::Notice { t_ms: 10.0, text: "x".into() }, start);
+        run.push(
+            Event::Notice {
+                t_ms: 10.0,
+                text: "x".into(),
+            },
+            start,
+        );
         run.tick(start + Duration::from_millis(100));
         assert!((run.now_ms - 110.0).abs() < 1e-6);
         run.push(
-            Event::RunFinished { t_ms: 150.0, completion_order: vec![], results: vec![], lost: vec![], stopped: false },
+            Event::RunFinished {
+                t_ms: 150.0,
+                completion_order: vec![],
+                results: vec![],
+                lost: vec![],
+                stopped: false,
+            },
             start + Duration::from_millis(140),
         );
         run.tick(start + Duration::from_millis(500));

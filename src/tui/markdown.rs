@@ -80,7 +80,9 @@ impl<'t> Renderer<'t> {
 
     /// A blank line between blocks (not at the top, not twice, not inside a tight list).
     fn block_gap(&mut self) {
-        let last_blank = self.lines.last().is_none_or(|line| line.width() == 0 || line.spans.iter().all(|s| s.content.trim().is_empty()));
+        let last_blank = self.lines.last().is_none_or(|line| {
+            line.width() == 0 || line.spans.iter().all(|s| s.content.trim().is_empty())
+        });
         if !last_blank && self.pending_marker.is_none() {
             let blank = self.prefix_line(false);
             self.lines.push(blank);
@@ -92,7 +94,11 @@ impl<'t> Renderer<'t> {
     fn prefix(&mut self, take_marker: bool) -> String {
         let mut prefix = "│ ".repeat(self.quote_depth);
         let levels = self.lists.len();
-        let marker = if take_marker { self.pending_marker.take() } else { None };
+        let marker = if take_marker {
+            self.pending_marker.take()
+        } else {
+            None
+        };
         for (i, level) in self.lists.iter().enumerate() {
             if i + 1 == levels
                 && let Some(marker) = &marker
@@ -157,10 +163,16 @@ impl<'t> Renderer<'t> {
                 self.block_gap();
                 let prefix = self.prefix(false);
                 let rule = "─".repeat(self.width.saturating_sub(prefix.chars().count()));
-                self.lines.push(Line::from(vec![Span::raw(prefix), Span::styled(rule, self.theme.muted())]));
+                self.lines.push(Line::from(vec![
+                    Span::raw(prefix),
+                    Span::styled(rule, self.theme.muted()),
+                ]));
             }
             Event::Html(html) | Event::InlineHtml(html) => self.text(&html),
-            Event::FootnoteReference(_) | Event::TaskListMarker(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {}
+            Event::FootnoteReference(_)
+            | Event::TaskListMarker(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_) => {}
         }
     }
 
@@ -174,7 +186,11 @@ impl<'t> Renderer<'t> {
                 self.flush_inline();
                 self.block_gap();
                 self.heading = Some(level);
-                let style = if level <= HeadingLevel::H2 { self.theme.heading() } else { self.theme.strong() };
+                let style = if level <= HeadingLevel::H2 {
+                    self.theme.heading()
+                } else {
+                    self.theme.strong()
+                };
                 self.push_style(style);
             }
             Tag::BlockQuote(_) => {
@@ -193,7 +209,10 @@ impl<'t> Renderer<'t> {
                     self.block_gap();
                 }
                 let indent = first.map_or(2, |n| format!("{n}. ").len());
-                self.lists.push(ListLevel { next: first, indent });
+                self.lists.push(ListLevel {
+                    next: first,
+                    indent,
+                });
             }
             Tag::Item => {
                 self.flush_inline();
@@ -216,7 +235,10 @@ impl<'t> Renderer<'t> {
             Tag::Table(alignments) => {
                 self.flush_inline();
                 self.block_gap();
-                self.table = Some(Table { alignments, ..Table::default() });
+                self.table = Some(Table {
+                    alignments,
+                    ..Table::default()
+                });
             }
             Tag::TableHead | Tag::TableRow => {
                 if let Some(table) = &mut self.table {
@@ -239,7 +261,8 @@ impl<'t> Renderer<'t> {
                     && let Some(last) = self.lines.last()
                 {
                     let underline = "═".repeat(last.width());
-                    self.lines.push(Line::styled(underline, self.theme.heading()));
+                    self.lines
+                        .push(Line::styled(underline, self.theme.heading()));
                 }
             }
             TagEnd::BlockQuote(_) => {
@@ -252,7 +275,10 @@ impl<'t> Renderer<'t> {
                 let room = self.width.saturating_sub(prefix.chars().count());
                 for line in code.trim_end_matches('\n').lines() {
                     let cut: String = line.chars().take(room).collect();
-                    self.lines.push(Line::from(vec![Span::raw(prefix.clone()), Span::styled(cut, self.theme.code())]));
+                    self.lines.push(Line::from(vec![
+                        Span::raw(prefix.clone()),
+                        Span::styled(cut, self.theme.code()),
+                    ]));
                 }
             }
             TagEnd::List(_) => {
@@ -306,12 +332,22 @@ impl<'t> Renderer<'t> {
                     }
                 })
                 .collect();
-            let style = if r < table.header_rows { self.theme.strong() } else { self.theme.text() };
-            let text: String = format!("{prefix}{}", cells.join(" │ ")).chars().take(self.width).collect();
+            let style = if r < table.header_rows {
+                self.theme.strong()
+            } else {
+                self.theme.text()
+            };
+            let text: String = format!("{prefix}{}", cells.join(" │ "))
+                .chars()
+                .take(self.width)
+                .collect();
             self.lines.push(Line::styled(text, style));
             if r + 1 == table.header_rows {
                 let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-                let text: String = format!("{prefix}{}", rule.join("─┼─")).chars().take(self.width).collect();
+                let text: String = format!("{prefix}{}", rule.join("─┼─"))
+                    .chars()
+                    .take(self.width)
+                    .collect();
                 self.lines.push(Line::styled(text, self.theme.muted()));
             }
         }
@@ -319,15 +355,21 @@ impl<'t> Renderer<'t> {
 }
 
 /// Greedy word wrap of styled fragments; `"\n"` fragments force a break.
-fn wrap(fragments: &[(String, Style)], first_prefix: &str, rest_prefix: &str, width: usize) -> Vec<Line<'static>> {
+fn wrap(
+    fragments: &[(String, Style)],
+    first_prefix: &str,
+    rest_prefix: &str,
+    width: usize,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut spans: Vec<Span<'static>> = vec![Span::raw(first_prefix.to_string())];
     let mut used = first_prefix.chars().count();
-    let start_line = |spans: &mut Vec<Span<'static>>, used: &mut usize, lines: &mut Vec<Line<'static>>| {
-        lines.push(Line::from(std::mem::take(spans)));
-        spans.push(Span::raw(rest_prefix.to_string()));
-        *used = rest_prefix.chars().count();
-    };
+    let start_line =
+        |spans: &mut Vec<Span<'static>>, used: &mut usize, lines: &mut Vec<Line<'static>>| {
+            lines.push(Line::from(std::mem::take(spans)));
+            spans.push(Span::raw(rest_prefix.to_string()));
+            *used = rest_prefix.chars().count();
+        };
     let mut at_line_start = true;
     for (text, style) in fragments {
         if text == "\n" {
@@ -384,7 +426,9 @@ fn split_words(text: &str) -> impl Iterator<Item = &str> {
             return None;
         }
         if rest.starts_with(char::is_whitespace) {
-            let end = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(rest.len());
             rest = &rest[end..];
             return Some(" ");
         }
@@ -400,16 +444,40 @@ mod tests {
     use super::*;
 
     fn texts(lines: &[Line]) -> Vec<String> {
-        lines.iter().map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect::<String>().trim_end().to_string()).collect()
+        lines
+            .iter()
+            .map(|line| {
+                line.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
     }
 
     #[test]
     fn wraps_paragraphs_and_indents_list_items() {
         let theme = Theme::monochrome();
-        let lines = render("# Title\n\nsome words that wrap here\n\n- one two three four\n- five\n", 14, &theme);
+        let lines = render(
+            "# Title\n\nsome words that wrap here\n\n- one two three four\n- five\n",
+            14,
+            &theme,
+        );
         assert_eq!(
             texts(&lines),
-            ["Title", "═════", "", "some words", "that wrap here", "", "• one two", "  three four", "• five"]
+            [
+                "Title",
+                "═════",
+                "",
+                "some words",
+                "that wrap here",
+                "",
+                "• one two",
+                "  three four",
+                "• five"
+            ]
         );
     }
 
@@ -427,7 +495,23 @@ mod tests {
     #[test]
     fn renders_numbered_lists_code_blocks_and_tables() {
         let theme = Theme::monochrome();
-        let lines = render("1. first\n2. second\n\n```\nx = 1\n```\n\n| a | bb |\n| - | -- |\n| 1 | 2 |\n", 40, &theme);
-        assert_eq!(texts(&lines), ["1. first", "2. second", "", "  x = 1", "", "a │ bb", "──┼───", "1 │ 2"]);
+        let lines = render(
+            "1. first\n2. second\n\n```\nx = 1\n```\n\n| a | bb |\n| - | -- |\n| 1 | 2 |\n",
+            40,
+            &theme,
+        );
+        assert_eq!(
+            texts(&lines),
+            [
+                "1. first",
+                "2. second",
+                "",
+                "  x = 1",
+                "",
+                "a │ bb",
+                "──┼───",
+                "1 │ 2"
+            ]
+        );
     }
 }

@@ -29,7 +29,13 @@ enum Segment<'a> {
 }
 
 fn marker_id(line: &str) -> Option<&str> {
-    Some(line.trim().strip_prefix(":::")?.trim().strip_prefix("checkpoint")?.trim())
+    Some(
+        line.trim()
+            .strip_prefix(":::")?
+            .trim()
+            .strip_prefix("checkpoint")?
+            .trim(),
+    )
 }
 
 fn segments(page: &str) -> Vec<Segment<'_>> {
@@ -51,7 +57,9 @@ fn segments(page: &str) -> Vec<Segment<'_>> {
 /// The ids of the checkpoints page `page` asks, as indices into `lesson.checkpoints`.
 pub fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
     let pages = lesson.pages();
-    let Some(text) = pages.get(page) else { return Vec::new() };
+    let Some(text) = pages.get(page) else {
+        return Vec::new();
+    };
     text.lines()
         .filter_map(marker_id)
         .filter_map(|id| lesson.checkpoints.iter().position(|c| c.id == id))
@@ -59,9 +67,17 @@ pub fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
 }
 
 /// Lays out page `page` of `lesson` at `width`, with the checkpoint boxes as `states` has them.
-pub fn page_text(lesson: &Lesson, page: usize, states: &[CheckpointState], width: u16, theme: &Theme) -> PageText {
+pub fn page_text(
+    lesson: &Lesson,
+    page: usize,
+    states: &[CheckpointState],
+    width: u16,
+    theme: &Theme,
+) -> PageText {
     let pages = lesson.pages();
-    let Some(text) = pages.get(page) else { return PageText::default() };
+    let Some(text) = pages.get(page) else {
+        return PageText::default();
+    };
     let mut out = PageText::default();
     for segment in segments(text) {
         match segment {
@@ -73,13 +89,21 @@ pub fn page_text(lesson: &Lesson, page: usize, states: &[CheckpointState], width
             }
             Segment::Markdown(_) => {}
             Segment::Checkpoint(id) => {
-                let Some(index) = lesson.checkpoints.iter().position(|c| c.id == id) else { continue };
+                let Some(index) = lesson.checkpoints.iter().position(|c| c.id == id) else {
+                    continue;
+                };
                 if !out.lines.is_empty() {
                     out.lines.push(Line::default());
                 }
                 let first = out.lines.len();
                 let state = states.get(index).cloned().unwrap_or_default();
-                out.lines.extend(checkpoint_box(&lesson.checkpoints[index], index, &state, width, theme));
+                out.lines.extend(checkpoint_box(
+                    &lesson.checkpoints[index],
+                    index,
+                    &state,
+                    width,
+                    theme,
+                ));
                 out.checkpoint_rows.push((first, out.lines.len(), index));
             }
         }
@@ -88,12 +112,21 @@ pub fn page_text(lesson: &Lesson, page: usize, states: &[CheckpointState], width
 }
 
 /// The lines of a checkpoint's box.
-fn checkpoint_box(checkpoint: &Checkpoint, index: usize, state: &CheckpointState, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+fn checkpoint_box(
+    checkpoint: &Checkpoint,
+    index: usize,
+    state: &CheckpointState,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let bar = || Span::styled("┃ ", theme.checkpoint());
     let inner = width.saturating_sub(2);
     let mut lines = vec![Line::from(vec![
         bar(),
-        Span::styled(format!("▶ Checkpoint {}: predict before you run", index + 1), theme.checkpoint()),
+        Span::styled(
+            format!("▶ Checkpoint {}: predict, then run", index + 1),
+            theme.checkpoint(),
+        ),
     ])];
     let add = |markdown: &str, lines: &mut Vec<Line<'static>>| {
         for mut line in markdown::render(markdown, inner, theme) {
@@ -104,27 +137,55 @@ fn checkpoint_box(checkpoint: &Checkpoint, index: usize, state: &CheckpointState
     add(&checkpoint.question, &mut lines);
     if checkpoint.answer_kind == AnswerKind::Choice {
         for (i, choice) in checkpoint.choices.iter().enumerate() {
-            add(&format!("{}) {}", choice_letter(i), escape(choice)), &mut lines);
+            add(
+                &format!("{}) {}", choice_letter(i), escape(choice)),
+                &mut lines,
+            );
         }
     }
     for hint in checkpoint.hints.iter().take(state.hints_shown) {
         add(&format!("*Hint:* {}", escape(hint)), &mut lines);
     }
     match (&state.prediction, &state.verdict) {
-        (None, _) => lines.push(Line::from(vec![bar(), Span::styled("Not answered yet: press c to answer.", theme.muted())])),
+        (None, _) => lines.push(Line::from(vec![
+            bar(),
+            Span::styled("Not answered yet: press c to answer.", theme.muted()),
+        ])),
         (Some(prediction), None) => {
-            add(&format!("Your answer: **{}**", escape(&prediction.text)), &mut lines);
-            lines.push(Line::from(vec![bar(), Span::styled("Run the lesson (r) to see what really happens.", theme.muted())]));
+            add(
+                &format!("Your answer: **{}**", escape(&prediction.text)),
+                &mut lines,
+            );
+            lines.push(Line::from(vec![
+                bar(),
+                Span::styled(
+                    "Run the lesson (r) to see what really happens.",
+                    theme.muted(),
+                ),
+            ]));
         }
         (Some(prediction), Some(verdict)) => {
-            let (mark, style) = if verdict.right { ("✓ Right", theme.good()) } else { ("✗ Not this time", theme.bad()) };
+            let (mark, style) = if verdict.right {
+                ("✓ Right", theme.good())
+            } else {
+                ("✗ Not this time", theme.bad())
+            };
             lines.push(Line::from(vec![bar(), Span::styled(mark, style)]));
-            add(&format!("Your answer: **{}**", escape(&prediction.text)), &mut lines);
+            add(
+                &format!("Your answer: **{}**", escape(&prediction.text)),
+                &mut lines,
+            );
             if let Some(observed) = &verdict.observed {
-                add(&format!("This run measured: **{}**", escape(observed)), &mut lines);
+                add(
+                    &format!("This run measured: **{}**", escape(observed)),
+                    &mut lines,
+                );
             }
             if verdict.observed.as_deref() != Some(verdict.expected.as_str()) {
-                add(&format!("Expected: **{}**", escape(&verdict.expected)), &mut lines);
+                add(
+                    &format!("Expected: **{}**", escape(&verdict.expected)),
+                    &mut lines,
+                );
             }
             add(&checkpoint.explanation, &mut lines);
         }
@@ -160,14 +221,25 @@ pub struct NarrativePanel<'a> {
 
 impl Widget for &NarrativePanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let border = if self.focused { self.theme.focused_border() } else { self.theme.border() };
+        let border = if self.focused {
+            self.theme.focused_border()
+        } else {
+            self.theme.border()
+        };
         let block = Block::new()
             .borders(Borders::TOP | Borders::RIGHT)
             .border_style(border)
             .title(Span::styled(self.title.clone(), self.theme.heading()));
         let inner = block.inner(area);
         block.render(area, buf);
-        let visible: Vec<Line> = self.page.lines.iter().skip(self.scroll).take(inner.height as usize).cloned().collect();
+        let visible: Vec<Line> = self
+            .page
+            .lines
+            .iter()
+            .skip(self.scroll)
+            .take(inner.height as usize)
+            .cloned()
+            .collect();
         Paragraph::new(visible).render(inner, buf);
     }
 }
@@ -179,14 +251,22 @@ mod tests {
 
     #[test]
     fn checkpoint_markers_become_boxes_with_the_question() {
-        let lesson = Catalog::load(None).unwrap().get("pool-sleep").unwrap().clone();
+        let lesson = Catalog::load(None)
+            .unwrap()
+            .get("pool-sleep")
+            .unwrap()
+            .clone();
         let states = vec![CheckpointState::default(); lesson.checkpoints.len()];
         let page = page_text(&lesson, 0, &states, 40, &Theme::monochrome());
         assert_eq!(page.checkpoint_rows.len(), 2);
         let (first, _, index) = page.checkpoint_rows[0];
         assert_eq!(index, 0);
-        let text: String = page.lines[first].spans.iter().map(|s| s.content.as_ref()).collect();
-        assert_eq!(text, "┃ ▶ Checkpoint 1: predict before you run");
+        let text: String = page.lines[first]
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(text, "┃ ▶ Checkpoint 1: predict, then run");
         assert_eq!(page_checkpoints(&lesson, 0), [0, 1]);
         assert!(page.lines.iter().all(|line| line.width() <= 40));
     }

@@ -19,8 +19,15 @@ pub fn result_order(lesson: &Lesson, record: &RunRecord) -> Option<Vec<usize>> {
     if !lesson.stages.iter().any(|s| s.kind == StageKind::Pool) || !record.is_finished() {
         return None;
     }
-    let unordered = lesson.stages.iter().all(|s| s.result_order == ResultOrder::Unordered);
-    Some(if unordered { record.completion_order.clone() } else { (0..record.tasks.len()).collect() })
+    let unordered = lesson
+        .stages
+        .iter()
+        .all(|s| s.result_order == ResultOrder::Unordered);
+    Some(if unordered {
+        record.completion_order.clone()
+    } else {
+        (0..record.tasks.len()).collect()
+    })
 }
 
 /// The order panel.
@@ -37,12 +44,25 @@ impl Widget for &OrderPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
         let record = self.record;
-        let block = Block::new().borders(Borders::TOP).title(Span::styled("Order", theme.heading()));
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .title(Span::styled("Order", theme.heading()));
         let inner = block.inner(area);
         block.render(area, buf);
         let results = result_order(self.lesson, record);
-        let label = |task: usize| record.tasks.get(task).map_or("?".to_string(), |t| t.label.clone());
-        let width = record.tasks.iter().map(|t| t.label.chars().count()).max().unwrap_or(1).max(6);
+        let label = |task: usize| {
+            record
+                .tasks
+                .get(task)
+                .map_or("?".to_string(), |t| t.label.clone())
+        };
+        let width = record
+            .tasks
+            .iter()
+            .map(|t| t.label.chars().count())
+            .max()
+            .unwrap_or(1)
+            .max(6);
         let mut header = format!(" #  {:<width$} {:<width$}", "sent", "done");
         if results.is_some() {
             header.push_str(&format!(" {:<width$}", "result"));
@@ -51,7 +71,11 @@ impl Widget for &OrderPanel<'_> {
         let cell = |position: usize, order: &[usize]| -> Span<'static> {
             match order.get(position) {
                 Some(&task) => {
-                    let style = if task == position { theme.text() } else { theme.differs() };
+                    let style = if task == position {
+                        theme.text()
+                    } else {
+                        theme.differs()
+                    };
                     Span::styled(format!("{:<width$}", label(task)), style)
                 }
                 None => Span::raw(" ".repeat(width)),
@@ -70,14 +94,18 @@ impl Widget for &OrderPanel<'_> {
             }
             lines.push(Line::from(spans));
         }
-        if let Some(values) = record.results.as_ref().filter(|v| v.iter().any(|v| !v.is_null())) {
+        if let Some(values) = record
+            .results
+            .as_ref()
+            .filter(|v| v.iter().any(|v| !v.is_null()))
+        {
             let shown: Vec<String> = values.iter().map(Value::to_string).collect();
             lines.push(Line::raw(format!(" returned [{}]", shown.join(", "))));
         }
         if record.tasks.is_empty() {
             lines.push(Line::styled(" No task has started yet.", theme.muted()));
         } else {
-            lines.push(Line::styled(" highlighted: not in the order sent", theme.muted()));
+            lines.push(Line::styled(" highlight: differs from sent", theme.muted()));
         }
         Paragraph::new(lines).render(inner, buf);
     }

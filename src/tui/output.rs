@@ -32,12 +32,23 @@ impl Widget for &OutputPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
         let output = &self.record.output;
-        let follow = if self.scroll.is_some() { " · scrolled (↓ to the end follows)" } else { "" };
-        let border = if self.focused { theme.focused_border() } else { theme.border() };
+        let follow = if self.scroll.is_some() {
+            " · scrolled (↓ to the end follows)"
+        } else {
+            ""
+        };
+        let border = if self.focused {
+            theme.focused_border()
+        } else {
+            theme.border()
+        };
         let block = Block::new()
             .borders(Borders::TOP)
             .border_style(border)
-            .title(Line::from(vec![Span::styled("Output", theme.heading()), Span::raw(format!(" ({} lines){follow}", output.len()))]));
+            .title(Line::from(vec![
+                Span::styled("Output", theme.heading()),
+                Span::raw(format!(" ({} lines){follow}", output.len())),
+            ]));
         let inner = block.inner(area);
         block.render(area, buf);
         let rows = inner.height as usize;
@@ -46,7 +57,11 @@ impl Widget for &OutputPanel<'_> {
             .iter()
             .take(rows)
             .map(|line| {
-                let who = if line.worker.is_none() { format!("{:>7}▸", line.pid) } else { format!("{:>7} ", line.pid) };
+                let who = if line.worker.is_none() {
+                    format!("{:>7}▸", line.pid)
+                } else {
+                    format!("{:>7} ", line.pid)
+                };
                 let mut spans = vec![Span::styled(who, theme.worker(line.worker))];
                 if line.stream == Stream::Stderr {
                     spans.push(Span::styled("err ", theme.bad()));

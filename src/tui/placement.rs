@@ -55,16 +55,27 @@ impl Placement {
     /// Takes one event into account.
     pub fn push(&mut self, event: &Event) {
         match event {
-            Event::TaskStarted { t_ms, worker, cpu, .. } => {
+            Event::TaskStarted {
+                t_ms, worker, cpu, ..
+            } => {
                 self.record(*worker, *t_ms, *cpu, None);
                 self.in_task[*worker] = true;
             }
-            Event::TaskFinished { t_ms, worker, cpu, .. } => {
+            Event::TaskFinished {
+                t_ms, worker, cpu, ..
+            } => {
                 self.record(*worker, *t_ms, *cpu, None);
                 self.in_task[*worker] = false;
             }
-            Event::Cpu { t_ms, worker, cpu, .. } => self.record(*worker, *t_ms, Some(*cpu), None),
-            Event::State { t_ms, worker, state, .. } => self.record(*worker, *t_ms, None, state.chars().next()),
+            Event::Cpu {
+                t_ms, worker, cpu, ..
+            } => self.record(*worker, *t_ms, Some(*cpu), None),
+            Event::State {
+                t_ms,
+                worker,
+                state,
+                ..
+            } => self.record(*worker, *t_ms, None, state.chars().next()),
             Event::Exited { t_ms, worker, .. } => {
                 self.record(*worker, *t_ms, None, Some('X'));
                 self.ended[*worker] = true;
@@ -92,7 +103,9 @@ impl Placement {
 
     /// The latest known change of `worker`.
     pub fn now(&self, worker: usize) -> Option<Change> {
-        self.workers.get(worker).and_then(|changes| changes.last().copied())
+        self.workers
+            .get(worker)
+            .and_then(|changes| changes.last().copied())
     }
 
     /// Whether `worker`'s process has ended.
@@ -111,17 +124,34 @@ mod tests {
     use super::*;
 
     fn cpu(t_ms: f64, worker: usize, cpu: u32) -> Event {
-        Event::Cpu { t_ms, worker, pid: 100 + worker as u32, cpu }
+        Event::Cpu {
+            t_ms,
+            worker,
+            pid: 100 + worker as u32,
+            cpu,
+        }
     }
 
     fn state(t_ms: f64, worker: usize, state: &str) -> Event {
-        Event::State { t_ms, worker, pid: 100 + worker as u32, state: state.into(), ppid: 1 }
+        Event::State {
+            t_ms,
+            worker,
+            pid: 100 + worker as u32,
+            state: state.into(),
+            ppid: 1,
+        }
     }
 
     #[test]
     fn follows_cores_and_states_over_time() {
         let mut placement = Placement::new();
-        for event in [state(1.0, 1, "R"), cpu(1.0, 1, 0), cpu(5.0, 1, 1), state(7.0, 1, "S"), cpu(8.0, 1, 1)] {
+        for event in [
+            state(1.0, 1, "R"),
+            cpu(1.0, 1, 0),
+            cpu(5.0, 1, 1),
+            state(7.0, 1, "S"),
+            cpu(8.0, 1, 1),
+        ] {
             placement.push(&event);
         }
         assert_eq!(placement.core_at(1, 0.5), None);
@@ -129,7 +159,11 @@ mod tests {
         assert_eq!(placement.core_at(1, 6.0), Some(1));
         assert!(placement.running_at(1, 6.0));
         assert!(!placement.running_at(1, 7.5));
-        assert_eq!(placement.workers[1].len(), 3, "a repeated core adds no change");
+        assert_eq!(
+            placement.workers[1].len(),
+            3,
+            "a repeated core adds no change"
+        );
         assert_eq!(placement.core_at(0, 6.0), None);
     }
 }

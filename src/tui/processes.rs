@@ -21,14 +21,17 @@ pub fn first_visible(selected: usize, rows: usize) -> usize {
 
 /// A signal number as its name (`SIGKILL`), or the number.
 pub fn signal_name(signal: i32) -> String {
-    nix::sys::signal::Signal::try_from(signal).map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_string())
+    nix::sys::signal::Signal::try_from(signal)
+        .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_string())
 }
 
 /// What the state column says about a worker.
 pub fn state_text(worker: &WorkerInfo) -> String {
     let letter = worker.state;
     match worker.status {
-        WorkerStatus::Exited(code) if letter == Some('Z') && worker.joined_ms.is_none() => format!("Z exited {code}"),
+        WorkerStatus::Exited(code) if letter == Some('Z') && worker.joined_ms.is_none() => {
+            format!("Z exited {code}")
+        }
         WorkerStatus::Exited(code) => format!("exited {code}"),
         WorkerStatus::Killed(signal) => format!("killed {}", signal_name(signal)),
         WorkerStatus::Alive => match letter {
@@ -58,13 +61,31 @@ pub struct ProcessesPanel<'a> {
 impl Widget for &ProcessesPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let border = if self.focused { theme.focused_border() } else { theme.border() };
-        let alive = self.record.workers.iter().filter(|w| w.pid != 0 && w.status == WorkerStatus::Alive).count();
-        let title = format!("Processes ({} started, {alive} alive)", self.record.workers.iter().filter(|w| w.pid != 0).count());
-        let block = Block::new().borders(Borders::TOP).border_style(border).title(Span::styled(title, theme.heading()));
+        let border = if self.focused {
+            theme.focused_border()
+        } else {
+            theme.border()
+        };
+        let alive = self
+            .record
+            .workers
+            .iter()
+            .filter(|w| w.pid != 0 && w.status == WorkerStatus::Alive)
+            .count();
+        let title = format!(
+            "Processes ({} started, {alive} alive)",
+            self.record.workers.iter().filter(|w| w.pid != 0).count()
+        );
+        let block = Block::new()
+            .borders(Borders::TOP)
+            .border_style(border)
+            .title(Span::styled(title, theme.heading()));
         let inner = block.inner(area);
         block.render(area, buf);
-        let mut lines = vec![Line::styled(" slot     PID    PPID  state         core  done", theme.strong())];
+        let mut lines = vec![Line::styled(
+            " slot     PID    PPID  state         core  done",
+            theme.strong(),
+        )];
         let rows = worker_rows(inner, 1);
         let first = first_visible(self.selected, rows);
         for worker in self.record.workers.iter().skip(first).take(rows) {
@@ -73,7 +94,11 @@ impl Widget for &ProcessesPanel<'_> {
                 WorkerStatus::Killed(_) => theme.bad(),
                 _ => theme.worker(Some(worker.slot)),
             };
-            let pid = if worker.pid == 0 { "-".to_string() } else { worker.pid.to_string() };
+            let pid = if worker.pid == 0 {
+                "-".to_string()
+            } else {
+                worker.pid.to_string()
+            };
             let core = worker.cpu.map_or("-".to_string(), |c| c.to_string());
             let mut line = Line::from(vec![
                 Span::raw(if selected { "▶" } else { " " }),

@@ -24,12 +24,23 @@ pub struct ProgramPanel<'a> {
 impl Widget for &ProgramPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let border = if self.focused { theme.focused_border() } else { theme.border() };
+        let border = if self.focused {
+            theme.focused_border()
+        } else {
+            theme.border()
+        };
         let title = Line::from(vec![
             Span::styled(self.name.to_string(), theme.heading()),
-            Span::raw(format!(" · {} lines · python3 {} runs it · p: back to the text", self.lines.len(), self.name)),
+            Span::raw(format!(
+                " · {} lines · python3 {} runs it · p: back to the text",
+                self.lines.len(),
+                self.name
+            )),
         ]);
-        let block = Block::new().borders(Borders::TOP | Borders::RIGHT).border_style(border).title(title);
+        let block = Block::new()
+            .borders(Borders::TOP | Borders::RIGHT)
+            .border_style(border)
+            .title(title);
         let inner = block.inner(area);
         block.render(area, buf);
         let number_width = self.lines.len().to_string().len();
@@ -40,7 +51,10 @@ impl Widget for &ProgramPanel<'_> {
             .skip(self.scroll)
             .take(inner.height as usize)
             .map(|(i, line)| {
-                let mut spans = vec![Span::styled(format!("{:>number_width$} ", i + 1), theme.muted())];
+                let mut spans = vec![Span::styled(
+                    format!("{:>number_width$} ", i + 1),
+                    theme.muted(),
+                )];
                 spans.extend(line.spans.iter().cloned());
                 Line::from(spans)
             })

@@ -21,15 +21,30 @@ pub fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
     let record = &run.record;
     let seconds = run.now_ms / 1000.0;
     let (mark, text, style) = match (run.state, record.finished_ms) {
-        (RunState::Paused, _) => ("❚❚", format!("paused at {seconds:.2} s: workers stopped (SIGSTOP) · Space resumes"), theme.bad()),
-        (_, Some(end)) if record.stopped => ("■", format!("stopped after {:.2} s", end / 1000.0), theme.bad()),
-        (_, Some(end)) => ("■", format!("finished in {:.2} s", end / 1000.0), theme.good()),
+        (RunState::Paused, _) => (
+            "❚❚",
+            format!("paused at {seconds:.2} s: workers stopped (SIGSTOP) · Space resumes"),
+            theme.bad(),
+        ),
+        (_, Some(end)) if record.stopped => (
+            "■",
+            format!("stopped after {:.2} s", end / 1000.0),
+            theme.bad(),
+        ),
+        (_, Some(end)) => (
+            "■",
+            format!("finished in {:.2} s", end / 1000.0),
+            theme.good(),
+        ),
         (RunState::Ended, None) => ("■", "ended".to_string(), theme.bad()),
         (RunState::Running, None) => ("●", format!("running {seconds:.2} s"), theme.strong()),
     };
     let mut spans = vec![Span::styled(format!(" {mark} {text}"), style)];
     if record.parent_pid != 0 {
-        spans.push(Span::raw(format!(" · parent PID {} · {} cores · speed ×{}", record.parent_pid, record.cores, record.speed)));
+        spans.push(Span::raw(format!(
+            " · parent {} · {} cores · ×{}",
+            record.parent_pid, record.cores, record.speed
+        )));
     }
     if let Some(notice) = record.notices.last() {
         spans.push(Span::styled(format!(" · {notice}"), theme.bad()));
@@ -57,29 +72,66 @@ impl RunPanel<'_> {
             let text = vec![
                 Line::styled(" No run yet.", theme.strong()),
                 Line::raw(""),
-                Line::raw(" Press r to run this lesson with real worker processes: their PIDs, cores,"),
-                Line::raw(" output and timings will appear here as they happen."),
+                Line::raw(
+                    " Press r to run this lesson with real worker processes: their PIDs, cores, output and timings appear here as they happen.",
+                ),
+                Line::raw(""),
                 Line::raw(" Answer the checkpoints first (c) to predict what will happen."),
-                Line::raw(" n runs it 20 times and shows how the outcome varies; s changes the knobs."),
+                Line::raw(""),
+                Line::raw(
+                    " n runs it 20 times and shows how the outcome varies; s changes the knobs.",
+                ),
             ];
-            Paragraph::new(text).wrap(Wrap { trim: false }).render(areas.all, buf);
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .render(areas.all, buf);
             return;
         };
         let mut line = status(run, theme);
         if let Some(series) = &screen.series {
-            line.spans.insert(0, Span::styled(format!(" run {} of {} ·", (series.done() + 1).min(series.total), series.total), theme.strong()));
+            line.spans.insert(
+                0,
+                Span::styled(
+                    format!(
+                        " run {} of {} ·",
+                        (series.done() + 1).min(series.total),
+                        series.total
+                    ),
+                    theme.strong(),
+                ),
+            );
         }
         Paragraph::new(line).render(areas.status, buf);
-        (&TimelinePanel { run, selected: screen.selected_worker, theme }).render(areas.timeline, buf);
+        (&TimelinePanel {
+            run,
+            selected: screen.selected_worker,
+            theme,
+        })
+            .render(areas.timeline, buf);
         (&CoresPanel { run, theme }).render(areas.cores, buf);
         let focused = |focus: Focus| screen.focus == focus;
-        let processes = ProcessesPanel { record: &run.record, selected: screen.selected_worker, focused: focused(Focus::Processes), theme };
+        let processes = ProcessesPanel {
+            record: &run.record,
+            selected: screen.selected_worker,
+            focused: focused(Focus::Processes),
+            theme,
+        };
         (&processes).render(areas.processes, buf);
-        let output = OutputPanel { record: &run.record, scroll: screen.output_scroll, focused: focused(Focus::Output), theme };
+        let output = OutputPanel {
+            record: &run.record,
+            scroll: screen.output_scroll,
+            focused: focused(Focus::Output),
+            theme,
+        };
         (&output).render(areas.output, buf);
         match &screen.series {
             Some(series) => (&DistributionPanel { series, theme }).render(areas.order, buf),
-            None => (&OrderPanel { lesson: &screen.lesson, record: &run.record, theme }).render(areas.order, buf),
+            None => (&OrderPanel {
+                lesson: &screen.lesson,
+                record: &run.record,
+                theme,
+            })
+                .render(areas.order, buf),
         }
     }
 }

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, KeyEventKind, MouseEventKind};
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, KeyEventKind, MouseEventKind,
+};
 use ratatui::crossterm::execute;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -99,7 +101,14 @@ impl Runs {
 fn forward_events(run: RunId, events: Receiver<Event>, messages: Sender<Message>) {
     std::thread::spawn(move || {
         for event in events {
-            if messages.send(Message::Engine { run, event, at: Instant::now() }).is_err() {
+            if messages
+                .send(Message::Engine {
+                    run,
+                    event,
+                    at: Instant::now(),
+                })
+                .is_err()
+            {
                 return;
             }
         }
@@ -112,8 +121,12 @@ fn read_input(messages: Sender<Message>) {
     std::thread::spawn(move || {
         loop {
             let message = match event::read() {
-                Ok(event::Event::Key(key)) if key.kind != KeyEventKind::Release => Message::Key(key),
-                Ok(event::Event::Mouse(mouse)) if !matches!(mouse.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) => {
+                Ok(event::Event::Key(key)) if key.kind != KeyEventKind::Release => {
+                    Message::Key(key)
+                }
+                Ok(event::Event::Mouse(mouse))
+                    if !matches!(mouse.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) =>
+                {
                     Message::Mouse(mouse)
                 }
                 Ok(event::Event::Resize(width, height)) => Message::Resize(width, height),
@@ -131,7 +144,8 @@ fn read_input(messages: Sender<Message>) {
 /// Turns SIGTERM, SIGHUP and SIGINT into [`Message::Terminate`], so proclab stops its workers
 /// and restores the terminal before it ends.
 fn watch_signals(messages: Sender<Message>) -> Result<signal_hook::iterator::Handle> {
-    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT]).context("Failed to install signal handlers")?;
+    let mut signals =
+        Signals::new([SIGTERM, SIGHUP, SIGINT]).context("Failed to install signal handlers")?;
     let handle = signals.handle();
     std::thread::spawn(move || {
         for _ in signals.forever() {
@@ -163,7 +177,9 @@ pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
     let signals = watch_signals(sender.clone())?;
     let mut runs = Runs::default();
     let result = (|| -> Result<()> {
-        terminal.draw(|frame| view::draw(frame, &app)).context("Failed to draw")?;
+        terminal
+            .draw(|frame| view::draw(frame, &app))
+            .context("Failed to draw")?;
         while let Some(first) = next_message(&app, &messages) {
             let mut message = Some(first);
             let mut taken = 0;
@@ -183,7 +199,9 @@ pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
             if app.quit {
                 break;
             }
-            terminal.draw(|frame| view::draw(frame, &app)).context("Failed to draw")?;
+            terminal
+                .draw(|frame| view::draw(frame, &app))
+                .context("Failed to draw")?;
         }
         Ok(())
     })();

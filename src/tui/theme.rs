@@ -7,7 +7,13 @@
 use ratatui::style::{Color, Modifier, Style};
 
 /// Foreground colours for workers, readable on light and dark backgrounds.
-const WORKER_COLORS: [Color; 5] = [Color::Blue, Color::Magenta, Color::Green, Color::Red, Color::Cyan];
+const WORKER_COLORS: [Color; 5] = [
+    Color::Blue,
+    Color::Magenta,
+    Color::Green,
+    Color::Red,
+    Color::Cyan,
+];
 /// Background colours for the cores, under black text.
 const CORE_COLORS: [Color; 6] = [
     Color::Cyan,
@@ -79,7 +85,10 @@ impl Theme {
 
     /// A heading of the narrative, or a panel title.
     pub fn heading(&self) -> Style {
-        self.pick(Style::new().fg(Color::Blue).bold(), Style::new().bold().underlined())
+        self.pick(
+            Style::new().fg(Color::Blue).bold(),
+            Style::new().bold().underlined(),
+        )
     }
 
     /// Strong emphasis.
@@ -104,7 +113,10 @@ impl Theme {
 
     /// A key name in the key bar or the help.
     pub fn key(&self) -> Style {
-        self.pick(Style::new().fg(Color::Black).bg(Color::Cyan).bold(), Style::new().bold().reversed())
+        self.pick(
+            Style::new().fg(Color::Black).bg(Color::Cyan).bold(),
+            Style::new().bold().reversed(),
+        )
     }
 
     /// A right answer, a clean exit.
@@ -114,12 +126,18 @@ impl Theme {
 
     /// A wrong answer, a killed worker, an error.
     pub fn bad(&self) -> Style {
-        self.pick(Style::new().fg(Color::Red).bold(), Style::new().bold().underlined())
+        self.pick(
+            Style::new().fg(Color::Red).bold(),
+            Style::new().bold().underlined(),
+        )
     }
 
     /// Something that differs from what was expected (an order that changed).
     pub fn differs(&self) -> Style {
-        self.pick(Style::new().fg(Color::Black).bg(Color::Yellow).bold(), Style::new().bold().reversed())
+        self.pick(
+            Style::new().fg(Color::Black).bg(Color::Yellow).bold(),
+            Style::new().bold().reversed(),
+        )
     }
 
     /// A checkpoint marker in the narrative.
@@ -154,7 +172,9 @@ impl Theme {
     /// The style of a task bar on `core`.
     pub fn core_bar(&self, core: Option<u32>) -> Style {
         match core {
-            Some(core) if self.color => Style::new().fg(Color::Black).bg(CORE_COLORS[core as usize % CORE_COLORS.len()]),
+            Some(core) if self.color => Style::new()
+                .fg(Color::Black)
+                .bg(CORE_COLORS[core as usize % CORE_COLORS.len()]),
             _ => Style::new().bold(),
         }
     }

@@ -28,13 +28,20 @@ pub struct TimeAxis {
 fn nice_ceiling(value: f64) -> f64 {
     let power = 10f64.powf(value.max(1e-9).log10().floor());
     let steps = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0];
-    steps.iter().map(|s| s * power).find(|v| *v >= value * 0.999_999).unwrap_or(10.0 * power)
+    steps
+        .iter()
+        .map(|s| s * power)
+        .find(|v| *v >= value * 0.999_999)
+        .unwrap_or(10.0 * power)
 }
 
 impl TimeAxis {
     /// An axis that shows `end_ms` with a little room to grow, over `columns` columns.
     pub fn new(end_ms: f64, columns: u16) -> TimeAxis {
-        TimeAxis { span_ms: nice_ceiling((end_ms * 1.05).max(10.0)), columns: columns.max(1) }
+        TimeAxis {
+            span_ms: nice_ceiling((end_ms * 1.05).max(10.0)),
+            columns: columns.max(1),
+        }
     }
 
     fn position(&self, t_ms: f64) -> f64 {
@@ -87,7 +94,11 @@ impl TimeAxis {
 /// Rounds up to 1, 2 or 5 times a power of ten.
 fn nice_step(value: f64) -> f64 {
     let power = 10f64.powf(value.max(1e-9).log10().floor());
-    [1.0, 2.0, 5.0, 10.0].iter().map(|s| s * power).find(|v| *v >= value * 0.999_999).unwrap_or(10.0 * power)
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|s| s * power)
+        .find(|v| *v >= value * 0.999_999)
+        .unwrap_or(10.0 * power)
 }
 
 /// The axis of a run drawn in a panel `width` wide.
@@ -108,7 +119,10 @@ pub struct TimelinePanel<'a> {
 impl TimelinePanel<'_> {
     fn title(&self) -> Line<'static> {
         let theme = self.theme;
-        let mut spans = vec![Span::styled("Timeline", theme.heading()), Span::raw(" · bars by core: ")];
+        let mut spans = vec![
+            Span::styled("Timeline", theme.heading()),
+            Span::raw(" · bars by core: "),
+        ];
         let cores = self.run.record.cores.min(8);
         for core in 0..cores {
             let sample = theme.core_fill(Some(core)).to_string().repeat(2);
@@ -151,13 +165,28 @@ impl Widget for &TimelinePanel<'_> {
             let worker = &record.workers[slot];
             let marker = if slot == self.selected { "▶" } else { " " };
             let label = format!("{marker}{:<4}{:>8} ", format!("w{slot}"), worker.pid);
-            buf.set_stringn(area.x, y, &label, LABEL_WIDTH as usize, theme.worker(Some(slot)));
+            buf.set_stringn(
+                area.x,
+                y,
+                &label,
+                LABEL_WIDTH as usize,
+                theme.worker(Some(slot)),
+            );
             let mut tasks: Vec<usize> = std::mem::take(&mut lane_tasks[row]);
-            tasks.sort_by(|a, b| record.tasks[*a].start_ms.partial_cmp(&record.tasks[*b].start_ms).unwrap_or(std::cmp::Ordering::Equal));
+            tasks.sort_by(|a, b| {
+                record.tasks[*a]
+                    .start_ms
+                    .partial_cmp(&record.tasks[*b].start_ms)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
             for index in tasks {
                 let task = &record.tasks[index];
                 let Some(start) = task.start_ms else { continue };
-                let end = task.end_ms.or(worker.exited_ms.filter(|_| task.lost)).unwrap_or(run.now_ms).max(start);
+                let end = task
+                    .end_ms
+                    .or(worker.exited_ms.filter(|_| task.lost))
+                    .unwrap_or(run.now_ms)
+                    .max(start);
                 let (from, to) = axis.columns_of(start, end);
                 let mut label = task.label.chars();
                 for column in from..to {
@@ -182,13 +211,30 @@ impl Widget for &TimelinePanel<'_> {
             }
         }
         if record.workers.len() > shown.end || shown.start > 0 {
-            let more = format!("{}–{} of {}", shown.start, shown.end.saturating_sub(1), record.workers.len());
-            buf.set_stringn(area.right().saturating_sub(more.len() as u16 + 1), area.y, &more, more.len(), theme.muted());
+            let more = format!(
+                "{}–{} of {}",
+                shown.start,
+                shown.end.saturating_sub(1),
+                record.workers.len()
+            );
+            buf.set_stringn(
+                area.right().saturating_sub(more.len() as u16 + 1),
+                area.y,
+                &more,
+                more.len(),
+                theme.muted(),
+            );
         }
         let axis_y = area.bottom() - 1;
         buf.set_string(area.x, axis_y, " time (s)", theme.muted());
         for (column, text) in axis.ticks() {
-            buf.set_stringn(bars_x + column, axis_y, format!("╵{text}"), (axis.columns - column) as usize, theme.muted());
+            buf.set_stringn(
+                bars_x + column,
+                axis_y,
+                format!("╵{text}"),
+                (axis.columns - column) as usize,
+                theme.muted(),
+            );
         }
         if let Some(column) = now_column {
             buf.set_string(bars_x + column, axis_y, "▲", theme.now_line());
@@ -198,7 +244,11 @@ impl Widget for &TimelinePanel<'_> {
 
 /// The style of a task's label on its bar.
 fn bar_label_style(theme: &Theme, core: Option<u32>) -> Style {
-    if theme.color { theme.core_bar(core).bold() } else { Style::new().bold().reversed() }
+    if theme.color {
+        theme.core_bar(core).bold()
+    } else {
+        Style::new().bold().reversed()
+    }
 }
 
 #[cfg(test)]

@@ -39,14 +39,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Screen::List => render_list(app, screen_areas, buf),
         Screen::Lesson(screen) => render_lesson(app, screen, screen_areas, buf),
     }
-    (&KeyBar { context: app.context(), theme }).render(screen_areas.key_bar, buf);
+    (&KeyBar {
+        context: app.context(),
+        theme,
+    })
+        .render(screen_areas.key_bar, buf);
     let notice = app.lesson_screen().and_then(|s| s.notice.as_deref());
     if let Some(notice) = notice {
-        let row = Rect { y: screen_areas.key_bar.y - 1, height: 1, ..screen_areas.key_bar };
+        let row = Rect {
+            y: screen_areas.key_bar.y - 1,
+            height: 1,
+            ..screen_areas.key_bar
+        };
         Paragraph::new(Line::styled(format!(" {notice}"), theme.selected())).render(row, buf);
     }
     if let Some(scroll) = app.help {
-        (&HelpOverlay { scroll, theme }).render(area, buf);
+        (&HelpOverlay {
+            context: app.context(),
+            scroll,
+            theme,
+        })
+            .render(area, buf);
     }
 }
 
@@ -55,7 +68,11 @@ fn render_list(app: &App, areas: layout::Screen, buf: &mut Buffer) {
     let visible = app.list.visible(&app.lessons);
     let right: usize = app.progress.lessons.values().map(|l| l.right.len()).sum();
     let total: usize = app.lessons.iter().map(|l| l.checkpoints.len()).sum();
-    let header = Header { place: "lessons".into(), status: format!("{right} of {total} checkpoints right"), theme };
+    let header = Header {
+        place: "lessons".into(),
+        status: format!("{right} of {total} checkpoints right"),
+        theme,
+    };
     (&header).render(areas.header, buf);
     let panel = LessonListPanel {
         lessons: &app.lessons,
@@ -73,32 +90,77 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
     let theme = &app.theme;
     let lesson = &screen.lesson;
     let workers = knobs::planned_workers(lesson, &app.options, app.cores)
-        .map_or(String::new(), |n| format!(" · {n} worker{}", if n == 1 { "" } else { "s" }));
-    let status = format!("{} · next run: speed ×{}{workers}", progress_mark(lesson, &app.progress), number(app.options.speed));
-    (&Header { place: lesson.title.clone(), status, theme }).render(areas.header, buf);
+        .map_or(String::new(), |n| {
+            format!(" · {n} worker{}", if n == 1 { "" } else { "s" })
+        });
+    let status = format!(
+        "{} · next run: speed ×{}{workers}",
+        progress_mark(lesson, &app.progress),
+        number(app.options.speed)
+    );
+    (&Header {
+        place: lesson.title.clone(),
+        status,
+        theme,
+    })
+        .render(areas.header, buf);
     let lesson_areas = screen.areas(areas.body);
     let focused = screen.focus == Focus::Reading;
     match screen.reading {
         Reading::Narrative => {
             let page = screen.page_text(lesson_areas.reading, theme);
-            let title = format!("{} · page {} of {}", lesson.id, screen.page + 1, screen.pages);
-            (&NarrativePanel { page: &page, title, scroll: screen.scroll, focused, theme }).render(lesson_areas.reading, buf);
+            let title = format!(
+                "{} · page {} of {}",
+                lesson.id,
+                screen.page + 1,
+                screen.pages
+            );
+            (&NarrativePanel {
+                page: &page,
+                title,
+                scroll: screen.scroll,
+                focused,
+                theme,
+            })
+                .render(lesson_areas.reading, buf);
         }
         Reading::Program => {
-            let panel = ProgramPanel { name: &lesson.program_name, lines: &screen.program, scroll: screen.program_scroll, focused, theme };
+            let panel = ProgramPanel {
+                name: &lesson.program_name,
+                lines: &screen.program,
+                scroll: screen.program_scroll,
+                focused,
+                theme,
+            };
             (&panel).render(lesson_areas.reading, buf);
         }
     }
-    RunPanel { screen, areas: lesson_areas.run, theme }.render(buf);
+    RunPanel {
+        screen,
+        areas: lesson_areas.run,
+        theme,
+    }
+    .render(buf);
     match &screen.dialog {
         Some(Dialog::Answer(draft)) => {
             let index = draft.checkpoint;
-            let dialog = AnswerDialog { checkpoint: &lesson.checkpoints[index], state: &screen.checkpoints[index], draft, theme };
+            let dialog = AnswerDialog {
+                checkpoint: &lesson.checkpoints[index],
+                state: &screen.checkpoints[index],
+                draft,
+                theme,
+            };
             (&dialog).render(areas.body, buf);
         }
         Some(Dialog::Knobs { selected }) => {
             let rows = knobs::rows(lesson, &app.options, app.cores);
-            (&KnobPanel { speed: app.options.speed, rows: &rows, selected: *selected, theme }).render(areas.body, buf);
+            (&KnobPanel {
+                speed: app.options.speed,
+                rows: &rows,
+                selected: *selected,
+                theme,
+            })
+                .render(areas.body, buf);
         }
         None => {}
     }

@@ -1,0 +1,321 @@
+//! The real binary in a real terminal: tmux runs `proclab open …` in a shell, the tests type keys
+//! with `send-keys` and read the screen with `capture-pane`, and check the processes in /proc.
+//! Every wait polls with a deadline; every tmux server is killed at the end, even on failure.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Long enough for a slow, busy two-core machine.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+static SESSIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// A tmux server of its own with one session running a plain shell; killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16) -> Tmux {
+        let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
+        let tmux = Tmux {
+            socket: format!("proclab-test-{}-{n}", std::process::id()),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &tmux.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                &w,
+                "-y",
+                &h,
+                "-s",
+                "main",
+            ])
+            .args([
+                "env",
+                "PS1=$ ",
+                "TERM=xterm-256color",
+                "bash",
+                "--norc",
+                "--noprofile",
+            ])
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Types a command line into the shell and presses Enter.
+    fn type_line(&self, line: &str) {
+        self.tmux(&["send-keys", "-t", "main", "-l", line]);
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "main"])
+    }
+
+    /// Polls the screen until `ready` holds; panics with the last screen after the deadline.
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn shell_pid(&self) -> u32 {
+        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("a pane PID")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// State letter and parent PID of a process, from /proc/<pid>/stat.
+fn stat(pid: u32) -> Option<(char, u32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = text.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| stat(*pid).is_some_and(|(_, ppid)| ppid == parent))
+        .collect()
+}
+
+/// The PID of the proclab the shell started.
+fn proclab_pid(tmux: &Tmux) -> u32 {
+    let shell = tmux.shell_pid();
+    let start = Instant::now();
+    loop {
+        let found = children_of(shell).into_iter().find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "proclab")
+        });
+        if let Some(pid) = found {
+            return pid;
+        }
+        assert!(start.elapsed() < DEADLINE, "proclab did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn open_command(args: &str) -> String {
+    format!("{} open {args}", env!("CARGO_BIN_EXE_proclab"))
+}
+
+/// Leaves proclab with q (lesson → list → shell) and checks the terminal and the processes.
+fn quit_and_check(tmux: &Tmux, proclab: u32, workers: &BTreeSet<u32>) {
+    tmux.keys(&["q"]);
+    tmux.wait_for("the lesson list", |s| s.contains("Lessons ("));
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while stat(proclab).is_some() {
+        assert!(start.elapsed() < DEADLINE, "proclab did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for worker in workers {
+        assert!(stat(*worker).is_none(), "worker {worker} outlived proclab");
+    }
+    tmux.type_line("stty -a; echo STTY-DONE");
+    let screen = tmux.wait_for("stty's output", |s| {
+        s.lines().any(|line| line.trim() == "STTY-DONE")
+    });
+    let lines: Vec<&str> = screen.lines().collect();
+    let from = lines
+        .iter()
+        .rposition(|line| line.contains("stty -a;"))
+        .expect("the command line")
+        + 1;
+    let to = lines
+        .iter()
+        .rposition(|line| line.trim() == "STTY-DONE")
+        .expect("the end mark");
+    let words: Vec<&str> = lines[from..to]
+        .iter()
+        .flat_map(|line| line.split_whitespace())
+        .collect();
+    assert!(
+        words.contains(&"icanon"),
+        "the terminal is left without icanon:\n{screen}"
+    );
+    assert!(
+        words.contains(&"echo"),
+        "the terminal is left without echo:\n{screen}"
+    );
+}
+
+/// The "done" column of the order panel, top to bottom.
+fn completion_order(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(header) = lines.iter().position(|l| l.contains("#  sent")) else {
+        return Vec::new();
+    };
+    let column = lines[header].chars().take_while(|c| *c != '#').count();
+    lines[header + 1..]
+        .iter()
+        .map(|line| line.chars().skip(column).collect::<String>())
+        .map_while(|rest| {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            (words.len() >= 3 && words[0].parse::<usize>().is_ok()).then(|| words[2].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_shows_real_worker_pids_their_lines_and_the_completion_order() {
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&open_command("pool-sleep --speed 10"));
+    tmux.wait_for("the lesson screen", |s| {
+        s.contains("page 1 of") && s.contains("No run yet")
+    });
+    let proclab = proclab_pid(&tmux);
+
+    tmux.keys(&["r"]);
+    let mut workers = BTreeSet::new();
+    let start = Instant::now();
+    let screen = loop {
+        for child in children_of(proclab) {
+            if let Some((_, ppid)) = stat(child) {
+                assert_eq!(ppid, proclab);
+                workers.insert(child);
+            }
+        }
+        let screen = tmux.screen();
+        if screen.contains("finished in") {
+            break screen;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the run did not finish:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let shown: Vec<&u32> = workers
+        .iter()
+        .filter(|pid| screen.contains(&pid.to_string()))
+        .collect();
+    assert!(
+        shown.len() >= 2,
+        "two worker PIDs seen as children of proclab ({workers:?}) should be on screen:\n{screen}"
+    );
+    assert_eq!(completion_order(&screen), ["B", "C", "A", "D"], "{screen}");
+    for label in ["A", "B", "C", "D"] {
+        let printed = shown
+            .iter()
+            .any(|pid| screen.contains(&format!("{pid} {label} ")));
+        assert!(
+            printed,
+            "no line of task {label} with a worker PID:\n{screen}"
+        );
+    }
+    quit_and_check(&tmux, proclab, &workers);
+}
+
+#[test]
+fn space_pauses_the_real_workers_and_resumes_them() {
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&open_command("pool-sleep --speed 1"));
+    tmux.wait_for("the lesson screen", |s| s.contains("No run yet"));
+    let proclab = proclab_pid(&tmux);
+    tmux.keys(&["r"]);
+    let start = Instant::now();
+    let workers: BTreeSet<u32> = loop {
+        let children: BTreeSet<u32> = children_of(proclab).into_iter().collect();
+        if children.len() >= 2 {
+            break children;
+        }
+        assert!(start.elapsed() < DEADLINE, "no workers started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    tmux.wait_for("both workers on screen", |s| {
+        workers.iter().all(|pid| s.contains(&pid.to_string()))
+    });
+
+    tmux.keys(&["Space"]);
+    let all_in = |wanted: fn(char) -> bool| {
+        let start = Instant::now();
+        while !workers
+            .iter()
+            .all(|pid| stat(*pid).is_some_and(|(state, _)| wanted(state)))
+        {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "workers did not reach the state"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    all_in(|state| state == 'T');
+    tmux.wait_for("the paused run", |s| {
+        s.contains("paused") && s.matches("T stopped").count() >= 2
+    });
+
+    tmux.keys(&["Space"]);
+    all_in(|state| state != 'T');
+    tmux.wait_for("the resumed run", |s| {
+        !s.contains("paused") && !s.contains("T stopped")
+    });
+    quit_and_check(&tmux, proclab, &workers);
+}
+
+#[test]
+fn a_small_window_says_so_and_the_layout_returns_when_it_grows() {
+    let tmux = Tmux::start(40, 10);
+    tmux.type_line(&open_command("pool-sleep --speed 10"));
+    tmux.wait_for("the too-small message", |s| {
+        s.contains("Window too small") && s.contains("80×24")
+    });
+    let proclab = proclab_pid(&tmux);
+    tmux.tmux(&["resize-window", "-t", "main", "-x", "120", "-y", "40"]);
+    tmux.wait_for("the lesson layout", |s| {
+        s.contains("page 1 of") && !s.contains("Window too small")
+    });
+    quit_and_check(&tmux, proclab, &BTreeSet::new());
+}

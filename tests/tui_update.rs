@@ -1,0 +1,416 @@
+//! The TUI's update logic: messages in, model state and commands out. No terminal, no
+//! processes: runs are fed from the fixed record `tests/fixtures/pool-sleep.jsonl`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use proclab::engine::{Control, RunOptions};
+use proclab::event::Event;
+use proclab::lesson::Catalog;
+use proclab::record::RunRecord;
+use proclab::tui::app::{App, SERIES_RUNS, Screen};
+use proclab::tui::keys::Context;
+use proclab::tui::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use proclab::tui::live_run::RunState;
+use proclab::tui::message::{Command, Message, RunId};
+use proclab::tui::theme::Theme;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+fn catalog() -> Catalog {
+    Catalog::load(Some(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
+    ))
+    .unwrap()
+}
+
+fn fixture_events() -> Vec<Event> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
+    )
+    .unwrap();
+    RunRecord::from_json_lines(&text).unwrap().events
+}
+
+fn app(start: Option<&str>) -> App {
+    App::new(
+        catalog().lessons,
+        start,
+        RunOptions {
+            speed: 10.0,
+            ..RunOptions::default()
+        },
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, 120, 40),
+    )
+}
+
+fn key(c: char) -> Message {
+    Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(code: KeyCode) -> Message {
+    Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn lesson(app: &App) -> &LessonScreen {
+    app.lesson_screen().expect("a lesson is open")
+}
+
+fn start_run(app: &mut App) -> RunId {
+    match app.update(key('r')) {
+        Some(Command::Start { run, plan }) => {
+            assert_eq!(plan.speed, app.options.speed);
+            run
+        }
+        other => panic!("r should start a run, got {other:?}"),
+    }
+}
+
+fn feed(app: &mut App, run: RunId, events: impl IntoIterator<Item = Event>) {
+    for event in events {
+        assert_eq!(
+            app.update(Message::Engine {
+                run,
+                event,
+                at: Instant::now()
+            }),
+            None
+        );
+    }
+}
+
+fn position(app: &App, id: &str) -> usize {
+    app.list
+        .visible(&app.lessons)
+        .iter()
+        .position(|&i| app.lessons[i].id == id)
+        .unwrap()
+}
+
+#[test]
+fn the_list_moves_filters_and_opens() {
+    let mut app = app(None);
+    assert_eq!(app.context(), Context::List);
+    app.update(code(KeyCode::Up));
+    assert_eq!(app.list.selected, 0, "the selection stops at the top");
+    app.update(key('j'));
+    app.update(code(KeyCode::Down));
+    assert_eq!(app.list.selected, 2);
+    app.update(key('k'));
+    assert_eq!(app.list.selected, 1);
+    for _ in 0..50 {
+        app.update(code(KeyCode::Down));
+    }
+    assert_eq!(
+        app.list.selected,
+        app.lessons.len() - 1,
+        "and at the bottom"
+    );
+
+    app.update(key('/'));
+    assert_eq!(app.context(), Context::Filter);
+    for c in "PRINTS".chars() {
+        app.update(key(c));
+    }
+    let visible = app.list.visible(&app.lessons);
+    assert_eq!(visible.len(), 1);
+    assert_eq!(app.lessons[visible[0]].id, "four-prints");
+    app.update(code(KeyCode::Backspace));
+    assert_eq!(app.list.filter, "PRINT");
+    app.update(code(KeyCode::Esc));
+    assert!(app.list.filter.is_empty());
+    assert_eq!(app.context(), Context::List);
+
+    app.list.selected = position(&app, "pool-demo");
+    assert!(!app.progress.of("pool-demo").visited);
+    app.update(code(KeyCode::Enter));
+    assert_eq!(lesson(&app).lesson.id, "pool-demo");
+    assert!(app.progress.of("pool-demo").visited);
+}
+
+#[test]
+fn a_click_opens_a_lesson_and_q_leaves() {
+    let mut app = app(None);
+    // Row 4 is the first lesson (header, panel title, filter line, gap); each lesson takes two rows.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 10,
+        row: 4 + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.update(Message::Mouse(click));
+    assert_eq!(lesson(&app).lesson.id, app.lessons[1].id);
+    assert_eq!(
+        app.update(key('q')),
+        None,
+        "q on a lesson without a run just goes back"
+    );
+    assert!(matches!(app.screen, Screen::List));
+    assert_eq!(app.update(key('q')), Some(Command::Quit));
+    assert!(app.quit);
+}
+
+#[test]
+fn pages_turn_with_arrows_and_page_keys_and_stop_at_the_ends() {
+    let mut app = app(Some("pool-demo"));
+    assert_eq!(lesson(&app).pages, 2);
+    app.update(code(KeyCode::Left));
+    assert_eq!(lesson(&app).page, 0);
+    app.update(code(KeyCode::Right));
+    assert_eq!(lesson(&app).page, 1);
+    app.update(code(KeyCode::PageDown));
+    assert_eq!(lesson(&app).page, 1);
+    app.update(code(KeyCode::PageUp));
+    assert_eq!(lesson(&app).page, 0);
+    app.update(key('p'));
+    assert_eq!(lesson(&app).reading, Reading::Program);
+    app.update(code(KeyCode::Tab));
+    assert_eq!(lesson(&app).focus, Focus::Processes);
+}
+
+#[test]
+fn checkpoints_are_answered_before_the_run_and_judged_by_it() {
+    let mut app = app(Some("pool-demo"));
+    app.update(key('c'));
+    assert_eq!(app.context(), Context::Answer);
+    app.update(code(KeyCode::Tab));
+    assert_eq!(
+        lesson(&app).checkpoints[0].hints_shown,
+        1,
+        "Tab reveals a hint"
+    );
+    app.update(key('d'));
+    assert_eq!(
+        lesson(&app).checkpoints[0]
+            .prediction
+            .as_ref()
+            .unwrap()
+            .text,
+        "D"
+    );
+    // The page's next checkpoint follows: an order, typed.
+    assert!(matches!(&lesson(&app).dialog, Some(Dialog::Answer(draft)) if draft.checkpoint == 1));
+    for c in "b c a d".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
+    assert_eq!(
+        lesson(&app).checkpoints[1]
+            .prediction
+            .as_ref()
+            .unwrap()
+            .text,
+        "B C A D"
+    );
+    assert_eq!(lesson(&app).dialog, None);
+
+    // The number question is on page 2; a wrong answer there.
+    app.update(code(KeyCode::Right));
+    app.update(key('c'));
+    for c in "11".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
+    assert_eq!(
+        lesson(&app).checkpoints[2]
+            .prediction
+            .as_ref()
+            .unwrap()
+            .text,
+        "11"
+    );
+
+    let run = start_run(&mut app);
+    feed(&mut app, run, fixture_events());
+    let states = &lesson(&app).checkpoints;
+    let verdicts: Vec<bool> = states
+        .iter()
+        .map(|s| s.verdict.as_ref().unwrap().right)
+        .collect();
+    assert_eq!(verdicts, [true, true, false]);
+    assert_eq!(
+        states[1].verdict.as_ref().unwrap().observed.as_deref(),
+        Some("B C A D")
+    );
+    assert_eq!(app.progress.of("pool-demo").right.len(), 2);
+}
+
+#[test]
+fn an_answer_given_during_a_run_waits_for_the_next_run() {
+    let mut app = app(Some("pool-demo"));
+    let run = start_run(&mut app);
+    app.update(key('c'));
+    app.update(key('a'));
+    app.update(code(KeyCode::Esc));
+    feed(&mut app, run, fixture_events());
+    assert_eq!(lesson(&app).checkpoints[0].verdict, None);
+    let next = start_run(&mut app);
+    feed(&mut app, next, fixture_events());
+    assert!(!lesson(&app).checkpoints[0].verdict.as_ref().unwrap().right);
+}
+
+#[test]
+fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
+    let mut app = app(Some("pool-demo"));
+    assert!(!app.wants_ticks());
+    let run = start_run(&mut app);
+    assert!(app.wants_ticks(), "a live run ticks");
+    let events = fixture_events();
+    let first_task = events
+        .iter()
+        .position(|e| matches!(e, Event::TaskStarted { .. }))
+        .unwrap();
+    feed(&mut app, run, events[..first_task + 1].to_vec());
+    assert_eq!(app.update(key(' ')), Some(Command::Control(Control::Pause)));
+    assert_eq!(lesson(&app).run.as_ref().unwrap().state, RunState::Paused);
+    assert_eq!(
+        app.update(key(' ')),
+        Some(Command::Control(Control::Resume))
+    );
+    assert_eq!(
+        app.update(key('k')),
+        Some(Command::Control(Control::Kill(0)))
+    );
+    let before = Instant::now();
+    app.update(Message::Tick(before + Duration::from_secs(1)));
+    assert!(
+        lesson(&app).run.as_ref().unwrap().now_ms >= 1000.0,
+        "ticks move the now line"
+    );
+
+    // r starts a new run; events still on their way from the old one change nothing.
+    let second = start_run(&mut app);
+    assert!(second > run);
+    feed(&mut app, run, events[first_task + 1..].to_vec());
+    assert!(lesson(&app).run.as_ref().unwrap().record.events.is_empty());
+    assert_eq!(app.update(Message::RunEnded(run)), None);
+    assert!(lesson(&app).run.as_ref().unwrap().is_live());
+
+    feed(&mut app, second, events);
+    assert!(!app.wants_ticks(), "a finished run stops ticking");
+    app.update(Message::RunEnded(second));
+    assert_eq!(lesson(&app).run.as_ref().unwrap().state, RunState::Ended);
+    assert_eq!(app.update(key(' ')), None, "nothing to pause");
+    assert_eq!(app.update(key('k')), None, "nothing to kill");
+}
+
+#[test]
+fn leaving_a_lesson_or_proclab_mid_run_stops_the_run() {
+    let mut app = app(Some("pool-demo"));
+    start_run(&mut app);
+    assert_eq!(app.update(key('q')), Some(Command::Stop));
+    app.update(code(KeyCode::Enter));
+    start_run(&mut app);
+    assert_eq!(
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL
+        ))),
+        Some(Command::Quit)
+    );
+    assert!(app.quit);
+}
+
+#[test]
+fn speed_workers_and_knobs_change_the_next_run() {
+    let mut app = app(Some("pool-demo"));
+    app.update(key('+'));
+    assert_eq!(app.options.speed, 20.0);
+    app.update(key('-'));
+    app.update(key('-'));
+    assert_eq!(app.options.speed, 5.0);
+    app.update(key('w'));
+    assert_eq!(app.options.settings, [("workers".to_string(), 3.0)]);
+    app.update(key('W'));
+    app.update(key('W'));
+    app.update(key('W'));
+    assert_eq!(
+        app.options.settings,
+        [("workers".to_string(), 1.0)],
+        "the knob's minimum holds"
+    );
+
+    app.update(key('s'));
+    assert_eq!(app.context(), Context::Knobs);
+    app.update(code(KeyCode::Down));
+    app.update(code(KeyCode::Down));
+    app.update(key('+'));
+    assert!(
+        app.options
+            .settings
+            .contains(&("task.A.secs".to_string(), 5.5))
+    );
+    app.update(code(KeyCode::Backspace));
+    assert!(
+        !app.options
+            .settings
+            .iter()
+            .any(|(name, _)| name == "task.A.secs")
+    );
+    match app.update(key('r')) {
+        Some(Command::Start { plan, .. }) => assert_eq!(plan.stages[0].workers, 1),
+        other => panic!("r in the knobs panel runs, got {other:?}"),
+    }
+    assert_eq!(app.context(), Context::Lesson);
+}
+
+#[test]
+fn n_runs_the_lesson_many_times_and_collects_the_outcomes() {
+    let mut app = app(Some("pool-demo"));
+    let Some(Command::Start { mut run, .. }) = app.update(key('n')) else {
+        panic!("n starts a run")
+    };
+    for i in 1..=SERIES_RUNS {
+        feed(&mut app, run, fixture_events());
+        match app.update(Message::RunEnded(run)) {
+            Some(Command::Start { run: next, .. }) => {
+                assert!(i < SERIES_RUNS);
+                run = next;
+            }
+            None => assert_eq!(i, SERIES_RUNS),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let series = lesson(&app).series.as_ref().unwrap();
+    assert_eq!(series.distribution(), [("B C A D", SERIES_RUNS as usize)]);
+}
+
+#[test]
+fn help_opens_scrolls_and_closes() {
+    let mut app = app(Some("pool-demo"));
+    app.update(key('?'));
+    assert_eq!(app.help, Some(0));
+    app.update(code(KeyCode::Down));
+    assert_eq!(app.help, Some(1));
+    app.update(key('x'));
+    assert_eq!(app.help, None);
+    assert!(
+        app.lesson_screen().is_some(),
+        "closing the help does nothing else"
+    );
+}
+
+#[test]
+fn resizing_keeps_scroll_positions_inside_the_text() {
+    let mut app = app(Some("pool-demo"));
+    app.update(Message::Resize(80, 24));
+    for _ in 0..100 {
+        app.update(code(KeyCode::Down));
+    }
+    let scrolled = lesson(&app).scroll;
+    assert!(scrolled > 0);
+    app.update(Message::Resize(200, 60));
+    assert!(lesson(&app).scroll < scrolled);
+    app.update(Message::Resize(40, 10));
+    app.update(Message::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 1,
+        row: 1,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.area, Rect::new(0, 0, 40, 10));
+}

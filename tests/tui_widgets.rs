@@ -1,0 +1,305 @@
+//! Every panel of the TUI rendered into a buffer from a fixed run record
+//! (`tests/fixtures/pool-sleep.jsonl`, recorded once with `proclab run pool-sleep --speed 10
+//! --json`) and compared with its expected screen (`tests/fixtures/snapshots/`).
+
+use std::path::Path;
+use std::time::Instant;
+
+use proclab::engine::RunOptions;
+use proclab::lesson::Catalog;
+use proclab::lesson::model::Observation;
+use proclab::record::RunRecord;
+use proclab::tui::app::App;
+use proclab::tui::cores::CoresPanel;
+use proclab::tui::distribution::DistributionPanel;
+use proclab::tui::live_run::{LiveRun, Series};
+use proclab::tui::message::{Command, Message, RunId};
+use proclab::tui::order::OrderPanel;
+use proclab::tui::output::OutputPanel;
+use proclab::tui::processes::ProcessesPanel;
+use proclab::tui::theme::Theme;
+use proclab::tui::timeline::TimelinePanel;
+use proclab::tui::view;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::widgets::Widget;
+
+fn fixture_events() -> RunRecord {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
+    )
+    .unwrap();
+    RunRecord::from_json_lines(&text).unwrap()
+}
+
+/// The fixture run, as the UI holds it once every worker is reaped.
+fn fixture_run() -> LiveRun {
+    let mut run = LiveRun::new(RunId(1));
+    for event in fixture_events().events {
+        run.push(event, Instant::now());
+    }
+    run.end();
+    run
+}
+
+fn catalog() -> Catalog {
+    Catalog::load(Some(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
+    ))
+    .unwrap()
+}
+
+/// The text of a buffer, one line per row, trailing spaces cut.
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (area.top()..area.bottom())
+        .map(|y| {
+            (area.left()..area.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn render(widget: impl Widget, width: u16, height: u16) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    widget.render(buf.area, &mut buf);
+    buf
+}
+
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({ snapshot_path => "fixtures/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+const MONO: Theme = Theme { color: false };
+
+#[test]
+fn timeline_shows_one_lane_per_worker_with_labelled_bars_and_an_axis() {
+    let run = fixture_run();
+    let buf = render(
+        &TimelinePanel {
+            run: &run,
+            selected: 0,
+            theme: &MONO,
+        },
+        64,
+        5,
+    );
+    snapshot!("timeline", text(&buf));
+}
+
+#[test]
+fn timeline_colours_bars_by_core() {
+    let run = fixture_run();
+    let theme = Theme::colored();
+    let buf = render(
+        &TimelinePanel {
+            run: &run,
+            selected: 0,
+            theme: &theme,
+        },
+        64,
+        5,
+    );
+    // Lane 1 starts with B on core 1 (the fixture's task_started says cpu 1).
+    let b = &buf[(14, 2)];
+    assert_eq!(b.symbol(), "B");
+    assert_eq!(b.bg, theme.core_bar(Some(1)).bg.unwrap());
+    assert_ne!(b.bg, Color::Reset);
+}
+
+#[test]
+fn cores_show_which_worker_ran_where() {
+    let run = fixture_run();
+    let buf = render(
+        &CoresPanel {
+            run: &run,
+            theme: &MONO,
+        },
+        64,
+        3,
+    );
+    snapshot!("cores", text(&buf));
+}
+
+#[test]
+fn processes_show_pids_parents_and_how_workers_ended() {
+    let run = fixture_run();
+    let buf = render(
+        &ProcessesPanel {
+            record: &run.record,
+            selected: 1,
+            focused: true,
+            theme: &MONO,
+        },
+        60,
+        4,
+    );
+    snapshot!("processes", text(&buf));
+}
+
+#[test]
+fn output_lists_every_line_with_its_pid_in_arrival_order() {
+    let run = fixture_run();
+    let buf = render(
+        &OutputPanel {
+            record: &run.record,
+            scroll: None,
+            focused: false,
+            theme: &MONO,
+        },
+        50,
+        10,
+    );
+    snapshot!("output", text(&buf));
+}
+
+#[test]
+fn order_sets_sent_finished_and_result_orders_side_by_side() {
+    let run = fixture_run();
+    let lesson = catalog().get("pool-demo").unwrap().clone();
+    let theme = Theme::colored();
+    let buf = render(
+        &OrderPanel {
+            lesson: &lesson,
+            record: &run.record,
+            theme: &theme,
+        },
+        30,
+        8,
+    );
+    snapshot!("order", text(&buf));
+    // B finished first although A was sent first: highlighted; results come back in input order.
+    assert_eq!(buf[(11, 2)].symbol(), "B");
+    assert_eq!(buf[(11, 2)].bg, theme.differs().bg.unwrap());
+    assert_eq!(buf[(18, 2)].symbol(), "A");
+    assert_eq!(buf[(18, 2)].bg, Color::Reset);
+}
+
+#[test]
+fn distribution_counts_outcomes() {
+    let series = Series {
+        total: 5,
+        observation: Observation::PrintOrder,
+        outcomes: vec![
+            "3 | 2 | 1 | 7".into(),
+            "3 | 2 | 1 | 7".into(),
+            "2 | 3 | 1 | 7".into(),
+        ],
+        missing: 0,
+    };
+    let buf = render(
+        &DistributionPanel {
+            series: &series,
+            theme: &MONO,
+        },
+        40,
+        4,
+    );
+    snapshot!("distribution", text(&buf));
+}
+
+fn key(c: char) -> Message {
+    Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// The pool demo lesson after a run that produced the fixture's events.
+fn app_after_fixture_run(theme: Theme, width: u16, height: u16) -> App {
+    let mut app = App::new(
+        catalog().lessons,
+        Some("pool-demo"),
+        RunOptions::default(),
+        2,
+        theme,
+        Rect::new(0, 0, width, height),
+    );
+    let Some(Command::Start { run, .. }) = app.update(key('r')) else {
+        panic!("r starts a run")
+    };
+    for event in fixture_events().events {
+        app.update(Message::Engine {
+            run,
+            event,
+            at: Instant::now(),
+        });
+    }
+    app.update(Message::RunEnded(run));
+    app
+}
+
+fn render_app(app: &App) -> Buffer {
+    let mut buf = Buffer::empty(app.area);
+    view::render(app, app.area, &mut buf);
+    buf
+}
+
+#[test]
+fn lesson_screen_after_a_run() {
+    let app = app_after_fixture_run(MONO, 100, 30);
+    snapshot!("lesson_screen", text(&render_app(&app)));
+}
+
+#[test]
+fn lesson_list_with_progress_marks() {
+    let mut app = App::new(
+        catalog().lessons,
+        None,
+        RunOptions::default(),
+        2,
+        MONO,
+        Rect::new(0, 0, 100, 30),
+    );
+    app.progress.visit("pool-sleep");
+    app.progress.answered_right("pool-sleep", "last-job");
+    let buf = render_app(&app);
+    let screen = text(&buf);
+    assert!(screen.contains("● 1/3  pool-sleep"), "{screen}");
+    assert!(screen.contains("○ 0/3  pool-demo"), "{screen}");
+    assert!(screen.lines().last().unwrap().contains("open"), "{screen}");
+}
+
+#[test]
+fn a_window_that_is_too_small_says_so() {
+    let app = app_after_fixture_run(MONO, 40, 10);
+    snapshot!("too_small", text(&render_app(&app)));
+}
+
+#[test]
+fn help_lists_every_key() {
+    let mut app = app_after_fixture_run(MONO, 100, 30);
+    app.update(key('?'));
+    let screen = text(&render_app(&app));
+    assert!(screen.contains("Keys"));
+    assert!(screen.contains("show or hide this help"));
+    assert!(screen.contains("kill the selected worker"));
+}
+
+#[test]
+fn no_color_means_no_colour_in_any_cell() {
+    let mut app = app_after_fixture_run(MONO, 100, 30);
+    app.update(key('c'));
+    let buf = render_app(&app);
+    for cell in buf.content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+}
+
+#[test]
+fn answer_dialog_shows_the_question_and_choices() {
+    let mut app = app_after_fixture_run(MONO, 100, 30);
+    app.update(key('c'));
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Tab,
+        KeyModifiers::NONE,
+    )));
+    snapshot!("answer_dialog", text(&render_app(&app)));
+}
