@@ -51,19 +51,33 @@ if __name__ == "__main__":
 /// Runs every measurement and prints the table.
 pub fn main(args: &BenchArgs) -> Result<ExitCode> {
     let python = which_python(&args.python)?;
-    let catalog = Catalog::load(None).map_err(|_| anyhow::anyhow!("the built-in lessons are invalid"))?;
+    let catalog =
+        Catalog::load(None).map_err(|_| anyhow::anyhow!("the built-in lessons are invalid"))?;
     let exe = std::env::current_exe().context("Failed to find proclab's own binary")?;
     let folder = tempfile::tempdir().context("Failed to make a temporary folder")?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "proclab bench · {} cores · {} · median of {} rounds\n", engine::available_cores(), python_version(&python), args.rounds)?;
+    writeln!(
+        out,
+        "proclab bench · {} cores · {} · median of {} rounds\n",
+        engine::available_cores(),
+        python_version(&python),
+        args.rounds
+    )?;
 
-    writeln!(out, "Overhead: a whole lesson, proclab (durations scaled away) vs python3 program.py")?;
+    writeln!(
+        out,
+        "Overhead: a whole lesson, proclab (durations scaled away) vs python3 program.py"
+    )?;
     for id in ["process-create", "four-prints"] {
         let lesson = catalog.get(id).context("built-in lesson missing")?;
         let program = folder.path().join(format!("{id}.py"));
         std::fs::write(&program, &lesson.program).context("Failed to write the Python program")?;
-        let ours = median(args.rounds, || time_command(Command::new(&exe).args(["run", id, "--speed", "1000000"])))?;
-        let theirs = median(args.rounds, || time_command(Command::new(&python).arg(&program)))?;
+        let ours = median(args.rounds, || {
+            time_command(Command::new(&exe).args(["run", id, "--speed", "1000000"]))
+        })?;
+        let theirs = median(args.rounds, || {
+            time_command(Command::new(&python).arg(&program))
+        })?;
         writeln!(
             out,
             "  {id:<16} proclab {:>9}   python {:>9}   {}",
@@ -73,13 +87,19 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         )?;
     }
 
-    writeln!(out, "\nPool throughput: map square over {} items with 2 workers, start and close included", args.items)?;
+    writeln!(
+        out,
+        "\nPool throughput: map square over {} items with 2 workers, start and close included",
+        args.items
+    )?;
     let script = folder.path().join("pool_map.py");
     std::fs::write(&script, PYTHON_POOL).context("Failed to write the Python benchmark")?;
     for chunksize in [Some(1), None] {
         let name = chunksize.map_or("default".to_string(), |c| c.to_string());
         let ours = median(args.rounds, || time_pool(args.items, chunksize))?;
-        let theirs = median(args.rounds, || python_pool(&python, &script, args.items, &name))?;
+        let theirs = median(args.rounds, || {
+            python_pool(&python, &script, args.items, &name)
+        })?;
         writeln!(
             out,
             "  chunksize {name:<8} proclab {:>9}   python {:>9}   {}",
@@ -89,7 +109,10 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         )?;
     }
 
-    writeln!(out, "\nSpawn: one worker started, said hello, and reaped, vs Command::new(\"/bin/true\")")?;
+    writeln!(
+        out,
+        "\nSpawn: one worker started, said hello, and reaped, vs Command::new(\"/bin/true\")"
+    )?;
     let ours = median(args.rounds, || time_spawns(&exe, args.spawns))?;
     let theirs = median(args.rounds, || time_true(args.spawns))?;
     let per = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(args.spawns);
@@ -104,10 +127,16 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
 }
 
 fn which_python(python: &str) -> Result<PathBuf> {
-    let status = Command::new(python).arg("-c").arg("import multiprocessing").stdout(Stdio::null()).status();
+    let status = Command::new(python)
+        .arg("-c")
+        .arg("import multiprocessing")
+        .stdout(Stdio::null())
+        .status();
     match status {
         Ok(s) if s.success() => Ok(PathBuf::from(python)),
-        _ => bail!("{python} with multiprocessing is needed to compare against: install Python 3 or pass --python PATH"),
+        _ => bail!(
+            "{python} with multiprocessing is needed to compare against: install Python 3 or pass --python PATH"
+        ),
     }
 }
 
@@ -141,7 +170,11 @@ fn median(rounds: u32, mut measure: impl FnMut() -> Result<Duration>) -> Result<
 
 fn time_command(command: &mut Command) -> Result<Duration> {
     let start = Instant::now();
-    let status = command.stdout(Stdio::null()).stderr(Stdio::null()).status().context("Failed to run a command")?;
+    let status = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("Failed to run a command")?;
     let elapsed = start.elapsed();
     if !status.success() {
         bail!("{command:?} failed: {status}");
@@ -150,9 +183,16 @@ fn time_command(command: &mut Command) -> Result<Duration> {
 }
 
 fn python_pool(python: &Path, script: &Path, items: u64, chunksize: &str) -> Result<Duration> {
-    let output = Command::new(python).arg(script).arg(items.to_string()).arg(chunksize).output()?;
+    let output = Command::new(python)
+        .arg(script)
+        .arg(items.to_string())
+        .arg(chunksize)
+        .output()?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let secs: f64 = text.trim().parse().with_context(|| format!("Python's pool benchmark said {text:?}"))?;
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .with_context(|| format!("Python's pool benchmark said {text:?}"))?;
     Ok(Duration::from_secs_f64(secs))
 }
 
@@ -160,7 +200,13 @@ fn python_pool(python: &Path, script: &Path, items: u64, chunksize: &str) -> Res
 fn time_pool(items: u64, chunksize: Option<u64>) -> Result<Duration> {
     let tasks: Vec<Task> = (1..=items as i64)
         .enumerate()
-        .map(|(index, n)| Task { index, label: n.to_string(), function: TaskFn::Square { n }, before: None, after: None })
+        .map(|(index, n)| Task {
+            index,
+            label: n.to_string(),
+            function: TaskFn::Square { n },
+            before: None,
+            after: None,
+        })
         .collect();
     let stage = StagePlan {
         name: "bench".into(),
@@ -202,10 +248,13 @@ fn time_pool(items: u64, chunksize: Option<u64>) -> Result<Duration> {
 }
 
 fn time_spawns(exe: &Path, count: u32) -> Result<Duration> {
-    let config = WorkerConfig { buffering: Buffering::Line, counter: CounterScope::Own };
+    let config = WorkerConfig {
+        buffering: Buffering::Line,
+        counter: CounterScope::Own,
+    };
     let start = Instant::now();
     for _ in 0..count {
-        let mut worker = child::spawn(exe, config)?;
+        let mut worker = child::spawn(exe, config, None)?;
         let hello = worker.reports.read_once();
         if hello.lines.first().is_none_or(|l| !l.starts_with("H ")) {
             bail!("a worker did not say hello");

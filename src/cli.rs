@@ -291,7 +291,10 @@ fn run_headless(
                 "  The parent's own line came last in {parent_last} of {} runs.",
                 outcomes.len()
             )?;
-            writeln!(out, "\nThe last run in full (--repeat runs the first stage only):\n")?;
+            writeln!(
+                out,
+                "\nThe last run in full (--repeat runs the first stage only):\n"
+            )?;
         }
         write!(out, "{}", report::render(&last, Some(lesson)))?;
     }

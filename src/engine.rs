@@ -7,6 +7,7 @@ pub mod child;
 pub mod lines;
 pub mod plan;
 pub mod procfs;
+pub mod queue;
 pub mod run;
 
 use std::sync::Arc;

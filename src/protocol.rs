@@ -9,12 +9,48 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lesson::model::{Buffering, CounterScope};
-use crate::task::Task;
+use crate::task::{Task, TaskFn};
 
 /// The hidden subcommand that turns the proclab binary into a worker.
 pub const WORKER_ARG: &str = "__worker";
 /// The file descriptor a worker writes its reports to.
 pub const REPORT_FD: i32 = 3;
+/// The file descriptor a pool worker reads chunk packets from: the pool's shared task queue.
+pub const QUEUE_FD: i32 = 4;
+/// Size of one packet on the task queue: first task index and length, two little-endian u32.
+pub const PACKET_BYTES: usize = 8;
+
+/// One packet of the shared task queue: a chunk of `len` tasks from index `first`, or the
+/// sentinel (`len == 0`) that tells one worker to leave, as Python's pool sends `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet {
+    /// First task index.
+    pub first: u32,
+    /// Number of tasks; 0 for the sentinel.
+    pub len: u32,
+}
+
+impl Packet {
+    /// The sentinel.
+    pub const SENTINEL: Packet = Packet { first: 0, len: 0 };
+
+    /// The packet's bytes.
+    pub fn to_bytes(self) -> [u8; PACKET_BYTES] {
+        let mut bytes = [0; PACKET_BYTES];
+        bytes[..4].copy_from_slice(&self.first.to_le_bytes());
+        bytes[4..].copy_from_slice(&self.len.to_le_bytes());
+        bytes
+    }
+
+    /// The packet in `bytes`.
+    pub fn from_bytes(bytes: [u8; PACKET_BYTES]) -> Packet {
+        let [a, b, c, d, e, f, g, h] = bytes;
+        Packet {
+            first: u32::from_le_bytes([a, b, c, d]),
+            len: u32::from_le_bytes([e, f, g, h]),
+        }
+    }
+}
 
 /// How a worker process is set up, passed on its command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +105,113 @@ pub enum Command {
         /// One per thread.
         tasks: Vec<Task>,
     },
+    /// Be a pool worker: these are the stage's tasks; take chunks from the queue on fd 4 until
+    /// the sentinel.
+    Pool {
+        /// Every task of the stage, compactly.
+        tasks: Vec<TaskRun>,
+    },
+}
+
+/// Tasks on the wire: one task, or a run of `square`/`cube` over consecutive numbers (a pool
+/// over 100,000 items sends one of these instead of 100,000 tasks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskRun {
+    /// A single task.
+    One(Task),
+    /// `square` (or `cube`) of `from..=to`, task indices from `first_index`.
+    Numbers {
+        /// Index of the task for `from`.
+        first_index: usize,
+        /// `cube` instead of `square`.
+        cube: bool,
+        /// First number.
+        from: i64,
+        /// Last number.
+        to: i64,
+        /// The `after` line of each (placeholders but `{pid}` and `{result}` filled per task
+        /// by the worker: `{n}` and `{label}` are the number).
+        after: Option<String>,
+    },
+}
+
+/// Packs tasks for the wire, turning runs of plain numeric tasks into [`TaskRun::Numbers`].
+pub fn compress(tasks: &[Task]) -> Vec<TaskRun> {
+    let mut runs: Vec<TaskRun> = Vec::new();
+    for task in tasks {
+        let number = match task.function {
+            TaskFn::Square { n } if task.before.is_none() => Some((false, n)),
+            TaskFn::Cube { n } if task.before.is_none() => Some((true, n)),
+            _ => None,
+        };
+        let template = task.after.as_ref().map(|a| a.replace(&task.label, "{n}"));
+        let extends = |run: &TaskRun| match (run, number) {
+            (
+                TaskRun::Numbers {
+                    first_index,
+                    cube,
+                    from,
+                    to,
+                    after,
+                },
+                Some((c, n)),
+            ) => {
+                *cube == c
+                    && n == to + 1
+                    && task.index == first_index + (to - from + 1) as usize
+                    && task.label == n.to_string()
+                    && *after == template
+            }
+            _ => false,
+        };
+        match (runs.last_mut(), number) {
+            (Some(last), Some((_, n))) if extends(last) => {
+                if let TaskRun::Numbers { to, .. } = last {
+                    *to = n;
+                }
+            }
+            (_, Some((cube, n))) if task.label == n.to_string() => runs.push(TaskRun::Numbers {
+                first_index: task.index,
+                cube,
+                from: n,
+                to: n,
+                after: template,
+            }),
+            _ => runs.push(TaskRun::One(task.clone())),
+        }
+    }
+    runs
+}
+
+/// Unpacks what [`compress`] packed (labels are not sent: workers never need them).
+pub fn expand(runs: Vec<TaskRun>) -> Vec<Task> {
+    let mut tasks = Vec::new();
+    for run in runs {
+        match run {
+            TaskRun::One(task) => tasks.push(task),
+            TaskRun::Numbers {
+                first_index,
+                cube,
+                from,
+                to,
+                after,
+            } => {
+                tasks.extend((from..=to).enumerate().map(|(i, n)| Task {
+                    index: first_index + i,
+                    label: String::new(),
+                    function: if cube {
+                        TaskFn::Cube { n }
+                    } else {
+                        TaskFn::Square { n }
+                    },
+                    before: None,
+                    after: after.as_ref().map(|a| a.replace("{n}", &n.to_string())),
+                }));
+            }
+        }
+    }
+    tasks
 }
 
 /// A report from a worker, one line on fd 3.
@@ -93,6 +236,13 @@ pub enum Report {
         t_ns: u64,
         /// Nanoseconds `std::thread::spawn` took until the thread ran.
         spawn_ns: u64,
+    },
+    /// A pool worker took a chunk from the queue.
+    Took {
+        /// First task index.
+        first: usize,
+        /// Number of tasks.
+        len: usize,
     },
     /// A task began.
     Started {
@@ -143,6 +293,7 @@ impl Report {
             } => {
                 format!("T {thread} {tid} {t_ns} {spawn_ns}\n")
             }
+            Report::Took { first, len } => format!("C {first} {len}\n"),
             Report::Started { task, cpu, t_ns } => format!("S {task} {} {t_ns}\n", cpu_text(*cpu)),
             Report::Finished {
                 task,
@@ -172,6 +323,10 @@ impl Report {
                 tid: next()?.parse().ok()?,
                 t_ns: next()?.parse().ok()?,
                 spawn_ns: next()?.parse().ok()?,
+            },
+            "C" => Report::Took {
+                first: next()?.parse().ok()?,
+                len: next()?.parse().ok()?,
             },
             "S" => Report::Started {
                 task: next()?.parse().ok()?,
@@ -205,6 +360,7 @@ mod tests {
     #[test]
     fn reports_round_trip() {
         let reports = [
+            Report::Took { first: 4, len: 2 },
             Report::Hello {
                 pid: 10,
                 cpu: Some(1),
@@ -240,6 +396,50 @@ mod tests {
         for line in ["", "X 1", "S one 2 3", "F 1 2", "H 1 2"] {
             assert_eq!(Report::parse(line), None, "{line}");
         }
+    }
+
+    fn numbers(from: i64, to: i64, first_index: usize) -> Vec<Task> {
+        (from..=to)
+            .enumerate()
+            .map(|(i, n)| Task {
+                index: first_index + i,
+                label: n.to_string(),
+                function: TaskFn::Square { n },
+                before: None,
+                after: Some(format!("{n} squared is {{result}}")),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_of_numbers_compress_to_one_and_expand_back() {
+        let mut tasks = numbers(1, 1000, 0);
+        tasks.push(Task {
+            index: 1000,
+            label: "x".into(),
+            function: TaskFn::Sleep { secs: 1.0 },
+            before: None,
+            after: None,
+        });
+        let runs = compress(&tasks);
+        assert_eq!(runs.len(), 2);
+        let back = expand(runs);
+        assert_eq!(back.len(), tasks.len());
+        for (got, sent) in back.iter().zip(&tasks) {
+            assert_eq!(
+                (got.index, &got.function, &got.after),
+                (sent.index, &sent.function, &sent.after)
+            );
+        }
+    }
+
+    #[test]
+    fn packets_round_trip() {
+        let packet = Packet {
+            first: 70_000,
+            len: 3,
+        };
+        assert_eq!(Packet::from_bytes(packet.to_bytes()), packet);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! written (proclab died), or by the kernel's `PR_SET_PDEATHSIG` set before it was executed.
 
 use std::fs::File;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, BufWriter, Read, Write};
 use std::os::fd::FromRawFd;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +15,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::lesson::model::{Buffering, CounterScope};
-use crate::protocol::{Command, REPORT_FD, Report, WorkerConfig, monotonic_ns};
+use crate::protocol::{
+    self, Command, PACKET_BYTES, Packet, QUEUE_FD, REPORT_FD, Report, WorkerConfig, monotonic_ns,
+};
 use crate::task::{Task, TaskFn};
 
 /// Runs the worker; never returns.
@@ -49,6 +51,7 @@ pub fn main(args: &[String]) -> ! {
         match serde_json::from_str::<Command>(&line) {
             Ok(Command::Run { tasks }) => worker.run_chunk(&tasks),
             Ok(Command::Threads { tasks }) => worker.run_threads(&tasks),
+            Ok(Command::Pool { tasks }) => worker.run_pool(&protocol::expand(tasks)),
             Err(error) => {
                 eprintln!("proclab worker: unreadable command: {error}");
                 worker.exit(2);
@@ -84,6 +87,33 @@ impl Worker {
             self.run_task(task, &self.counter);
         }
         self.report_flush();
+    }
+
+    /// Takes chunks from the pool's shared queue (fd 4) until the sentinel, then exits, as a
+    /// Python pool worker does.
+    fn run_pool(&self, tasks: &[Task]) -> ! {
+        // SAFETY: the engine places the queue's read end on fd 4 of every pool worker.
+        let mut queue = unsafe { File::from_raw_fd(QUEUE_FD) };
+        let base = tasks.first().map_or(0, |t| t.index);
+        loop {
+            let mut bytes = [0; PACKET_BYTES];
+            if queue.read_exact(&mut bytes).is_err() {
+                self.exit(1); // the queue is gone: so is proclab
+            }
+            let packet = Packet::from_bytes(bytes);
+            if packet == Packet::SENTINEL {
+                self.exit(0);
+            }
+            let (first, len) = (packet.first as usize, packet.len as usize);
+            let Some(chunk) =
+                tasks.get(first.wrapping_sub(base)..first.wrapping_sub(base).saturating_add(len))
+            else {
+                eprintln!("proclab worker: chunk {first}+{len} is not among this pool's tasks");
+                self.exit(2);
+            };
+            self.report(Report::Took { first, len }, false);
+            self.run_chunk(chunk);
+        }
     }
 
     fn report_flush(&self) {

@@ -17,7 +17,10 @@ fn every_lesson_under_lessons_passes_check() {
 
 #[test]
 fn each_broken_lesson_gets_its_exact_message() {
-    let mut cases: Vec<_> = std::fs::read_dir("tests/broken").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir("tests/broken")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 20, "the corpus has {} cases", cases.len());
     let mut failures = Vec::new();
@@ -28,7 +31,10 @@ fn each_broken_lesson_gets_its_exact_message() {
         let problems: Vec<&str> = stdout.lines().filter(|l| !l.ends_with(" found")).collect();
         let expected: Vec<&str> = expected.lines().collect();
         if output.status.code() != Some(1) || problems != expected {
-            failures.push(format!("{}:\n  expected {expected:?}\n  got      {problems:?}", case.display()));
+            failures.push(format!(
+                "{}:\n  expected {expected:?}\n  got      {problems:?}",
+                case.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -38,15 +44,29 @@ fn each_broken_lesson_gets_its_exact_message() {
 fn a_missing_path_is_named() {
     let output = proclab(&["check", "tests/no-such-folder"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("tests/no-such-folder: does not exist"));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("tests/no-such-folder: does not exist")
+    );
 }
 
 #[test]
 fn a_broken_lessons_folder_stops_run_with_every_problem_and_nothing_else_runs() {
     assert!(Path::new("tests/broken/typo-task").is_dir());
-    let output = proclab(&["--lessons", "tests/broken/typo-task", "run", "pool-sleep", "--speed", "10"]);
+    let output = proclab(&[
+        "--lessons",
+        "tests/broken/typo-task",
+        "run",
+        "pool-sleep",
+        "--speed",
+        "10",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("tests/broken/typo-task/lesson.toml:6:1: stage 1: task 1: unknown task function"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "tests/broken/typo-task/lesson.toml:6:1: stage 1: task 1: unknown task function"
+        ),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
 }

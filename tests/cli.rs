@@ -10,7 +10,10 @@ use serde_json::Value;
 
 fn stderr_of(args: &[&str]) -> (Option<i32>, String) {
     let output = proclab(args);
-    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -18,10 +21,20 @@ fn list_shows_the_six_worksheet_lessons_in_order() {
     let output = proclab(&["list"]);
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    let ids: Vec<&str> = text.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    let ids: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
     assert_eq!(
         &ids[..6],
-        ["what-is-multiprocessing", "processes-vs-threads", "process-create", "pool-sleep", "pool-pids", "four-prints"]
+        [
+            "what-is-multiprocessing",
+            "processes-vs-threads",
+            "process-create",
+            "pool-sleep",
+            "pool-pids",
+            "four-prints"
+        ]
     );
 }
 
@@ -29,19 +42,40 @@ fn list_shows_the_six_worksheet_lessons_in_order() {
 fn an_unknown_lesson_suggests_the_closest_id() {
     let (code, stderr) = stderr_of(&["run", "pool-slep"]);
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("no lesson with id \"pool-slep\": did you mean \"pool-sleep\"?"), "{stderr}");
+    assert!(
+        stderr.contains("no lesson with id \"pool-slep\": did you mean \"pool-sleep\"?"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn bad_flags_name_the_flag_and_the_allowed_values() {
     for (args, needle) in [
-        (vec!["run", "pool-sleep", "--speed", "0"], "'--speed <X>': must be a number from 0.1 to 1000000"),
-        (vec!["run", "pool-sleep", "--speed", "fast"], "'--speed <X>': must be a number from 0.1 to 1000000"),
+        (
+            vec!["run", "pool-sleep", "--speed", "0"],
+            "'--speed <X>': must be a number from 0.1 to 1000000",
+        ),
+        (
+            vec!["run", "pool-sleep", "--speed", "fast"],
+            "'--speed <X>': must be a number from 0.1 to 1000000",
+        ),
         (vec!["run", "pool-sleep", "--speed", "-1"], "--speed"),
-        (vec!["run", "pool-sleep", "--workers", "0"], "'--workers <N>': 0 is not in 1..=256"),
-        (vec!["run", "pool-sleep", "--workers", "300"], "'--workers <N>': 300 is not in 1..=256"),
-        (vec!["run", "pool-sleep", "--set", "chunksize"], "'--set <NAME=VALUE>': must look like NAME=VALUE"),
-        (vec!["run", "four-prints", "--repeat", "0"], "'--repeat <N>': 0 is not in 1..=1000"),
+        (
+            vec!["run", "pool-sleep", "--workers", "0"],
+            "'--workers <N>': 0 is not in 1..=256",
+        ),
+        (
+            vec!["run", "pool-sleep", "--workers", "300"],
+            "'--workers <N>': 300 is not in 1..=256",
+        ),
+        (
+            vec!["run", "pool-sleep", "--set", "chunksize"],
+            "'--set <NAME=VALUE>': must look like NAME=VALUE",
+        ),
+        (
+            vec!["run", "four-prints", "--repeat", "0"],
+            "'--repeat <N>': 0 is not in 1..=1000",
+        ),
     ] {
         let (code, stderr) = stderr_of(&args);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
@@ -53,16 +87,26 @@ fn bad_flags_name_the_flag_and_the_allowed_values() {
 fn knob_values_are_checked_against_the_lesson() {
     let (code, stderr) = stderr_of(&["run", "pool-sleep", "--set", "chunksize=99"]);
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("--set chunksize=99: out of range, use 1 to 4"), "{stderr}");
+    assert!(
+        stderr.contains("--set chunksize=99: out of range, use 1 to 4"),
+        "{stderr}"
+    );
     let (code, stderr) = stderr_of(&["run", "pool-sleep", "--set", "colour=1"]);
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("--set colour: this lesson has no such knob; it has: workers (1..4)"), "{stderr}");
+    assert!(
+        stderr.contains("--set colour: this lesson has no such knob; it has: workers (1..4)"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn the_ui_without_a_terminal_points_at_run() {
     for args in [vec![], vec!["open", "pool-sleep"]] {
-        let output = Command::new(PROCLAB).args(&args).stdin(Stdio::null()).output().unwrap();
+        let output = Command::new(PROCLAB)
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("proclab run "), "{stderr}");
@@ -70,7 +114,11 @@ fn the_ui_without_a_terminal_points_at_run() {
 }
 
 /// Starts a long run, waits until its workers exist, and returns (proclab, worker PIDs).
-fn start_long_run() -> (std::process::Child, Vec<u64>, BufReader<std::process::ChildStdout>) {
+fn start_long_run() -> (
+    std::process::Child,
+    Vec<u64>,
+    BufReader<std::process::ChildStdout>,
+) {
     let mut child = Command::new(PROCLAB)
         .args(["run", "pool-sleep", "--json"])
         .stdout(Stdio::piped())
@@ -81,7 +129,10 @@ fn start_long_run() -> (std::process::Child, Vec<u64>, BufReader<std::process::C
     let mut line = String::new();
     while pids.len() < 2 {
         line.clear();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "the run ended early");
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the run ended early"
+        );
         let event: Value = serde_json::from_str(&line).unwrap();
         if event["event"] == "spawned" {
             pids.push(event["pid"].as_u64().unwrap());
@@ -96,14 +147,21 @@ fn gone(pid: u64) -> bool {
 
 #[test]
 fn sigint_and_sigterm_stop_the_run_and_reap_every_worker() {
-    for signal in [nix::sys::signal::SIGINT, nix::sys::signal::SIGTERM, nix::sys::signal::SIGHUP] {
+    for signal in [
+        nix::sys::signal::SIGINT,
+        nix::sys::signal::SIGTERM,
+        nix::sys::signal::SIGHUP,
+    ] {
         let (mut child, pids, reader) = start_long_run();
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(130), "{signal}");
         let last = reader.lines().map(Result::unwrap).last().unwrap();
         assert!(last.contains("\"stopped\":true"), "{last}");
-        assert!(eventually(1.0, || pids.iter().all(|&p| gone(p))), "{signal}: workers {pids:?} remain");
+        assert!(
+            eventually(1.0, || pids.iter().all(|&p| gone(p))),
+            "{signal}: workers {pids:?} remain"
+        );
     }
 }
 
@@ -112,8 +170,15 @@ fn workers_die_with_proclab_even_when_it_is_killed() {
     become_subreaper();
     let (mut child, pids, _reader) = start_long_run();
     // A stopped worker must not survive either.
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pids[0] as i32), nix::sys::signal::SIGSTOP).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pids[0] as i32),
+        nix::sys::signal::SIGSTOP,
+    )
+    .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(eventually(1.0, || pids.iter().all(|&p| dead_and_reaped(p))), "workers {pids:?} outlived proclab");
+    assert!(
+        eventually(1.0, || pids.iter().all(|&p| dead_and_reaped(p))),
+        "workers {pids:?} outlived proclab"
+    );
 }

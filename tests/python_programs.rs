@@ -4,7 +4,10 @@ use std::process::{Command, Stdio};
 
 #[test]
 fn every_lesson_program_runs_with_python3() {
-    let mut folders: Vec<_> = std::fs::read_dir("lessons").unwrap().map(|e| e.unwrap().path()).collect();
+    let mut folders: Vec<_> = std::fs::read_dir("lessons")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     folders.sort();
     // Start them all at once (pool-sleep alone sleeps 6 s), then wait for each.
     let running: Vec<_> = folders
@@ -29,6 +32,10 @@ fn every_lesson_program_runs_with_python3() {
             folder.display(),
             String::from_utf8_lossy(&output.stderr)
         );
-        assert!(!output.stdout.is_empty(), "{}/program.py printed nothing", folder.display());
+        assert!(
+            !output.stdout.is_empty(),
+            "{}/program.py printed nothing",
+            folder.display()
+        );
     }
 }

@@ -22,21 +22,38 @@ const LESSONS: &[&str] = &[
 fn pool_sleep_two_workers_finish_b_c_a_d() {
     let events = run_json(&["pool-sleep", "--speed", "10"]);
     let parent = events[0]["parent_pid"].as_u64().unwrap();
-    let pids: BTreeSet<u64> = of_kind(&events, "spawned").iter().map(|e| e["pid"].as_u64().unwrap()).collect();
+    let pids: BTreeSet<u64> = of_kind(&events, "spawned")
+        .iter()
+        .map(|e| e["pid"].as_u64().unwrap())
+        .collect();
     assert_eq!(pids.len(), 2, "two worker PIDs: {pids:?}");
     assert!(!pids.contains(&parent));
     let finished = events.last().unwrap();
     assert_eq!(finished["event"], "run_finished");
-    assert_eq!(finished["completion_order"], json!([1, 2, 0, 3]), "B, C, A, D");
+    assert_eq!(
+        finished["completion_order"],
+        json!([1, 2, 0, 3]),
+        "B, C, A, D"
+    );
     assert_eq!(finished["results"], json!([null, null, null, null]));
     // Total: the longest lane is B+C+D = 6 s / 10 = 0.6 s; allow a generous margin above it.
-    let first_start = of_kind(&events, "task_started").iter().map(|e| e["t_ms"].as_f64().unwrap()).fold(f64::MAX, f64::min);
-    let last_end = of_kind(&events, "task_finished").iter().map(|e| e["t_ms"].as_f64().unwrap()).fold(0.0, f64::max);
+    let first_start = of_kind(&events, "task_started")
+        .iter()
+        .map(|e| e["t_ms"].as_f64().unwrap())
+        .fold(f64::MAX, f64::min);
+    let last_end = of_kind(&events, "task_finished")
+        .iter()
+        .map(|e| e["t_ms"].as_f64().unwrap())
+        .fold(0.0, f64::max);
     let total = last_end - first_start;
     assert!((590.0..3000.0).contains(&total), "total {total} ms");
     // A ran alone on one worker; B, C, D one after another on the other.
     let worker_of = |label: &str| {
-        of_kind(&events, "task_started").iter().find(|e| e["label"] == label).unwrap()["worker"].clone()
+        of_kind(&events, "task_started")
+            .iter()
+            .find(|e| e["label"] == label)
+            .unwrap()["worker"]
+            .clone()
     };
     assert_eq!(worker_of("B"), worker_of("C"));
     assert_eq!(worker_of("C"), worker_of("D"));
@@ -47,7 +64,11 @@ fn pool_sleep_two_workers_finish_b_c_a_d() {
 fn chunksize_two_gives_pairs_to_each_worker() {
     let events = run_json(&["pool-sleep", "--speed", "10", "--set", "chunksize=2"]);
     let worker_of = |label: &str| {
-        of_kind(&events, "task_started").iter().find(|e| e["label"] == label).unwrap()["worker"].clone()
+        of_kind(&events, "task_started")
+            .iter()
+            .find(|e| e["label"] == label)
+            .unwrap()["worker"]
+            .clone()
     };
     assert_eq!(worker_of("A"), worker_of("B"));
     assert_eq!(worker_of("C"), worker_of("D"));
@@ -87,36 +108,69 @@ fn process_create_prints_with_own_pids_and_the_parent_last() {
     let events = run_json(&["process-create", "--speed", "10"]);
     let parent = events[0]["parent_pid"].as_u64().unwrap();
     let outputs = of_kind(&events, "output");
-    let spawned: HashMap<u64, u64> =
-        of_kind(&events, "spawned").iter().map(|e| (e["worker"].as_u64().unwrap(), e["pid"].as_u64().unwrap())).collect();
+    let spawned: HashMap<u64, u64> = of_kind(&events, "spawned")
+        .iter()
+        .map(|e| (e["worker"].as_u64().unwrap(), e["pid"].as_u64().unwrap()))
+        .collect();
     for line in outputs.iter().filter(|o| !o["worker"].is_null()) {
-        assert_eq!(line["pid"].as_u64(), spawned.get(&line["worker"].as_u64().unwrap()).copied());
+        assert_eq!(
+            line["pid"].as_u64(),
+            spawned.get(&line["worker"].as_u64().unwrap()).copied()
+        );
     }
-    let results: Vec<Value> = events.last().unwrap()["results"].as_array().unwrap().clone();
+    let results: Vec<Value> = events.last().unwrap()["results"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(results, vec![json!(100), json!(1000)]);
-    let parent_line = events.iter().position(|e| e["event"] == "output" && e["worker"].is_null()).unwrap();
+    let parent_line = events
+        .iter()
+        .position(|e| e["event"] == "output" && e["worker"].is_null())
+        .unwrap();
     assert_eq!(events[parent_line]["pid"].as_u64(), Some(parent));
-    let exits: Vec<usize> =
-        events.iter().enumerate().filter(|(_, e)| e["event"] == "exited").map(|(i, _)| i).collect();
+    let exits: Vec<usize> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["event"] == "exited")
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(exits.len(), 2);
-    assert!(exits.iter().all(|&i| i < parent_line), "the parent's line comes after both exits");
+    assert!(
+        exits.iter().all(|&i| i < parent_line),
+        "the parent's line comes after both exits"
+    );
 }
 
 #[test]
 fn skipping_the_join_lets_the_parent_print_first() {
     let events = run_json(&["process-create", "--speed", "10", "--set", "join=0"]);
-    let parent_line = events.iter().position(|e| e["event"] == "output" && e["worker"].is_null()).unwrap();
+    let parent_line = events
+        .iter()
+        .position(|e| e["event"] == "output" && e["worker"].is_null())
+        .unwrap();
     let first_exit = events.iter().position(|e| e["event"] == "exited").unwrap();
-    assert!(parent_line < first_exit, "without joins the parent does not wait");
+    assert!(
+        parent_line < first_exit,
+        "without joins the parent does not wait"
+    );
 }
 
 #[test]
 fn a_delayed_join_shows_the_zombie() {
     let events = run_json(&["process-create", "--speed", "10", "--set", "join_delay_s=3"]);
-    let zombies = of_kind(&events, "state").into_iter().filter(|e| e["state"] == "Z").count();
-    assert!(zombies >= 1, "a child that exited before its join is seen as Z");
+    let zombies = of_kind(&events, "state")
+        .into_iter()
+        .filter(|e| e["state"] == "Z")
+        .count();
+    assert!(
+        zombies >= 1,
+        "a child that exited before its join is seen as Z"
+    );
     for exited in of_kind(&events, "exited") {
-        let joined = of_kind(&events, "joined").into_iter().find(|j| j["worker"] == exited["worker"]).unwrap();
+        let joined = of_kind(&events, "joined")
+            .into_iter()
+            .find(|j| j["worker"] == exited["worker"])
+            .unwrap();
         assert!(joined["t_ms"].as_f64() >= exited["t_ms"].as_f64());
     }
 }
@@ -127,7 +181,10 @@ fn pool_pids_squares_and_repeats_pids() {
     let finished = events.last().unwrap();
     assert_eq!(finished["results"], json!([1, 4, 9, 16, 25]));
     let workers = events[0]["workers"].as_u64().unwrap();
-    let pids: BTreeSet<u64> = of_kind(&events, "task_finished").iter().map(|e| e["pid"].as_u64().unwrap()).collect();
+    let pids: BTreeSet<u64> = of_kind(&events, "task_finished")
+        .iter()
+        .map(|e| e["pid"].as_u64().unwrap())
+        .collect();
     assert!(!pids.is_empty() && pids.len() as u64 <= workers);
 }
 
@@ -141,13 +198,34 @@ fn threads_share_one_pid_and_a_counter_processes_do_not() {
     let tids: BTreeSet<u64> = threads.iter().map(|e| e["tid"].as_u64().unwrap()).collect();
     assert_eq!(thread_pids.len(), 1, "threads share one PID");
     assert_eq!(tids.len(), threads.len(), "each thread has its own TID");
-    let process_pids: BTreeSet<u64> = processes.iter().map(|e| e["pid"].as_u64().unwrap()).collect();
-    assert_eq!(process_pids.len(), processes.len(), "each process has its own PID");
-    let outputs: Vec<&str> = of_kind(&events, "output").iter().map(|e| e["text"].as_str().unwrap()).collect();
+    let process_pids: BTreeSet<u64> = processes
+        .iter()
+        .map(|e| e["pid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        process_pids.len(),
+        processes.len(),
+        "each process has its own PID"
+    );
+    let outputs: Vec<&str> = of_kind(&events, "output")
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
     let threads_total = threads.len() * 1000;
-    assert!(outputs.iter().any(|t| t.ends_with(&format!("= {threads_total}"))), "{outputs:?}");
-    let parent_line = of_kind(&events, "output").into_iter().rfind(|e| e["worker"].is_null()).unwrap();
-    assert!(parent_line["text"].as_str().unwrap().contains(" 0"), "{parent_line}");
+    assert!(
+        outputs
+            .iter()
+            .any(|t| t.ends_with(&format!("= {threads_total}"))),
+        "{outputs:?}"
+    );
+    let parent_line = of_kind(&events, "output")
+        .into_iter()
+        .rfind(|e| e["worker"].is_null())
+        .unwrap();
+    assert!(
+        parent_line["text"].as_str().unwrap().contains(" 0"),
+        "{parent_line}"
+    );
 }
 
 #[test]
@@ -183,7 +261,14 @@ fn text_report_shows_pids_timeline_output_and_orders() {
     let output = proclab(&["run", "pool-sleep", "--speed", "10"]);
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    for needle in ["parent PID ", "cores seen", "Timeline", "Output (in the order it arrived)", "completion: B C A D", "input:      A B C D"] {
+    for needle in [
+        "parent PID ",
+        "cores seen",
+        "Timeline",
+        "Output (in the order it arrived)",
+        "completion: B C A D",
+        "input:      A B C D",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
@@ -194,7 +279,10 @@ fn four_prints_repeat_shows_a_distribution() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("Print orders over 5 runs"), "{text}");
-    assert!(text.contains("The parent's own line came last in 5 of 5 runs."), "{text}");
+    assert!(
+        text.contains("The parent's own line came last in 5 of 5 runs."),
+        "{text}"
+    );
 }
 
 #[test]
@@ -219,15 +307,29 @@ fn block_buffering_groups_a_workers_lines() {
 #[test]
 fn a_pool_replaces_dead_workers_and_names_the_lost_tasks() {
     let events = run_json(&["--lessons", "tests/lessons", "crashy"]);
-    let exits: Vec<(Value, Value)> =
-        of_kind(&events, "exited").iter().map(|e| (e["code"].clone(), e["signal"].clone())).collect();
+    let exits: Vec<(Value, Value)> = of_kind(&events, "exited")
+        .iter()
+        .map(|e| (e["code"].clone(), e["signal"].clone()))
+        .collect();
     assert!(exits.contains(&(json!(3), Value::Null)), "{exits:?}");
     assert!(exits.contains(&(Value::Null, json!(9))), "{exits:?}");
-    assert!(exits.contains(&(json!(101), Value::Null)), "a panic exits with 101: {exits:?}");
+    assert!(
+        exits.contains(&(json!(101), Value::Null)),
+        "a panic exits with 101: {exits:?}"
+    );
     let finished = events.last().unwrap();
     assert_eq!(finished["lost"], json!([1, 2, 3]));
-    assert_eq!(finished["results"][4], json!(49), "the pool carried on after the crashes");
-    assert!(of_kind(&events, "spawned").len() >= 5, "each dead worker was replaced");
-    let panicked = of_kind(&events, "output").iter().any(|e| e["stream"] == "stderr" && e["text"].as_str().unwrap().contains("panicked"));
+    assert_eq!(
+        finished["results"][4],
+        json!(49),
+        "the pool carried on after the crashes"
+    );
+    assert!(
+        of_kind(&events, "spawned").len() >= 5,
+        "each dead worker was replaced"
+    );
+    let panicked = of_kind(&events, "output")
+        .iter()
+        .any(|e| e["stream"] == "stderr" && e["text"].as_str().unwrap().contains("panicked"));
     assert!(panicked, "the panic message is captured from stderr");
 }

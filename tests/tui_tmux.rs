@@ -319,3 +319,43 @@ fn a_small_window_says_so_and_the_layout_returns_when_it_grows() {
     });
     quit_and_check(&tmux, proclab, &BTreeSet::new());
 }
+
+/// Whether tmux's `capture-pane -e` output sets any foreground or background colour.
+fn sets_a_colour(screen: &str) -> bool {
+    screen.split('\x1b').skip(1).any(|sequence| {
+        let Some(params) = sequence
+            .strip_prefix('[')
+            .and_then(|s| s.split_once('m'))
+            .map(|(p, _)| p)
+        else {
+            return false;
+        };
+        params.split(';').any(|p| {
+            matches!(
+                p.parse::<u32>(),
+                Ok(30..=37 | 38 | 40..=47 | 48 | 90..=97 | 100..=107)
+            )
+        })
+    })
+}
+
+#[test]
+fn no_color_turns_every_colour_off_in_a_real_terminal() {
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&format!(
+        "NO_COLOR=1 {}",
+        open_command("pool-sleep --speed 10")
+    ));
+    tmux.wait_for("the lesson screen", |s| s.contains("No run yet"));
+    let proclab = proclab_pid(&tmux);
+    tmux.keys(&["r"]);
+    tmux.wait_for("the finished run", |s| s.contains("finished in"));
+    assert!(sets_a_colour("\x1b[0;38;5;4mX") && !sets_a_colour("\x1b[1;7mX\x1b[39m"));
+    let styled = tmux.tmux(&["capture-pane", "-e", "-p", "-t", "main"]);
+    assert!(styled.contains("\x1b["), "capture-pane -e shows attributes");
+    assert!(
+        !sets_a_colour(&styled),
+        "a colour was used with NO_COLOR set:\n{styled:?}"
+    );
+    quit_and_check(&tmux, proclab, &BTreeSet::new());
+}

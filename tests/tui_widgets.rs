@@ -137,6 +137,7 @@ fn processes_show_pids_parents_and_how_workers_ended() {
     let buf = render(
         &ProcessesPanel {
             record: &run.record,
+            placement: &run.placement,
             selected: 1,
             focused: true,
             theme: &MONO,

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -13,7 +13,7 @@ use nix::sys::signal::Signal;
 
 use super::lines::LineReader;
 use crate::limits;
-use crate::protocol::{self, REPORT_FD, WorkerConfig};
+use crate::protocol::{self, QUEUE_FD, REPORT_FD, WorkerConfig};
 
 /// Longest report line accepted (a result is small; anything longer is malformed).
 const MAX_REPORT_LINE: usize = 64 * 1024;
@@ -39,9 +39,19 @@ pub struct WorkerProcess {
 
 /// Starts a worker. It dies with proclab: `PR_SET_PDEATHSIG` is set between fork and exec (so
 /// there is no moment when it could miss proclab's death), and it exits on EOF of its stdin.
-pub fn spawn(exe: &Path, config: WorkerConfig) -> io::Result<WorkerProcess> {
+///
+/// `queue`, for a pool worker, is the read end of the pool's shared task queue: it becomes the
+/// worker's fd 4.
+pub fn spawn(
+    exe: &Path,
+    config: WorkerConfig,
+    queue: Option<BorrowedFd>,
+) -> io::Result<WorkerProcess> {
     let (report_read, report_write): (OwnedFd, OwnedFd) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-    let report_fd = report_write.as_raw_fd();
+    let moves = [
+        (report_write.as_raw_fd(), REPORT_FD),
+        (queue.map_or(-1, |fd| fd.as_raw_fd()), QUEUE_FD),
+    ];
     let parent = nix::unistd::getpid();
     let mut command = Command::new(exe);
     command
@@ -53,12 +63,10 @@ pub fn spawn(exe: &Path, config: WorkerConfig) -> io::Result<WorkerProcess> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     // SAFETY: the closure runs in the child between fork and exec and only makes
-    // async-signal-safe system calls (dup2, fcntl, prctl, getppid); it allocates nothing.
+    // async-signal-safe system calls (fcntl, dup2, prctl, getppid); it allocates nothing.
     unsafe {
         command.pre_exec(move || {
-            if libc_move_fd(report_fd, REPORT_FD) < 0 {
-                return Err(io::Error::last_os_error());
-            }
+            place_fds(&moves)?;
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
             if nix::unistd::getppid() != parent {
                 return Err(io::Error::other(
@@ -86,17 +94,28 @@ pub fn spawn(exe: &Path, config: WorkerConfig) -> io::Result<WorkerProcess> {
 }
 
 /// Makes `from` available as `to` in the child, without close-on-exec.
-fn libc_move_fd(from: i32, to: i32) -> i32 {
-    // SAFETY: dup2/fcntl on plain descriptor numbers in the forked child; `to` (3) is free there
-    // because every descriptor proclab opens is close-on-exec and std only sets up 0, 1 and 2.
-    // dup2 onto itself keeps close-on-exec, so that case clears the flag instead.
-    unsafe {
-        if from == to {
-            nix::libc::fcntl(to, nix::libc::F_SETFD, 0)
-        } else {
-            nix::libc::dup2(from, to)
+/// In the forked child: makes each `(from, to)` descriptor available as `to`, without
+/// close-on-exec (`from < 0`: nothing to place). Sources are first copied above 9, so placing
+/// one can never overwrite another.
+fn place_fds(moves: &[(i32, i32); 2]) -> io::Result<()> {
+    let mut high = [-1; 2];
+    for (slot, &(from, _)) in high.iter_mut().zip(moves) {
+        if from >= 0 {
+            // SAFETY: fcntl on a descriptor number the parent opened; async-signal-safe.
+            *slot = unsafe { nix::libc::fcntl(from, nix::libc::F_DUPFD_CLOEXEC, 10) };
+            if *slot < 0 {
+                return Err(io::Error::last_os_error());
+            }
         }
     }
+    for (&fd, &(_, to)) in high.iter().zip(moves) {
+        // SAFETY: dup2 onto 3 or 4, which are free in the child (everything proclab opens is
+        // close-on-exec, std sets up only 0, 1, 2); dup2 clears close-on-exec on the copy.
+        if fd >= 0 && unsafe { nix::libc::dup2(fd, to) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 impl WorkerProcess {

@@ -65,8 +65,12 @@ mod tests {
     #[test]
     fn reads_our_own_process() {
         let me = read_process(std::process::id()).expect("/proc is mounted in tests");
-        let this_thread = read_thread(std::process::id(), nix::unistd::gettid().as_raw() as u32).unwrap();
-        assert_eq!(this_thread.state, 'R', "the thread reading its own stat is running");
+        let this_thread =
+            read_thread(std::process::id(), nix::unistd::gettid().as_raw() as u32).unwrap();
+        assert_eq!(
+            this_thread.state, 'R',
+            "the thread reading its own stat is running"
+        );
         assert_eq!(me.ppid, nix::unistd::getppid().as_raw() as u32);
     }
 

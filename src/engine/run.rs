@@ -6,7 +6,7 @@
 //! killed if still running and reaped before this returns: see `Drop for Engine`.
 
 use std::collections::VecDeque;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,9 +22,10 @@ use serde_json::Value;
 use super::child::{WorkerProcess, spawn};
 use super::plan::{RunPlan, StagePlan};
 use super::procfs;
+use super::queue::TaskQueue;
 use crate::event::{Event, Stream};
 use crate::lesson::model::{Join, ResultOrder, StageKind};
-use crate::protocol::{Command, Report, WorkerConfig, monotonic_ns};
+use crate::protocol::{self, Command, Report, WorkerConfig, monotonic_ns};
 use crate::task::Task;
 
 /// How often live workers' cores and states are sampled.
@@ -72,6 +73,8 @@ struct Proc {
     reaped: bool,
     /// proclab closed its stdin on purpose (its exit is expected).
     released: bool,
+    /// It ended holding tasks it had not finished.
+    dropped_work: bool,
 }
 
 /// The run in progress.
@@ -250,8 +253,9 @@ impl<'a> Engine<'a> {
         stage_index: usize,
         stage: &StagePlan,
         slot_count: usize,
+        queue: Option<BorrowedFd>,
     ) -> Option<usize> {
-        match spawn(&self.exe, Self::config(stage)) {
+        match spawn(&self.exe, Self::config(stage), queue) {
             Ok(worker) => {
                 let process = self.procs.len();
                 let first = self.slots.len();
@@ -273,6 +277,7 @@ impl<'a> Engine<'a> {
                     status: None,
                     reaped: false,
                     released: false,
+                    dropped_work: false,
                 });
                 Some(process)
             }
@@ -314,7 +319,7 @@ impl<'a> Engine<'a> {
             if self.stopped {
                 break;
             }
-            if let Some(process) = self.start_process(index, stage, 1) {
+            if let Some(process) = self.start_process(index, stage, 1, None) {
                 self.send(
                     process,
                     &Command::Run {
@@ -365,87 +370,103 @@ impl<'a> Engine<'a> {
     }
 
     fn run_pool(&mut self, index: usize, stage: &StagePlan) {
-        let mut chunks: VecDeque<&[Task]> = stage
-            .tasks
-            .chunks(stage.chunksize.max(1) as usize)
-            .collect();
+        let mut queue = match TaskQueue::new(&stage.tasks, stage.chunksize, stage.workers) {
+            Ok(queue) => queue,
+            Err(error) => {
+                self.notice(format!("could not make the pool's task queue: {error}"));
+                return;
+            }
+        };
+        let command = Command::Pool {
+            tasks: protocol::compress(&stage.tasks),
+        };
+        let line = serde_json::to_string(&command).expect("commands always serialize");
         let first = self.procs.len();
         for _ in 0..stage.workers {
-            self.start_process(index, stage, 1);
+            self.start_pool_worker(index, stage, &queue, &line);
         }
         // Each death loses at most one chunk; beyond this, workers die without taking work.
         let mut replacements_left = stage.tasks.len() + stage.workers as usize;
         while !self.stopped {
-            // Hand a chunk to every worker that is ready and idle, in the order they became so.
-            for process in first..self.procs.len() {
-                let proc = &self.procs[process];
-                if proc.hello
-                    && proc.status.is_none()
-                    && !proc.released
-                    && proc.in_flight.is_empty()
-                {
-                    match chunks.pop_front() {
-                        Some(chunk) => self.send(
-                            process,
-                            &Command::Run {
-                                tasks: chunk.to_vec(),
-                            },
-                            chunk,
-                        ),
-                        None => {
-                            let proc = &mut self.procs[process];
-                            proc.worker.close();
-                            proc.released = true;
-                        }
-                    }
-                }
-            }
-            // A worker that died while the pool was open: Python's Pool starts a replacement.
-            let died: Vec<usize> = (first..self.procs.len())
-                .filter(|&p| {
-                    self.procs[p].status.is_some()
-                        && !self.procs[p].released
-                        && !self.procs[p].reaped
-                })
+            queue.fill();
+            let ended: Vec<usize> = (first..self.procs.len())
+                .filter(|&p| self.procs[p].status.is_some() && !self.procs[p].reaped)
                 .collect();
-            for process in died {
+            for process in ended {
                 self.reap(process);
-                if !chunks.is_empty() && replacements_left == 0 {
-                    self.notice("workers keep dying before they take work: the pool starts no more");
-                    chunks.clear();
+                let proc = &self.procs[process];
+                let died = proc.status != Some((Some(0), None)) || proc.dropped_work;
+                if !died || self.stage_done(stage) {
+                    continue;
                 }
-                if !chunks.is_empty() {
-                    replacements_left -= 1;
-                    let old_pid = self.procs[process].worker.pid;
-                    if let Some(new) = self.start_process(index, stage, 1) {
-                        let text = format!(
-                            "worker PID {old_pid} died; the pool started PID {} in its place",
-                            self.procs[new].worker.pid
-                        );
-                        self.notice(text);
-                    }
+                // A worker died while the pool was open: Python's Pool starts a replacement.
+                if replacements_left == 0 {
+                    self.notice("workers keep dying: the pool starts no more");
+                    continue;
                 }
-            }
-            for process in first..self.procs.len() {
-                if self.procs[process].status.is_some()
-                    && self.procs[process].released
-                    && !self.procs[process].reaped
-                {
-                    self.reap(process);
+                replacements_left -= 1;
+                let old_pid = proc.worker.pid;
+                if let Some(new) = self.start_pool_worker(index, stage, &queue, &line) {
+                    let text = format!(
+                        "worker PID {old_pid} died; the pool started PID {} in its place",
+                        self.procs[new].worker.pid
+                    );
+                    self.notice(text);
                 }
             }
             if self.procs[first..].iter().all(|p| p.reaped) {
                 break;
             }
-            self.pump(SAMPLE_INTERVAL);
+            let wait = if queue.is_full() {
+                SAMPLE_INTERVAL
+            } else {
+                Duration::from_millis(1)
+            };
+            self.pump(wait);
         }
         if !self.stopped {
+            let never_run = stage
+                .tasks
+                .iter()
+                .filter(|t| !self.task_settled(t.index))
+                .count();
+            if never_run > 0 {
+                self.notice(format!(
+                    "{never_run} tasks were never run: no worker was left to take them"
+                ));
+            }
             self.parent_says(stage);
         }
     }
 
+    /// Starts one pool worker reading `queue` and hands it the stage's tasks.
+    fn start_pool_worker(
+        &mut self,
+        index: usize,
+        stage: &StagePlan,
+        queue: &TaskQueue,
+        line: &str,
+    ) -> Option<usize> {
+        let process = self.start_process(index, stage, 1, Some(queue.reader()))?;
+        let proc = &mut self.procs[process];
+        proc.worker.send(line);
+        proc.worker.close();
+        proc.released = true;
+        Some(process)
+    }
+
+    /// Whether a task finished or was lost.
+    fn task_settled(&self, task: usize) -> bool {
+        self.results[task].is_some() || self.lost.contains(&task)
+    }
+
+    /// Whether every task of the stage finished or was lost.
+    fn stage_done(&self, stage: &StagePlan) -> bool {
+        stage.tasks.iter().all(|t| self.task_settled(t.index))
+    }
+
     fn run_threads(&mut self, index: usize, stage: &StagePlan) {
-        let Some(process) = self.start_process(index, stage, stage.tasks.len()) else {
+        let Some(process) = self.start_process(index, stage, stage.tasks.len(), None) else {
             return;
         };
         self.send(
@@ -578,7 +599,12 @@ impl<'a> Engine<'a> {
 
     /// The label and worker slot of a task a worker reported on (`None` for an index no task
     /// has), noting the core the worker said it was on.
-    fn task_report(&mut self, process: usize, task: usize, cpu: Option<u32>) -> Option<(String, usize)> {
+    fn task_report(
+        &mut self,
+        process: usize,
+        task: usize,
+        cpu: Option<u32>,
+    ) -> Option<(String, usize)> {
         let label = self.labels.get(task).cloned()?;
         let worker = self.slot_of_task(process, task);
         if cpu.is_some() {
@@ -629,6 +655,11 @@ impl<'a> Engine<'a> {
                     tid: Some(tid),
                     spawn_us: spawn_ns as f64 / 1e3,
                 });
+            }
+            Report::Took { first, len } => {
+                let in_flight = &mut self.procs[process].in_flight;
+                in_flight.clear();
+                in_flight.extend(first..first.saturating_add(len).min(self.labels.len()));
             }
             Report::Started { task, cpu, t_ns } => {
                 let Some((label, worker)) = self.task_report(process, task, cpu) else {
@@ -708,6 +739,7 @@ impl<'a> Engine<'a> {
         }
         let proc = &mut self.procs[process];
         proc.status = Some(status);
+        proc.dropped_work = !proc.in_flight.is_empty();
         let dropped = proc.worker.stdout.dropped_bytes + proc.worker.stderr.dropped_bytes;
         let (pid, slots, lost) = (
             proc.worker.pid,

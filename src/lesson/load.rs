@@ -102,28 +102,33 @@ fn describe_io(error: &std::io::Error) -> String {
     }
 }
 
+/// Parses the text of a `lesson.toml` named `file` and checks it: the parsed file and the
+/// problems found (empty when valid), or the parse error. Never panics, whatever the text.
+pub fn parse_lesson(file: &str, source: &str) -> Result<(LessonFile, Vec<Problem>), Problem> {
+    let parsed: LessonFile = toml::from_str(source).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        Problem::at(file, source, offset, error.message().trim_end())
+    })?;
+    let problems = validate(&parsed, &Place { file, source });
+    Ok((parsed, problems))
+}
+
 fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
     let file = files.display(LESSON_FILE);
     let source = files.read(LESSON_FILE).map_err(|p| vec![p])?;
-    let parsed: LessonFile = toml::from_str(&source).map_err(|error| {
-        let offset = error.span().map_or(0, |span| span.start);
-        vec![Problem::at(
-            &file,
-            &source,
-            offset,
-            error.message().trim_end(),
-        )]
-    })?;
-    let mut problems = validate(
-        &parsed,
-        &Place {
-            file: &file,
-            source: &source,
-        },
-    );
+    let (parsed, mut problems) = parse_lesson(&file, &source).map_err(|p| vec![p])?;
     // A name that is not a plain file name was reported above and is never opened.
-    let read = |name: &str| if is_plain_file_name(name) { Some(files.read(name)) } else { None };
-    let (Some(narrative), Some(program)) = (read(parsed.narrative.get_ref()), read(parsed.program.get_ref())) else {
+    let read = |name: &str| {
+        if is_plain_file_name(name) {
+            Some(files.read(name))
+        } else {
+            None
+        }
+    };
+    let (Some(narrative), Some(program)) = (
+        read(parsed.narrative.get_ref()),
+        read(parsed.program.get_ref()),
+    ) else {
         return Err(problems);
     };
     if let Ok(narrative) = &narrative {

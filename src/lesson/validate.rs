@@ -324,7 +324,11 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
         ("text", task.text.is_some()),
     ];
     // `print` may repeat its line: `times` lines, `secs` apart.
-    let optional: &[&str] = if function == "print" { &["times", "secs"] } else { &[] };
+    let optional: &[&str] = if function == "print" {
+        &["times", "secs"]
+    } else {
+        &[]
+    };
     for (field, present) in given {
         if needs.contains(&field) && !present {
             problems.push(format!("`{function}` needs `{field}` ({})", example(field)));
@@ -349,7 +353,11 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
         problems.push(format!("n = {n} is out of range: -1000000 to 1000000"));
     }
     if function == "print" && task.times.is_some_and(|t| t > limits::MAX_PRINT_TIMES) {
-        problems.push(format!("times = {} is too many lines: at most {}", task.times.unwrap_or(0), limits::MAX_PRINT_TIMES));
+        problems.push(format!(
+            "times = {} is too many lines: at most {}",
+            task.times.unwrap_or(0),
+            limits::MAX_PRINT_TIMES
+        ));
     }
     if let Some(times) = task.times
         && times > limits::MAX_COUNT_TIMES

@@ -43,7 +43,10 @@ pub fn observe(record: &RunRecord, what: Observation) -> Option<String> {
                 .iter()
                 // The first stage is the one whose order lessons ask about.
                 .filter(|l| l.stream == Stream::Stdout)
-                .filter(|l| l.worker.is_some_and(|w| record.workers.get(w).is_some_and(|w| w.stage == 0)))
+                .filter(|l| {
+                    l.worker
+                        .is_some_and(|w| record.workers.get(w).is_some_and(|w| w.stage == 0))
+                })
                 .map(|l| l.text.as_str())
                 .collect();
             (!lines.is_empty()).then(|| lines.join(" | "))
@@ -54,7 +57,10 @@ pub fn observe(record: &RunRecord, what: Observation) -> Option<String> {
             let ratios: Vec<f64> = record
                 .tasks
                 .iter()
-                .filter(|t| t.worker.is_some_and(|w| record.workers[w].stage == last_stage))
+                .filter(|t| {
+                    t.worker
+                        .is_some_and(|w| record.workers[w].stage == last_stage)
+                })
                 .filter_map(|t| Some((t.end_ms? - t.start_ms?) / t.cpu_ms.filter(|c| *c > 0.0)?))
                 .collect();
             (!ratios.is_empty())

@@ -38,7 +38,10 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
                 format!(", took {}", seconds(took))
             } else {
                 let unscaled = seconds(took * record.speed);
-                format!(", took {} (≈ {unscaled} at the lesson's own speed)", seconds(took))
+                format!(
+                    ", took {} (≈ {unscaled} at the lesson's own speed)",
+                    seconds(took)
+                )
             }
         });
         let _ = writeln!(out, "Stage {}: {}{chunk}{wall}", index + 1, stage.name);
@@ -102,7 +105,11 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
                 .join(",")
         };
         let moved = if w.migrations > 0 {
-            format!(" ({} move{})", w.migrations, if w.migrations == 1 { "" } else { "s" })
+            format!(
+                " ({} move{})",
+                w.migrations,
+                if w.migrations == 1 { "" } else { "s" }
+            )
         } else {
             String::new()
         };

@@ -24,9 +24,18 @@ impl Widget for &Header<'_> {
             Span::raw(" "),
             Span::styled(self.place.clone(), self.theme.strong()),
         ]);
-        Paragraph::new(left).render(area, buf);
         let width = self.status.chars().count() as u16 + 1;
-        if width < area.width / 2 {
+        let status_fits = width + 24 < area.width;
+        let left_area = Rect {
+            width: if status_fits {
+                area.width - width - 1
+            } else {
+                area.width
+            },
+            ..area
+        };
+        Paragraph::new(left).render(left_area, buf);
+        if status_fits {
             let right = Rect {
                 x: area.right() - width,
                 width,

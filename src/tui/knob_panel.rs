@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::knobs::KnobRow;
 use super::layout::centered;
+use super::markdown;
 use super::theme::Theme;
 
 /// Shows a value without needless decimals.
@@ -41,20 +42,31 @@ impl Widget for &KnobPanel<'_> {
             ),
             Line::default(),
         ];
+        let width = full.width.saturating_sub(6).min(100);
+        // Columns before a knob's note: pointer, name, value and mark.
+        const NOTE_COLUMN: u16 = 2 + 14 + 7 + 2;
+        let note_width = width.saturating_sub(NOTE_COLUMN + 2);
         let mut row = |index: usize, name: String, value: String, note: String, changed: bool| {
             let selected = index == self.selected;
             let mark = if changed { "*" } else { " " };
-            let line = Line::from(vec![
+            let mut note_lines = markdown::render(&note, note_width, theme).into_iter();
+            let mut first = vec![
                 Span::raw(if selected { "▶ " } else { "  " }),
                 Span::styled(format!("{name:<14}"), theme.strong()),
                 Span::raw(format!("{value:>7}{mark} ")),
-                Span::styled(note, theme.muted()),
-            ]);
+            ];
+            first.extend(note_lines.next().map(|l| l.spans).unwrap_or_default());
+            let line = Line::from(first);
             lines.push(if selected {
                 line.patch_style(theme.selected())
             } else {
                 line
             });
+            for more in note_lines {
+                let mut spans = vec![Span::raw(" ".repeat(NOTE_COLUMN as usize))];
+                spans.extend(more.spans);
+                lines.push(Line::from(spans));
+            }
         };
         row(
             0,
@@ -82,7 +94,7 @@ impl Widget for &KnobPanel<'_> {
             theme.muted(),
         ));
         let height = lines.len() as u16 + 2;
-        let area = centered(full, full.width.saturating_sub(6).min(100), height);
+        let area = centered(full, width, height);
         Clear.render(area, buf);
         let block = Block::new()
             .borders(Borders::ALL)

@@ -46,7 +46,6 @@ struct Renderer<'t> {
     pending_marker: Option<String>,
     quote_depth: usize,
     code_block: Option<String>,
-    heading: Option<HeadingLevel>,
     table: Option<Table>,
     cell: String,
 }
@@ -63,7 +62,6 @@ impl<'t> Renderer<'t> {
             pending_marker: None,
             quote_depth: 0,
             code_block: None,
-            heading: None,
             table: None,
             cell: String::new(),
         }
@@ -185,7 +183,6 @@ impl<'t> Renderer<'t> {
             Tag::Heading { level, .. } => {
                 self.flush_inline();
                 self.block_gap();
-                self.heading = Some(level);
                 let style = if level <= HeadingLevel::H2 {
                     self.theme.heading()
                 } else {
@@ -256,7 +253,6 @@ impl<'t> Renderer<'t> {
             TagEnd::Heading(level) => {
                 self.flush_inline();
                 self.styles.pop();
-                self.heading = None;
                 if level == HeadingLevel::H1
                     && let Some(last) = self.lines.last()
                 {

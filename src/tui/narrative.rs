@@ -137,10 +137,16 @@ fn checkpoint_box(
     add(&checkpoint.question, &mut lines);
     if checkpoint.answer_kind == AnswerKind::Choice {
         for (i, choice) in checkpoint.choices.iter().enumerate() {
-            add(
-                &format!("{}) {}", choice_letter(i), escape(choice)),
-                &mut lines,
-            );
+            let rendered = markdown::render(&escape(choice), inner.saturating_sub(3), theme);
+            for (row, mut line) in rendered.into_iter().enumerate() {
+                let lead = if row == 0 {
+                    format!("{}) ", choice_letter(i))
+                } else {
+                    "   ".to_string()
+                };
+                line.spans.splice(0..0, [bar(), Span::raw(lead)]);
+                lines.push(line);
+            }
         }
     }
     for hint in checkpoint.hints.iter().take(state.hints_shown) {

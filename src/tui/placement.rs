@@ -20,10 +20,6 @@ pub struct Change {
 pub struct Placement {
     /// Per worker slot, its changes in time order.
     pub workers: Vec<Vec<Change>>,
-    /// Per worker slot, whether it is inside a task (as of the latest event).
-    in_task: Vec<bool>,
-    /// Per worker slot, whether its process has ended.
-    ended: Vec<bool>,
 }
 
 impl Placement {
@@ -35,8 +31,6 @@ impl Placement {
     fn slot(&mut self, worker: usize) -> &mut Vec<Change> {
         if self.workers.len() <= worker {
             self.workers.resize(worker + 1, Vec::new());
-            self.in_task.resize(worker + 1, false);
-            self.ended.resize(worker + 1, false);
         }
         &mut self.workers[worker]
     }
@@ -59,13 +53,11 @@ impl Placement {
                 t_ms, worker, cpu, ..
             } => {
                 self.record(*worker, *t_ms, *cpu, None);
-                self.in_task[*worker] = true;
             }
             Event::TaskFinished {
                 t_ms, worker, cpu, ..
             } => {
                 self.record(*worker, *t_ms, *cpu, None);
-                self.in_task[*worker] = false;
             }
             Event::Cpu {
                 t_ms, worker, cpu, ..
@@ -78,7 +70,6 @@ impl Placement {
             } => self.record(*worker, *t_ms, None, state.chars().next()),
             Event::Exited { t_ms, worker, .. } => {
                 self.record(*worker, *t_ms, None, Some('X'));
-                self.ended[*worker] = true;
             }
             _ => {}
         }
@@ -106,16 +97,6 @@ impl Placement {
         self.workers
             .get(worker)
             .and_then(|changes| changes.last().copied())
-    }
-
-    /// Whether `worker`'s process has ended.
-    pub fn has_ended(&self, worker: usize) -> bool {
-        self.ended.get(worker).copied().unwrap_or(false)
-    }
-
-    /// Whether `worker` is inside a task now.
-    pub fn in_task(&self, worker: usize) -> bool {
-        self.in_task.get(worker).copied().unwrap_or(false)
     }
 }
 
@@ -161,7 +142,7 @@ mod tests {
         assert!(!placement.running_at(1, 7.5));
         assert_eq!(
             placement.workers[1].len(),
-            3,
+            4,
             "a repeated core adds no change"
         );
         assert_eq!(placement.core_at(0, 6.0), None);

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
+use super::placement::Placement;
 use super::theme::Theme;
 use crate::record::{RunRecord, WorkerInfo, WorkerStatus};
 
@@ -25,9 +26,8 @@ pub fn signal_name(signal: i32) -> String {
         .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_string())
 }
 
-/// What the state column says about a worker.
-pub fn state_text(worker: &WorkerInfo) -> String {
-    let letter = worker.state;
+/// What the state column says about a worker whose last sampled state letter is `letter`.
+pub fn state_text(worker: &WorkerInfo, letter: Option<char>) -> String {
     match worker.status {
         WorkerStatus::Exited(code) if letter == Some('Z') && worker.joined_ms.is_none() => {
             format!("Z exited {code}")
@@ -50,6 +50,8 @@ pub fn state_text(worker: &WorkerInfo) -> String {
 pub struct ProcessesPanel<'a> {
     /// The run.
     pub record: &'a RunRecord,
+    /// Where its workers were (it also keeps samples that came before a worker's `spawned`).
+    pub placement: &'a Placement,
     /// The selected worker slot.
     pub selected: usize,
     /// Whether the arrow keys move the selection.
@@ -99,13 +101,20 @@ impl Widget for &ProcessesPanel<'_> {
             } else {
                 worker.pid.to_string()
             };
-            let core = worker.cpu.map_or("-".to_string(), |c| c.to_string());
+            let sampled = self.placement.now(worker.slot);
+            let letter = worker
+                .state
+                .or(sampled.and_then(|s| s.state).filter(|s| *s != 'X'));
+            let core = worker
+                .cpu
+                .or(sampled.and_then(|s| s.core))
+                .map_or("-".to_string(), |c| c.to_string());
             let mut line = Line::from(vec![
                 Span::raw(if selected { "▶" } else { " " }),
                 Span::styled(format!("{:<4}", worker.slot), style),
                 Span::styled(format!("{pid:>8}"), style),
                 Span::raw(format!("{:>8}  ", worker.ppid_now)),
-                Span::raw(format!("{:<13}", state_text(worker))),
+                Span::raw(format!("{:<13}", state_text(worker, letter))),
                 Span::raw(format!("{core:>5}")),
                 Span::raw(format!("{:>6}", worker.tasks_done)),
             ]);

@@ -21,11 +21,6 @@ pub fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
     let record = &run.record;
     let seconds = run.now_ms / 1000.0;
     let (mark, text, style) = match (run.state, record.finished_ms) {
-        (RunState::Paused, _) => (
-            "❚❚",
-            format!("paused at {seconds:.2} s: workers stopped (SIGSTOP) · Space resumes"),
-            theme.bad(),
-        ),
         (_, Some(end)) if record.stopped => (
             "■",
             format!("stopped after {:.2} s", end / 1000.0),
@@ -35,6 +30,11 @@ pub fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
             "■",
             format!("finished in {:.2} s", end / 1000.0),
             theme.good(),
+        ),
+        (RunState::Paused, None) => (
+            "❚❚",
+            format!("paused at {seconds:.2} s: workers stopped (SIGSTOP) · Space resumes"),
+            theme.bad(),
         ),
         (RunState::Ended, None) => ("■", "ended".to_string(), theme.bad()),
         (RunState::Running, None) => ("●", format!("running {seconds:.2} s"), theme.strong()),
@@ -112,6 +112,7 @@ impl RunPanel<'_> {
         let focused = |focus: Focus| screen.focus == focus;
         let processes = ProcessesPanel {
             record: &run.record,
+            placement: &run.placement,
             selected: screen.selected_worker,
             focused: focused(Focus::Processes),
             theme,

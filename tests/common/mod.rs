@@ -11,7 +11,10 @@ pub const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
 
 /// Runs proclab with `args` and waits for it.
 pub fn proclab(args: &[&str]) -> Output {
-    Command::new(PROCLAB).args(args).output().expect("proclab runs")
+    Command::new(PROCLAB)
+        .args(args)
+        .output()
+        .expect("proclab runs")
 }
 
 /// Runs a lesson headless with `--json` and returns its events.
@@ -49,7 +52,9 @@ pub fn proc_state(pid: u64) -> Option<(char, u64)> {
 
 /// PIDs of every process whose parent is `ppid`.
 pub fn children_of(ppid: u64) -> Vec<u64> {
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     entries
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse::<u64>().ok())
