@@ -206,6 +206,9 @@ pub enum Event {
         completion_order: Vec<usize>,
         /// Results in the order the parent receives them (input order for `map`).
         results: Vec<Value>,
+        /// The task index of each entry of `results` (absent from older recordings).
+        #[serde(default)]
+        result_order: Vec<usize>,
         /// Tasks that never finished because their worker died.
         lost: Vec<usize>,
         /// Whether the run was stopped early (time limit, or stopped by the user).

@@ -153,6 +153,8 @@ pub struct RunRecord {
     pub completion_order: Vec<usize>,
     /// Results as the parent received them, once finished.
     pub results: Option<Vec<Value>>,
+    /// The task index of each result, once finished.
+    pub result_order: Vec<usize>,
     /// Tasks lost to dead workers.
     pub lost: Vec<usize>,
     /// When the run finished.
@@ -396,11 +398,13 @@ impl RunRecord {
             Event::RunFinished {
                 t_ms,
                 results,
+                result_order,
                 lost,
                 stopped,
                 ..
             } => {
                 self.results = Some(results.clone());
+                self.result_order = result_order.clone();
                 self.lost = lost.clone();
                 self.finished_ms = Some(*t_ms);
                 self.stopped = *stopped;
@@ -547,6 +551,7 @@ mod tests {
                 t_ms: 603.5,
                 completion_order: vec![1, 2, 0, 3],
                 results: vec![Value::Null; 4],
+                result_order: vec![0, 1, 2, 3],
                 lost: vec![],
                 stopped: false,
             },

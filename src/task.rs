@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskFn {
-    /// Sleep this many seconds.
+    /// Sleep this many seconds; the result is the task's label.
     Sleep {
         /// Seconds.
         secs: f64,
@@ -70,8 +70,8 @@ pub const ALLOWED_SIGNALS: &[&str] = &["SIGKILL", "SIGTERM", "SIGSEGV", "SIGABRT
 pub struct Task {
     /// 0-based index in input order, across the whole run.
     pub index: usize,
-    /// Display name (the parent's business: it never travels to a worker).
-    #[serde(skip)]
+    /// Display name (a `sleep` returns it, as the lesson programs' jobs return their names).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub label: String,
     /// What to do.
     pub function: TaskFn,

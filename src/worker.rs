@@ -176,7 +176,7 @@ impl Worker {
             self.printer.line(&before.replace("{pid}", &pid));
         }
         let cpu_before = thread_cpu_ns();
-        let result = self.call(&task.function, counter);
+        let result = self.call(task, counter);
         let cpu_ns = thread_cpu_ns().saturating_sub(cpu_before);
         if let Some(after) = &task.after {
             let shown = match &result {
@@ -198,11 +198,11 @@ impl Worker {
         );
     }
 
-    fn call(&self, function: &TaskFn, counter: &AtomicU64) -> Value {
-        match function {
+    fn call(&self, task: &Task, counter: &AtomicU64) -> Value {
+        match &task.function {
             TaskFn::Sleep { secs } => {
                 std::thread::sleep(Duration::from_secs_f64(*secs));
-                Value::Null
+                Value::from(task.label.as_str())
             }
             TaskFn::Spin { secs } => Value::from(spin(*secs)),
             TaskFn::Square { n } => Value::from(n * n),

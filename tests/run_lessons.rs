@@ -35,7 +35,12 @@ fn pool_sleep_two_workers_finish_b_c_a_d() {
         json!([1, 2, 0, 3]),
         "B, C, A, D"
     );
-    assert_eq!(finished["results"], json!([null, null, null, null]));
+    assert_eq!(
+        finished["results"],
+        json!(["A", "B", "C", "D"]),
+        "map: input order"
+    );
+    assert_eq!(finished["result_order"], json!([0, 1, 2, 3]));
     // Total: the longest lane is B+C+D = 6 s / 10 = 0.6 s; allow a generous margin above it.
     let first_start = of_kind(&events, "task_started")
         .iter()

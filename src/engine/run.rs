@@ -54,6 +54,8 @@ struct Slot {
     tid: Option<u32>,
     last_cpu: Option<u32>,
     last_state: Option<char>,
+    /// Its `spawned` event was emitted.
+    announced: bool,
 }
 
 /// One worker process as the run tracks it.
@@ -182,33 +184,34 @@ impl<'a> Engine<'a> {
             self.run_stage(index, stage);
         }
         self.finish_all();
-        let results = self.ordered_results();
+        let result_order = self.result_order();
+        let results = result_order
+            .iter()
+            .map(|&t| self.results[t].clone().unwrap_or(Value::Null))
+            .collect();
         let event = Event::RunFinished {
             t_ms: self.now_ms(),
             completion_order: self.completion.clone(),
             results,
+            result_order,
             lost: self.lost.clone(),
             stopped: self.stopped,
         };
         self.emit(event);
     }
 
-    fn ordered_results(&self) -> Vec<Value> {
+    /// The task indices in the order the parent hands results back: completion order when
+    /// every stage is `unordered` (`imap_unordered`), else input order (`map`).
+    fn result_order(&self) -> Vec<usize> {
         let unordered = self
             .plan
             .stages
             .iter()
             .all(|s| s.result_order == ResultOrder::Unordered);
         if unordered {
-            self.completion
-                .iter()
-                .map(|&t| self.results[t].clone().unwrap_or(Value::Null))
-                .collect()
+            self.completion.clone()
         } else {
-            self.results
-                .iter()
-                .map(|r| r.clone().unwrap_or(Value::Null))
-                .collect()
+            (0..self.results.len()).collect()
         }
     }
 
@@ -265,6 +268,7 @@ impl<'a> Engine<'a> {
                         tid: None,
                         last_cpu: None,
                         last_state: None,
+                        announced: false,
                     });
                 }
                 self.procs.push(Proc {
@@ -623,6 +627,7 @@ impl<'a> Engine<'a> {
                 let (stage, slots) = (proc.stage, proc.slots.clone());
                 if slots.len() == 1 {
                     self.slots[slots[0]].last_cpu = cpu;
+                    self.slots[slots[0]].announced = true;
                     self.emit(Event::Spawned {
                         t_ms: self.t_ms(t_ns),
                         worker: slots[0],
@@ -646,6 +651,7 @@ impl<'a> Engine<'a> {
                 };
                 let stage = proc.stage;
                 self.slots[slot].tid = Some(tid);
+                self.slots[slot].announced = true;
                 self.emit(Event::Spawned {
                     t_ms: self.t_ms(t_ns),
                     worker: slot,
@@ -797,7 +803,8 @@ impl<'a> Engine<'a> {
         }
         for slot in 0..self.slots.len() {
             let proc = &self.procs[self.slots[slot].process];
-            if proc.reaped {
+            // A slot is sampled only once its `spawned` event is out, so no sample precedes it.
+            if proc.reaped || !self.slots[slot].announced {
                 continue;
             }
             let pid = proc.worker.pid;

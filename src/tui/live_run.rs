@@ -146,6 +146,7 @@ mod tests {
                 t_ms: 150.0,
                 completion_order: vec![],
                 results: vec![],
+                result_order: vec![],
                 lost: vec![],
                 stopped: false,
             },
