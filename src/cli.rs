@@ -278,7 +278,7 @@ fn run_headless(
         if let Some(order) = observe(&last, crate::lesson::model::Observation::PrintOrder) {
             outcomes.push(order);
         }
-        if last.output.last().is_some_and(|line| line.worker.is_none()) {
+        if last.output.back().is_some_and(|line| line.worker.is_none()) {
             parent_last += 1;
         }
     }

@@ -11,8 +11,8 @@ pub mod queue;
 pub mod run;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TrySendError};
 use std::thread::JoinHandle;
 
 pub use plan::{PlanError, RunOptions, RunPlan, StagePlan, available_cores, plan};
@@ -32,11 +32,17 @@ pub fn run(
     Ok(())
 }
 
+/// Events a background run may have waiting for its reader.
+pub const EVENT_QUEUE: usize = 4096;
+
 /// A run going on in a background thread.
 pub struct RunHandle {
     /// Events, in order; the channel closes after `run_finished`.
     pub events: Receiver<Event>,
     control: Sender<Control>,
+    /// Set when the handle is stopped or dropped: the engine stops even while it waits for
+    /// room in the event channel.
+    abandoned: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -52,6 +58,7 @@ impl RunHandle {
     }
 
     fn stop_and_wait(&mut self) {
+        self.abandoned.store(true, Ordering::Relaxed);
         let _ = self.control.send(Control::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -67,14 +74,32 @@ impl Drop for RunHandle {
 
 /// Starts `plan` in a background thread. The thread that starts the workers lives until they
 /// are all reaped (their `PR_SET_PDEATHSIG` is tied to it).
+///
+/// The event channel is bounded: a reader that falls behind (a worker flooding its output)
+/// slows the engine down, and so the workers, instead of letting memory grow.
 pub fn start(plan: RunPlan) -> RunHandle {
-    let (event_tx, events) = mpsc::channel();
+    let (event_tx, events) = mpsc::sync_channel(EVENT_QUEUE);
     let (control, control_rx) = mpsc::channel();
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let stop_flag = Arc::clone(&abandoned);
     let thread = std::thread::Builder::new()
         .name("proclab-engine".into())
         .spawn(move || {
-            let mut sink = |event: Event| event_tx.send(event).is_ok();
-            match run::Engine::new(&plan, &mut sink, Some(control_rx), None) {
+            let mut sink = |mut event: Event| loop {
+                match event_tx.try_send(event) {
+                    Ok(()) => return true,
+                    Err(TrySendError::Disconnected(_)) => return false,
+                    Err(TrySendError::Full(back)) => {
+                        if stop_flag.load(Ordering::Relaxed) {
+                            return false;
+                        }
+                        event = back;
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                }
+            };
+            let interrupted = Some(Arc::clone(&stop_flag));
+            match run::Engine::new(&plan, &mut sink, Some(control_rx), interrupted) {
                 Ok(engine) => engine.run(),
                 Err(error) => {
                     let _ = event_tx.send(Event::Notice {
@@ -88,6 +113,7 @@ pub fn start(plan: RunPlan) -> RunHandle {
     RunHandle {
         events,
         control,
+        abandoned,
         thread: Some(thread),
     }
 }

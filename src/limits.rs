@@ -6,13 +6,15 @@
 /// Most worker processes (or threads) one stage may start.
 pub const MAX_WORKERS: u32 = 256;
 /// Most tasks one stage may hold, counting every item of a generated range.
-pub const MAX_TASKS: u64 = 1_000_000;
+pub const MAX_TASKS: u64 = 200_000;
 /// Longest declared duration of one task, in seconds (before `--speed`).
 pub const MAX_TASK_SECS: f64 = 600.0;
 /// Most iterations of a `count` task.
 pub const MAX_COUNT_TIMES: u64 = 100_000_000;
 /// Most lines one `print` task may print.
 pub const MAX_PRINT_TIMES: u64 = 1_000;
+/// Most bytes one `flood` task may print.
+pub const MAX_FLOOD_BYTES: u64 = 1024 * 1024 * 1024;
 /// Largest `--speed`.
 pub const MAX_SPEED: f64 = 1_000_000.0;
 /// Smallest `--speed` (ten times slower).
@@ -25,6 +27,10 @@ pub const MAX_REPEAT: u32 = 1_000;
 pub const MAX_TEXT_BYTES: usize = 1_000;
 /// Largest lesson file proclab reads (lesson.toml, narrative, program), in bytes.
 pub const MAX_LESSON_FILE_BYTES: u64 = 1024 * 1024;
+/// Printed lines a run record keeps (the newest); older ones are counted as dropped.
+pub const MAX_KEPT_OUTPUT_LINES: usize = 5_000;
+/// Bytes of raw events a run record keeps; later events are counted, not kept.
+pub const MAX_KEPT_EVENT_BYTES: usize = 16 * 1024 * 1024;
 /// Longest output line kept; the rest of a longer line is cut and counted.
 pub const MAX_LINE_BYTES: usize = 4096;
 /// Longest run allowed by a lesson's `time_limit_s`, in seconds.

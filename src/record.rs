@@ -5,9 +5,12 @@
 pub mod observe;
 pub mod report;
 
+use std::collections::VecDeque;
+
 use serde_json::Value;
 
 use crate::event::{Event, Stream};
+use crate::limits;
 
 /// How a worker slot stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,8 +132,15 @@ pub struct StageInfo {
 /// A run: its events and everything derived from them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunRecord {
-    /// Every event, in order.
+    /// The events, in order, while they fit in [`limits::MAX_KEPT_EVENT_BYTES`]; later ones are
+    /// counted in `events_dropped` (the derived facts below still count everything).
     pub events: Vec<Event>,
+    /// Events received in all.
+    pub events_total: u64,
+    /// Events not kept in `events` because the budget was spent.
+    pub events_dropped: u64,
+    /// Approximate bytes `events` holds.
+    kept_bytes: usize,
     /// The lesson's id.
     pub lesson: String,
     /// proclab's PID.
@@ -145,8 +155,12 @@ pub struct RunRecord {
     pub workers: Vec<WorkerInfo>,
     /// Tasks, by index.
     pub tasks: Vec<TaskInfo>,
-    /// Printed lines, in arrival order.
-    pub output: Vec<OutputLine>,
+    /// The latest printed lines, in arrival order: at most [`limits::MAX_KEPT_OUTPUT_LINES`].
+    pub output: VecDeque<OutputLine>,
+    /// Lines printed in all.
+    pub output_total: u64,
+    /// Older lines dropped from `output` to keep memory bounded.
+    pub output_dropped: u64,
     /// proclab's own notes.
     pub notices: Vec<String>,
     /// Task indices in completion order.
@@ -346,13 +360,20 @@ impl RunRecord {
                 pid,
                 stream,
                 text,
-            } => self.output.push(OutputLine {
-                t_ms: *t_ms,
-                worker: *worker,
-                pid: *pid,
-                stream: *stream,
-                text: text.clone(),
-            }),
+            } => {
+                self.output_total += 1;
+                if self.output.len() == limits::MAX_KEPT_OUTPUT_LINES {
+                    self.output.pop_front();
+                    self.output_dropped += 1;
+                }
+                self.output.push_back(OutputLine {
+                    t_ms: *t_ms,
+                    worker: *worker,
+                    pid: *pid,
+                    stream: *stream,
+                    text: text.clone(),
+                });
+            }
             Event::Cpu { worker, cpu, .. } => {
                 if let Some(w) = self.workers.get_mut(*worker) {
                     w.saw_cpu(*cpu);
@@ -410,7 +431,18 @@ impl RunRecord {
                 self.stopped = *stopped;
             }
         }
-        self.events.push(event);
+        self.events_total += 1;
+        let size = 64
+            + match &event {
+                Event::Output { text, .. } | Event::Notice { text, .. } => text.len(),
+                _ => 0,
+            };
+        if self.kept_bytes + size <= limits::MAX_KEPT_EVENT_BYTES {
+            self.kept_bytes += size;
+            self.events.push(event);
+        } else {
+            self.events_dropped += 1;
+        }
     }
 
     /// The workers of one stage.

@@ -55,11 +55,19 @@ pub enum TaskFn {
     },
     /// The worker panics (Rust's equivalent of an uncaught exception).
     Panic,
+    /// Print `bytes` bytes as fast as possible, in lines of `line_bytes` (0: no newline at all):
+    /// the stress a runaway worker puts on whoever reads its output.
+    Flood {
+        /// Bytes in all.
+        bytes: u64,
+        /// Bytes per line, newline included; 0 for one endless line.
+        line_bytes: u64,
+    },
 }
 
 /// Names of the task functions, as lessons write them.
 pub const TASK_FUNCTIONS: &[&str] = &[
-    "sleep", "spin", "square", "cube", "print", "count", "exit", "signal", "panic",
+    "sleep", "spin", "square", "cube", "print", "count", "exit", "signal", "panic", "flood",
 ];
 
 /// Signals a `signal` task may raise.

@@ -230,6 +230,10 @@ impl Worker {
                 // SIGINT and SIGTERM are not caught here, so the worker is already gone.
                 std::process::exit(128 + signal as i32)
             }
+            TaskFn::Flood { bytes, line_bytes } => {
+                self.printer.flood(*bytes, *line_bytes);
+                Value::from(*bytes)
+            }
             TaskFn::Panic => panic!("this task panics on purpose (a worker crash for the lesson)"),
         }
     }
@@ -301,6 +305,35 @@ impl Printer {
                 let _ = writeln!(buffer, "{text}");
             }
         }
+    }
+
+    /// Writes `bytes` bytes: lines of `line_bytes` (newline included) made of `x`, or with
+    /// `line_bytes = 0` one endless line with no newline at all.
+    fn flood(&self, bytes: u64, line_bytes: u64) {
+        const XS: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+        self.flush();
+        let mut out = BufWriter::with_capacity(XS.len(), std::io::stdout().lock());
+        let (mut left, mut in_line) = (bytes, 0u64);
+        while left > 0 {
+            let written = if line_bytes > 0 && in_line + 1 == line_bytes {
+                in_line = 0;
+                out.write_all(b"\n").map(|()| 1)
+            } else {
+                let room = if line_bytes > 0 {
+                    line_bytes - 1 - in_line
+                } else {
+                    u64::MAX
+                };
+                let n = left.min(room).min(XS.len() as u64);
+                in_line += n;
+                out.write_all(&XS[..n as usize]).map(|()| n)
+            };
+            match written {
+                Ok(n) => left -= n,
+                Err(_) => return,
+            }
+        }
+        let _ = out.flush();
     }
 
     fn flush(&self) {

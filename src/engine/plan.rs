@@ -183,7 +183,7 @@ pub fn plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Result<RunPlan
         lesson: lesson.id.clone(),
         speed: options.speed,
         cores,
-        time_limit: Duration::from_secs_f64(lesson.time_limit_s / options.speed + 10.0),
+        time_limit: Duration::from_secs_f64(lesson.time_limit_s / options.speed + 1.0),
         stages: planned,
     })
 }
@@ -335,6 +335,10 @@ fn to_task_fn(spec: &TaskSpec) -> TaskFn {
             text: spec.text.clone().unwrap_or_default(),
             times: spec.times.unwrap_or(1),
             secs: spec.secs.unwrap_or(0.0),
+        },
+        "flood" => TaskFn::Flood {
+            bytes: spec.bytes.unwrap_or(0),
+            line_bytes: spec.line_bytes.unwrap_or(100),
         },
         "count" => TaskFn::Count {
             times: spec.times.unwrap_or(0),

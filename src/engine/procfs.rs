@@ -1,6 +1,7 @@
 //! Reads a process's (or thread's) kernel state, parent and current core from `/proc`.
 
 use std::fs;
+use std::sync::OnceLock;
 
 /// What `/proc/<pid>/stat` says about a process right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,14 +27,21 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
     })
 }
 
+/// Where `/proc` is: `PROCLAB_PROC_ROOT` if set (to run as on a system without it, for
+/// tests), else `/proc`.
+fn proc_root() -> &'static str {
+    static ROOT: OnceLock<String> = OnceLock::new();
+    ROOT.get_or_init(|| std::env::var("PROCLAB_PROC_ROOT").unwrap_or_else(|_| "/proc".into()))
+}
+
 /// Reads a process's stat, or `None` if it is gone or `/proc` is unavailable.
 pub fn read_process(pid: u32) -> Option<ProcStat> {
-    parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    parse_stat(&fs::read_to_string(format!("{}/{pid}/stat", proc_root())).ok()?)
 }
 
 /// Reads one thread's stat.
 pub fn read_thread(pid: u32, tid: u32) -> Option<ProcStat> {
-    parse_stat(&fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?)
+    parse_stat(&fs::read_to_string(format!("{}/{pid}/task/{tid}/stat", proc_root())).ok()?)
 }
 
 /// Whether `/proc` can tell proclab about its own process.

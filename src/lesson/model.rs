@@ -229,7 +229,7 @@ pub struct TaskSpec {
     #[serde(default)]
     pub label: Option<String>,
     /// The task function: one of `sleep`, `spin`, `square`, `cube`, `print`, `count`, `exit`,
-    /// `signal`, `panic`.
+    /// `signal`, `panic`, `flood`.
     #[serde(rename = "fn")]
     pub function: String,
     /// `sleep`, `spin`: seconds (for `spin`, seconds of CPU time); `print`: seconds between lines.
@@ -248,6 +248,12 @@ pub struct TaskSpec {
     /// `SIGINT`).
     #[serde(default)]
     pub signal: Option<String>,
+    /// `flood`: how many bytes to print in all.
+    #[serde(default)]
+    pub bytes: Option<u64>,
+    /// `flood`: bytes per line, newline included (0: one endless line with no newline).
+    #[serde(default)]
+    pub line_bytes: Option<u64>,
     /// `print`: the line to print (`{i}` is the line's number, from 0).
     #[serde(default)]
     pub text: Option<String>,

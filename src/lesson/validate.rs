@@ -313,6 +313,7 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
         "exit" => &["code"],
         "signal" => &["signal"],
         "print" => &["text"],
+        "flood" => &["bytes"],
         _ => &[],
     };
     let given = [
@@ -322,12 +323,14 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
         ("code", task.code.is_some()),
         ("signal", task.signal.is_some()),
         ("text", task.text.is_some()),
+        ("bytes", task.bytes.is_some()),
+        ("line_bytes", task.line_bytes.is_some()),
     ];
     // `print` may repeat its line: `times` lines, `secs` apart.
-    let optional: &[&str] = if function == "print" {
-        &["times", "secs"]
-    } else {
-        &[]
+    let optional: &[&str] = match function {
+        "print" => &["times", "secs"],
+        "flood" => &["line_bytes"],
+        _ => &[],
     };
     for (field, present) in given {
         if needs.contains(&field) && !present {
@@ -365,6 +368,14 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
         problems.push(format!(
             "times = {times} is out of range: 0 to {}",
             limits::MAX_COUNT_TIMES
+        ));
+    }
+    if let Some(bytes) = task.bytes
+        && bytes > limits::MAX_FLOOD_BYTES
+    {
+        problems.push(format!(
+            "bytes = {bytes} is out of range: at most {}",
+            limits::MAX_FLOOD_BYTES
         ));
     }
     if let Some(code) = task.code
@@ -551,6 +562,8 @@ mod tests {
             code: None,
             signal: None,
             text: None,
+            bytes: None,
+            line_bytes: None,
             before: None,
             after: None,
         }

@@ -185,6 +185,13 @@ fn output(out: &mut String, record: &RunRecord) {
         return;
     }
     out.push_str("\nOutput (in the order it arrived)\n");
+    if record.output_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "  ({} lines in all; the first {} are not kept, to keep memory bounded)",
+            record.output_total, record.output_dropped
+        );
+    }
     for line in record.output.iter().take(MAX_OUTPUT_LINES) {
         let who = match line.worker {
             Some(_) => format!("[{}]", line.pid),
@@ -204,7 +211,7 @@ fn output(out: &mut String, record: &RunRecord) {
     if record.output.len() > MAX_OUTPUT_LINES {
         let _ = writeln!(
             out,
-            "  … {} more lines (see --json for all)",
+            "  … {} more lines (--json prints every line)",
             record.output.len() - MAX_OUTPUT_LINES
         );
     }

@@ -47,14 +47,14 @@ impl Widget for &OutputPanel<'_> {
             .border_style(border)
             .title(Line::from(vec![
                 Span::styled("Output", theme.heading()),
-                Span::raw(format!(" ({} lines){follow}", output.len())),
+                Span::raw(format!(" ({}){follow}", line_count(self.record))),
             ]));
         let inner = block.inner(area);
         block.render(area, buf);
         let rows = inner.height as usize;
         let first = first_line(self.scroll, output.len(), rows);
-        let lines: Vec<Line> = output[first..]
-            .iter()
+        let lines: Vec<Line> = output
+            .range(first..)
             .take(rows)
             .map(|line| {
                 let who = if line.worker.is_none() {
@@ -71,6 +71,20 @@ impl Widget for &OutputPanel<'_> {
             })
             .collect();
         Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+/// "12 lines", or "120,000 lines, the last 5,000 kept" once older ones were dropped.
+fn line_count(record: &RunRecord) -> String {
+    let total = record.output_total;
+    let plural = if total == 1 { "" } else { "s" };
+    if record.output_dropped == 0 {
+        format!("{total} line{plural}")
+    } else {
+        format!(
+            "{total} line{plural}, the last {} kept",
+            record.output.len()
+        )
     }
 }
 

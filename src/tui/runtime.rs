@@ -4,7 +4,7 @@
 //! an idle screen uses no CPU.
 
 use std::io::stdout;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -77,7 +77,7 @@ impl Runs {
         }
     }
 
-    fn execute(&mut self, command: Command, messages: &Sender<Message>) {
+    fn execute(&mut self, command: Command, messages: &SyncSender<Message>) {
         match command {
             Command::Start { run, plan } => {
                 self.stop();
@@ -98,7 +98,7 @@ impl Runs {
 
 /// Sends run `run`'s events into the UI channel, then [`Message::RunEnded`]; ends early if the
 /// UI is gone.
-fn forward_events(run: RunId, events: Receiver<Event>, messages: Sender<Message>) {
+fn forward_events(run: RunId, events: Receiver<Event>, messages: SyncSender<Message>) {
     std::thread::spawn(move || {
         for event in events {
             if messages
@@ -117,7 +117,7 @@ fn forward_events(run: RunId, events: Receiver<Event>, messages: Sender<Message>
 }
 
 /// Reads the terminal's keys, mouse and resizes into the UI channel until the UI is gone.
-fn read_input(messages: Sender<Message>) {
+fn read_input(messages: SyncSender<Message>) {
     std::thread::spawn(move || {
         loop {
             let message = match event::read() {
@@ -143,7 +143,7 @@ fn read_input(messages: Sender<Message>) {
 
 /// Turns SIGTERM, SIGHUP and SIGINT into [`Message::Terminate`], so proclab stops its workers
 /// and restores the terminal before it ends.
-fn watch_signals(messages: Sender<Message>) -> Result<signal_hook::iterator::Handle> {
+fn watch_signals(messages: SyncSender<Message>) -> Result<signal_hook::iterator::Handle> {
     let mut signals =
         Signals::new([SIGTERM, SIGHUP, SIGINT]).context("Failed to install signal handlers")?;
     let handle = signals.handle();
@@ -170,9 +170,26 @@ fn next_message(app: &App, messages: &Receiver<Message>) -> Option<Message> {
     }
 }
 
+/// Messages that may wait for the UI loop.
+const UI_QUEUE: usize = 4096;
+
+/// Set to `1` to make F12 panic inside the UI: a hidden hook for the tests that prove the
+/// terminal is restored and every worker reaped when the UI panics.
+pub const DEBUG_PANIC_ENV: &str = "PROCLAB_DEBUG_PANIC_ON_F12";
+
+fn panic_if_asked(message: &Message) {
+    if let Message::Key(key) = message
+        && key.code == event::KeyCode::F(12)
+        && std::env::var(DEBUG_PANIC_ENV).is_ok_and(|v| v == "1")
+    {
+        panic!("F12 pressed with {DEBUG_PANIC_ENV}=1: a deliberate panic to test recovery");
+    }
+}
+
 /// Runs the UI until the learner leaves; every run is stopped and reaped before this returns.
 pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
-    let (sender, messages) = mpsc::channel();
+    // Bounded, so a run that produces events faster than they can be drawn waits for the UI.
+    let (sender, messages) = mpsc::sync_channel(UI_QUEUE);
     read_input(sender.clone());
     let signals = watch_signals(sender.clone())?;
     let mut runs = Runs::default();
@@ -187,6 +204,7 @@ pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
                 if let Message::RunEnded(run) = current {
                     runs.ended(run);
                 }
+                panic_if_asked(&current);
                 if let Some(command) = app.update(current) {
                     runs.execute(command, &sender);
                 }
