@@ -310,7 +310,7 @@ impl Printer {
     /// Writes `bytes` bytes: lines of `line_bytes` (newline included) made of `x`, or with
     /// `line_bytes = 0` one endless line with no newline at all.
     fn flood(&self, bytes: u64, line_bytes: u64) {
-        const XS: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+        static XS: [u8; 64 * 1024] = [b'x'; 64 * 1024];
         self.flush();
         let mut out = BufWriter::with_capacity(XS.len(), std::io::stdout().lock());
         let (mut left, mut in_line) = (bytes, 0u64);
