@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::engine::{self, RunPlan, StagePlan, child};
 use crate::lesson::Catalog;
-use crate::lesson::model::{Buffering, CounterScope, Join, ResultOrder, StageKind};
+use crate::lesson::model::{Buffering, CounterScope, Join, Pin, ResultOrder, StageKind};
 use crate::protocol::WorkerConfig;
 use crate::task::{Task, TaskFn};
 
@@ -219,6 +219,8 @@ fn time_pool(items: u64, chunksize: Option<u64>) -> Result<Duration> {
         parent_says: None,
         buffering: Buffering::Line,
         counter: CounterScope::Own,
+        pin: Pin::None,
+        sweep: None,
         tasks,
     };
     let plan = RunPlan {
@@ -251,16 +253,17 @@ fn time_spawns(exe: &Path, count: u32) -> Result<Duration> {
     let config = WorkerConfig {
         buffering: Buffering::Line,
         counter: CounterScope::Own,
+        pin: None,
     };
     let start = Instant::now();
     for _ in 0..count {
-        let mut worker = child::spawn(exe, config, None)?;
+        let mut worker = child::spawn(exe, config, &child::ExtraFds::default())?;
         let hello = worker.reports.read_once();
         if hello.lines.first().is_none_or(|l| !l.starts_with("H ")) {
             bail!("a worker did not say hello");
         }
         worker.close();
-        worker.child.wait()?;
+        worker.wait();
     }
     Ok(start.elapsed())
 }

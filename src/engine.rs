@@ -9,6 +9,7 @@ pub mod plan;
 pub mod procfs;
 pub mod queue;
 pub mod run;
+pub mod shared;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -56,6 +56,15 @@ pub enum Event {
         /// Pool only: items per message.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         chunksize: Option<u64>,
+        /// How many tasks it runs.
+        #[serde(default)]
+        tasks: usize,
+        /// For a stage of a speedup sweep: the worker count of its point.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sweep_workers: Option<u32>,
+        /// For a stage of a speedup sweep: `serial` or `parallel`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sweep_part: Option<String>,
     },
     /// A worker process (or thread) exists.
     Spawned {
@@ -75,6 +84,12 @@ pub enum Event {
         /// Microseconds from the request to start it until it was running (process: until it
         /// said hello; thread: until the thread began).
         spawn_us: f64,
+        /// The core it is pinned to, if the stage pins workers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pinned: Option<u32>,
+        /// A process proclab adopted (an orphan of one of its workers), not one it started.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        adopted: bool,
     },
     /// A worker began a task.
     TaskStarted {
@@ -182,6 +197,17 @@ pub enum Event {
         /// PID.
         pid: u32,
     },
+    /// The final value of a stage's shared-memory counter, read by the parent.
+    SharedCounter {
+        /// Time.
+        t_ms: f64,
+        /// Stage index.
+        stage: usize,
+        /// The counter.
+        value: u64,
+        /// What it would be if no update were lost: the sum of every `count` task's `times`.
+        expected: u64,
+    },
     /// A note from proclab itself (a time limit hit, sampling unavailable…).
     Notice {
         /// Time.
@@ -232,6 +258,7 @@ impl Event {
             | Event::Exited { t_ms, .. }
             | Event::Joined { t_ms, .. }
             | Event::Notice { t_ms, .. }
+            | Event::SharedCounter { t_ms, .. }
             | Event::StageFinished { t_ms, .. }
             | Event::RunFinished { t_ms, .. } => *t_ms,
         }

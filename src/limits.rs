@@ -15,6 +15,8 @@ pub const MAX_COUNT_TIMES: u64 = 100_000_000;
 pub const MAX_PRINT_TIMES: u64 = 1_000;
 /// Most bytes one `flood` task may print.
 pub const MAX_FLOOD_BYTES: u64 = 1024 * 1024 * 1024;
+/// Most children one `start_children` task may start.
+pub const MAX_CHILD_STARTS: u64 = 1_000;
 /// Largest `--speed`.
 pub const MAX_SPEED: f64 = 1_000_000.0;
 /// Smallest `--speed` (ten times slower).

@@ -2,8 +2,13 @@
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some(proclab::protocol::WORKER_ARG) {
-        proclab::worker::main(&args[2..]);
+    match args.get(1).map(String::as_str) {
+        Some(proclab::protocol::WORKER_ARG) => proclab::worker::main(&args[2..]),
+        Some(proclab::worker::children::ORPHAN_ARG) => {
+            proclab::worker::children::orphan_main(&args[2..])
+        }
+        Some(proclab::worker::children::PROBE_ARG) => proclab::worker::children::probe_main(),
+        _ => {}
     }
     proclab::cli::main()
 }

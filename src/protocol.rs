@@ -17,6 +17,10 @@ pub const WORKER_ARG: &str = "__worker";
 pub const REPORT_FD: i32 = 3;
 /// The file descriptor a pool worker reads chunk packets from: the pool's shared task queue.
 pub const QUEUE_FD: i32 = 4;
+/// The file descriptor of the shared-memory counter (a memfd), in stages that have one.
+pub const SHARED_FD: i32 = 5;
+/// Size of the shared-memory region: the counter (u64 at 0) and its lock (u32 at 8).
+pub const SHARED_BYTES: usize = 4096;
 /// Size of one packet on the task queue: first task index and length, two little-endian u32.
 pub const PACKET_BYTES: usize = 8;
 
@@ -57,13 +61,15 @@ impl Packet {
 pub struct WorkerConfig {
     /// How its prints are buffered.
     pub buffering: Buffering,
-    /// Whether its threads share a counter.
+    /// Which counter its `count` tasks add to.
     pub counter: CounterScope,
+    /// The core it pins itself to, if any.
+    pub pin: Option<u32>,
 }
 
 impl WorkerConfig {
     /// Command-line arguments after [`WORKER_ARG`].
-    pub fn to_args(self) -> [&'static str; 2] {
+    pub fn to_args(self) -> [String; 3] {
         let buffering = match self.buffering {
             Buffering::Line => "line",
             Buffering::Block => "block",
@@ -71,8 +77,13 @@ impl WorkerConfig {
         let counter = match self.counter {
             CounterScope::Own => "own",
             CounterScope::Shared => "shared",
+            CounterScope::SharedMemory => "shared-memory",
+            CounterScope::SharedMemoryLocked => "shared-memory-locked",
         };
-        [buffering, counter]
+        let pin = self
+            .pin
+            .map_or_else(|| "-".to_string(), |core| core.to_string());
+        [buffering.to_string(), counter.to_string(), pin]
     }
 
     /// Parses the arguments written by [`WorkerConfig::to_args`].
@@ -85,9 +96,19 @@ impl WorkerConfig {
         let counter = match args.get(1)?.as_str() {
             "own" => CounterScope::Own,
             "shared" => CounterScope::Shared,
+            "shared-memory" => CounterScope::SharedMemory,
+            "shared-memory-locked" => CounterScope::SharedMemoryLocked,
             _ => return None,
         };
-        Some(WorkerConfig { buffering, counter })
+        let pin = match args.get(2)?.as_str() {
+            "-" => None,
+            core => Some(core.parse().ok()?),
+        };
+        Some(WorkerConfig {
+            buffering,
+            counter,
+            pin,
+        })
     }
 }
 
@@ -237,6 +258,11 @@ pub enum Report {
         /// Nanoseconds `std::thread::spawn` took until the thread ran.
         spawn_ns: u64,
     },
+    /// The worker started a process of its own that will be orphaned: proclab adopts it.
+    Adopt {
+        /// Its PID.
+        pid: u32,
+    },
     /// A pool worker took a chunk from the queue.
     Took {
         /// First task index.
@@ -294,6 +320,7 @@ impl Report {
                 format!("T {thread} {tid} {t_ns} {spawn_ns}\n")
             }
             Report::Took { first, len } => format!("C {first} {len}\n"),
+            Report::Adopt { pid } => format!("O {pid}\n"),
             Report::Started { task, cpu, t_ns } => format!("S {task} {} {t_ns}\n", cpu_text(*cpu)),
             Report::Finished {
                 task,
@@ -323,6 +350,9 @@ impl Report {
                 tid: next()?.parse().ok()?,
                 t_ns: next()?.parse().ok()?,
                 spawn_ns: next()?.parse().ok()?,
+            },
+            "O" => Report::Adopt {
+                pid: next()?.parse().ok()?,
             },
             "C" => Report::Took {
                 first: next()?.parse().ok()?,
@@ -446,7 +476,8 @@ mod tests {
     fn worker_config_round_trips() {
         let config = WorkerConfig {
             buffering: Buffering::Block,
-            counter: CounterScope::Shared,
+            counter: CounterScope::SharedMemoryLocked,
+            pin: Some(3),
         };
         let args: Vec<String> = config.to_args().iter().map(|s| s.to_string()).collect();
         assert_eq!(WorkerConfig::from_args(&args), Some(config));

@@ -58,6 +58,10 @@ pub struct WorkerInfo {
     pub exited_ms: Option<f64>,
     /// When the parent joined it.
     pub joined_ms: Option<f64>,
+    /// The core it was pinned to.
+    pub pinned: Option<u32>,
+    /// An orphan proclab adopted, not a worker it started.
+    pub adopted: bool,
 }
 
 impl WorkerInfo {
@@ -123,6 +127,14 @@ pub struct StageInfo {
     pub workers: u32,
     /// Pool chunksize.
     pub chunksize: Option<u64>,
+    /// Tasks it ran.
+    pub tasks: usize,
+    /// For a speedup sweep: the worker count of its point.
+    pub sweep_workers: Option<u32>,
+    /// For a speedup sweep: whether it is the serial part.
+    pub sweep_serial: bool,
+    /// Its shared-memory counter at the end and the value expected, if it had one.
+    pub shared_counter: Option<(u64, u64)>,
     /// Start.
     pub start_ms: f64,
     /// End, once finished.
@@ -256,15 +268,32 @@ impl RunRecord {
                 kind,
                 workers,
                 chunksize,
+                tasks,
+                sweep_workers,
+                sweep_part,
                 ..
             } => self.stages.push(StageInfo {
                 name: name.clone(),
                 kind: kind.clone(),
                 workers: *workers,
                 chunksize: *chunksize,
+                tasks: *tasks,
+                sweep_workers: *sweep_workers,
+                sweep_serial: sweep_part.as_deref() == Some("serial"),
                 start_ms: *t_ms,
                 end_ms: None,
+                shared_counter: None,
             }),
+            Event::SharedCounter {
+                stage,
+                value,
+                expected,
+                ..
+            } => {
+                if let Some(info) = self.stages.get_mut(*stage) {
+                    info.shared_counter = Some((*value, *expected));
+                }
+            }
             Event::Spawned {
                 t_ms,
                 worker,
@@ -273,6 +302,8 @@ impl RunRecord {
                 stage,
                 tid,
                 spawn_us,
+                pinned,
+                adopted,
             } => {
                 while self.workers.len() <= *worker {
                     let slot = self.workers.len();
@@ -293,9 +324,13 @@ impl RunRecord {
                         status: WorkerStatus::Alive,
                         exited_ms: None,
                         joined_ms: None,
+                        pinned: None,
+                        adopted: false,
                     });
                 }
                 let w = &mut self.workers[*worker];
+                w.pinned = *pinned;
+                w.adopted = *adopted;
                 w.pid = *pid;
                 w.ppid = *ppid;
                 w.ppid_now = *ppid;
@@ -467,6 +502,23 @@ impl RunRecord {
         tasks
     }
 
+    /// The points of a speedup sweep: worker count and milliseconds (serial part included),
+    /// for every point whose stages all finished.
+    pub fn sweep_points(&self) -> Vec<(u32, f64)> {
+        let mut points: Vec<(u32, f64)> = Vec::new();
+        for stage in &self.stages {
+            let (Some(workers), Some(end)) = (stage.sweep_workers, stage.end_ms) else {
+                continue;
+            };
+            let took = end - stage.start_ms;
+            match points.iter_mut().find(|(w, _)| *w == workers) {
+                Some((_, ms)) => *ms += took,
+                None => points.push((workers, took)),
+            }
+        }
+        points
+    }
+
     /// Labels in input order.
     pub fn input_labels(&self) -> Vec<&str> {
         self.tasks.iter().map(|t| t.label.as_str()).collect()
@@ -517,6 +569,8 @@ mod tests {
             stage: 0,
             tid: None,
             spawn_us: 400.0,
+            pinned: None,
+            adopted: false,
         };
         vec![
             Event::RunStarted {
@@ -536,6 +590,9 @@ mod tests {
                 kind: "pool".into(),
                 workers: 2,
                 chunksize: Some(1),
+                tasks: 4,
+                sweep_workers: None,
+                sweep_part: None,
             },
             spawned(0, 101),
             spawned(1, 102),

@@ -55,6 +55,20 @@ pub enum TaskFn {
     },
     /// The worker panics (Rust's equivalent of an uncaught exception).
     Panic,
+    /// Start a child of the worker's own that lives `secs` seconds, and exit at once: the child
+    /// is orphaned and re-parented (to proclab, which is a child subreaper while it runs).
+    Orphan {
+        /// How long the orphan lives.
+        secs: f64,
+    },
+    /// Set a variable from 0 to 42, then start `times` children by `method` (`fork` or `spawn`)
+    /// and report what they saw and how long each start took.
+    StartChildren {
+        /// `fork` or `spawn`.
+        method: String,
+        /// How many children.
+        times: u64,
+    },
     /// Print `bytes` bytes as fast as possible, in lines of `line_bytes` (0: no newline at all):
     /// the stress a runaway worker puts on whoever reads its output.
     Flood {
@@ -67,7 +81,18 @@ pub enum TaskFn {
 
 /// Names of the task functions, as lessons write them.
 pub const TASK_FUNCTIONS: &[&str] = &[
-    "sleep", "spin", "square", "cube", "print", "count", "exit", "signal", "panic", "flood",
+    "sleep",
+    "spin",
+    "square",
+    "cube",
+    "print",
+    "count",
+    "exit",
+    "signal",
+    "panic",
+    "flood",
+    "orphan",
+    "start_children",
 ];
 
 /// Signals a `signal` task may raise.
@@ -97,6 +122,7 @@ impl TaskFn {
         match self {
             TaskFn::Sleep { secs } => TaskFn::Sleep { secs: secs / speed },
             TaskFn::Spin { secs } => TaskFn::Spin { secs: secs / speed },
+            TaskFn::Orphan { secs } => TaskFn::Orphan { secs: secs / speed },
             TaskFn::Print { text, times, secs } => TaskFn::Print {
                 text: text.clone(),
                 times: *times,
@@ -109,7 +135,7 @@ impl TaskFn {
     /// The declared duration, if the function has one.
     pub fn secs(&self) -> Option<f64> {
         match self {
-            TaskFn::Sleep { secs } | TaskFn::Spin { secs } => Some(*secs),
+            TaskFn::Sleep { secs } | TaskFn::Spin { secs } | TaskFn::Orphan { secs } => Some(*secs),
             TaskFn::Print { secs, .. } if *secs > 0.0 => Some(*secs),
             _ => None,
         }

@@ -7,18 +7,21 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufWriter, Read, Write};
-use std::os::fd::FromRawFd;
+use std::os::fd::{AsFd, FromRawFd};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::lesson::model::{Buffering, CounterScope};
 use crate::protocol::{
-    self, Command, PACKET_BYTES, Packet, QUEUE_FD, REPORT_FD, Report, WorkerConfig, monotonic_ns,
+    self, Command, PACKET_BYTES, Packet, QUEUE_FD, REPORT_FD, Report, SHARED_FD, WorkerConfig,
+    monotonic_ns,
 };
 use crate::task::{Task, TaskFn};
+
+pub mod children;
 
 /// Runs the worker; never returns.
 pub fn main(args: &[String]) -> ! {
@@ -31,11 +34,16 @@ pub fn main(args: &[String]) -> ! {
     // SAFETY: proclab's engine opens fd 3 as the write end of the report pipe before exec; a
     // worker started any other way has no fd 3 and fails at its first report.
     let reports = unsafe { File::from_raw_fd(REPORT_FD) };
+    children::close_on_exec(&reports);
+    if let Some(core) = config.pin {
+        pin_to(core);
+    }
     let worker = Worker {
         reports: Mutex::new(BufWriter::new(reports)),
         printer: Printer::new(config.buffering),
         counter: AtomicU64::new(0),
         shared_counter: config.counter == CounterScope::Shared,
+        memory: SharedMemory::open(config.counter),
     };
     worker.report(
         Report::Hello {
@@ -67,6 +75,79 @@ struct Worker {
     printer: Printer,
     counter: AtomicU64,
     shared_counter: bool,
+    /// The stage's counter in shared memory, in stages that have one.
+    memory: Option<SharedMemory>,
+}
+
+/// The counter every worker of a stage maps (fd 5), and the lock beside it.
+struct SharedMemory {
+    counter: &'static AtomicU64,
+    lock: &'static AtomicU32,
+    locked: bool,
+}
+
+impl SharedMemory {
+    /// Maps fd 5 when the stage shares a counter in memory.
+    fn open(counter: CounterScope) -> Option<SharedMemory> {
+        let locked = match counter {
+            CounterScope::SharedMemory => false,
+            CounterScope::SharedMemoryLocked => true,
+            _ => return None,
+        };
+        // SAFETY: the engine places the stage's memfd on fd 5 in such stages; the File closes
+        // it after mapping (the mapping stays).
+        let file = unsafe { File::from_raw_fd(SHARED_FD) };
+        let map = crate::engine::shared::map_shared(file.as_fd()).ok()?;
+        let (counter, lock) = (
+            crate::engine::shared::counter_at(map),
+            crate::engine::shared::lock_at(map),
+        );
+        Some(SharedMemory {
+            counter,
+            lock,
+            locked,
+        })
+    }
+
+    /// Adds 1, `times` times: a load then a store, which another process can interleave with
+    /// (a lost update), unless the lock is held around them. Returns the counter afterwards.
+    fn add(&self, times: u64) -> u64 {
+        for _ in 0..times {
+            if self.locked {
+                let mut spins = 0u32;
+                while self
+                    .lock
+                    .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+                    .is_err()
+                {
+                    spins += 1;
+                    if spins.is_multiple_of(64) {
+                        std::thread::yield_now();
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                }
+            }
+            // The fences keep the compiler from merging iterations (or reusing its own last
+            // store): every iteration really reads the shared counter, then writes it.
+            std::sync::atomic::compiler_fence(Ordering::SeqCst);
+            let value = self.counter.load(Ordering::Relaxed);
+            std::sync::atomic::compiler_fence(Ordering::SeqCst);
+            self.counter.store(value + 1, Ordering::Relaxed);
+            if self.locked {
+                self.lock.store(0, Ordering::Release);
+            }
+        }
+        self.counter.load(Ordering::SeqCst)
+    }
+}
+
+/// Pins this process to `core` (`sched_setaffinity`); a core it may not use is left alone.
+fn pin_to(core: u32) {
+    let mut set = nix::sched::CpuSet::new();
+    if set.set(core as usize).is_ok() {
+        let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set);
+    }
 }
 
 impl Worker {
@@ -215,6 +296,22 @@ impl Worker {
                     self.printer.line(&text.replace("{i}", &i.to_string()));
                 }
                 Value::Null
+            }
+            TaskFn::Count { times } if self.memory.is_some() => {
+                Value::from(self.memory.as_ref().map_or(0, |memory| memory.add(*times)))
+            }
+            TaskFn::Orphan { secs } => match children::start_orphan(*secs) {
+                Ok(pid) => {
+                    self.report(Report::Adopt { pid }, true);
+                    std::thread::sleep(children::LINGER);
+                    Value::from(pid)
+                }
+                Err(error) => Value::from(format!("could not start an orphan: {error}")),
+            },
+            TaskFn::StartChildren { method, times } => {
+                let (line, mean_us) = children::start_children(method, *times);
+                self.printer.line(&line);
+                Value::from((mean_us * 10.0).round() / 10.0)
             }
             TaskFn::Count { times } => {
                 for _ in 0..*times {

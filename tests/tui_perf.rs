@@ -46,6 +46,9 @@ fn big_run() -> Vec<Event> {
             kind: "pool".into(),
             workers: WORKERS as u32,
             chunksize: Some(1),
+            tasks: 0,
+            sweep_workers: None,
+            sweep_part: None,
         },
     ];
     for worker in 0..WORKERS {
@@ -57,6 +60,8 @@ fn big_run() -> Vec<Event> {
             stage: 0,
             tid: None,
             spawn_us: 500.0,
+            pinned: None,
+            adopted: false,
         });
     }
     let mut task = 0;

@@ -10,19 +10,29 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use nix::fcntl::OFlag;
 use nix::sys::signal::Signal;
+use nix::unistd::Pid;
 
 use super::lines::LineReader;
 use crate::limits;
-use crate::protocol::{self, QUEUE_FD, REPORT_FD, WorkerConfig};
+use crate::protocol::{self, QUEUE_FD, REPORT_FD, SHARED_FD, WorkerConfig};
 
 /// Longest report line accepted (a result is small; anything longer is malformed).
 const MAX_REPORT_LINE: usize = 64 * 1024;
 
+/// Descriptors a worker gets besides its pipes.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExtraFds<'a> {
+    /// A pool's shared task queue (read end).
+    pub queue: Option<BorrowedFd<'a>>,
+    /// The stage's shared-memory counter.
+    pub shared: Option<BorrowedFd<'a>>,
+}
+
 /// A started worker process and its pipes.
 #[derive(Debug)]
 pub struct WorkerProcess {
-    /// The process (reaped through `wait`).
-    pub child: Child,
+    /// The process, when proclab started it (an adopted orphan has none).
+    child: Option<Child>,
     /// Its PID.
     pub pid: u32,
     /// Commands go here; `None` once closed.
@@ -40,17 +50,14 @@ pub struct WorkerProcess {
 /// Starts a worker. It dies with proclab: `PR_SET_PDEATHSIG` is set between fork and exec (so
 /// there is no moment when it could miss proclab's death), and it exits on EOF of its stdin.
 ///
-/// `queue`, for a pool worker, is the read end of the pool's shared task queue: it becomes the
-/// worker's fd 4.
-pub fn spawn(
-    exe: &Path,
-    config: WorkerConfig,
-    queue: Option<BorrowedFd>,
-) -> io::Result<WorkerProcess> {
+/// `extra` are the pool's task queue (becomes fd 4) and the stage's shared memory (fd 5).
+pub fn spawn(exe: &Path, config: WorkerConfig, extra: &ExtraFds) -> io::Result<WorkerProcess> {
     let (report_read, report_write): (OwnedFd, OwnedFd) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    let raw = |fd: Option<BorrowedFd>| fd.map_or(-1, |fd| fd.as_raw_fd());
     let moves = [
         (report_write.as_raw_fd(), REPORT_FD),
-        (queue.map_or(-1, |fd| fd.as_raw_fd()), QUEUE_FD),
+        (raw(extra.queue), QUEUE_FD),
+        (raw(extra.shared), SHARED_FD),
     ];
     let parent = nix::unistd::getpid();
     let mut command = Command::new(exe);
@@ -84,7 +91,7 @@ pub fn spawn(
     let stderr = File::from(OwnedFd::from(child.stderr.take().expect("stderr is piped")));
     Ok(WorkerProcess {
         stdin: child.stdin.take(),
-        child,
+        child: Some(child),
         pid,
         reports: LineReader::new(File::from(report_read), MAX_REPORT_LINE),
         stdout: LineReader::new(stdout, limits::MAX_LINE_BYTES),
@@ -97,8 +104,8 @@ pub fn spawn(
 /// In the forked child: makes each `(from, to)` descriptor available as `to`, without
 /// close-on-exec (`from < 0`: nothing to place). Sources are first copied above 9, so placing
 /// one can never overwrite another.
-fn place_fds(moves: &[(i32, i32); 2]) -> io::Result<()> {
-    let mut high = [-1; 2];
+fn place_fds(moves: &[(i32, i32); 3]) -> io::Result<()> {
+    let mut high = [-1; 3];
     for (slot, &(from, _)) in high.iter_mut().zip(moves) {
         if from >= 0 {
             // SAFETY: fcntl on a descriptor number the parent opened; async-signal-safe.
@@ -109,7 +116,7 @@ fn place_fds(moves: &[(i32, i32); 2]) -> io::Result<()> {
         }
     }
     for (&fd, &(_, to)) in high.iter().zip(moves) {
-        // SAFETY: dup2 onto 3 or 4, which are free in the child (everything proclab opens is
+        // SAFETY: dup2 onto 3, 4 or 5, which are free in the child (everything proclab opens is
         // close-on-exec, std sets up only 0, 1, 2); dup2 clears close-on-exec on the copy.
         if fd >= 0 && unsafe { nix::libc::dup2(fd, to) } < 0 {
             return Err(io::Error::last_os_error());
@@ -119,6 +126,40 @@ fn place_fds(moves: &[(i32, i32); 2]) -> io::Result<()> {
 }
 
 impl WorkerProcess {
+    /// A process proclab did not start but adopted (an orphan re-parented to it): no pipes.
+    pub fn adopted(pid: u32) -> WorkerProcess {
+        WorkerProcess {
+            child: None,
+            pid,
+            stdin: None,
+            reports: LineReader::closed(),
+            stdout: LineReader::closed(),
+            stderr: LineReader::closed(),
+            requested_ns: protocol::monotonic_ns(),
+        }
+    }
+
+    /// Whether proclab adopted it rather than started it.
+    pub fn is_adopted(&self) -> bool {
+        self.child.is_none()
+    }
+
+    /// Reaps the process (it must have exited, or this waits for it).
+    pub fn wait(&mut self) {
+        match self.child.as_mut() {
+            Some(child) => drop(child.wait()),
+            None => drop(nix::sys::wait::waitpid(
+                Pid::from_raw(self.pid as i32),
+                None,
+            )),
+        }
+    }
+
+    /// Sends SIGKILL.
+    pub fn kill(&self) {
+        let _ = nix::sys::signal::kill(Pid::from_raw(self.pid as i32), Signal::SIGKILL);
+    }
+
     /// Sends one command line. A closed pipe (the worker died) is not an error here: its exit
     /// is noticed and reported by the engine.
     pub fn send(&mut self, line: &str) {

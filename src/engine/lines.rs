@@ -40,6 +40,17 @@ impl LineReader {
         }
     }
 
+    /// A reader with nothing to read (for a process whose pipes proclab does not hold).
+    pub fn closed() -> LineReader {
+        LineReader {
+            file: None,
+            pending: Vec::new(),
+            max_line: 0,
+            skipping: false,
+            dropped_bytes: 0,
+        }
+    }
+
     /// The open pipe, if it is not at EOF yet.
     pub fn file(&self) -> Option<&File> {
         self.file.as_ref()

@@ -7,7 +7,8 @@ use thiserror::Error;
 
 use crate::lesson::Lesson;
 use crate::lesson::model::{
-    Buffering, CounterScope, ItemRange, Join, ResultOrder, Stage, StageKind, TaskSpec,
+    Buffering, CounterScope, ItemRange, Join, Pin, ResultOrder, Stage, StageKind, TaskSpec,
+    WorkerCount,
 };
 use crate::limits;
 use crate::task::{Task, TaskFn, fill_static};
@@ -106,10 +107,32 @@ pub struct StagePlan {
     pub parent_says: Option<String>,
     /// How workers buffer prints.
     pub buffering: Buffering,
-    /// Threads only.
+    /// Which counter `count` tasks add to.
     pub counter: CounterScope,
+    /// How workers are pinned to cores.
+    pub pin: Pin,
+    /// For a stage made by a sweep: its worker count and part.
+    pub sweep: Option<SweepPoint>,
     /// Tasks in input order (indices are global to the run).
     pub tasks: Vec<Task>,
+}
+
+/// One point of a speedup sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepPoint {
+    /// Workers of the parallel part.
+    pub workers: u32,
+    /// Which part this stage is.
+    pub part: SweepPart,
+}
+
+/// The two parts of a sweep point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SweepPart {
+    /// One process alone (Amdahl's serial part).
+    Serial,
+    /// The work divided among the workers.
+    Parallel,
 }
 
 /// The number of cores available to this process (its affinity mask), as
@@ -169,15 +192,17 @@ pub fn plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Result<RunPlan
             .filter(|(s, _, _)| *s == i)
             .map(|(_, l, v)| (l.as_str(), *v))
             .collect();
-        let stage_plan = plan_stage(stage, options, cores, scale[i], &overrides, &mut next_index);
-        if stage_plan.workers > limits::MAX_WORKERS {
-            return Err(PlanError::TooManyWorkers {
-                stage: i + 1,
-                workers: stage_plan.workers,
-                max: limits::MAX_WORKERS,
-            });
+        for stage_plan in plan_stages(stage, options, cores, scale[i], &overrides, &mut next_index)
+        {
+            if stage_plan.workers > limits::MAX_WORKERS {
+                return Err(PlanError::TooManyWorkers {
+                    stage: i + 1,
+                    workers: stage_plan.workers,
+                    max: limits::MAX_WORKERS,
+                });
+            }
+            planned.push(stage_plan);
         }
-        planned.push(stage_plan);
     }
     Ok(RunPlan {
         lesson: lesson.id.clone(),
@@ -198,6 +223,102 @@ fn known_knobs(lesson: &Lesson) -> String {
         .map(|k| format!("{} ({}..{})", k.name, k.min, k.max))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The stages one declared stage becomes: itself, or for a `sweep` one stage per worker count
+/// (each after its serial part, if any).
+fn plan_stages(
+    stage: &Stage,
+    options: &RunOptions,
+    cores: u32,
+    scale: f64,
+    task_secs: &[(&str, f64)],
+    next_index: &mut usize,
+) -> Vec<StagePlan> {
+    let (true, Some(each)) = (stage.sweep, &stage.each) else {
+        return vec![plan_stage(
+            stage, options, cores, scale, task_secs, next_index,
+        )];
+    };
+    let most = options
+        .workers
+        .or(stage.workers.as_ref().map(|w| w.resolve(cores)))
+        .unwrap_or(cores)
+        .min(limits::MAX_WORKERS);
+    let total = each.secs.unwrap_or(0.0);
+    let mut plans = Vec::new();
+    for workers in 1..=most {
+        let point = |part| Some(SweepPoint { workers, part });
+        if stage.serial_secs > 0.0 {
+            let serial = Stage {
+                name: format!("serial part before {workers}"),
+                kind: StageKind::Processes,
+                workers: None,
+                sweep: false,
+                each: None,
+                tasks: vec![TaskSpec {
+                    label: Some("serial".into()),
+                    function: "spin".into(),
+                    secs: Some(stage.serial_secs),
+                    ..blank_task()
+                }],
+                ..stage.clone()
+            };
+            let mut plan = plan_stage(&serial, options, cores, scale, task_secs, next_index);
+            plan.sweep = point(SweepPart::Serial);
+            plans.push(plan);
+        }
+        let parallel = Stage {
+            name: format!(
+                "{workers} {} {} s of CPU work",
+                if workers == 1 {
+                    "process does"
+                } else {
+                    "processes share"
+                },
+                crate::task::format_secs(total)
+            ),
+            workers: Some(WorkerCount::Fixed(workers)),
+            sweep: false,
+            each: Some(TaskSpec {
+                secs: Some(total / f64::from(workers)),
+                ..each.clone()
+            }),
+            ..stage.clone()
+        };
+        let mut plan = plan_stage(
+            &parallel,
+            &RunOptions {
+                workers: None,
+                ..options.clone()
+            },
+            cores,
+            scale,
+            task_secs,
+            next_index,
+        );
+        plan.sweep = point(SweepPart::Parallel);
+        plans.push(plan);
+    }
+    plans
+}
+
+fn blank_task() -> TaskSpec {
+    TaskSpec {
+        label: None,
+        function: String::new(),
+        secs: None,
+        n: None,
+        times: None,
+        code: None,
+        signal: None,
+        text: None,
+        method: None,
+        bytes: None,
+        line_bytes: None,
+        before: None,
+        after: None,
+    }
 }
 
 fn plan_stage(
@@ -263,6 +384,7 @@ fn plan_stage(
     let workers = match stage.kind {
         StageKind::Pool => workers_wanted.unwrap_or(cores),
         StageKind::Processes | StageKind::Threads => tasks.len() as u32,
+        StageKind::Serial => 1,
     };
     let chunksize = stage
         .chunksize
@@ -282,6 +404,8 @@ fn plan_stage(
         parent_says: stage.parent_says.clone(),
         buffering: stage.buffering,
         counter: stage.counter,
+        pin: stage.pin,
+        sweep: None,
         tasks,
     }
 }
@@ -291,6 +415,7 @@ fn default_name(kind: StageKind, workers: u32) -> String {
         StageKind::Processes => format!("{workers} processes"),
         StageKind::Pool => format!("a pool of {workers}"),
         StageKind::Threads => format!("{workers} threads in one process"),
+        StageKind::Serial => "one process, no pool".into(),
     }
 }
 
@@ -335,6 +460,13 @@ fn to_task_fn(spec: &TaskSpec) -> TaskFn {
             text: spec.text.clone().unwrap_or_default(),
             times: spec.times.unwrap_or(1),
             secs: spec.secs.unwrap_or(0.0),
+        },
+        "orphan" => TaskFn::Orphan {
+            secs: spec.secs.unwrap_or(0.0),
+        },
+        "start_children" => TaskFn::StartChildren {
+            method: spec.method.clone().unwrap_or_default(),
+            times: spec.times.unwrap_or(1),
         },
         "flood" => TaskFn::Flood {
             bytes: spec.bytes.unwrap_or(0),

@@ -19,14 +19,15 @@ use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-use super::child::{WorkerProcess, spawn};
-use super::plan::{RunPlan, StagePlan};
+use super::child::{ExtraFds, WorkerProcess, spawn};
+use super::plan::{RunPlan, StagePlan, SweepPart};
 use super::procfs;
 use super::queue::TaskQueue;
+use super::shared::SharedCounter;
 use crate::event::{Event, Stream};
-use crate::lesson::model::{Join, ResultOrder, StageKind};
+use crate::lesson::model::{CounterScope, Join, Pin, ResultOrder, StageKind};
 use crate::protocol::{self, Command, Report, WorkerConfig, monotonic_ns};
-use crate::task::Task;
+use crate::task::{Task, TaskFn};
 
 /// How often live workers' cores and states are sampled.
 pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
@@ -54,6 +55,7 @@ struct Slot {
     tid: Option<u32>,
     last_cpu: Option<u32>,
     last_state: Option<char>,
+    last_ppid: Option<u32>,
     /// Its `spawned` event was emitted.
     announced: bool,
 }
@@ -62,6 +64,8 @@ struct Slot {
 #[derive(Debug)]
 struct Proc {
     worker: WorkerProcess,
+    /// The core it pinned itself to.
+    pinned: Option<u32>,
     stage: usize,
     /// Its slots: one, or one per thread.
     slots: Vec<usize>,
@@ -99,6 +103,12 @@ pub struct Engine<'a> {
     listening: bool,
     stopped: bool,
     proc_available: bool,
+    /// Cores proclab may run on (its affinity mask), for pinning.
+    allowed_cpus: Vec<u32>,
+    /// The first worker slot of the current stage.
+    stage_first_slot: usize,
+    /// The current stage's shared-memory counter, if it has one.
+    shared: Option<SharedCounter>,
 }
 
 impl<'a> Engine<'a> {
@@ -115,6 +125,15 @@ impl<'a> Engine<'a> {
             .flat_map(|s| s.tasks.iter().map(|t| t.label.clone()))
             .collect();
         let start_ns = monotonic_ns();
+        let has_orphans = plan
+            .stages
+            .iter()
+            .flat_map(|s| &s.tasks)
+            .any(|t| matches!(t.function, TaskFn::Orphan { .. }));
+        if has_orphans {
+            // Orphans of our workers are re-parented to proclab, which watches and reaps them.
+            nix::sys::prctl::set_child_subreaper(true)?;
+        }
         Ok(Engine {
             plan,
             sink,
@@ -134,6 +153,9 @@ impl<'a> Engine<'a> {
             listening: true,
             stopped: false,
             proc_available: procfs::available(),
+            allowed_cpus: allowed_cpus(),
+            stage_first_slot: 0,
+            shared: None,
         })
     }
 
@@ -221,6 +243,7 @@ impl<'a> Engine<'a> {
             StageKind::Processes => "processes",
             StageKind::Pool => "pool",
             StageKind::Threads => "threads",
+            StageKind::Serial => "serial",
         };
         self.emit(Event::StageStarted {
             t_ms: self.t_ms(stage_start),
@@ -229,11 +252,38 @@ impl<'a> Engine<'a> {
             kind: kind.into(),
             workers: stage.workers,
             chunksize: (stage.kind == StageKind::Pool).then_some(stage.chunksize),
+            tasks: stage.tasks.len(),
+            sweep_workers: stage.sweep.map(|point| point.workers),
+            sweep_part: stage.sweep.map(|point| match point.part {
+                SweepPart::Serial => "serial".to_string(),
+                SweepPart::Parallel => "parallel".to_string(),
+            }),
         });
+        self.stage_first_slot = self.slots.len();
+        self.shared = None;
+        if matches!(
+            stage.counter,
+            CounterScope::SharedMemory | CounterScope::SharedMemoryLocked
+        ) {
+            match SharedCounter::new() {
+                Ok(shared) => self.shared = Some(shared),
+                Err(error) => self.notice(format!("could not make shared memory: {error}")),
+            }
+        }
         match stage.kind {
             StageKind::Processes => self.run_processes(index, stage, stage_start),
             StageKind::Pool => self.run_pool(index, stage),
             StageKind::Threads => self.run_threads(index, stage),
+            StageKind::Serial => self.run_serial(index, stage),
+        }
+        if let Some(shared) = self.shared.take() {
+            let event = Event::SharedCounter {
+                t_ms: self.now_ms(),
+                stage: index,
+                value: shared.value(),
+                expected: expected_count(stage),
+            };
+            self.emit(event);
         }
         let end = monotonic_ns();
         self.emit(Event::StageFinished {
@@ -243,10 +293,21 @@ impl<'a> Engine<'a> {
         });
     }
 
-    fn config(stage: &StagePlan) -> WorkerConfig {
+    /// How the next worker of `stage` is set up (its pin depends on its place in the stage).
+    fn config(&self, stage: &StagePlan) -> WorkerConfig {
+        let place = self.slots.len() - self.stage_first_slot;
+        let pin = match stage.pin {
+            Pin::None => None,
+            Pin::OneCore => self.allowed_cpus.first().copied(),
+            Pin::Spread => self
+                .allowed_cpus
+                .get(place % self.allowed_cpus.len().max(1))
+                .copied(),
+        };
         WorkerConfig {
             buffering: stage.buffering,
             counter: stage.counter,
+            pin,
         }
     }
 
@@ -258,7 +319,12 @@ impl<'a> Engine<'a> {
         slot_count: usize,
         queue: Option<BorrowedFd>,
     ) -> Option<usize> {
-        match spawn(&self.exe, Self::config(stage), queue) {
+        let config = self.config(stage);
+        let extra = ExtraFds {
+            queue,
+            shared: self.shared.as_ref().map(SharedCounter::fd),
+        };
+        match spawn(&self.exe, config, &extra) {
             Ok(worker) => {
                 let process = self.procs.len();
                 let first = self.slots.len();
@@ -268,11 +334,13 @@ impl<'a> Engine<'a> {
                         tid: None,
                         last_cpu: None,
                         last_state: None,
+                        last_ppid: None,
                         announced: false,
                     });
                 }
                 self.procs.push(Proc {
                     worker,
+                    pinned: config.pin,
                     stage: stage_index,
                     slots: (first..first + slot_count).collect(),
                     first_task: 0,
@@ -302,10 +370,17 @@ impl<'a> Engine<'a> {
 
     fn parent_says(&mut self, stage: &StagePlan) {
         // The parent's own counter: children run in other address spaces, so nothing they do
-        // can change it. It is printed to show exactly that.
+        // can change it. It is printed to show exactly that; in a stage with shared memory,
+        // the parent reads the counter the workers shared instead.
         let parent_counter: u64 = 0;
+        let counter = self
+            .shared
+            .as_ref()
+            .map_or(parent_counter, SharedCounter::value);
         if let Some(text) = &stage.parent_says {
-            let text = text.replace("{counter}", &parent_counter.to_string());
+            let text = text
+                .replace("{counter}", &counter.to_string())
+                .replace("{expected}", &expected_count(stage).to_string());
             let event = Event::Output {
                 t_ms: self.now_ms(),
                 worker: None,
@@ -469,6 +544,38 @@ impl<'a> Engine<'a> {
         stage.tasks.iter().all(|t| self.task_settled(t.index))
     }
 
+    /// All tasks in one worker process, sent as one message: no pool.
+    fn run_serial(&mut self, index: usize, stage: &StagePlan) {
+        let Some(process) = self.start_process(index, stage, 1, None) else {
+            return;
+        };
+        self.send(
+            process,
+            &Command::Run {
+                tasks: stage.tasks.clone(),
+            },
+            &stage.tasks,
+        );
+        self.wait_for(process);
+        if !self.stopped {
+            self.parent_says(stage);
+        }
+    }
+
+    /// Pumps until `process` has exited, then reaps it.
+    fn wait_for(&mut self, process: usize) {
+        let proc = &mut self.procs[process];
+        proc.worker.close();
+        proc.released = true;
+        while !self.stopped && !self.procs[process].reaped {
+            if self.procs[process].status.is_some() {
+                self.reap(process);
+                break;
+            }
+            self.pump(SAMPLE_INTERVAL);
+        }
+    }
+
     fn run_threads(&mut self, index: usize, stage: &StagePlan) {
         let Some(process) = self.start_process(index, stage, stage.tasks.len(), None) else {
             return;
@@ -480,16 +587,7 @@ impl<'a> Engine<'a> {
             },
             &stage.tasks,
         );
-        let proc = &mut self.procs[process];
-        proc.worker.close();
-        proc.released = true;
-        while !self.stopped && !self.procs[process].reaped {
-            if self.procs[process].status.is_some() {
-                self.reap(process);
-                break;
-            }
-            self.pump(SAMPLE_INTERVAL);
-        }
+        self.wait_for(process);
         if !self.stopped {
             self.parent_says(stage);
         }
@@ -501,11 +599,9 @@ impl<'a> Engine<'a> {
         let now = monotonic_ns();
         let until_sample = Duration::from_nanos(self.next_sample_ns.saturating_sub(now));
         let mut wait = max_wait.min(until_sample).min(SAMPLE_INTERVAL);
-        if self
-            .procs
-            .iter()
-            .any(|p| !p.reaped && p.status.is_none() && p.worker.streams_closed())
-        {
+        if self.procs.iter().any(|p| {
+            !p.reaped && p.status.is_none() && p.worker.streams_closed() && !p.worker.is_adopted()
+        }) {
             wait = wait.min(Duration::from_millis(1));
         }
         let ready = self.poll_streams(wait);
@@ -624,7 +720,7 @@ impl<'a> Engine<'a> {
                 let proc = &mut self.procs[process];
                 proc.hello = true;
                 let spawn_us = t_ns.saturating_sub(proc.worker.requested_ns) as f64 / 1e3;
-                let (stage, slots) = (proc.stage, proc.slots.clone());
+                let (stage, slots, pinned) = (proc.stage, proc.slots.clone(), proc.pinned);
                 if slots.len() == 1 {
                     self.slots[slots[0]].last_cpu = cpu;
                     self.slots[slots[0]].announced = true;
@@ -636,6 +732,8 @@ impl<'a> Engine<'a> {
                         stage,
                         tid: None,
                         spawn_us,
+                        pinned,
+                        adopted: false,
                     });
                 }
             }
@@ -660,8 +758,11 @@ impl<'a> Engine<'a> {
                     stage,
                     tid: Some(tid),
                     spawn_us: spawn_ns as f64 / 1e3,
+                    pinned: None,
+                    adopted: false,
                 });
             }
+            Report::Adopt { pid: orphan } => self.adopt(process, orphan),
             Report::Took { first, len } => {
                 let in_flight = &mut self.procs[process].in_flight;
                 in_flight.clear();
@@ -712,6 +813,50 @@ impl<'a> Engine<'a> {
                 });
             }
         }
+    }
+
+    /// Takes in an orphan a worker is about to leave behind: proclab is a child subreaper
+    /// during runs that have orphans, so the orphan becomes its child and can be watched and
+    /// reaped like a worker.
+    fn adopt(&mut self, parent_process: usize, pid: u32) {
+        let (stage, worker_pid) = (
+            self.procs[parent_process].stage,
+            self.procs[parent_process].worker.pid,
+        );
+        let (process, slot) = (self.procs.len(), self.slots.len());
+        self.slots.push(Slot {
+            process,
+            tid: None,
+            last_cpu: None,
+            last_state: None,
+            last_ppid: None,
+            announced: true,
+        });
+        self.procs.push(Proc {
+            worker: WorkerProcess::adopted(pid),
+            pinned: None,
+            stage,
+            slots: vec![slot],
+            first_task: 0,
+            in_flight: VecDeque::new(),
+            hello: true,
+            status: None,
+            reaped: false,
+            released: true,
+            dropped_work: false,
+        });
+        let t_ms = self.now_ms();
+        self.emit(Event::Spawned {
+            t_ms,
+            worker: slot,
+            pid,
+            ppid: worker_pid,
+            stage,
+            tid: None,
+            spawn_us: 0.0,
+            pinned: None,
+            adopted: true,
+        });
     }
 
     /// Notices workers that have exited (without reaping them: a zombie stays visible until
@@ -788,7 +933,7 @@ impl<'a> Engine<'a> {
         if proc.reaped {
             return;
         }
-        let _ = proc.worker.child.wait();
+        proc.worker.wait();
         proc.reaped = true;
         let (pid, slots) = (proc.worker.pid, proc.slots.clone());
         let t_ms = self.now_ms();
@@ -817,8 +962,9 @@ impl<'a> Engine<'a> {
             let Some(stat) = stat else { continue };
             let t_ms = self.now_ms();
             let state = &mut self.slots[slot];
-            if state.last_state != Some(stat.state) {
+            if state.last_state != Some(stat.state) || state.last_ppid != Some(stat.ppid) {
                 state.last_state = Some(stat.state);
+                state.last_ppid = Some(stat.ppid);
                 self.emit(Event::State {
                     t_ms,
                     worker: slot,
@@ -911,12 +1057,35 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// The cores this process may run on, in order.
+fn allowed_cpus() -> Vec<u32> {
+    let Ok(set) = nix::sched::sched_getaffinity(Pid::from_raw(0)) else {
+        return Vec::new();
+    };
+    (0..nix::sched::CpuSet::count())
+        .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
+        .map(|cpu| cpu as u32)
+        .collect()
+}
+
+/// What a stage's `count` tasks add up to if no update is lost.
+fn expected_count(stage: &StagePlan) -> u64 {
+    stage
+        .tasks
+        .iter()
+        .map(|t| match t.function {
+            TaskFn::Count { times } => times,
+            _ => 0,
+        })
+        .sum()
+}
+
 impl Drop for Engine<'_> {
     fn drop(&mut self) {
         for proc in &mut self.procs {
             if !proc.reaped {
-                let _ = proc.worker.child.kill();
-                let _ = proc.worker.child.wait();
+                proc.worker.kill();
+                proc.worker.wait();
                 proc.reaped = true;
             }
         }

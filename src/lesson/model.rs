@@ -64,7 +64,7 @@ pub struct Stage {
     /// How the work is spread over workers.
     pub kind: StageKind,
     /// Pool size (pool), number of threads (threads) or number of processes made from `each`
-    /// (processes). A number, `"cores"`, or `"cores+N"`.
+    /// (processes). A number, `"cores"`, `"cores+N"` or `"cores*N"`.
     #[serde(default)]
     pub workers: Option<WorkerCount>,
     /// Pool only: items per message to a worker. Default: Python's `ceil(len / (4 * workers))`.
@@ -87,9 +87,23 @@ pub struct Stage {
     /// does: everything comes out when the worker exits).
     #[serde(default)]
     pub buffering: Buffering,
-    /// Threads only: `shared` makes all threads add to one counter; `own` gives each its own.
+    /// Which counter `count` tasks add to: `own` (each worker its own), `shared` (threads: one
+    /// counter in their process), `shared-memory` (processes and pools: one counter in memory
+    /// mapped into every worker, no lock) or `shared-memory-locked` (the same, with a lock).
     #[serde(default)]
     pub counter: CounterScope,
+    /// Processes and pools: pin workers to cores: `none`, `one-core` (all on the first available
+    /// core) or `spread` (worker i on the i-th available core, round robin).
+    #[serde(default)]
+    pub pin: Pin,
+    /// Processes with `each` only: run the stage once for every worker count from 1 to
+    /// `workers`, the work of `each` divided among the copies (a fixed total, to measure speedup).
+    #[serde(default)]
+    pub sweep: bool,
+    /// With `sweep`: seconds of CPU work one process does alone before each parallel part
+    /// (Amdahl's serial part).
+    #[serde(default)]
+    pub serial_secs: f64,
     /// The work items, one per task, in input order.
     #[serde(default)]
     pub tasks: Vec<TaskSpec>,
@@ -111,6 +125,8 @@ pub enum StageKind {
     Pool,
     /// One thread per task, all inside a single worker process.
     Threads,
+    /// All tasks one after another in a single worker process: one message, no pool.
+    Serial,
 }
 
 /// A worker count: a number, or relative to the cores available to proclab.
@@ -121,6 +137,8 @@ pub enum WorkerCount {
     Fixed(u32),
     /// The available cores plus this many (`"cores"` is `Cores(0)`).
     Cores(u32),
+    /// The available cores times this many (`"cores*2"`).
+    CoresTimes(u32),
 }
 
 impl From<WorkerCount> for String {
@@ -129,6 +147,7 @@ impl From<WorkerCount> for String {
             WorkerCount::Fixed(n) => n.to_string(),
             WorkerCount::Cores(0) => "cores".into(),
             WorkerCount::Cores(n) => format!("cores+{n}"),
+            WorkerCount::CoresTimes(n) => format!("cores*{n}"),
         }
     }
 }
@@ -139,6 +158,7 @@ impl WorkerCount {
         match self {
             WorkerCount::Fixed(n) => *n,
             WorkerCount::Cores(extra) => cores.saturating_add(*extra),
+            WorkerCount::CoresTimes(times) => cores.saturating_mul(*times),
         }
     }
 
@@ -150,6 +170,9 @@ impl WorkerCount {
         }
         if let Some(extra) = text.strip_prefix("cores+") {
             return extra.trim().parse().ok().map(WorkerCount::Cores);
+        }
+        if let Some(times) = text.strip_prefix("cores*") {
+            return times.trim().parse().ok().map(WorkerCount::CoresTimes);
         }
         text.parse().ok().map(WorkerCount::Fixed)
     }
@@ -165,7 +188,7 @@ impl<'de> Deserialize<'de> for WorkerCount {
         }
         let invalid = || {
             serde::de::Error::custom(
-                "expected a whole number of workers, \"cores\" or \"cores+N\" (for example 2 or \"cores+1\")",
+                "expected a whole number of workers, \"cores\", \"cores+N\" or \"cores*N\" (for example 2 or \"cores+1\")",
             )
         };
         match Raw::deserialize(deserializer)? {
@@ -212,13 +235,30 @@ pub enum Buffering {
 
 /// Whether the threads of a threads stage share their counter.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum CounterScope {
     /// One counter per worker (processes always have their own).
     #[default]
     Own,
     /// All threads of the process add to the same counter.
     Shared,
+    /// Every worker process adds to one counter in shared memory, without a lock.
+    SharedMemory,
+    /// Every worker process adds to one counter in shared memory, holding a lock.
+    SharedMemoryLocked,
+}
+
+/// How workers are pinned to cores (`sched_setaffinity`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pin {
+    /// The scheduler places them.
+    #[default]
+    None,
+    /// All on the first available core.
+    OneCore,
+    /// Worker i on the i-th available core, round robin.
+    Spread,
 }
 
 /// One work item: a task function from the fixed vocabulary, and its arguments.
@@ -248,6 +288,10 @@ pub struct TaskSpec {
     /// `SIGINT`).
     #[serde(default)]
     pub signal: Option<String>,
+    /// `start_children`: `fork` (a copy of the worker) or `spawn` (a fresh program: fork, then
+    /// exec).
+    #[serde(default)]
+    pub method: Option<String>,
     /// `flood`: how many bytes to print in all.
     #[serde(default)]
     pub bytes: Option<u64>,
@@ -340,6 +384,14 @@ pub enum Observation {
     PrintOrder,
     /// Wall time of each busy task divided by the CPU time it needed.
     SlowdownFactor,
+    /// How many times the last stage's workers changed cores.
+    Migrations,
+    /// Updates lost in the first shared-memory stage: expected total minus the counter.
+    LostUpdates,
+    /// The best speedup a sweep measured: time with 1 worker over the fastest time.
+    BestSpeedup,
+    /// The first stage's workers' exit codes as Python reports them (a signal N is -N).
+    ExitCodes,
 }
 
 /// A scenario value the learner may change.

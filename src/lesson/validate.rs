@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use toml::Spanned;
 
 use super::model::{
-    AnswerKind, Checkpoint, FORMAT_VERSION, Join, Knob, LessonFile, Stage, StageKind, TaskSpec,
-    WorkerCount,
+    AnswerKind, Checkpoint, CounterScope, FORMAT_VERSION, Join, Knob, LessonFile, Pin, Stage,
+    StageKind, TaskSpec, WorkerCount,
 };
 use super::problem::Problem;
 use crate::limits;
@@ -192,8 +192,36 @@ fn validate_stage(
             limits::MAX_JOIN_DELAY_SECS
         ));
     }
-    if s.kind != StageKind::Threads && s.counter != Default::default() {
-        report("`counter` is for threads stages only (processes never share a counter)".into());
+    let memory = matches!(
+        s.counter,
+        CounterScope::SharedMemory | CounterScope::SharedMemoryLocked
+    );
+    if s.kind == StageKind::Threads && memory {
+        report("threads already share memory: use counter = \"shared\" (or \"own\")".into());
+    }
+    if s.kind != StageKind::Threads && s.counter == CounterScope::Shared {
+        report("processes share no variable: use counter = \"shared-memory\" or \"shared-memory-locked\" for a counter in shared memory".into());
+    }
+    if s.kind == StageKind::Threads && s.pin != Pin::None {
+        report("`pin` is for processes, pool and serial stages (threads share their process's affinity)".into());
+    }
+    if s.kind == StageKind::Serial && (s.workers.is_some() || s.each.is_some()) {
+        report("a serial stage runs its tasks in one process: remove `workers` and `each`".into());
+    }
+    if s.sweep {
+        let spins = s.each.as_ref().is_some_and(|e| e.function == "spin");
+        if s.kind != StageKind::Processes || !spins || s.workers.is_none() {
+            report("`sweep` needs kind = \"processes\", `each` with fn = \"spin\" (the total work) and `workers` (the largest count)".into());
+        }
+    }
+    if s.serial_secs != 0.0 && !s.sweep {
+        report("`serial_secs` goes with `sweep = true`".into());
+    }
+    if !(s.serial_secs.is_finite() && (0.0..=limits::MAX_TASK_SECS).contains(&s.serial_secs)) {
+        report(format!(
+            "serial_secs must be from 0 to {} seconds",
+            limits::MAX_TASK_SECS
+        ));
     }
     if let Some(text) = &s.parent_says {
         check_text("parent_says", text, &mut report);
@@ -307,7 +335,8 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
         return problems;
     }
     let needs: &[&str] = match function {
-        "sleep" | "spin" => &["secs"],
+        "sleep" | "spin" | "orphan" => &["secs"],
+        "start_children" => &["method", "times"],
         "square" | "cube" => &["n"],
         "count" => &["times"],
         "exit" => &["code"],
@@ -324,6 +353,7 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
         ("signal", task.signal.is_some()),
         ("text", task.text.is_some()),
         ("bytes", task.bytes.is_some()),
+        ("method", task.method.is_some()),
         ("line_bytes", task.line_bytes.is_some()),
     ];
     // `print` may repeat its line: `times` lines, `secs` apart.
@@ -378,6 +408,24 @@ pub fn task_problems(task: &TaskSpec) -> Vec<String> {
             limits::MAX_FLOOD_BYTES
         ));
     }
+    if let Some(method) = &task.method
+        && !["fork", "spawn"].contains(&method.as_str())
+    {
+        problems.push(format!(
+            "method {method:?} is not a start method here: use \"fork\" or \"spawn\""
+        ));
+    }
+    if function == "start_children"
+        && task
+            .times
+            .is_some_and(|t| t == 0 || t > limits::MAX_CHILD_STARTS)
+    {
+        problems.push(format!(
+            "times = {} is out of range: 1 to {}",
+            task.times.unwrap_or(0),
+            limits::MAX_CHILD_STARTS
+        ));
+    }
     if let Some(code) = task.code
         && !(0..=255).contains(&code)
     {
@@ -417,6 +465,7 @@ fn example(field: &str) -> &'static str {
         "times" => "for example times = 1000",
         "code" => "for example code = 3",
         "signal" => "for example signal = \"SIGKILL\"",
+        "method" => "for example method = \"fork\"",
         _ => "for example text = \"hello\"",
     }
 }
@@ -562,6 +611,7 @@ mod tests {
             code: None,
             signal: None,
             text: None,
+            method: None,
             bytes: None,
             line_bytes: None,
             before: None,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::RunRecord;
+use super::{RunRecord, WorkerStatus};
 use crate::event::Stream;
 use crate::lesson::model::{AnswerKind, Checkpoint, Observation};
 
@@ -50,6 +50,32 @@ pub fn observe(record: &RunRecord, what: Observation) -> Option<String> {
                 .map(|l| l.text.as_str())
                 .collect();
             (!lines.is_empty()).then(|| lines.join(" | "))
+        }
+        Observation::Migrations => {
+            let last_stage = record.stages.len().checked_sub(1)?;
+            let moves: usize = record.stage_workers(last_stage).map(|w| w.migrations).sum();
+            Some(moves.to_string())
+        }
+        Observation::LostUpdates => {
+            let (value, expected) = record.stages.iter().find_map(|s| s.shared_counter)?;
+            Some(expected.saturating_sub(value).to_string())
+        }
+        Observation::BestSpeedup => {
+            let points = record.sweep_points();
+            let alone = points.iter().find(|(workers, _)| *workers == 1)?.1;
+            let fastest = points.iter().map(|(_, ms)| *ms).reduce(f64::min)?;
+            Some(format!("{:.2}", alone / fastest))
+        }
+        Observation::ExitCodes => {
+            let codes: Vec<String> = record
+                .stage_workers(0)
+                .map(|w| match w.status {
+                    WorkerStatus::Exited(code) => code.to_string(),
+                    WorkerStatus::Killed(signal) => (-signal).to_string(),
+                    WorkerStatus::Alive => "running".into(),
+                })
+                .collect();
+            (!codes.is_empty()).then(|| codes.join(" "))
         }
         Observation::SlowdownFactor => {
             // The last stage is the one the question is about (earlier ones are the baseline).

@@ -29,9 +29,17 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
     );
     for (index, stage) in record.stages.iter().enumerate() {
         out.push('\n');
-        let chunk = stage
-            .chunksize
-            .map_or(String::new(), |c| format!(", chunksize {c}"));
+        let chunk = match (stage.kind.as_str(), stage.chunksize) {
+            ("pool", Some(c)) => {
+                let messages = (stage.tasks as u64).div_ceil(c.max(1));
+                format!(
+                    ", chunksize {c}: {messages} task message{}",
+                    plural(messages)
+                )
+            }
+            ("serial", _) => ", 1 task message".to_string(),
+            _ => String::new(),
+        };
         let wall = stage.end_ms.map_or(String::new(), |end| {
             let took = end - stage.start_ms;
             if record.speed == 1.0 {
@@ -46,8 +54,16 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
         });
         let _ = writeln!(out, "Stage {}: {}{chunk}{wall}", index + 1, stage.name);
         workers_table(&mut out, record, index);
+        if let Some((value, expected)) = stage.shared_counter {
+            let _ = writeln!(
+                out,
+                "  shared counter: {value} of {expected} expected: {} updates lost",
+                expected.saturating_sub(value)
+            );
+        }
         timeline(&mut out, record, index);
     }
+    speedup(&mut out, record);
     output(&mut out, record);
     orders(&mut out, record);
     if !record.notices.is_empty() {
@@ -60,6 +76,52 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
         checkpoints(&mut out, record, lesson);
     }
     out
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The speedup table of a sweep: measured times against the ideal and Amdahl's law, with the
+/// serial fraction measured at one worker.
+fn speedup(out: &mut String, record: &RunRecord) {
+    let points = record.sweep_points();
+    let Some(&(_, alone)) = points.iter().find(|(workers, _)| *workers == 1) else {
+        return;
+    };
+    let serial_alone = record
+        .stages
+        .iter()
+        .find(|s| s.sweep_workers == Some(1) && s.sweep_serial)
+        .and_then(|s| Some(s.end_ms? - s.start_ms))
+        .unwrap_or(0.0);
+    let serial = (serial_alone / alone).clamp(0.0, 1.0);
+    let cores = f64::from(record.cores.max(1));
+    let _ = writeln!(
+        out,
+        "\nSpeedup (time with 1 worker ÷ time with N; {} cores)",
+        record.cores
+    );
+    let _ = writeln!(
+        out,
+        "  serial part measured at 1 worker: {:.0}% of the work; Amdahl: 1 / (s + (1 - s) / min(N, cores))",
+        serial * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "  {:>4} {:>11} {:>8} {:>6} {:>7}",
+        "N", "time", "speedup", "ideal", "Amdahl"
+    );
+    for (workers, ms) in &points {
+        let usable = f64::from(*workers).min(cores);
+        let amdahl = 1.0 / (serial + (1.0 - serial) / usable);
+        let _ = writeln!(
+            out,
+            "  {workers:>4} {:>11} {:>8.2} {usable:>6.0} {amdahl:>7.2}",
+            seconds(*ms),
+            alone / ms
+        );
+    }
 }
 
 /// Milliseconds as seconds, scaled back to the lesson's own time by `speed` where useful.
@@ -91,11 +153,12 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
         "worker", id_header, "cores seen", "tasks", "startup"
     );
     for w in record.stage_workers(stage) {
-        let id = match w.tid {
-            Some(tid) => format!("{}/{tid}", w.pid),
-            None => w.pid.to_string(),
+        let id = match (w.tid, w.adopted) {
+            (Some(tid), _) => format!("{}/{tid}", w.pid),
+            (None, true) => format!("{} orphan", w.pid),
+            (None, false) => w.pid.to_string(),
         };
-        let cores = if w.cores_seen.is_empty() {
+        let mut cores = if w.cores_seen.is_empty() {
             "-".to_string()
         } else {
             w.cores_seen
@@ -104,6 +167,9 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
                 .collect::<Vec<_>>()
                 .join(",")
         };
+        if let Some(core) = w.pinned {
+            cores = format!("{cores} (pin {core})");
+        }
         let moved = if w.migrations > 0 {
             format!(
                 " ({} move{})",
@@ -308,7 +374,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("Stage 1: a pool of 2, chunksize 1, took 603.0 ms (≈ 6.03 s at the lesson's own speed)"),
+            text.contains("Stage 1: a pool of 2, chunksize 1: 4 task messages, took 603.0 ms (≈ 6.03 s at the lesson's own speed)"),
             "{text}"
         );
         assert!(text.contains("  completion: B C A D"), "{text}");

@@ -19,6 +19,10 @@ fn observation_name(observation: Observation) -> &'static str {
         Observation::DistinctPids => "distinct PIDs",
         Observation::PrintOrder => "print order",
         Observation::SlowdownFactor => "slowdown",
+        Observation::Migrations => "core changes",
+        Observation::LostUpdates => "lost updates",
+        Observation::BestSpeedup => "best speedup",
+        Observation::ExitCodes => "exit codes",
     }
 }
 
