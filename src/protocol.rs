@@ -118,8 +118,8 @@ impl WorkerConfig {
 pub enum Command {
     /// Run these tasks one after the other on the main thread.
     Run {
-        /// The chunk.
-        tasks: Vec<Task>,
+        /// The chunk, compactly.
+        tasks: Vec<TaskRun>,
     },
     /// Run each task on a thread of its own, all at once, then print the counter if shared.
     Threads {

@@ -272,18 +272,23 @@ impl RunRecord {
                 sweep_workers,
                 sweep_part,
                 ..
-            } => self.stages.push(StageInfo {
-                name: name.clone(),
-                kind: kind.clone(),
-                workers: *workers,
-                chunksize: *chunksize,
-                tasks: *tasks,
-                sweep_workers: *sweep_workers,
-                sweep_serial: sweep_part.as_deref() == Some("serial"),
-                start_ms: *t_ms,
-                end_ms: None,
-                shared_counter: None,
-            }),
+            } => {
+                // Room for the stage's tasks at once: a 100,000-task stage does not grow (and
+                // copy) the table step by step.
+                self.tasks.reserve(*tasks);
+                self.stages.push(StageInfo {
+                    name: name.clone(),
+                    kind: kind.clone(),
+                    workers: *workers,
+                    chunksize: *chunksize,
+                    tasks: *tasks,
+                    sweep_workers: *sweep_workers,
+                    sweep_serial: sweep_part.as_deref() == Some("serial"),
+                    start_ms: *t_ms,
+                    end_ms: None,
+                    shared_counter: None,
+                });
+            }
             Event::SharedCounter {
                 stage,
                 value,
@@ -467,7 +472,7 @@ impl RunRecord {
             }
         }
         self.events_total += 1;
-        let size = 64
+        let size = std::mem::size_of::<Event>()
             + match &event {
                 Event::Output { text, .. } | Event::Notice { text, .. } => text.len(),
                 _ => 0,

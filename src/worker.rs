@@ -57,7 +57,7 @@ pub fn main(args: &[String]) -> ! {
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
         match serde_json::from_str::<Command>(&line) {
-            Ok(Command::Run { tasks }) => worker.run_chunk(&tasks),
+            Ok(Command::Run { tasks }) => worker.run_chunk(&protocol::expand(tasks)),
             Ok(Command::Threads { tasks }) => worker.run_threads(&tasks),
             Ok(Command::Pool { tasks }) => worker.run_pool(&protocol::expand(tasks)),
             Err(error) => {

@@ -96,7 +96,8 @@ pub struct Engine<'a> {
     parent_pid: u32,
     procs: Vec<Proc>,
     slots: Vec<Slot>,
-    labels: Vec<String>,
+    /// Every task's label, by task index (borrowed from the plan).
+    labels: Vec<&'a str>,
     results: Vec<Option<Value>>,
     completion: Vec<usize>,
     lost: Vec<usize>,
@@ -119,10 +120,10 @@ impl<'a> Engine<'a> {
         control: Option<Receiver<Control>>,
         interrupted: Option<Arc<AtomicBool>>,
     ) -> std::io::Result<Engine<'a>> {
-        let labels: Vec<String> = plan
+        let labels: Vec<&str> = plan
             .stages
             .iter()
-            .flat_map(|s| s.tasks.iter().map(|t| t.label.clone()))
+            .flat_map(|s| s.tasks.iter().map(|t| t.label.as_str()))
             .collect();
         let start_ns = monotonic_ns();
         let has_orphans = plan
@@ -402,7 +403,7 @@ impl<'a> Engine<'a> {
                 self.send(
                     process,
                     &Command::Run {
-                        tasks: vec![task.clone()],
+                        tasks: protocol::compress(std::slice::from_ref(task)),
                     },
                     std::slice::from_ref(task),
                 );
@@ -552,7 +553,7 @@ impl<'a> Engine<'a> {
         self.send(
             process,
             &Command::Run {
-                tasks: stage.tasks.clone(),
+                tasks: protocol::compress(&stage.tasks),
             },
             &stage.tasks,
         );
@@ -705,7 +706,7 @@ impl<'a> Engine<'a> {
         task: usize,
         cpu: Option<u32>,
     ) -> Option<(String, usize)> {
-        let label = self.labels.get(task).cloned()?;
+        let label = self.labels.get(task)?.to_string();
         let worker = self.slot_of_task(process, task);
         if cpu.is_some() {
             self.slots[worker].last_cpu = cpu;
@@ -907,7 +908,7 @@ impl<'a> Engine<'a> {
         for task in lost {
             self.lost.push(task);
             let worker = self.slot_of_task(process, task);
-            let label = self.labels[task].clone();
+            let label = self.labels[task].to_string();
             self.emit(Event::TaskLost {
                 t_ms,
                 task,
