@@ -124,11 +124,20 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(code) => code,
+        // A closed pipe (`proclab list | head -1`) is the reader's choice, not an error.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(1)
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn load_catalog(lessons: Option<&PathBuf>) -> Result<Catalog> {
@@ -153,7 +162,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Commands::Check { paths }) => Ok(check(&paths)),
+        Some(Commands::Check { paths }) => check(&paths),
         Some(Commands::Run {
             id,
             json,
@@ -170,24 +179,28 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn check(paths: &[PathBuf]) -> ExitCode {
+fn check(paths: &[PathBuf]) -> Result<ExitCode> {
     let (checked, problems) = check_paths(paths);
+    let mut out = std::io::stdout().lock();
     for problem in &problems {
-        println!("{problem}");
+        writeln!(out, "{problem}")?;
     }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     if problems.is_empty() {
-        println!(
+        writeln!(
+            out,
             "{checked} lesson{} checked: all valid",
-            if checked == 1 { "" } else { "s" }
-        );
-        ExitCode::SUCCESS
+            plural(checked)
+        )?;
+        Ok(ExitCode::SUCCESS)
     } else {
-        println!(
+        writeln!(
+            out,
             "{} problem{} found",
             problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
-        );
-        ExitCode::from(1)
+            plural(problems.len())
+        )?;
+        Ok(ExitCode::from(1))
     }
 }
 

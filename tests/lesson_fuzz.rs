@@ -9,18 +9,19 @@
 //! | `arbitrary_text_never_panics` | any Unicode string, and strings over a TOML-ish alphabet |
 //! | `arbitrary_bytes_never_panic` | any bytes, read as lossy UTF-8 |
 //! | `structured_lessons_never_panic` | lesson files built field by field from valid and extreme values, then mutated (a line deleted, duplicated, swapped, truncated, values swapped) |
-//! | `valid_lessons_load_and_plan` | the same generator, mostly valid; every lesson without problems is written to a temporary folder, loaded with `load_folder` and planned with random options and core counts |
+//! | `valid_lessons_load_and_plan` | the same generator making only valid choices (extreme but allowed values included); every lesson without problems is written to a temporary folder, loaded with `load_folder` (which must agree it is valid) and planned with default and random `--speed`/`--workers` and core counts; every plan must stay within the caps |
+//!
+//! `fixed_edge_cases_never_panic` adds inputs the generators reach only by luck (100,000-deep
+//! nesting, `i64` extremes, NaN everywhere, 10,000 stages).
 //!
 //! Case counts: each of the first three runs `PROPTEST_CASES` cases (default 1000), the fourth
 //! (it touches the disk) a tenth of that (default 64). Every property prints how many inputs it
 //! generated (see them with `--nocapture`). The documented long run, 124,000 inputs in all:
 //!
 //! ```text
-//! PROPTEST_CASES=40000 cargo test --release --test lesson_fuzz -- --nocapture
+//! PROPTEST_CASES=40000 cargo test --test lesson_fuzz -- --nocapture
 //! ```
 //!
-//! Tests marked `#[ignore]` pin bugs found by these properties that are not fixed yet; run them
-//! with `cargo test --test lesson_fuzz -- --ignored`.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,7 +30,6 @@ use proclab::engine::{self, RunOptions};
 use proclab::lesson::load::{load_folder, parse_lesson};
 use proclab::limits;
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 // ---------------------------------------------------------------------------------------------
@@ -197,46 +197,83 @@ fn float(x: f64) -> String {
     }
 }
 
-/// Strings, from plain to hostile.
-fn text() -> BoxedStrategy<String> {
+fn s(text: &str) -> String {
+    text.to_string()
+}
+
+/// One-line texts a lesson may hold: plain, Unicode, shell metacharacters, escape sequences,
+/// exactly as long as allowed.
+fn clean_line() -> BoxedStrategy<String> {
     prop_oneof![
         6 => "[A-Za-z0-9 ]{0,20}",
         1 => Just(String::new()),
-        1 => "\\PC{0,30}",
-        1 => any::<String>(),
-        1 => (0usize..3000).prop_map(|n| "x".repeat(n)),
-        1 => Just("{label} {secs} {n} {pid} {result} {i}".to_string()),
-        1 => Just("{".to_string()),
-        1 => Just("{nope}".to_string()),
-        1 => Just("two\nlines".to_string()),
-        1 => Just("\u{1b}[31mred\u{1b}[0m \u{7} $(touch /tmp/x) `id` | ; &&".to_string()),
-        1 => Just("🙂 é ß 中文 \u{202e}rtl".to_string()),
-        1 => Just("cores".to_string()),
-        1 => Just("cores+3".to_string()),
-        1 => Just("cores+99999999999".to_string()),
-        1 => Just("-1".to_string()),
-        1 => Just("NaN".to_string()),
+        2 => "\\PC{0,30}",
+        1 => Just(s("🙂 é ß 中文 \u{202e}rtl \u{200b}")),
+        1 => Just(s("$(touch /tmp/x); `id` | rm -rf / && echo ' \" \\")),
+        1 => Just(s("\u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7} \u{1b}[2J")),
+        1 => Just("x".repeat(limits::MAX_TEXT_BYTES)),
+        1 => Just("é".repeat(limits::MAX_TEXT_BYTES / 2)),
     ]
     .boxed()
+}
+
+/// Texts no lesson may hold where one line is asked for.
+fn hostile_text() -> BoxedStrategy<String> {
+    prop_oneof![
+        Just(s("two\nlines")),
+        Just(s("\r\n")),
+        (limits::MAX_TEXT_BYTES + 1..4 * limits::MAX_TEXT_BYTES).prop_map(|n| "x".repeat(n)),
+        any::<String>(),
+        Just(s("{")),
+        Just(s("{nope} {result")),
+        Just(s("{{label}}")),
+        Just(s("cores+99999999999")),
+        Just(s("NaN")),
+    ]
+    .boxed()
+}
+
+/// A `before`/`after` line: words and the placeholders `allowed`.
+fn clean_template(allowed: &'static [&'static str]) -> BoxedStrategy<String> {
+    let pieces = proptest::sample::select(allowed)
+        .prop_map(|name| format!("{{{name}}}"))
+        .boxed();
+    let words = prop_oneof![
+        "[A-Za-z0-9 ]{0,12}",
+        "\\PC{0,12}",
+        Just(s("$(id) `id` \u{1b}[1m")),
+    ]
+    .prop_map(|t| t.replace(['{', '}'], ""));
+    let short = proptest::collection::vec(prop_oneof![pieces, words.boxed()], 0..6)
+        .prop_map(|parts| parts.join(" "));
+    // As long as allowed, after the placeholders are filled in too.
+    let longest = proptest::sample::select(allowed).prop_map(|name| {
+        format!(
+            "{{{name}}}{}",
+            "x".repeat(limits::MAX_TEXT_BYTES - name.len() - 2)
+        )
+    });
+    prop_oneof![8 => short, 1 => longest].boxed()
 }
 
 /// Integers that stress every bound.
 fn wild_int() -> BoxedStrategy<String> {
     prop_oneof![
-        Just("0".to_string()),
-        Just("-1".to_string()),
-        Just("-0".to_string()),
+        Just(s("0")),
+        Just(s("-1")),
+        Just(s("-0")),
         Just(i64::MAX.to_string()),
         Just(i64::MIN.to_string()),
-        Just("9223372036854775808".to_string()),
-        Just("-9223372036854775809".to_string()),
+        Just(s("9223372036854775808")),
+        Just(s("-9223372036854775809")),
         Just(u32::MAX.to_string()),
         Just((u64::from(u32::MAX) + 1).to_string()),
-        Just("1_000_000".to_string()),
-        Just("0x7fffffff".to_string()),
-        Just("0o777".to_string()),
-        Just("0b1010".to_string()),
-        Just("+5".to_string()),
+        Just(s("1_000_000")),
+        Just(s("0x7fffffff")),
+        Just(s("0o777")),
+        Just(s("0b1010")),
+        Just(s("+5")),
+        Just(s("01")),
         any::<i64>().prop_map(|n| n.to_string()),
     ]
     .boxed()
@@ -245,37 +282,42 @@ fn wild_int() -> BoxedStrategy<String> {
 /// Floats that stress every bound.
 fn wild_float() -> BoxedStrategy<String> {
     prop_oneof![
-        Just("nan".to_string()),
-        Just("+nan".to_string()),
-        Just("-nan".to_string()),
-        Just("inf".to_string()),
-        Just("-inf".to_string()),
-        Just("-0.0".to_string()),
-        Just("1e308".to_string()),
-        Just("1e309".to_string()),
-        Just("5e-324".to_string()),
-        Just("-1e300".to_string()),
-        Just("0.1".to_string()),
-        Just("1.".to_string()),
+        Just(s("nan")),
+        Just(s("+nan")),
+        Just(s("-nan")),
+        Just(s("inf")),
+        Just(s("-inf")),
+        Just(s("-0.0")),
+        Just(s("1e308")),
+        Just(s("1e309")),
+        Just(s("5e-324")),
+        Just(s("-1e300")),
+        Just(s("1.")),
+        Just(s(".5")),
         any::<f64>().prop_map(float),
     ]
     .boxed()
 }
 
-/// Any TOML value at all, nested arrays and tables included.
+/// Any TOML value at all (and some that are not TOML), nested arrays and tables included.
 fn wild_value() -> BoxedStrategy<String> {
     let leaf = prop_oneof![
         wild_int(),
         wild_float(),
-        text().prop_map(|t| quote(&t)),
-        Just("true".to_string()),
-        Just("false".to_string()),
-        Just("1979-05-27T07:32:00Z".to_string()),
-        Just("07:32:00".to_string()),
-        Just("'literal \\ string'".to_string()),
-        Just("\"\"\"\nmulti\nline\"\"\"".to_string()),
-        Just("[]".to_string()),
-        Just("{}".to_string()),
+        clean_line().prop_map(|t| quote(&t)),
+        hostile_text().prop_map(|t| quote(&t)),
+        Just(s("true")),
+        Just(s("false")),
+        Just(s("1979-05-27T07:32:00Z")),
+        Just(s("07:32:00")),
+        Just(s("'literal \\ string'")),
+        Just(s("\"\"\"\nmulti\nline\"\"\"")),
+        Just(s("'''\nraw\n'''")),
+        Just(s("[]")),
+        Just(s("{}")),
+        Just(s("\"unterminated")),
+        Just(s("bare words")),
+        Just(s("")),
     ];
     let nested = leaf.prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
@@ -291,436 +333,638 @@ fn wild_value() -> BoxedStrategy<String> {
         ]
     });
     prop_oneof![
-        8 => nested,
-        1 => (1usize..200).prop_map(|depth| format!("{}1{}", "[".repeat(depth), "]".repeat(depth))),
-        1 => (1usize..200).prop_map(|depth| format!("{}1{}", "{ a = ".repeat(depth), " }".repeat(depth))),
+        20 => nested,
+        1 => (1usize..300).prop_map(|d| format!("{}1{}", "[".repeat(d), "]".repeat(d))),
+        1 => (1usize..300).prop_map(|d| format!("{}1{}", "{ a = ".repeat(d), " }".repeat(d))),
     ]
     .boxed()
 }
 
-/// A field's value: usually `valid`, one time in `1 + wild` ... something else entirely.
-fn field(valid: BoxedStrategy<String>, wild: u32) -> BoxedStrategy<String> {
-    if wild == 0 {
-        return valid;
-    }
-    prop_oneof![wild => valid, 1 => wild_value()].boxed()
-}
-
-/// How many valid values per wild one: high for the planning property, lower for the parser.
+/// How far the structured generator strays from valid lessons.
 #[derive(Debug, Clone, Copy)]
 struct Wildness {
-    /// Valid values per wild value, per field (0: never wild).
-    valid_per_wild: u32,
-    /// Most mutations applied to the finished text.
+    /// Valid choices per invalid one, at every field and every decision (0: never invalid).
+    valid_per_slip: u32,
+    /// Most edits applied to the finished text (0: none).
     max_mutations: usize,
 }
 
-fn int_in(range: std::ops::RangeInclusive<i64>, w: Wildness) -> BoxedStrategy<String> {
-    field(range.prop_map(|n| n.to_string()).boxed(), w.valid_per_wild)
+impl Wildness {
+    /// `valid`, or now and then `invalid`.
+    fn mix<T: std::fmt::Debug + Clone + 'static>(
+        self,
+        valid: BoxedStrategy<T>,
+        invalid: BoxedStrategy<T>,
+    ) -> BoxedStrategy<T> {
+        if self.valid_per_slip == 0 {
+            valid
+        } else {
+            prop_oneof![self.valid_per_slip => valid, 1 => invalid].boxed()
+        }
+    }
+
+    /// Whether to make a deliberate mistake at this point.
+    fn slip(self) -> BoxedStrategy<bool> {
+        if self.valid_per_slip == 0 {
+            Just(false).boxed()
+        } else {
+            proptest::bool::weighted(1.0 / (1.0 + f64::from(self.valid_per_slip))).boxed()
+        }
+    }
+
+    /// A field value: a valid one, or any value at all.
+    fn value(self, valid: BoxedStrategy<String>) -> BoxedStrategy<String> {
+        self.mix(valid, wild_value())
+    }
+
+    /// An integer in `low..=high` (the bounds often), or anything.
+    fn int(self, low: i64, high: i64) -> BoxedStrategy<String> {
+        let valid = prop_oneof![4 => low..=high, 1 => Just(low), 1 => Just(high)];
+        let invalid = prop_oneof![
+            wild_int(),
+            Just(low.saturating_sub(1).to_string()),
+            Just(high.saturating_add(1).to_string()),
+            wild_value(),
+        ];
+        self.mix(valid.prop_map(|n| n.to_string()).boxed(), invalid.boxed())
+    }
+
+    /// A number in `low..=high` (the bounds often, integers sometimes), or anything.
+    fn float(self, low: f64, high: f64) -> BoxedStrategy<String> {
+        let valid = prop_oneof![
+            4 => (low..=high).prop_map(float),
+            1 => Just(float(low)),
+            1 => Just(float(high)),
+            1 => (low.ceil() as i64..=high.floor() as i64).prop_map(|n| n.to_string()),
+        ];
+        let invalid = prop_oneof![
+            wild_float(),
+            Just(float(low - 0.5)),
+            Just(float(high * 2.0 + 1.0)),
+            wild_value(),
+        ];
+        self.mix(valid.boxed(), invalid.boxed())
+    }
+
+    /// One of `choices`, quoted, or anything.
+    fn word(self, choices: &'static [&'static str]) -> BoxedStrategy<String> {
+        let valid = proptest::sample::select(choices).prop_map(quote).boxed();
+        let invalid = prop_oneof![
+            Just(quote("colour")),
+            proptest::sample::select(choices).prop_map(|c| quote(&c.to_uppercase())),
+            wild_value(),
+        ];
+        self.mix(valid, invalid.boxed())
+    }
+
+    /// A one-line text, quoted, or a hostile text, or anything.
+    fn line(self) -> BoxedStrategy<String> {
+        let invalid = prop_oneof![hostile_text().prop_map(|t| quote(&t)), wild_value()];
+        self.mix(
+            clean_line().prop_map(|t| quote(&t)).boxed(),
+            invalid.boxed(),
+        )
+    }
+
+    /// A `before`/`after` line using only `allowed` placeholders, or anything.
+    fn template(self, allowed: &'static [&'static str]) -> BoxedStrategy<String> {
+        let invalid = prop_oneof![hostile_text().prop_map(|t| quote(&t)), wild_value()];
+        self.mix(
+            clean_template(allowed).prop_map(|t| quote(&t)).boxed(),
+            invalid.boxed(),
+        )
+    }
+
+    /// Now and then a `key = value` that does not belong.
+    fn stray(self) -> BoxedStrategy<Option<String>> {
+        self.mix(
+            Just(None).boxed(),
+            prop_oneof![
+                ("[a-z_]{1,8}", wild_value()).prop_map(|(k, v)| format!("{k} = {v}")),
+                Just(s("colour = \"red\"")),
+                Just(s("fn = \"sleep\"")),
+                Just(s("kind = \"pool\"")),
+            ]
+            .prop_map(Some)
+            .boxed(),
+        )
+    }
 }
 
-fn float_in(low: f64, high: f64, w: Wildness) -> BoxedStrategy<String> {
-    let valid = prop_oneof![
-        3 => (low..=high).prop_map(float),
-        1 => Just(float(low)),
-        1 => Just(float(high)),
-        1 => (0i64..=high as i64).prop_map(|n| n.to_string()),
-    ];
-    field(valid.boxed(), w.valid_per_wild)
-}
+const BEFORE: &[&str] = proclab::task::BEFORE_PLACEHOLDERS;
+const AFTER: &[&str] = proclab::task::AFTER_PLACEHOLDERS;
+/// The vocabulary as this build has it (a function added later is generated too).
+const FUNCTIONS: &[&str] = proclab::task::TASK_FUNCTIONS;
+const SIGNALS: &[&str] = proclab::task::ALLOWED_SIGNALS;
 
-fn one_of(choices: &'static [&'static str], w: Wildness) -> BoxedStrategy<String> {
-    let valid = proptest::sample::select(choices).prop_map(quote).boxed();
-    field(valid, w.valid_per_wild)
-}
-
-fn string(w: Wildness) -> BoxedStrategy<String> {
-    field(text().prop_map(|t| quote(&t)).boxed(), w.valid_per_wild)
-}
-
-/// `key = value` lines of one task (as an inline table) for the function `function`.
+/// One task as an inline table.
 fn task(w: Wildness, label: Option<String>) -> BoxedStrategy<String> {
-    let function = prop_oneof![
-        8 => proptest::sample::select(&[
-            "sleep", "spin", "square", "cube", "print", "count", "exit", "signal", "panic",
-        ][..]).prop_map(str::to_string),
-        1 => prop_oneof![
-            Just("slep".to_string()),
-            Just("sh -c 'touch /tmp/pwned'".to_string()),
-            Just("/bin/rm".to_string()),
-            Just("".to_string()),
-            text(),
-        ],
-    ];
+    let function = w.mix(
+        proptest::sample::select(FUNCTIONS).prop_map(s).boxed(),
+        prop_oneof![
+            Just(s("slep")),
+            Just(s("sh -c 'touch /tmp/pwned'")),
+            Just(s("/bin/rm")),
+            Just(String::new()),
+            hostile_text(),
+        ]
+        .boxed(),
+    );
     let args = (
-        float_in(0.0, 3.0, w),
-        int_in(-1_000_000..=1_000_000, w),
-        int_in(0..=2000, w),
-        int_in(0..=255, w),
-        one_of(
-            &[
-                "SIGKILL", "SIGTERM", "SIGSEGV", "SIGABRT", "SIGINT", "SIGSTOP",
-            ],
-            w,
+        prop_oneof![4 => w.float(0.0, 3.0), 1 => w.float(0.0, limits::MAX_TASK_SECS)],
+        w.int(-1_000_000, 1_000_000),
+        (
+            w.int(0, limits::MAX_PRINT_TIMES as i64),
+            w.int(0, limits::MAX_COUNT_TIMES as i64),
         ),
-        string(w),
-        (any::<bool>(), any::<bool>(), any::<bool>()),
-        (string(w), string(w)),
-        proptest::option::weighted(0.05, ("[a-z]{1,8}", wild_value())),
+        (
+            w.int(0, 255),
+            w.int(0, limits::MAX_FLOOD_BYTES as i64),
+            w.int(0, 1 << 20),
+        ),
+        w.word(SIGNALS),
+        w.line(),
+        (any::<bool>(), any::<bool>(), any::<bool>(), w.slip()),
+        (w.template(BEFORE), w.template(AFTER)),
+        w.stray(),
     );
     (function, args)
+        .prop_map(move |(function, args)| {
+            let (secs, n, (print_times, count_times), codes, signal, text, flags, templates, stray) =
+                args;
+            let (code, bytes, line_bytes) = codes;
+            let (optional, with_before, with_after, slip) = flags;
+            let (before, after) = templates;
+            let mut fields = Vec::new();
+            if let Some(label) = &label {
+                fields.push(format!("label = {}", quote(label)));
+            }
+            fields.push(format!("fn = {}", quote(&function)));
+            // The arguments the function needs; with a slip, one missing or one too many.
+            let mut args: Vec<String> = match function.as_str() {
+                "sleep" | "spin" => vec![format!("secs = {secs}")],
+                "square" | "cube" => vec![format!("n = {n}")],
+                "count" => vec![format!("times = {count_times}")],
+                "exit" => vec![format!("code = {code}")],
+                "signal" => vec![format!("signal = {signal}")],
+                "print" if optional => vec![
+                    format!("text = {text}"),
+                    format!("times = {print_times}"),
+                    format!("secs = {secs}"),
+                ],
+                "print" => vec![format!("text = {text}")],
+                "flood" if optional => {
+                    vec![format!("bytes = {bytes}"), format!("line_bytes = {line_bytes}")]
+                }
+                "flood" => vec![format!("bytes = {bytes}")],
+                _ => Vec::new(),
+            };
+            if slip {
+                if optional || args.is_empty() {
+                    args.push(format!("n = {n}"));
+                    args.push(format!("code = {code}"));
+                } else {
+                    args.remove(0);
+                }
+            }
+            fields.extend(args);
+            if with_before {
+                fields.push(format!("before = {before}"));
+            }
+            if with_after {
+                fields.push(format!("after = {after}"));
+            }
+            fields.extend(stray);
+            format!("{{ {} }}", fields.join(", "))
+        })
+        .boxed()
+}
+
+/// Distinct labels for `count` tasks (`None`: the task has none); a slip repeats one.
+fn labels(count: usize, w: Wildness) -> BoxedStrategy<Vec<Option<String>>> {
+    let kinds = proptest::collection::vec(0u8..6, count);
+    (kinds, w.slip(), w.line())
+        .prop_map(|(kinds, slip, hostile)| {
+            let mut labels: Vec<Option<String>> = kinds
+                .into_iter()
+                .enumerate()
+                .map(|(i, kind)| {
+                    let letter = char::from(b'A' + (i % 26) as u8);
+                    match kind {
+                        0..=2 => Some(format!("{letter}{}", i / 26)),
+                        3 => None,
+                        4 => Some(format!("{letter}é🙂{i}")),
+                        _ => Some(format!("{letter}$(x){i}\u{1b}[1m;`id`")),
+                    }
+                })
+                .collect();
+            if slip {
+                let last = labels.len() - 1;
+                labels[last] = if last > 0 {
+                    labels[0].clone()
+                } else {
+                    serde_json::from_str::<String>(&hostile).ok()
+                };
+            }
+            labels
+        })
+        .boxed()
+}
+
+/// One generated `[[stage]]`: its kind, its lines and its task labels.
+#[derive(Debug, Clone)]
+struct StageText {
+    kind: &'static str,
+    lines: Vec<String>,
+    labels: Vec<String>,
+}
+
+/// Where a stage's work comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Source {
+    Tasks,
+    Each,
+    Items,
+}
+
+fn stage(w: Wildness) -> BoxedStrategy<StageText> {
+    let kind = proptest::sample::select(&["processes", "pool", "threads"][..]);
+    let source = prop_oneof![
+        3 => Just(Source::Tasks),
+        1 => Just(Source::Each),
+        1 => Just(Source::Items),
+    ];
+    (kind, source, 1usize..7)
+        .prop_flat_map(move |(kind, source, count)| {
+            let source = match (kind, source) {
+                ("pool", Source::Each) => Source::Tasks,
+                (_, source) => source,
+            };
+            let tasks = labels(count, w).prop_flat_map(move |labels| {
+                let tasks: Vec<_> = labels.iter().map(|l| task(w, l.clone())).collect();
+                (Just(labels), tasks)
+            });
+            let workers = prop_oneof![
+                6 => (1i64..=8).prop_map(|n| n.to_string()),
+                1 => Just(s("\"cores\"")),
+                1 => Just(s("\"cores+1\"")),
+                1 => Just(limits::MAX_WORKERS.to_string()),
+                1 => Just(format!("\"cores+{}\"", limits::MAX_WORKERS)),
+            ];
+            let items = (
+                prop_oneof![
+                    8 => (-50i64..50, 0i64..40).prop_map(|(from, len)| (from, from + len)),
+                    1 => Just((0, limits::MAX_TASKS as i64 - 1)),
+                    1 => Just((1_000_000, 1_000_000)),
+                    1 => Just((-1_000_000, -999_990)),
+                ],
+                w.word(&["square", "cube"]),
+                proptest::option::of(w.template(AFTER)),
+            );
+            let slips = (w.slip(), w.slip(), w.slip(), w.slip(), w.slip());
+            let settings = (
+                any::<u16>(),
+                w.line(),
+                prop_oneof![3 => w.int(1, 20), 1 => w.int(1, limits::MAX_TASKS as i64)],
+                w.word(&["map", "unordered"]),
+                w.word(&["all", "skip"]),
+                prop_oneof![3 => w.float(0.0, 2.0), 1 => w.float(0.0, limits::MAX_JOIN_DELAY_SECS)],
+                w.line(),
+                w.word(&["line", "block"]),
+                w.word(&["own", "shared"]),
+            );
+            let kind_text = w.mix(Just(quote(kind)).boxed(), wild_value());
+            (
+                Just((kind, source)),
+                kind_text,
+                w.value(workers.boxed()),
+                tasks,
+                task(w, None),
+                items,
+                (slips, settings, w.stray()),
+            )
+        })
         .prop_map(
-            move |(
-                function,
-                (secs, n, times, code, signal, text, extra, (before, after), unknown),
-            )| {
-                let mut fields = Vec::new();
-                if let Some(label) = &label {
-                    fields.push(format!("label = {}", quote(label)));
+            |((kind, source), kind_text, workers, (labels, tasks), each, items, rest)| {
+                let (
+                    (wrong_field, wrong_source, no_workers, extra_workers, bad_items),
+                    settings,
+                    stray,
+                ) = rest;
+                let (bits, name, chunksize, order, join, delay, says, buffering, counter) =
+                    settings;
+                let on = |bit: u16| bits & (1 << bit) != 0;
+                let mut lines = vec![s("[[stage]]"), format!("kind = {kind_text}")];
+                if on(0) {
+                    lines.push(format!("name = {name}"));
                 }
-                fields.push(format!("fn = {}", quote(&function)));
-                let (with_optional, with_before, with_after) = extra;
-                match function.as_str() {
-                    "sleep" | "spin" => fields.push(format!("secs = {secs}")),
-                    "square" | "cube" => fields.push(format!("n = {n}")),
-                    "count" => fields.push(format!("times = {times}")),
-                    "exit" => fields.push(format!("code = {code}")),
-                    "signal" => fields.push(format!("signal = {signal}")),
-                    "print" => {
-                        fields.push(format!("text = {text}"));
-                        if with_optional {
-                            fields.push(format!("times = {times}"));
-                            fields.push(format!("secs = {secs}"));
-                        }
+                let needs_workers = source == Source::Each;
+                let may_have_workers =
+                    kind == "pool" || kind == "threads" || source == Source::Items;
+                if (needs_workers && !no_workers) || (may_have_workers && on(1)) || extra_workers {
+                    lines.push(format!("workers = {workers}"));
+                }
+                // Pool-only, processes-only and threads-only settings; a slip puts one elsewhere.
+                if kind == "pool" && on(2) || wrong_field && on(3) {
+                    lines.push(format!("chunksize = {chunksize}"));
+                }
+                if kind == "pool" && on(4) || wrong_field && on(5) {
+                    lines.push(format!("result_order = {order}"));
+                }
+                if kind == "processes" && on(6) || wrong_field && on(7) {
+                    lines.push(format!("join = {join}"));
+                    lines.push(format!("join_delay_s = {delay}"));
+                }
+                if kind == "threads" && on(8) || wrong_field && on(9) {
+                    lines.push(format!("counter = {counter}"));
+                }
+                if on(10) {
+                    lines.push(format!("parent_says = {says}"));
+                }
+                if on(11) {
+                    lines.push(format!("buffering = {buffering}"));
+                }
+                if source == Source::Tasks || wrong_source && source != Source::Tasks {
+                    lines.push(s("tasks = ["));
+                    for task in &tasks {
+                        lines.push(format!("  {task},"));
                     }
-                    _ => {
-                        if with_optional {
-                            fields.push(format!("secs = {secs}"));
-                        }
+                    lines.push(s("]"));
+                }
+                if source == Source::Each || wrong_source && source == Source::Tasks && on(12) {
+                    lines.push(format!("each = {each}"));
+                }
+                if source == Source::Items || wrong_source && source == Source::Tasks && !on(12) {
+                    let ((from, to), function, after) = &items;
+                    let (from, to) = if bad_items {
+                        (to + 1, *from)
+                    } else {
+                        (*from, *to)
+                    };
+                    let mut item = format!("items = {{ fn = {function}, from = {from}, to = {to}");
+                    if let Some(after) = after {
+                        let _ = write!(item, ", after = {after}");
                     }
+                    item.push_str(" }");
+                    lines.push(item);
                 }
-                if with_before {
-                    fields.push(format!("before = {before}"));
+                lines.extend(stray);
+                let labels = match source {
+                    Source::Tasks => labels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| l.clone().unwrap_or_else(|| i.to_string()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                StageText {
+                    kind,
+                    lines,
+                    labels,
                 }
-                if with_after {
-                    fields.push(format!("after = {after}"));
-                }
-                if let Some((key, value)) = unknown {
-                    fields.push(format!("{key} = {value}"));
-                }
-                format!("{{ {} }}", fields.join(", "))
             },
         )
         .boxed()
 }
 
-/// Task labels for a stage: distinct, some plain, some hostile.
-fn labels(count: usize) -> BoxedStrategy<Vec<Option<String>>> {
-    proptest::collection::vec(
-        prop_oneof![
-            3 => Just(0u8),
-            1 => Just(1u8),
-            1 => Just(2u8),
-            1 => Just(3u8),
-        ],
-        count,
+/// The lines of checkpoint number `index`, about the labels `labels`.
+fn checkpoint(w: Wildness, index: usize, labels: Vec<String>) -> BoxedStrategy<Vec<String>> {
+    let kind = proptest::sample::select(&["choice", "order", "number"][..]);
+    let order = if labels.is_empty() {
+        Just(None).boxed()
+    } else {
+        proptest::sample::subsequence(labels.clone(), 1..=labels.len())
+            .prop_shuffle()
+            .prop_map(|picked| Some(picked.join(" ")))
+            .boxed()
+    };
+    let observe = w.word(&[
+        "completion_order",
+        "last_finished",
+        "total_seconds",
+        "distinct_pids",
+        "print_order",
+        "slowdown_factor",
+    ]);
+    (
+        (
+            "[a-z]{1,6}",
+            kind,
+            proptest::collection::vec(clean_line(), 2..5),
+        ),
+        (order, w.float(-1e6, 1e6), w.float(0.0, 10.0)),
+        (any::<bool>(), any::<bool>(), w.slip(), w.slip()),
+        observe,
+        proptest::collection::vec(w.line(), 0..3),
+        (w.line(), w.line()),
+        w.stray(),
     )
-    .prop_map(|kinds| {
-        kinds
-            .into_iter()
-            .enumerate()
-            .map(|(i, kind)| {
-                let letter = char::from(b'A' + (i % 26) as u8);
-                match kind {
-                    0 => Some(format!("{letter}{}", i / 26)),
-                    1 => None,
-                    2 => Some(format!("{letter}é🙂{i}")),
-                    _ => Some(format!("{letter}$(x){i}\u{1b}[1m")),
+        .prop_map(move |(head, answers, flags, observe, hints, text, stray)| {
+            let (id, kind, choices) = head;
+            let (order, number, tolerance) = answers;
+            let (with_answer, with_observe, wrong_answer, missing_field) = flags;
+            let (question, explanation) = text;
+            let mut lines = vec![
+                s("[[checkpoint]]"),
+                format!("id = {}", quote(&format!("{id}{index}"))),
+                format!("question = {question}"),
+                format!("answer_kind = {}", quote(kind)),
+            ];
+            let answer = match kind {
+                "choice" => {
+                    let list: Vec<String> = choices.iter().map(|c| quote(c)).collect();
+                    lines.push(format!("choices = [{}]", list.join(", ")));
+                    Some(quote(&choices[0]))
                 }
-            })
-            .collect()
-    })
-    .boxed()
-}
-
-/// The lines of one `[[stage]]`.
-fn stage(w: Wildness) -> BoxedStrategy<Vec<String>> {
-    let kind = prop_oneof![
-        12 => proptest::sample::select(&["processes", "pool", "threads"][..]).prop_map(quote),
-        1 => wild_value(),
-    ];
-    let workers = prop_oneof![
-        6 => (1i64..=8).prop_map(|n| n.to_string()),
-        1 => Just("\"cores\"".to_string()),
-        1 => Just("\"cores+1\"".to_string()),
-        1 => Just("256".to_string()),
-        1 => Just("\"cores+300\"".to_string()),
-        1 => wild_value(),
-    ];
-    let source = 0u8..3; // tasks, each, items
-    let tasks = (1usize..6).prop_flat_map(move |count| {
-        labels(count).prop_flat_map(move |labels| {
-            labels
-                .into_iter()
-                .map(|label| task(w, label))
-                .collect::<Vec<_>>()
-        })
-    });
-    let items = (
-        prop_oneof![
-            8 => (-50i64..50, 0i64..40).prop_map(|(from, len)| (from, from + len)),
-            1 => Just((0, 999_999)),
-            1 => Just((-1_000_000, 1_000_000)),
-            1 => Just((5, 1)),
-            1 => (any::<i64>(), any::<i64>()),
-        ],
-        one_of(&["square", "cube", "sleep"], w),
-        proptest::option::of(string(w)),
-    );
-    let optional = (
-        any::<u16>(),
-        string(w),
-        int_in(0..=20, w),
-        one_of(&["map", "unordered"], w),
-        one_of(&["all", "skip"], w),
-        float_in(0.0, 2.0, w),
-        string(w),
-        one_of(&["line", "block"], w),
-        one_of(&["own", "shared"], w),
-    );
-    (kind, workers, source, tasks, task(w, None), items, optional)
-        .prop_map(|(kind, workers, source, tasks, each, items, optional)| {
-            let (bits, name, chunksize, order, join, delay, says, buffering, counter) = optional;
-            let on = |bit: u16| bits & (1 << bit) != 0;
-            let mut lines = vec!["[[stage]]".to_string(), format!("kind = {kind}")];
-            let is = |k: &str| kind == quote(k);
-            if on(0) {
-                lines.push(format!("name = {name}"));
-            }
-            // The workers line where the stage needs one, sometimes where it does not.
-            let needs_workers = is("pool") || source == 1;
-            if (needs_workers && !on(1)) || (!needs_workers && on(1) && on(2)) {
-                lines.push(format!("workers = {workers}"));
-            }
-            if is("pool") && on(3) || on(4) && on(5) && on(6) {
-                lines.push(format!("chunksize = {chunksize}"));
-            }
-            if is("pool") && on(7) {
-                lines.push(format!("result_order = {order}"));
-            }
-            if is("processes") && on(8) || on(4) && on(5) && on(9) {
-                lines.push(format!("join = {join}"));
-                lines.push(format!("join_delay_s = {delay}"));
-            }
-            if on(10) {
-                lines.push(format!("parent_says = {says}"));
-            }
-            if on(11) {
-                lines.push(format!("buffering = {buffering}"));
-            }
-            if is("threads") && on(12) || on(4) && on(5) && on(13) {
-                lines.push(format!("counter = {counter}"));
-            }
-            // Where the work comes from; now and then from two places.
-            let source = if is("pool") && source == 1 { 0 } else { source };
-            let source = if !is("pool") && source == 2 && !on(14) {
-                0
-            } else {
-                source
+                "order" => order.map(|o| quote(&o)),
+                _ => {
+                    lines.push(format!("tolerance = {tolerance}"));
+                    Some(quote(number.trim_matches('"')))
+                }
             };
-            let both = on(15) && on(4);
-            if source == 0 || both {
-                lines.push("tasks = [".to_string());
-                for task in &tasks {
-                    lines.push(format!("  {task},"));
+            let answer = if wrong_answer {
+                Some(quote("Z nobody 4x"))
+            } else {
+                answer
+            };
+            match answer {
+                Some(answer) if with_answer || !with_observe => {
+                    lines.push(format!("answer = {answer}"))
                 }
-                lines.push("]".to_string());
+                None if !with_observe => lines.push(format!("observe = {observe}")),
+                _ => {}
             }
-            if source == 1 || both && source != 1 {
-                lines.push(format!("each = {each}"));
+            if with_observe {
+                lines.push(format!("observe = {observe}"));
             }
-            if source == 2 {
-                let ((from, to), function, after) = &items;
-                let mut item = format!("items = {{ fn = {function}, from = {from}, to = {to}");
-                if let Some(after) = after {
-                    let _ = write!(item, ", after = {after}");
-                }
-                item.push_str(" }");
-                lines.push(item);
+            if !hints.is_empty() {
+                lines.push(format!("hints = [{}]", hints.join(", ")));
             }
+            if !missing_field {
+                lines.push(format!("explanation = {explanation}"));
+            }
+            lines.extend(stray);
             lines
         })
         .boxed()
 }
 
-/// The lines of one `[[checkpoint]]`, answering about tasks labelled `A0`, `B1`... or anything.
-fn checkpoint(w: Wildness) -> BoxedStrategy<Vec<String>> {
-    (
-        "[a-z]{1,6}",
-        proptest::sample::select(&["choice", "order", "number"][..]),
-        proptest::collection::vec(text(), 0..4),
+/// The lines of one `[[knob]]` for a lesson whose stages are `stages`.
+fn knob(w: Wildness, stages: Vec<(&'static str, Vec<String>)>) -> BoxedStrategy<Vec<String>> {
+    let count = stages.len();
+    let stage = w.mix(
+        (0..count.max(1)).boxed(),
+        prop_oneof![Just(count), Just(usize::MAX), 0usize..20].boxed(),
+    );
+    // The bounds include values the knob's value may not take (a negative delay, 1e300 seconds):
+    // the validator accepts them today, and the ignored property below shows what follows.
+    let bound = prop_oneof![
+        6 => (0i64..=8).prop_map(|n| n as f64),
+        1 => Just(-5.0),
+        1 => Just(0.5),
+        1 => Just(256.0),
+        1 => Just(600.0),
+        1 => Just(1e300),
+    ];
+    let extra_name = w.mix(
+        Just(None).boxed(),
         prop_oneof![
-            Just("A0 B0".to_string()),
-            Just("B0 A0".to_string()),
-            Just("42".to_string()),
-            Just("about five".to_string()),
-            text(),
-        ],
-        (any::<bool>(), any::<bool>(), any::<bool>()),
-        float_in(0.0, 10.0, w),
-        one_of(
-            &[
-                "completion_order",
-                "last_finished",
-                "total_seconds",
-                "distinct_pids",
-                "print_order",
-                "slowdown_factor",
-                "colour",
-            ],
-            w,
-        ),
-        proptest::collection::vec(text(), 0..3),
-        string(w),
+            Just(s("task.nobody.secs")),
+            Just(s("colour")),
+            Just(s("task..secs")),
+            clean_line()
+        ]
+        .prop_map(Some)
+        .boxed(),
+    );
+    (
+        stage,
+        any::<proptest::sample::Index>(),
+        extra_name,
+        (bound.clone(), bound, w.slip()),
+        proptest::option::of(w.float(0.01, 2.0)),
+        w.line(),
+        w.stray(),
     )
         .prop_map(
-            |(
-                id,
-                kind,
-                choices,
-                answer,
-                (use_choice, with_answer, with_observe),
-                tolerance,
-                observe,
-                hints,
-                question,
-            )| {
+            move |(stage, pick, extra_name, (a, b, swap), step, help, stray)| {
+                let (kind, labels) = stages.get(stage).cloned().unwrap_or(("pool", Vec::new()));
+                let mut names: Vec<String> = vec![s("workers"), s("secs")];
+                match kind {
+                    "pool" => names.push(s("chunksize")),
+                    "processes" => names.extend([s("join"), s("join_delay_s")]),
+                    _ => {}
+                }
+                // Tasks without a label are named by their index, which a knob cannot use.
+                let labelled = labels
+                    .iter()
+                    .filter(|l| !l.bytes().all(|b| b.is_ascii_digit()));
+                names.extend(labelled.map(|l| format!("task.{l}.secs")));
+                let name = extra_name.unwrap_or_else(|| pick.get(&names).clone());
+                let (low, high) = if (a <= b) != swap { (a, b) } else { (b, a) };
                 let mut lines = vec![
-                    "[[checkpoint]]".to_string(),
-                    format!("id = {}", quote(&id)),
-                    format!("question = {question}"),
-                    format!("answer_kind = {}", quote(kind)),
+                    s("[[knob]]"),
+                    format!("name = {}", quote(&name)),
+                    format!("stage = {stage}"),
+                    format!("min = {}", float(low)),
+                    format!("max = {}", float(high)),
                 ];
-                if kind == "choice" || use_choice && with_answer {
-                    let list: Vec<String> = choices.iter().map(|c| quote(c)).collect();
-                    lines.push(format!("choices = [{}]", list.join(", ")));
+                if let Some(step) = step {
+                    lines.push(format!("step = {step}"));
                 }
-                if with_answer || !with_observe {
-                    let answer = match choices.first() {
-                        Some(first) if kind == "choice" && use_choice => first.clone(),
-                        _ => answer,
-                    };
-                    lines.push(format!("answer = {}", quote(&answer)));
-                }
-                if kind == "number" {
-                    lines.push(format!("tolerance = {tolerance}"));
-                }
-                if with_observe {
-                    lines.push(format!("observe = {observe}"));
-                }
-                if !hints.is_empty() {
-                    let list: Vec<String> = hints.iter().map(|h| quote(h)).collect();
-                    lines.push(format!("hints = [{}]", list.join(", ")));
-                }
-                lines.push("explanation = \"because\"".to_string());
+                lines.push(format!("help = {help}"));
+                lines.extend(stray);
                 lines
             },
         )
         .boxed()
 }
 
-/// The lines of one `[[knob]]`.
-fn knob(w: Wildness) -> BoxedStrategy<Vec<String>> {
-    let name = prop_oneof![
-        6 => proptest::sample::select(&["workers", "chunksize", "join_delay_s", "join", "secs"][..])
-            .prop_map(str::to_string),
-        2 => Just("task.A0.secs".to_string()),
-        1 => Just("task.nobody.secs".to_string()),
-        1 => text(),
-    ];
-    let bound = prop_oneof![
-        6 => (0i64..=10).prop_map(|n| n.to_string()),
-        1 => Just("-5".to_string()),
-        1 => Just("1e300".to_string()),
-        1 => Just("0.5".to_string()),
-        1 => wild_float(),
-    ];
-    (
-        name,
-        prop_oneof![6 => Just(0i64), 1 => 0i64..10, 1 => Just(-1i64)],
-        bound.clone(),
-        bound,
-        proptest::option::of(float_in(0.0, 2.0, w)),
-        string(w),
-    )
-        .prop_map(|(name, stage, low, high, step, help)| {
-            let mut lines = vec![
-                "[[knob]]".to_string(),
-                format!("name = {}", quote(&name)),
-                format!("stage = {stage}"),
-                format!("min = {low}"),
-                format!("max = {high}"),
-            ];
-            if let Some(step) = step {
-                lines.push(format!("step = {step}"));
-            }
-            lines.push(format!("help = {help}"));
-            lines
-        })
-        .boxed()
-}
-
 /// A whole lesson file, as lines.
 fn lesson_lines(w: Wildness) -> BoxedStrategy<Vec<String>> {
     let header = (
-        prop_oneof![12 => Just("1".to_string()), 1 => wild_int(), 1 => wild_value()],
-        prop_oneof![
-            12 => "[a-z]{1,8}(-[a-z0-9]{1,6}){0,2}",
-            1 => Just("Bad Id".to_string()),
-            1 => (41usize..60).prop_map(|n| "a".repeat(n)),
-            1 => text(),
-        ],
-        string(w),
-        string(w),
+        w.mix(
+            Just(s("1")).boxed(),
+            prop_oneof![Just(s("2")), wild_int(), wild_value()].boxed(),
+        ),
+        w.mix(
+            "[a-z]{1,8}(-[a-z0-9]{1,6}){0,2}".boxed(),
+            prop_oneof![
+                Just(s("Bad Id")),
+                Just(s("a--b")),
+                (41usize..60).prop_map(|n| "a".repeat(n)),
+                hostile_text(),
+            ]
+            .boxed(),
+        ),
+        (w.line(), w.line()),
         proptest::option::weighted(
             0.1,
-            prop_oneof![
-                Just("\"/etc/passwd\"".to_string()),
-                Just("\"../narrative.md\"".to_string()),
-                Just("\"..\"".to_string()),
-                Just("\"\"".to_string()),
-                Just("\"narrative.md\"".to_string()),
-                wild_value(),
-            ],
+            w.mix(
+                prop_oneof![
+                    Just(s("narrative.md")),
+                    Just(s("lesson é🙂.md")),
+                    Just(s(".n"))
+                ]
+                .prop_map(|n| quote(&n))
+                .boxed(),
+                prop_oneof![
+                    Just(quote("/etc/passwd")),
+                    Just(quote("../narrative.md")),
+                    Just(quote("..")),
+                    Just(quote("")),
+                    Just(quote("a\\b.md")),
+                    wild_value(),
+                ]
+                .boxed(),
+            ),
         ),
         proptest::option::weighted(
             0.1,
-            prop_oneof![
-                Just("\"/bin/sh\"".to_string()),
-                Just("\"a\\\\b.py\"".to_string()),
-                Just("\"program.py\"".to_string()),
-                wild_value(),
-            ],
+            w.mix(
+                prop_oneof![Just(s("program.py")), Just(s("main.py"))]
+                    .prop_map(|n| quote(&n))
+                    .boxed(),
+                prop_oneof![
+                    Just(quote("/bin/sh")),
+                    Just(quote("sub/p.py")),
+                    wild_value()
+                ]
+                .boxed(),
+            ),
         ),
-        proptest::option::weighted(0.3, float_in(0.001, 3600.0, w)),
-        proptest::option::weighted(0.2, string(w)),
+        proptest::option::weighted(0.3, w.float(0.001, limits::MAX_TIME_LIMIT_SECS)),
+        proptest::option::weighted(0.2, w.line()),
     );
-    (
-        header,
-        prop_oneof![20 => 1usize..4, 1 => Just(0usize), 1 => 8usize..11],
-        0usize..3,
-        0usize..3,
-    )
-        .prop_flat_map(move |(header, stages, checkpoints, knobs)| {
-            (
-                Just(header),
-                proptest::collection::vec(stage(w), stages),
-                proptest::collection::vec(checkpoint(w), checkpoints),
-                proptest::collection::vec(knob(w), knobs),
-            )
+    let stage_count = w.mix(
+        (1usize..4).boxed(),
+        prop_oneof![Just(0usize), Just(limits::MAX_STAGES + 1)].boxed(),
+    );
+    (header, stage_count, 0usize..3, 0usize..3, w.stray())
+        .prop_flat_map(move |(header, stage_count, checkpoints, knobs, stray)| {
+            proptest::collection::vec(stage(w), stage_count).prop_flat_map(move |stages| {
+                let labels: Vec<String> = stages
+                    .iter()
+                    .flat_map(|st| st.labels.iter().cloned())
+                    .collect();
+                let kinds: Vec<(&'static str, Vec<String>)> = stages
+                    .iter()
+                    .map(|st| (st.kind, st.labels.clone()))
+                    .collect();
+                let checkpoints: Vec<_> = (0..checkpoints)
+                    .map(|i| checkpoint(w, i, labels.clone()))
+                    .collect();
+                let knobs: Vec<_> = (0..knobs).map(|_| knob(w, kinds.clone())).collect();
+                (
+                    Just((header.clone(), stray.clone())),
+                    Just(stages),
+                    checkpoints,
+                    knobs,
+                )
+            })
         })
-        .prop_map(|(header, stages, checkpoints, knobs)| {
-            let (version, id, title, summary, narrative, program, limit, notes) = header;
+        .prop_map(|((header, stray), stages, checkpoints, knobs)| {
+            let (version, id, (title, summary), narrative, program, limit, notes) = header;
             let mut lines = vec![
                 format!("format_version = {version}"),
                 format!("id = {}", quote(&id)),
@@ -739,7 +983,9 @@ fn lesson_lines(w: Wildness) -> BoxedStrategy<Vec<String>> {
             if let Some(notes) = notes {
                 lines.push(format!("instructor_notes = {notes}"));
             }
-            for table in stages.into_iter().chain(checkpoints).chain(knobs) {
+            lines.extend(stray);
+            let stages = stages.into_iter().map(|st| st.lines);
+            for table in stages.chain(checkpoints).chain(knobs) {
                 lines.push(String::new());
                 lines.extend(table);
             }
@@ -770,13 +1016,14 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (
             at,
             prop_oneof![
-                Just("[[stage]]".to_string()),
-                Just("[stage]".to_string()),
-                Just("[[stage.tasks]]".to_string()),
-                Just("[[checkpoint]]".to_string()),
-                Just("stage = []".to_string()),
-                Just("a.b.c = 1".to_string()),
-                Just("\"\"\"".to_string()),
+                Just(s("[[stage]]")),
+                Just(s("[stage]")),
+                Just(s("[[stage.tasks]]")),
+                Just(s("[[checkpoint]]")),
+                Just(s("[[knob]]")),
+                Just(s("stage = []")),
+                Just(s("a.b.c = 1")),
+                Just(s("\"\"\"")),
                 wild_value().prop_map(|v| format!("kind = {v}")),
                 wild_value().prop_map(|v| format!("workers = {v}")),
                 wild_value().prop_map(|v| format!("x = {v}")),
@@ -803,10 +1050,10 @@ fn mutate(mut lines: Vec<String>, mutations: &[Mutation]) -> String {
             Mutation::Swap(a, b) if !lines.is_empty() => lines.swap(a % n, b % n),
             Mutation::SwapValues(a, b) if !lines.is_empty() => {
                 let (a, b) = (a % n, b % n);
-                if let (Some((ka, va)), Some((kb, vb))) = (
-                    lines[a].clone().split_once(" = "),
-                    lines[b].clone().split_once(" = "),
-                ) {
+                let (first, second) = (lines[a].clone(), lines[b].clone());
+                if let (Some((ka, va)), Some((kb, vb))) =
+                    (first.split_once(" = "), second.split_once(" = "))
+                {
                     lines[a] = format!("{ka} = {vb}");
                     lines[b] = format!("{kb} = {va}");
                 }
@@ -842,25 +1089,32 @@ fn mutate(mut lines: Vec<String>, mutations: &[Mutation]) -> String {
     text
 }
 
-/// A lesson file's text: generated fields, then up to `max_mutations` edits.
+/// A lesson file's text: generated fields, then (half the time) up to `max_mutations` edits.
 fn lesson_text(w: Wildness) -> BoxedStrategy<String> {
-    let mutations = prop_oneof![
-        1 => Just(Vec::new()),
-        1 => proptest::collection::vec(mutation(), 0..=w.max_mutations),
-    ];
+    let mutations = if w.max_mutations == 0 {
+        Just(Vec::new()).boxed()
+    } else {
+        prop_oneof![
+            1 => Just(Vec::new()),
+            1 => proptest::collection::vec(mutation(), 1..=w.max_mutations),
+        ]
+        .boxed()
+    };
     (lesson_lines(w), mutations)
         .prop_map(|(lines, mutations)| mutate(lines, &mutations))
         .boxed()
 }
 
+/// For the parser: every field and decision goes wrong now and then, and the text is edited.
 const PARSER_WILDNESS: Wildness = Wildness {
-    valid_per_wild: 12,
+    valid_per_slip: 30,
     max_mutations: 4,
 };
 
+/// For the planner: valid lessons, extreme but allowed values included.
 const PLANNER_WILDNESS: Wildness = Wildness {
-    valid_per_wild: 60,
-    max_mutations: 1,
+    valid_per_slip: 0,
+    max_mutations: 0,
 };
 
 #[test]
@@ -935,6 +1189,27 @@ fn load_valid(text: &str) -> Result<Option<proclab::lesson::Lesson>, TestCaseErr
     }
 }
 
+/// What every plan must be, whatever the lesson: within the caps, with durations a worker can
+/// sleep or spin for.
+fn sane(plan: &engine::RunPlan, text: &str) -> Result<(), TestCaseError> {
+    for stage in &plan.stages {
+        prop_assert!(stage.workers <= limits::MAX_WORKERS, "{text}");
+        prop_assert!(stage.chunksize >= 1, "{text}");
+        prop_assert!(stage.tasks.len() as u64 <= limits::MAX_TASKS, "{text}");
+        for task in &stage.tasks {
+            if let Some(secs) = task.function.secs() {
+                prop_assert!(
+                    secs.is_finite()
+                        && (0.0..=limits::MAX_TASK_SECS / limits::MIN_SPEED).contains(&secs),
+                    "task {:?} would take {secs} s in {text}",
+                    task.label
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn valid_lessons_load_and_plan() {
     let planned = AtomicU64::new(0);
@@ -949,11 +1224,7 @@ fn valid_lessons_load_and_plan() {
             planned.fetch_add(1, Ordering::Relaxed);
             for options in [RunOptions::default(), options] {
                 if let Ok(plan) = engine::plan(&lesson, &options, cores) {
-                    for stage in &plan.stages {
-                        prop_assert!(stage.workers <= limits::MAX_WORKERS, "{text}");
-                        prop_assert!(stage.chunksize >= 1, "{text}");
-                        prop_assert!(stage.tasks.len() as u64 <= limits::MAX_TASKS, "{text}");
-                    }
+                    sane(&plan, &text)?;
                 }
             }
             Ok(())
@@ -983,11 +1254,10 @@ fn knob_settings(lesson: &proclab::lesson::Lesson) -> Vec<Vec<(String, f64)>> {
 }
 
 #[test]
-#[ignore = "fails: knob ranges are not checked against the limits of the value they set (see plan_join_delay_knob_below_zero)"]
 fn valid_lessons_plan_with_every_knob_value() {
     check(
         "valid_lessons_plan_with_every_knob_value",
-        (cases(640) / 10).max(1),
+        cases(640),
         (lesson_text(PLANNER_WILDNESS), options()),
         |(text, (options, cores))| {
             let Some(lesson) = load_valid(&text)? else {
@@ -998,7 +1268,9 @@ fn valid_lessons_plan_with_every_knob_value() {
                     settings,
                     ..options.clone()
                 };
-                let _ = engine::plan(&lesson, &options, cores);
+                if let Ok(plan) = engine::plan(&lesson, &options, cores) {
+                    sane(&plan, &text)?;
+                }
             }
             Ok(())
         },
@@ -1084,7 +1356,6 @@ fn fixed_edge_cases_never_panic() {
 /// learner picks such a value (`proclab run knobby --set join_delay_s=-3` exits 101 with
 /// "cannot convert float seconds to Duration: value is negative").
 #[test]
-#[ignore = "bug in src: knob ranges are not checked against the value's own limits; plan panics"]
 fn plan_join_delay_knob_below_zero() {
     let text = format!(
         "{BASE}[[stage]]\nkind = \"processes\"\ntasks = [{{ label = \"A\", fn = \"sleep\", secs = 1 }}]\n\n[[knob]]\nname = \"join_delay_s\"\nmin = -5\nmax = 1e300\n"
@@ -1102,21 +1373,4 @@ fn plan_join_delay_knob_below_zero() {
         let outcome = std::panic::catch_unwind(|| engine::plan(&lesson, &options, 2));
         assert!(outcome.is_ok(), "plan panicked for join_delay_s = {value}");
     }
-}
-
-/// The property harness itself: a failing property is reported, not swallowed.
-#[test]
-fn the_harness_reports_a_failure() {
-    let outcome = std::panic::catch_unwind(|| {
-        check("always_fails", 5, 0u8..10, |_| {
-            Err(TestCaseError::fail("no"))
-        });
-    });
-    assert!(outcome.is_err());
-    // And a strategy's values can be drawn by hand (used when debugging a generator).
-    let mut runner = TestRunner::deterministic();
-    let tree = lesson_text(PLANNER_WILDNESS)
-        .new_tree(&mut runner)
-        .expect("a value");
-    assert!(!tree.current().is_empty());
 }

@@ -64,7 +64,13 @@ impl LessonFiles for Folder<'_> {
 pub fn read_limited(path: &Path) -> Result<String, Problem> {
     let name = path.display().to_string();
     let fail = |message: String| Problem::whole_file(&name, message);
-    let metadata = fs::metadata(path).map_err(|e| fail(describe_io(&e)))?;
+    // Never followed: a link could lead a lesson to read any file on the machine.
+    let metadata = fs::symlink_metadata(path).map_err(|e| fail(describe_io(&e)))?;
+    if metadata.is_symlink() {
+        return Err(fail(
+            "is a symbolic link: a lesson's files must be regular files in its folder (copy the file there instead)".into(),
+        ));
+    }
     if !metadata.is_file() {
         return Err(fail("is not a regular file".into()));
     }
@@ -82,6 +88,12 @@ pub fn read_limited(path: &Path) -> Result<String, Problem> {
                 .read_to_end(&mut bytes)
         })
         .map_err(|e| fail(describe_io(&e)))?;
+    if bytes.len() as u64 > limits::MAX_LESSON_FILE_BYTES {
+        return Err(fail(format!(
+            "is more than {} bytes: a lesson file may be at most that",
+            limits::MAX_LESSON_FILE_BYTES
+        )));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let text = String::from_utf8_lossy(good);
@@ -226,14 +238,14 @@ fn curriculum_position(id: &str) -> (usize, String) {
 /// direct subfolders that do (one level only, so a symlink loop cannot make this run forever).
 pub fn lesson_folders(root: &Path) -> Result<Vec<PathBuf>, Problem> {
     let name = root.display().to_string();
-    if root.join(LESSON_FILE).exists() {
+    if fs::symlink_metadata(root.join(LESSON_FILE)).is_ok() {
         return Ok(vec![root.to_path_buf()]);
     }
     let entries = fs::read_dir(root).map_err(|e| Problem::whole_file(&name, describe_io(&e)))?;
     let mut folders: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.join(LESSON_FILE).is_file())
+        .filter(|path| fs::symlink_metadata(path.join(LESSON_FILE)).is_ok())
         .collect();
     folders.sort();
     if folders.is_empty() {

@@ -180,23 +180,29 @@ impl WorkerCount {
 
 impl<'de> Deserialize<'de> for WorkerCount {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(i64),
-            Text(String),
+        /// Accepts a whole number or a text like "cores+1"; anything else gets one message.
+        struct Count;
+        const EXPECTED: &str = "a whole number of workers, \"cores\", \"cores+N\" or \"cores*N\" (for example 2 or \"cores+1\")";
+        impl serde::de::Visitor<'_> for Count {
+            type Value = WorkerCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<WorkerCount, E> {
+                u32::try_from(n)
+                    .map(WorkerCount::Fixed)
+                    .map_err(|_| E::custom(format!("expected {EXPECTED}")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<WorkerCount, E> {
+                u32::try_from(n)
+                    .map(WorkerCount::Fixed)
+                    .map_err(|_| E::custom(format!("expected {EXPECTED}")))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<WorkerCount, E> {
+                WorkerCount::parse(text).ok_or_else(|| E::custom(format!("expected {EXPECTED}")))
+            }
         }
-        let invalid = || {
-            serde::de::Error::custom(
-                "expected a whole number of workers, \"cores\", \"cores+N\" or \"cores*N\" (for example 2 or \"cores+1\")",
-            )
-        };
-        match Raw::deserialize(deserializer)? {
-            Raw::Number(n) => u32::try_from(n)
-                .map(WorkerCount::Fixed)
-                .map_err(|_| invalid()),
-            Raw::Text(text) => WorkerCount::parse(&text).ok_or_else(invalid),
-        }
+        deserializer.deserialize_any(Count)
     }
 }
 

@@ -286,6 +286,13 @@ fn validate_stage(
 }
 
 fn check_text(field: &str, text: &str, report: &mut impl FnMut(String)) {
+    if let Some(c) = text.chars().find(|c| c.is_control() && *c != '\n') {
+        report(format!(
+            "{field} holds the control character {:?}: terminal control codes could clear or take over the learner's screen; remove it",
+            c
+        ));
+        return;
+    }
     if text.len() > limits::MAX_TEXT_BYTES {
         report(format!(
             "{field} is {} bytes long: at most {}",
@@ -534,6 +541,9 @@ fn validate_checkpoint(
     }
 }
 
+/// The largest `secs` knob value: every duration times this still stays in range.
+const MAX_SECS_SCALE: f64 = 10.0;
+
 /// Knob names that apply to every stage.
 pub const KNOB_NAMES: &[&str] = &["workers", "chunksize", "join_delay_s", "join", "secs"];
 
@@ -561,11 +571,10 @@ fn validate_knob(
         .strip_prefix("task.")
         .and_then(|rest| rest.strip_suffix(".secs"))
     {
-        if !stage
-            .tasks
-            .iter()
-            .any(|task| task.label.as_deref() == Some(label))
-        {
+        let labelled = |(i, task): (usize, &TaskSpec)| {
+            task.label.clone().unwrap_or_else(|| i.to_string()) == label
+        };
+        if !stage.tasks.iter().enumerate().any(labelled) {
             report(format!("no task labelled {label:?} in stage {}", k.stage));
         }
     } else if !KNOB_NAMES.contains(&k.name.as_str()) {
@@ -592,7 +601,20 @@ fn validate_knob(
         "join" | "join_delay_s" if stage.kind != StageKind::Processes => {
             report("join knobs apply to processes stages only".into())
         }
-        "secs" if k.min <= 0.0 => report("a secs scale must stay above 0".into()),
+        "secs" if k.min <= 0.0 || k.max > MAX_SECS_SCALE => report(format!(
+            "a secs scale must stay above 0 and at most {MAX_SECS_SCALE}"
+        )),
+        "join_delay_s" if k.min < 0.0 || k.max > limits::MAX_JOIN_DELAY_SECS => report(format!(
+            "join_delay_s must stay within 0..={} seconds",
+            limits::MAX_JOIN_DELAY_SECS
+        )),
+        "join" if k.min < 0.0 || k.max > 1.0 => report("join is 0 (skip) or 1 (all)".into()),
+        name if name.starts_with("task.") && (k.min < 0.0 || k.max > limits::MAX_TASK_SECS) => {
+            report(format!(
+                "a task's seconds must stay within 0..={} seconds",
+                limits::MAX_TASK_SECS
+            ))
+        }
         _ => {}
     }
 }

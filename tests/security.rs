@@ -1,0 +1,688 @@
+//! A lesson folder is input from anyone: these tests hand the real binary hostile lessons and
+//! check that nothing outside the vocabulary runs, nothing outside the lesson folder is opened or
+//! created, counts stay capped, hostile text stays text, and odd files (symlink loops, FIFOs,
+//! huge files) give a clear message instead of a hang.
+//!
+//! Every run happens in a fresh temporary folder (also the working directory of proclab), with a
+//! timeout; after it, the folder holds exactly what the test wrote.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::PROCLAB;
+use proclab::limits;
+use proclab::task::TASK_FUNCTIONS;
+
+/// The first lines of every lesson here; the `[[stage]]` starts on line 6.
+fn header(id: &str) -> String {
+    format!("format_version = 1\nid = \"{id}\"\ntitle = \"t\"\nsummary = \"s\"\n\n")
+}
+
+/// A scratch folder: `lessons/` for lesson folders, `cwd/` as proclab's working directory.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::create_dir_all(dir.path().join("lessons")).unwrap();
+        std::fs::create_dir_all(dir.path().join("cwd")).unwrap();
+        Scratch { dir }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Writes `lessons/<name>/` with `lesson.toml` = `header(id) + body`, a narrative and a
+    /// program; returns the folder as a string.
+    fn lesson(&self, name: &str, body: &str) -> String {
+        let folder = self.path(&format!("lessons/{name}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("lesson.toml"),
+            format!("{}{body}", header(name)),
+        )
+        .unwrap();
+        std::fs::write(folder.join("narrative.md"), "Some text.\n").unwrap();
+        std::fs::write(folder.join("program.py"), "print('hi')\n").unwrap();
+        folder.display().to_string()
+    }
+
+    /// Every path under the scratch folder.
+    fn listing(&self) -> BTreeSet<PathBuf> {
+        fn walk(dir: &Path, into: &mut BTreeSet<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                into.insert(path.clone());
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    walk(&path, into);
+                }
+            }
+        }
+        let mut all = BTreeSet::new();
+        walk(self.dir.path(), &mut all);
+        all
+    }
+
+    /// Runs proclab in `cwd/`, at most `seconds`, and checks that it created nothing here.
+    fn proclab(&self, args: &[&str], seconds: u64) -> Output {
+        let before = self.listing();
+        let output = run_with_timeout(args, &self.path("cwd"), seconds);
+        let after = self.listing();
+        let created: Vec<_> = after.difference(&before).collect();
+        assert!(created.is_empty(), "proclab {args:?} created {created:?}");
+        output
+    }
+}
+
+/// Runs proclab with `args` in `cwd`; fails the test if it has not exited after `seconds`.
+fn run_with_timeout(args: &[&str], cwd: &Path, seconds: u64) -> Output {
+    let mut child = Command::new(PROCLAB)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("proclab starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for proclab") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("proclab {args:?} still ran after {seconds} s: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `proclab check <folder>`: exit 1 and exactly these problems, then "N problem(s) found".
+fn assert_check(scratch: &Scratch, folder: &str, expected: &[String]) {
+    let output = scratch.proclab(&["check", folder], 20);
+    let stdout = text(&output.stdout);
+    let problems: Vec<&str> = stdout.lines().filter(|l| !l.ends_with(" found")).collect();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(problems, expected, "check {folder}");
+    let count = expected.len();
+    let noun = if count == 1 { "problem" } else { "problems" };
+    assert!(
+        stdout.ends_with(&format!("{count} {noun} found\n")),
+        "{stdout}"
+    );
+}
+
+/// `proclab --lessons <root> run <id>`: exit 1, nothing on stdout, every problem on stderr.
+fn assert_run_refused(scratch: &Scratch, id: &str, expected: &[String]) {
+    let root = scratch.path("lessons");
+    let output = scratch.proclab(
+        &[
+            "--lessons",
+            root.to_str().unwrap(),
+            "run",
+            id,
+            "--speed",
+            "100",
+        ],
+        20,
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+    assert!(
+        stderr.starts_with("error: the lessons in --lessons have problems:\n"),
+        "{stderr}"
+    );
+    for line in expected {
+        assert!(stderr.contains(line.as_str()), "{stderr}\nlacks {line}");
+    }
+}
+
+fn vocabulary() -> String {
+    TASK_FUNCTIONS.join(", ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nothing but the vocabulary runs.
+
+#[test]
+fn a_shell_command_as_task_function_is_refused_and_never_runs() {
+    let scratch = Scratch::new();
+    let marker = scratch.path("pwned");
+    let tmp_pwned = Path::new("/tmp/pwned");
+    let tmp_pwned_before = tmp_pwned.exists();
+    let commands = [
+        "sh -c 'touch /tmp/pwned'".to_string(),
+        format!("sh -c 'touch {}'", marker.display()),
+        "/bin/rm".to_string(),
+        "/bin/sh".to_string(),
+        format!("touch {}", marker.display()),
+    ];
+    for (i, command) in commands.iter().enumerate() {
+        let id = format!("shell{i}");
+        // As a task, as `each` and as `items`.
+        let body = format!(
+            "[[stage]]\nkind = \"processes\"\ntasks = [{{ fn = {command:?} }}]\n\n\
+             [[stage]]\nkind = \"threads\"\nworkers = 2\neach = {{ fn = {command:?} }}\n\n\
+             [[stage]]\nkind = \"pool\"\nitems = {{ fn = {command:?}, from = 1, to = 3 }}\n"
+        );
+        let folder = scratch.lesson(&id, &body);
+        let unknown = format!("unknown task function {command:?}");
+        let file = format!("{folder}/lesson.toml");
+        let output = scratch.proclab(&["check", &folder], 20);
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{stdout}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 4, "{stdout}");
+        assert!(
+            lines[0].starts_with(&format!("{file}:6:1: stage 1: task 1: {unknown}")),
+            "{stdout}"
+        );
+        assert!(
+            lines[0].ends_with(&format!(": use one of {}", vocabulary())),
+            "{stdout}"
+        );
+        assert!(
+            lines[1].starts_with(&format!("{file}:10:1: stage 2: each: {unknown}")),
+            "{stdout}"
+        );
+        assert_eq!(
+            lines[2],
+            format!(
+                "{file}:15:1: stage 3: items: fn = {command:?} is not allowed here: use \"square\" or \"cube\""
+            )
+        );
+        assert_eq!(lines[3], "3 problems found");
+        assert_run_refused(
+            &scratch,
+            &id,
+            &[format!("{file}:6:1: stage 1: task 1: {unknown}")],
+        );
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+    assert!(!marker.exists());
+    if !tmp_pwned_before {
+        assert!(!tmp_pwned.exists(), "/tmp/pwned was created");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nothing outside the lesson folder is opened.
+
+/// A narrative outside the folder that, if it were read, would add a problem naming "leaked".
+fn write_outside(scratch: &Scratch) -> PathBuf {
+    let outside = scratch.path("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.md"), "::: checkpoint leaked\n").unwrap();
+    std::fs::write(outside.join("secret.py"), "print('secret')\n").unwrap();
+    nix::unistd::mkfifo(&outside.join("fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    outside
+}
+
+#[test]
+fn program_and_narrative_outside_the_folder_are_refused_unopened() {
+    let scratch = Scratch::new();
+    let outside = write_outside(&scratch);
+    let absolute = |name: &str| outside.join(name).display().to_string();
+    let cases = [
+        ("narrative", absolute("secret.md")),
+        ("narrative", "../../outside/secret.md".to_string()),
+        ("narrative", absolute("fifo")),
+        ("narrative", "..".to_string()),
+        ("program", absolute("secret.py")),
+        ("program", "../../outside/fifo".to_string()),
+        ("program", "/etc/passwd".to_string()),
+        ("program", "sub/../program.py".to_string()),
+        ("program", "..\\..\\outside\\secret.py".to_string()),
+    ];
+    for (i, (field, path)) in cases.iter().enumerate() {
+        let id = format!("escape{i}");
+        let body = format!(
+            "{field} = {path:?}\n[[stage]]\nkind = \"pool\"\nworkers = 2\ntasks = [{{ fn = \"square\", n = 2 }}]\n"
+        );
+        let folder = scratch.lesson(&id, &body);
+        let col = field.len() + 4;
+        let expected = format!(
+            "{folder}/lesson.toml:6:{col}: {path:?} must be a file name inside the lesson folder, without '/' or '..' (for example \"program.py\")"
+        );
+        // A FIFO blocks whoever opens it for reading: a hang here means the file was opened.
+        assert_check(&scratch, &folder, std::slice::from_ref(&expected));
+        assert_run_refused(&scratch, &id, &[expected]);
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+}
+
+#[test]
+fn lesson_files_that_are_not_regular_files_are_refused_without_a_hang() {
+    let scratch = Scratch::new();
+    let outside = write_outside(&scratch);
+    // narrative.md is a symlink to a FIFO, program.py a symlink to /dev/zero.
+    let folder = scratch.lesson(
+        "odd",
+        "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"panic\" }]\n",
+    );
+    let folder_path = PathBuf::from(&folder);
+    std::fs::remove_file(folder_path.join("narrative.md")).unwrap();
+    std::fs::remove_file(folder_path.join("program.py")).unwrap();
+    std::os::unix::fs::symlink(outside.join("fifo"), folder_path.join("narrative.md")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", folder_path.join("program.py")).unwrap();
+    let link = "is a symbolic link: a lesson's files must be regular files in its folder (copy the file there instead)";
+    let expected = [
+        format!("{folder}/narrative.md: {link}"),
+        format!("{folder}/program.py: {link}"),
+    ];
+    assert_check(&scratch, &folder, &expected);
+    assert_run_refused(&scratch, "odd", &expected);
+
+    // lesson.toml itself a FIFO.
+    std::fs::remove_file(folder_path.join("lesson.toml")).unwrap();
+    nix::unistd::mkfifo(
+        &folder_path.join("lesson.toml"),
+        nix::sys::stat::Mode::S_IRWXU,
+    )
+    .unwrap();
+    assert_check(
+        &scratch,
+        &folder,
+        &[format!("{folder}/lesson.toml: is not a regular file")],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counts stay capped.
+
+#[test]
+fn oversized_counts_are_refused_before_anything_starts() {
+    let scratch = Scratch::new();
+    let max_workers = limits::MAX_WORKERS;
+    let cases: [(&str, &str, String); 7] = [
+        (
+            "huge-pool",
+            "[[stage]]\nkind = \"pool\"\nworkers = 1000000\ntasks = [{ fn = \"panic\" }]\n",
+            format!("6:1: stage 1: workers = 1000000 is out of range: 1 to {max_workers}"),
+        ),
+        (
+            "huge-each",
+            "[[stage]]\nkind = \"processes\"\nworkers = 1000000\neach = { fn = \"sleep\", secs = 1 }\n",
+            format!("6:1: stage 1: workers = 1000000 is out of range: 1 to {max_workers}"),
+        ),
+        (
+            "huge-cores",
+            "[[stage]]\nkind = \"processes\"\nworkers = \"cores+1000000\"\neach = { fn = \"sleep\", secs = 1 }\n",
+            format!(
+                "6:1: stage 1: workers = \"cores+1000000\" is out of range: at most {max_workers} workers"
+            ),
+        ),
+        (
+            "huge-count",
+            "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"count\", times = 1000000000000 }]\n",
+            format!(
+                "6:1: stage 1: task 1: times = 1000000000000 is out of range: 0 to {}",
+                limits::MAX_COUNT_TIMES
+            ),
+        ),
+        (
+            "huge-print",
+            "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"print\", text = \"x\", times = 1000000 }]\n",
+            format!(
+                "6:1: stage 1: task 1: times = 1000000 is too many lines: at most {}",
+                limits::MAX_PRINT_TIMES
+            ),
+        ),
+        (
+            "huge-items",
+            "[[stage]]\nkind = \"pool\"\nitems = { fn = \"square\", from = 0, to = 9999999 }\n",
+            format!(
+                "6:1: stage 1: items: 0..=9999999 is too many tasks: at most {}",
+                limits::MAX_TASKS
+            ),
+        ),
+        (
+            "huge-sleep",
+            "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"spin\", secs = 1e12 }]\n",
+            format!(
+                "6:1: stage 1: task 1: secs = 1000000000000 is out of range: 0 to {} seconds",
+                limits::MAX_TASK_SECS
+            ),
+        ),
+    ];
+    for (id, body, problem) in &cases {
+        let folder = scratch.lesson(id, body);
+        let started = Instant::now();
+        let mut expected = vec![format!("{folder}/lesson.toml:{problem}")];
+        if *id == "huge-items" {
+            expected.push(format!(
+                "{folder}/lesson.toml:6:1: stage 1: items: numbers must stay within -1000000..=1000000"
+            ));
+        }
+        assert_check(&scratch, &folder, &expected);
+        assert_run_refused(&scratch, id, &expected);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{id} took {:?}",
+            started.elapsed()
+        );
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+}
+
+#[test]
+fn oversized_worker_flags_are_usage_errors() {
+    let scratch = Scratch::new();
+    for flag in ["1000000", "0", "-1", "257"] {
+        let output = scratch.proclab(
+            &["run", "pool-sleep", "--workers", flag, "--speed", "100"],
+            20,
+        );
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--workers {flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("invalid value '{flag}' for '--workers <N>'")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("1..={}", limits::MAX_WORKERS)),
+            "{stderr}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files too large, symlink loops.
+
+/// A valid lesson whose `lesson.toml` is padded with instructor notes to `size` bytes.
+fn padded_lesson(scratch: &Scratch, name: &str, size: usize) -> String {
+    let folder = scratch.lesson(name, "");
+    let head = format!("{}instructor_notes = \"\"\"\n", header(name));
+    let tail =
+        "\"\"\"\n[[stage]]\nkind = \"pool\"\nworkers = 2\ntasks = [{ fn = \"square\", n = 2 }]\n";
+    let line = format!("{}\n", "x".repeat(99));
+    let mut text = head;
+    while text.len() + line.len() + tail.len() <= size {
+        text.push_str(&line);
+    }
+    text.push_str(&"y".repeat(size - text.len() - tail.len()));
+    text.push_str(tail);
+    assert_eq!(text.len(), size);
+    std::fs::write(format!("{folder}/lesson.toml"), text).unwrap();
+    folder
+}
+
+#[test]
+fn a_2_mb_lesson_file_is_refused_and_one_of_exactly_1_mib_is_read() {
+    let scratch = Scratch::new();
+    let max = limits::MAX_LESSON_FILE_BYTES;
+    let big = padded_lesson(&scratch, "big", 2 * 1024 * 1024);
+    let expected = [format!(
+        "{big}/lesson.toml: is 2097152 bytes: a lesson file may be at most {max} bytes"
+    )];
+    assert_check(&scratch, &big, &expected);
+    assert_run_refused(&scratch, "big", &expected);
+    std::fs::remove_dir_all(&big).unwrap();
+
+    let exact = padded_lesson(&scratch, "exact", max as usize);
+    let output = scratch.proclab(&["check", &exact], 20);
+    assert_eq!(text(&output.stdout), "1 lesson checked: all valid\n");
+    assert!(output.status.success());
+
+    // The narrative and the program have the same limit.
+    let narrative = format!("{exact}/narrative.md");
+    std::fs::write(&narrative, "n".repeat(max as usize + 1)).unwrap();
+    assert_check(
+        &scratch,
+        &exact,
+        &[format!(
+            "{narrative}: is {} bytes: a lesson file may be at most {max} bytes",
+            max + 1
+        )],
+    );
+}
+
+#[test]
+fn a_symlink_loop_gives_a_clear_message_without_a_hang() {
+    let scratch = Scratch::new();
+    let root = scratch.path("lessons");
+    let self_loop = root.join("loop");
+    std::os::unix::fs::symlink(&self_loop, &self_loop).unwrap();
+    let (a, b) = (root.join("a"), root.join("b"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    for path in [&self_loop, &a] {
+        let shown = path.display().to_string();
+        let expected =
+            format!("{shown}: cannot be read: Too many levels of symbolic links (os error 40)");
+        assert_check(&scratch, &shown, std::slice::from_ref(&expected));
+        let output = scratch.proclab(
+            &["--lessons", &shown, "run", "pool-sleep", "--speed", "100"],
+            20,
+        );
+        assert_eq!(output.status.code(), Some(1));
+        assert!(output.stdout.is_empty());
+        assert_eq!(
+            text(&output.stderr),
+            format!("error: the lessons in --lessons have problems:\n{expected}\n")
+        );
+    }
+    // A folder that contains itself (`inner -> ..`) next to a real lesson: the lesson loads and
+    // the walk stops (lesson folders are looked for one level deep only).
+    scratch.lesson(
+        "good",
+        "[[stage]]\nkind = \"pool\"\nworkers = 2\ntasks = [{ fn = \"square\", n = 3 }]\n",
+    );
+    std::os::unix::fs::symlink("..", scratch.path("lessons/good/inner")).unwrap();
+    std::fs::remove_file(&self_loop).unwrap();
+    std::fs::remove_file(&a).unwrap();
+    std::fs::remove_file(&b).unwrap();
+    std::os::unix::fs::symlink(&root, root.join("again")).unwrap();
+    let output = scratch.proclab(&["check", root.to_str().unwrap()], 20);
+    assert_eq!(text(&output.stdout), "1 lesson checked: all valid\n");
+    let output = scratch.proclab(
+        &[
+            "--lessons",
+            root.to_str().unwrap(),
+            "run",
+            "good",
+            "--speed",
+            "100",
+            "--json",
+        ],
+        30,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+/// A lesson folder whose `lesson.toml` is a symlink to itself names that file, and why it is
+/// not read (lesson files are never followed through links).
+#[test]
+fn a_looping_lesson_file_is_named() {
+    let scratch = Scratch::new();
+    let folder = scratch.path("lessons/looped");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::os::unix::fs::symlink(folder.join("lesson.toml"), folder.join("lesson.toml")).unwrap();
+    let shown = folder.display().to_string();
+    assert_check(
+        &scratch,
+        &shown,
+        &[format!(
+            "{shown}/lesson.toml: is a symbolic link: a lesson's files must be regular files in its folder (copy the file there instead)"
+        )],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile text stays text.
+
+const SHELL: &str =
+    "$(touch MARK1); `touch MARK2` | touch MARK3 && touch MARK4 > MARK5 'q' \"dq\" \\";
+
+/// A lesson that prints hostile text through every text field: labels, print text, before and
+/// after lines and the parent's line. `MARK` stands for a path in the scratch folder.
+fn hostile_lesson(scratch: &Scratch, id: &str, hostile: &str) -> String {
+    let mark = scratch.path("mark").display().to_string();
+    let hostile = hostile.replace("MARK", &mark);
+    let q = |s: &str| serde_json::to_string(s).unwrap();
+    let body = format!(
+        "[[stage]]\nkind = \"pool\"\nworkers = 2\nparent_says = {parent}\ntasks = [\n  \
+         {{ label = {label}, fn = \"print\", text = {text}, before = \"start {{label}}\", after = \"end {{label}}\" }},\n  \
+         {{ label = \"B\", fn = \"square\", n = 3 }},\n]\n\n[[checkpoint]]\nid = \"q\"\nquestion = \"?\"\n\
+         answer_kind = \"order\"\nanswer = {order}\nexplanation = \"e\"\n",
+        parent = q(&format!("parent {hostile}")),
+        label = q(&format!("L{hostile}")),
+        text = q(&format!("T{hostile}")),
+        order = q("B"),
+    );
+    scratch.lesson(id, &body)
+}
+
+#[test]
+fn shell_metacharacters_in_text_are_printed_literally() {
+    let scratch = Scratch::new();
+    let folder = hostile_lesson(&scratch, "shelly", SHELL);
+    let mark = scratch.path("mark").display().to_string();
+    let literal = SHELL.replace("MARK", &mark);
+    let output = scratch.proclab(&["check", &folder], 20);
+    assert_eq!(text(&output.stdout), "1 lesson checked: all valid\n");
+    let root = scratch.path("lessons");
+    let output = scratch.proclab(
+        &[
+            "--lessons",
+            root.to_str().unwrap(),
+            "run",
+            "shelly",
+            "--speed",
+            "100",
+        ],
+        30,
+    );
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for line in [
+        format!("start L{literal}"),
+        format!("T{literal}"),
+        format!("end L{literal}"),
+        format!("parent {literal}"),
+    ] {
+        assert!(stdout.contains(&line), "{stdout}\nlacks {line}");
+    }
+    // The JSON stream carries the same text, exactly.
+    let output = scratch.proclab(
+        &[
+            "--lessons",
+            root.to_str().unwrap(),
+            "run",
+            "shelly",
+            "--speed",
+            "100",
+            "--json",
+        ],
+        30,
+    );
+    assert!(output.status.success());
+    let texts: Vec<String> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|e| e["event"] == "output")
+        .map(|e| e["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(texts.contains(&format!("T{literal}")), "{texts:?}");
+    // (`Scratch::proclab` has checked that no MARK file was created.)
+}
+
+/// Terminal escape sequences in a label, print text, before/after line or `parent_says` would
+/// clear the learner's screen (`ESC[2J`) or retitle the window (`ESC]0;...BEL`): they never reach
+/// the terminal.
+#[test]
+fn escape_sequences_in_text_do_not_reach_the_terminal() {
+    let scratch = Scratch::new();
+    let folder = hostile_lesson(
+        &scratch,
+        "ansi",
+        "\u{1b}[31mred\u{1b}[0m \u{1b}]0;title\u{7} \u{1b}[2J",
+    );
+    let check = scratch.proclab(&["check", &folder], 20);
+    if check.status.code() == Some(1) {
+        return; // refused by the validator: fine
+    }
+    let root = scratch.path("lessons");
+    let output = scratch.proclab(
+        &[
+            "--lessons",
+            root.to_str().unwrap(),
+            "run",
+            "ansi",
+            "--speed",
+            "100",
+        ],
+        30,
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let raw: Vec<usize> = output
+        .stdout
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == 0x1b || **b == 0x07)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        raw.is_empty(),
+        "raw control bytes at {raw:?} in:\n{}",
+        text(&output.stdout)
+    );
+}
+
+/// `program` and `narrative` are checked by name only: a `program.py` or `narrative.md` inside
+/// the folder that is a symlink to a file outside it is followed and read (a shared lesson folder
+/// with `narrative.md -> /proc/self/environ` shows the learner's environment in the TUI).
+#[test]
+fn symlinks_out_of_the_folder_are_not_followed() {
+    let scratch = Scratch::new();
+    let outside = write_outside(&scratch);
+    let folder = scratch.lesson(
+        "linked",
+        "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"square\", n = 2 }]\n",
+    );
+    let folder_path = PathBuf::from(&folder);
+    std::fs::remove_file(folder_path.join("narrative.md")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.md"), folder_path.join("narrative.md"))
+        .unwrap();
+    let output = scratch.proclab(&["check", &folder], 20);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        !stdout.contains("leaked"),
+        "the narrative outside was read:\n{stdout}"
+    );
+}
