@@ -53,7 +53,7 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
     let python = which_python(&args.python)?;
     let catalog =
         Catalog::load(None).map_err(|_| anyhow::anyhow!("the built-in lessons are invalid"))?;
-    let exe = std::env::current_exe().context("Failed to find proclab's own binary")?;
+    let exe = crate::protocol::own_binary().context("Failed to find proclab's own binary")?;
     let folder = tempfile::tempdir().context("Failed to make a temporary folder")?;
     let mut out = std::io::stdout().lock();
     writeln!(

@@ -376,6 +376,18 @@ impl Report {
     }
 }
 
+/// The running proclab binary, to start workers from: `/proc/self/exe` names the very file
+/// this process runs even after it was replaced on disk (a rebuild, an upgrade), where its path
+/// would then name a different program, or none.
+pub fn own_binary() -> std::io::Result<std::path::PathBuf> {
+    let this = std::path::PathBuf::from("/proc/self/exe");
+    if this.exists() {
+        Ok(this)
+    } else {
+        std::env::current_exe()
+    }
+}
+
 /// Nanoseconds on `CLOCK_MONOTONIC`, comparable between processes.
 pub fn monotonic_ns() -> u64 {
     let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)

@@ -26,10 +26,11 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::{PROCLAB, become_subreaper, eventually};
@@ -58,6 +59,40 @@ const UI_TEXTS: [&str; 5] = [
     "page 1 of",
     "Lessons (",
 ];
+
+// ----- the binary --------------------------------------------------------------------------
+
+/// The proclab binary as built when this test process started: a hard link to it (a copy if
+/// that fails) in a folder of this process's own.
+///
+/// Why: a rebuild of `target/debug/proclab` while these tests run would otherwise put later
+/// repetitions on a different build than earlier ones.
+fn proclab_bin() -> &'static str {
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Folders left by earlier runs whose test process is gone.
+        if let Ok(entries) = std::fs::read_dir(tmp) {
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("hygiene-")
+                    && pid.parse::<u32>().is_ok()
+                    && !Path::new(&format!("/proc/{pid}")).exists()
+                {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir: PathBuf = tmp.join(format!("hygiene-{}", me()));
+        std::fs::create_dir_all(&dir).expect("a folder for the binary");
+        let bin = dir.join("proclab");
+        let _ = std::fs::remove_file(&bin);
+        if std::fs::hard_link(PROCLAB, &bin).is_err() {
+            std::fs::copy(PROCLAB, &bin).expect("a copy of the binary");
+        }
+        bin.to_string_lossy().into_owned()
+    })
+}
 
 // ----- processes ---------------------------------------------------------------------------
 
@@ -351,7 +386,7 @@ fn repeat(case: &str, trial: impl Fn() -> Result<Duration, String> + Sync) {
         .collect();
     eprintln!(
         "hygiene {case}: {REPEATS} runs, {} failed; processes gone after median {:.0} ms, \
-         max {:.0} ms; {:.1} s in all",
+         max {:.0} ms (polled every 20 ms); {:.1} s in all, waits for a free place included",
         failures.len(),
         times.get(times.len() / 2).copied().unwrap_or(f64::NAN),
         times.last().copied().unwrap_or(f64::NAN),
@@ -381,7 +416,7 @@ struct Headless {
 impl Headless {
     fn start() -> Result<Headless, String> {
         become_subreaper();
-        let mut proclab = Command::new(PROCLAB)
+        let mut proclab = Command::new(proclab_bin())
             .args(["run", "pool-sleep", "--json"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -516,6 +551,8 @@ static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 /// process as subreaper. Dropping it kills the server and reaps what it leaves to this process.
 struct Tmux {
     socket: String,
+    /// The server's socket file, which tmux leaves behind when its server ends.
+    socket_path: Option<PathBuf>,
     server: Option<Proc>,
     shell: Option<Proc>,
     /// More processes to reap if they are handed to this process (proclab, its workers).
@@ -528,6 +565,7 @@ impl Tmux {
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let mut tmux = Tmux {
             socket: format!("proclab-hygiene-{}-{n}", me()),
+            socket_path: None,
             server: None,
             shell: None,
             tracked: BTreeSet::new(),
@@ -546,6 +584,8 @@ impl Tmux {
                 String::from_utf8_lossy(&output.stderr)
             ));
         }
+        let path = tmux.tmux(&["display-message", "-p", "-t", "main", "#{socket_path}"]);
+        tmux.socket_path = Some(PathBuf::from(path.trim())).filter(|p| p.is_absolute());
         let ids = tmux.tmux(&["display-message", "-p", "-t", "main", "#{pid} #{pane_pid}"]);
         let mut ids = ids
             .split_whitespace()
@@ -659,6 +699,9 @@ impl Drop for Tmux {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
         let mut left: BTreeSet<Proc> = self.tracked.clone();
         left.extend(self.server);
         left.extend(self.shell);
@@ -688,13 +731,14 @@ enum Terminal {
     /// Ctrl-C typed in the pane: the terminal sends SIGINT to the whole foreground job, proclab
     /// and its workers alike.
     CtrlC,
-    /// The terminal is closed (`tmux kill-session`): SIGHUP, and the terminal is gone.
+    /// The terminal is closed (`tmux kill-session`): SIGHUP, and the terminal is gone. (bash
+    /// passes the SIGHUP on to the whole foreground job, so the workers get it too.)
     Hangup,
 }
 
 fn headless_in_terminal(how: Terminal) -> Result<Duration, String> {
     let mut tmux = Tmux::start()?;
-    tmux.type_line(&format!("{PROCLAB} run pool-sleep --json"));
+    tmux.type_line(&format!("{} run pool-sleep --json", proclab_bin()));
     let proclab = tmux.proclab()?;
     // Mid-run: both tasks started (their events are printed) and both workers are proclab's.
     let deadline = Instant::now() + SETUP;
@@ -763,7 +807,7 @@ struct Tui {
 
 fn open_tui_mid_run(env: &str) -> Result<Tui, String> {
     let mut tmux = Tmux::start()?;
-    tmux.type_line(&format!("{env}{PROCLAB} open pool-sleep"));
+    tmux.type_line(&format!("{env}{} open pool-sleep", proclab_bin()));
     let proclab = tmux.proclab()?;
     tmux.wait_for("the lesson screen", |s| s.contains("No run yet"))?;
     tmux.keys(&["r"]);
@@ -963,6 +1007,10 @@ fn tui_panic_leaves_no_process_and_a_sane_terminal() {
 
 /// After a panic in the UI, the panic message stays readable: the shell's prompt comes below it,
 /// so what is typed next does not overwrite it.
+///
+/// This guards against restoring the terminal twice (once in the panic hook, before the message,
+/// and again while unwinding): the second `ESC[?1049l` would restore the cursor saved when the UI
+/// started (xterm and tmux do so even on the main screen) and put the prompt above the message.
 #[test]
 fn tui_panic_leaves_the_prompt_below_the_panic_message() {
     become_subreaper();

@@ -140,7 +140,7 @@ impl<'a> Engine<'a> {
             sink,
             control,
             interrupted,
-            exe: std::env::current_exe()?,
+            exe: crate::protocol::own_binary()?,
             start_ns,
             deadline_ns: start_ns + plan.time_limit.as_nanos() as u64,
             next_sample_ns: start_ns,

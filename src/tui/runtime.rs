@@ -51,6 +51,13 @@ impl TerminalSession {
 
 impl Drop for TerminalSession {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The panic hook has restored the terminal already and printed the message below
+            // the UI; restoring again would move the cursor back above the message. Only the
+            // cursor is left to show.
+            let _ = execute!(stdout(), ratatui::crossterm::cursor::Show);
+            return;
+        }
         let _ = execute!(stdout(), DisableMouseCapture);
         ratatui::restore();
     }

@@ -79,7 +79,7 @@ fn fork_one() -> std::io::Result<String> {
 
 /// One spawned child: a fresh run of this binary that reports what it sees.
 fn spawn_one() -> std::io::Result<String> {
-    let output = Command::new(std::env::current_exe()?)
+    let output = Command::new(crate::protocol::own_binary()?)
         .arg(PROBE_ARG)
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -99,7 +99,7 @@ pub fn start_orphan(secs: f64) -> std::io::Result<u32> {
     let (ready_read, ready_write) = nix::unistd::pipe()?;
     // The child's stdin is the write end of a pipe: it writes one byte there once it has
     // printed its first line, and the worker leaves only after reading it.
-    let child = Command::new(std::env::current_exe()?)
+    let child = Command::new(crate::protocol::own_binary()?)
         .args([ORPHAN_ARG, &secs.to_string(), &proclab.to_string()])
         .stdin(Stdio::from(ready_write))
         .spawn()?;
