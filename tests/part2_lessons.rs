@@ -16,20 +16,30 @@ fn stage_of_worker(events: &[Value]) -> HashMap<u64, u64> {
 
 #[test]
 fn shared_state_loses_updates_without_a_lock_and_none_with_it() {
-    let events = run_json(&["shared-state", "--speed", "20"]);
-    let counters: Vec<&Value> = of_kind(&events, "shared_counter");
-    assert_eq!(counters.len(), 2, "two stages share a counter in memory");
     let lost = |e: &Value| e["expected"].as_u64().unwrap() - e["value"].as_u64().unwrap();
+    // Losses need the processes to overlap, which the scheduler decides: on a machine busy
+    // with other tests one run may happen to serialize them, so up to five runs may be needed
+    // to show a loss. The locked counter must be exact in every run.
+    let mut lost_without_lock = Vec::new();
+    let mut events = Vec::new();
+    for _ in 0..5 {
+        events = run_json(&["shared-state", "--speed", "20"]);
+        let counters: Vec<&Value> = of_kind(&events, "shared_counter");
+        assert_eq!(counters.len(), 2, "two stages share a counter in memory");
+        assert_eq!(
+            lost(counters[1]),
+            0,
+            "with a lock none are lost: {}",
+            counters[1]
+        );
+        lost_without_lock.push(lost(counters[0]));
+        if lost(counters[0]) > 0 {
+            break;
+        }
+    }
     assert!(
-        lost(counters[0]) > 0,
-        "without a lock some updates are lost: {}",
-        counters[0]
-    );
-    assert_eq!(
-        lost(counters[1]),
-        0,
-        "with a lock none are: {}",
-        counters[1]
+        lost_without_lock.iter().any(|&n| n > 0),
+        "without a lock updates are lost: {lost_without_lock:?}"
     );
     let parent_lines: Vec<&str> = of_kind(&events, "output")
         .iter()

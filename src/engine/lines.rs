@@ -29,8 +29,12 @@ pub struct Chunk {
 pub const CUT_MARK: &str = " […]";
 
 impl LineReader {
-    /// Reads `file` in lines of at most `max_line` bytes.
+    /// Reads `file` (made non-blocking) in lines of at most `max_line` bytes.
     pub fn new(file: File, max_line: usize) -> LineReader {
+        let _ = nix::fcntl::fcntl(
+            &file,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        );
         LineReader {
             file: Some(file),
             pending: Vec::new(),
@@ -68,6 +72,13 @@ impl LineReader {
         let n = loop {
             match file.read(&mut buffer) {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                // Nothing there now (the pipe is non-blocking): not the end.
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    return Chunk {
+                        lines: Vec::new(),
+                        eof: false,
+                    };
+                }
                 Err(_) => break 0,
                 Ok(n) => break n,
             }
@@ -87,16 +98,28 @@ impl LineReader {
         }
     }
 
-    /// Reads until EOF (the writer has exited, so this does not block for long).
+    /// Reads everything there is now, without waiting: after a worker exits its pipe holds
+    /// its last lines, but a process it started may still hold the pipe open.
     pub fn drain(&mut self) -> Vec<String> {
         let mut lines = Vec::new();
         loop {
             let mut chunk = self.read_once();
+            let empty = chunk.lines.is_empty();
             lines.append(&mut chunk.lines);
-            if chunk.eof {
+            if chunk.eof || (empty && self.file.is_some() && !self.has_data()) {
                 return lines;
             }
         }
+    }
+
+    /// Whether a read would return something now (data or EOF).
+    fn has_data(&self) -> bool {
+        let Some(file) = &self.file else { return true };
+        let mut fds = [nix::poll::PollFd::new(
+            std::os::fd::AsFd::as_fd(file),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        nix::poll::poll(&mut fds, nix::poll::PollTimeout::ZERO).is_ok_and(|n| n > 0)
     }
 
     fn split(&mut self, mut bytes: &[u8]) -> Vec<String> {

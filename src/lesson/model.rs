@@ -76,8 +76,9 @@ pub struct Stage {
     /// Processes only: when the parent joins its children.
     #[serde(default)]
     pub join: Join,
-    /// Processes only: seconds the parent waits after a child exits before it joins that child
-    /// (the child is a zombie meanwhile). Ignored when `join = "skip"`.
+    /// Processes only: seconds the parent waits, after starting its children, before it joins
+    /// them (a child that exits meanwhile is a zombie until its join). Ignored when
+    /// `join = "skip"`.
     #[serde(default)]
     pub join_delay_s: f64,
     /// A line the parent prints after the stage (after the joins, unless `join = "skip"`).

@@ -21,7 +21,7 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
     let _ = writeln!(out, "proclab run {}{title}", record.lesson);
     let _ = writeln!(
         out,
-        "parent PID {} · {} core{} available · speed ×{}",
+        "parent PID {} · {} core{} available · speed ×{} (declared durations divided by it)",
         record.parent_pid,
         record.cores,
         if record.cores == 1 { "" } else { "s" },
@@ -41,16 +41,7 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
             _ => String::new(),
         };
         let wall = stage.end_ms.map_or(String::new(), |end| {
-            let took = end - stage.start_ms;
-            if record.speed == 1.0 {
-                format!(", took {}", seconds(took))
-            } else {
-                let unscaled = seconds(took * record.speed);
-                format!(
-                    ", took {} (≈ {unscaled} at the lesson's own speed)",
-                    seconds(took)
-                )
-            }
+            format!(", took {}", seconds(end - stage.start_ms))
         });
         let _ = writeln!(out, "Stage {}: {}{chunk}{wall}", index + 1, stage.name);
         workers_table(&mut out, record, index);
@@ -370,11 +361,13 @@ mod tests {
         let record = RunRecord::from_events(pool_sleep_events());
         let text = render(&record, None);
         assert!(
-            text.contains("parent PID 100 · 2 cores available · speed ×10"),
+            text.contains(
+                "parent PID 100 · 2 cores available · speed ×10 (declared durations divided by it)"
+            ),
             "{text}"
         );
         assert!(
-            text.contains("Stage 1: a pool of 2, chunksize 1: 4 task messages, took 603.0 ms (≈ 6.03 s at the lesson's own speed)"),
+            text.contains("Stage 1: a pool of 2, chunksize 1: 4 task messages, took 603.0 ms"),
             "{text}"
         );
         assert!(text.contains("  completion: B C A D"), "{text}");
