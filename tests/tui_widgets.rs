@@ -257,7 +257,7 @@ fn lesson_list_with_progress_marks() {
         RunOptions::default(),
         2,
         MONO,
-        Rect::new(0, 0, 100, 30),
+        Rect::new(0, 0, 100, 40),
     );
     app.progress.visit("pool-sleep");
     app.progress.answered_right("pool-sleep", "last-job");
