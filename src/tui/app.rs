@@ -95,6 +95,8 @@ pub struct App {
     pub next_run: RunId,
     /// Set once the UI should end.
     pub quit: bool,
+    /// What the next run looks like, worked out once per change of lesson or options.
+    pub plan_cache: knobs::NextRunCache,
 }
 
 impl App {
@@ -120,6 +122,7 @@ impl App {
             help: None,
             next_run: RunId(1),
             quit: false,
+            plan_cache: knobs::NextRunCache::default(),
         };
         if let Some(index) = start.and_then(|id| app.lessons.iter().position(|l| l.id == id)) {
             app.list.selected = index;

@@ -56,8 +56,11 @@ impl Widget for &OrderPanel<'_> {
                 .get(task)
                 .map_or("?".to_string(), |t| t.label.clone())
         };
-        let width = record
-            .tasks
+        // Only the rows that fit are drawn (a run may hold 100,000 tasks).
+        let rows = (inner.height as usize)
+            .saturating_sub(3)
+            .min(record.tasks.len());
+        let width = record.tasks[..rows]
             .iter()
             .map(|t| t.label.chars().count())
             .max()
@@ -81,7 +84,7 @@ impl Widget for &OrderPanel<'_> {
                 None => Span::raw(" ".repeat(width)),
             }
         };
-        for position in 0..record.tasks.len() {
+        for position in 0..rows {
             let mut spans = vec![
                 Span::raw(format!("{:>2}  ", position + 1)),
                 Span::raw(format!("{:<width$}", label(position))),
@@ -99,8 +102,17 @@ impl Widget for &OrderPanel<'_> {
             .as_ref()
             .filter(|v| v.iter().any(|v| !v.is_null()))
         {
-            let shown: Vec<String> = values.iter().map(Value::to_string).collect();
-            lines.push(Line::raw(format!(" returned [{}]", shown.join(", "))));
+            let shown: Vec<String> = values
+                .iter()
+                .take(rows.max(8))
+                .map(Value::to_string)
+                .collect();
+            let more = if values.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            };
+            lines.push(Line::raw(format!(" returned [{}{more}]", shown.join(", "))));
         }
         if record.tasks.is_empty() {
             lines.push(Line::styled(" No task has started yet.", theme.muted()));

@@ -24,8 +24,9 @@ use crate::event::Event;
 
 /// How often the "now" line moves while a run is live.
 pub const TICK: Duration = Duration::from_millis(100);
-/// Most messages taken in before a redraw (a burst of engine events is drawn once).
-const BATCH: usize = 512;
+/// Longest time spent taking in messages before a redraw: a burst of engine events is drawn
+/// once per frame, however many there are.
+const FRAME: Duration = Duration::from_millis(16);
 
 /// The terminal in raw mode on the alternate screen with mouse capture; restored when dropped,
 /// and by the panic hook if the UI panics.
@@ -206,7 +207,7 @@ pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
             .context("Failed to draw")?;
         while let Some(first) = next_message(&app, &messages) {
             let mut message = Some(first);
-            let mut taken = 0;
+            let frame_start = Instant::now();
             while let Some(current) = message.take() {
                 if let Message::RunEnded(run) = current {
                     runs.ended(run);
@@ -215,8 +216,7 @@ pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
                 if let Some(command) = app.update(current) {
                     runs.execute(command, &sender);
                 }
-                taken += 1;
-                if app.quit || taken >= BATCH {
+                if app.quit || frame_start.elapsed() >= FRAME {
                     break;
                 }
                 message = messages.try_recv().ok();

@@ -172,14 +172,9 @@ impl Widget for &TimelinePanel<'_> {
                 LABEL_WIDTH as usize,
                 theme.worker(Some(slot)),
             );
-            let mut tasks: Vec<usize> = std::mem::take(&mut lane_tasks[row]);
-            tasks.sort_by(|a, b| {
-                record.tasks[*a]
-                    .start_ms
-                    .partial_cmp(&record.tasks[*b].start_ms)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
-            for index in tasks {
+            // In index order, which is start order: a worker takes its tasks one after another,
+            // in the order of the queue (no sort needed, even for 100,000 tasks a frame).
+            for index in std::mem::take(&mut lane_tasks[row]) {
                 let task = &record.tasks[index];
                 let Some(start) = task.start_ms else { continue };
                 let end = task

@@ -12,7 +12,6 @@ use super::header::Header;
 use super::help::HelpOverlay;
 use super::key_bar::KeyBar;
 use super::knob_panel::{KnobPanel, number};
-use super::knobs;
 use super::layout;
 use super::lesson_list::{LessonListPanel, progress_mark};
 use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
@@ -89,7 +88,10 @@ fn render_list(app: &App, areas: layout::Screen, buf: &mut Buffer) {
 fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &mut Buffer) {
     let theme = &app.theme;
     let lesson = &screen.lesson;
-    let workers = knobs::planned_workers(lesson, &app.options, app.cores)
+    let workers = app
+        .plan_cache
+        .get(lesson, &app.options, app.cores)
+        .workers
         .map_or(String::new(), |n| {
             format!(" · {n} worker{}", if n == 1 { "" } else { "s" })
         });
@@ -153,7 +155,7 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
             (&dialog).render(areas.body, buf);
         }
         Some(Dialog::Knobs { selected }) => {
-            let rows = knobs::rows(lesson, &app.options, app.cores);
+            let rows = app.plan_cache.get(lesson, &app.options, app.cores).rows;
             (&KnobPanel {
                 speed: app.options.speed,
                 rows: &rows,
