@@ -2,6 +2,7 @@
 //! in one run on this machine. Nothing here is a test with a time limit: it measures and prints.
 
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -258,6 +259,11 @@ fn time_spawns(exe: &Path, count: u32) -> Result<Duration> {
     let start = Instant::now();
     for _ in 0..count {
         let mut worker = child::spawn(exe, config, &child::ExtraFds::default())?;
+        // The report pipe is non-blocking: wait until the hello is there.
+        if let Some(file) = worker.reports.file() {
+            let mut fds = [nix::poll::PollFd::new(file.as_fd(), nix::poll::PollFlags::POLLIN)];
+            nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE)?;
+        }
         let hello = worker.reports.read_once();
         if hello.lines.first().is_none_or(|l| !l.starts_with("H ")) {
             bail!("a worker did not say hello");
