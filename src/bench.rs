@@ -261,7 +261,10 @@ fn time_spawns(exe: &Path, count: u32) -> Result<Duration> {
         let mut worker = child::spawn(exe, config, &child::ExtraFds::default())?;
         // The report pipe is non-blocking: wait until the hello is there.
         if let Some(file) = worker.reports.file() {
-            let mut fds = [nix::poll::PollFd::new(file.as_fd(), nix::poll::PollFlags::POLLIN)];
+            let mut fds = [nix::poll::PollFd::new(
+                file.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
             nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE)?;
         }
         let hello = worker.reports.read_once();

@@ -187,8 +187,18 @@ fn workers_die_with_proclab_even_when_it_is_killed() {
 fn bench_measures_every_comparison() {
     let output = proclab(&["bench", "--rounds", "1", "--spawns", "5", "--items", "2000"]);
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
-    for needle in ["process-create", "four-prints", "chunksize 1", "chunksize default", "proclab worker"] {
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for needle in [
+        "process-create",
+        "four-prints",
+        "chunksize 1",
+        "chunksize default",
+        "proclab worker",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }

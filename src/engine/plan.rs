@@ -260,7 +260,7 @@ fn plan_stages(
                     label: Some("serial".into()),
                     function: "spin".into(),
                     secs: Some(stage.serial_secs),
-                    ..blank_task()
+                    ..TaskSpec::default()
                 }],
                 ..stage.clone()
             };
@@ -301,24 +301,6 @@ fn plan_stages(
         plans.push(plan);
     }
     plans
-}
-
-fn blank_task() -> TaskSpec {
-    TaskSpec {
-        label: None,
-        function: String::new(),
-        secs: None,
-        n: None,
-        times: None,
-        code: None,
-        signal: None,
-        text: None,
-        method: None,
-        bytes: None,
-        line_bytes: None,
-        before: None,
-        after: None,
-    }
 }
 
 fn plan_stage(

@@ -83,6 +83,37 @@ struct Proc {
     dropped_work: bool,
 }
 
+impl Slot {
+    fn new(process: usize, announced: bool) -> Slot {
+        Slot {
+            process,
+            tid: None,
+            last_cpu: None,
+            last_state: None,
+            last_ppid: None,
+            announced,
+        }
+    }
+}
+
+impl Proc {
+    fn new(worker: WorkerProcess, pinned: Option<u32>, stage: usize, slots: Vec<usize>) -> Proc {
+        Proc {
+            worker,
+            pinned,
+            stage,
+            slots,
+            first_task: 0,
+            in_flight: VecDeque::new(),
+            hello: false,
+            status: None,
+            reaped: false,
+            released: false,
+            dropped_work: false,
+        }
+    }
+}
+
 /// The run in progress.
 pub struct Engine<'a> {
     plan: &'a RunPlan,
@@ -329,29 +360,11 @@ impl<'a> Engine<'a> {
             Ok(worker) => {
                 let process = self.procs.len();
                 let first = self.slots.len();
-                for _ in 0..slot_count {
-                    self.slots.push(Slot {
-                        process,
-                        tid: None,
-                        last_cpu: None,
-                        last_state: None,
-                        last_ppid: None,
-                        announced: false,
-                    });
-                }
-                self.procs.push(Proc {
-                    worker,
-                    pinned: config.pin,
-                    stage: stage_index,
-                    slots: (first..first + slot_count).collect(),
-                    first_task: 0,
-                    in_flight: VecDeque::new(),
-                    hello: false,
-                    status: None,
-                    reaped: false,
-                    released: false,
-                    dropped_work: false,
-                });
+                self.slots
+                    .extend((0..slot_count).map(|_| Slot::new(process, false)));
+                let slots = (first..first + slot_count).collect();
+                self.procs
+                    .push(Proc::new(worker, config.pin, stage_index, slots));
                 Some(process)
             }
             Err(error) => {
@@ -825,27 +838,12 @@ impl<'a> Engine<'a> {
             self.procs[parent_process].worker.pid,
         );
         let (process, slot) = (self.procs.len(), self.slots.len());
-        self.slots.push(Slot {
-            process,
-            tid: None,
-            last_cpu: None,
-            last_state: None,
-            last_ppid: None,
-            announced: true,
-        });
-        self.procs.push(Proc {
-            worker: WorkerProcess::adopted(pid),
-            pinned: None,
-            stage,
-            slots: vec![slot],
-            first_task: 0,
-            in_flight: VecDeque::new(),
-            hello: true,
-            status: None,
-            reaped: false,
-            released: true,
-            dropped_work: false,
-        });
+        self.slots.push(Slot::new(process, true));
+        let mut adopted = Proc::new(WorkerProcess::adopted(pid), None, stage, vec![slot]);
+        // Nothing to say hello and nothing to release: it only has to end.
+        adopted.hello = true;
+        adopted.released = true;
+        self.procs.push(adopted);
         let t_ms = self.now_ms();
         self.emit(Event::Spawned {
             t_ms,

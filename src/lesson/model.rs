@@ -269,7 +269,7 @@ pub enum Pin {
 }
 
 /// One work item: a task function from the fixed vocabulary, and its arguments.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TaskSpec {
     /// Display name (defaults to the task's index, or the number for `items`).

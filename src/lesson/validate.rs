@@ -625,19 +625,8 @@ mod tests {
 
     fn task(function: &str) -> TaskSpec {
         TaskSpec {
-            label: None,
             function: function.into(),
-            secs: None,
-            n: None,
-            times: None,
-            code: None,
-            signal: None,
-            text: None,
-            method: None,
-            bytes: None,
-            line_bytes: None,
-            before: None,
-            after: None,
+            ..TaskSpec::default()
         }
     }
 
