@@ -4,6 +4,8 @@
 //! (real processes, producing [`event::Event`]s) → [`record`] (a run as a value, the text report)
 //! → `cli` and `tui` (what people see).
 
+#![warn(missing_docs)]
+
 pub mod bench;
 pub mod cli;
 pub mod engine;
