@@ -524,6 +524,22 @@ impl RunRecord {
         points
     }
 
+    /// The serial part of a sweep as a fraction of the time with one worker, as measured.
+    pub fn sweep_serial_fraction(&self) -> Option<f64> {
+        let alone = self
+            .sweep_points()
+            .into_iter()
+            .find(|(workers, _)| *workers == 1)?
+            .1;
+        let serial = self
+            .stages
+            .iter()
+            .find(|s| s.sweep_workers == Some(1) && s.sweep_serial)
+            .and_then(|s| Some(s.end_ms? - s.start_ms))
+            .unwrap_or(0.0);
+        Some((serial / alone).clamp(0.0, 1.0))
+    }
+
     /// Labels in input order.
     pub fn input_labels(&self) -> Vec<&str> {
         self.tasks.iter().map(|t| t.label.as_str()).collect()

@@ -32,6 +32,7 @@ pub mod program;
 pub mod progress;
 pub mod run_panel;
 pub mod runtime;
+pub mod speedup;
 pub mod theme;
 pub mod timeline;
 pub mod too_small;

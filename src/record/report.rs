@@ -80,13 +80,7 @@ fn speedup(out: &mut String, record: &RunRecord) {
     let Some(&(_, alone)) = points.iter().find(|(workers, _)| *workers == 1) else {
         return;
     };
-    let serial_alone = record
-        .stages
-        .iter()
-        .find(|s| s.sweep_workers == Some(1) && s.sweep_serial)
-        .and_then(|s| Some(s.end_ms? - s.start_ms))
-        .unwrap_or(0.0);
-    let serial = (serial_alone / alone).clamp(0.0, 1.0);
+    let serial = record.sweep_serial_fraction().unwrap_or(0.0);
     let cores = f64::from(record.cores.max(1));
     let _ = writeln!(
         out,

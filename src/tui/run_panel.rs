@@ -13,6 +13,7 @@ use super::live_run::{LiveRun, RunState};
 use super::order::OrderPanel;
 use super::output::OutputPanel;
 use super::processes::ProcessesPanel;
+use super::speedup::SpeedupPanel;
 use super::theme::Theme;
 use super::timeline::TimelinePanel;
 
@@ -127,6 +128,11 @@ impl RunPanel<'_> {
         (&output).render(areas.output, buf);
         match &screen.series {
             Some(series) => (&DistributionPanel { series, theme }).render(areas.order, buf),
+            None if !run.record.sweep_points().is_empty() => (&SpeedupPanel {
+                record: &run.record,
+                theme,
+            })
+                .render(areas.order, buf),
             None => (&OrderPanel {
                 lesson: &screen.lesson,
                 record: &run.record,
