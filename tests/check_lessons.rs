@@ -70,3 +70,29 @@ fn a_broken_lessons_folder_stops_run_with_every_problem_and_nothing_else_runs() 
     );
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn the_readme_example_lesson_is_valid_and_runs() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = &readme[readme
+        .find("## Write a lesson")
+        .expect("the section exists")..];
+    let start = section.find("```toml\n").expect("a toml example") + "```toml\n".len();
+    let toml = &section[start..start + section[start..].find("```").unwrap()];
+    let root = tempfile::tempdir().unwrap();
+    let folder = root.path().join("three-sleepers");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("lesson.toml"), toml).unwrap();
+    std::fs::write(folder.join("narrative.md"), "A short narrative.\n").unwrap();
+    std::fs::write(folder.join("program.py"), "print('hi')\n").unwrap();
+    let root = root.path().to_str().unwrap();
+    let check = proclab(&["check", root]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let run = proclab(&["--lessons", root, "run", "three-sleepers", "--speed", "20"]);
+    assert!(run.status.success());
+    assert!(String::from_utf8_lossy(&run.stdout).contains("completion: B C A"));
+}
