@@ -92,7 +92,7 @@ fn the_readme_example_lesson_is_valid_and_runs() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
-    let run = proclab(&["--lessons", root, "run", "three-sleepers", "--speed", "20"]);
+    let run = proclab(&["--lessons", root, "run", "three-sleepers", "--speed", "10"]);
     assert!(run.status.success());
     assert!(String::from_utf8_lossy(&run.stdout).contains("completion: B C A"));
 }
