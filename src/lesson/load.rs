@@ -119,10 +119,45 @@ fn describe_io(error: &std::io::Error) -> String {
 pub fn parse_lesson(file: &str, source: &str) -> Result<(LessonFile, Vec<Problem>), Problem> {
     let parsed: LessonFile = toml::from_str(source).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
-        Problem::at(file, source, offset, error.message().trim_end())
+        let message = explain_choice(source, offset)
+            .unwrap_or_else(|| error.message().trim_end().to_string());
+        Problem::at(file, source, offset, message)
     })?;
     let problems = validate(&parsed, &Place { file, source });
     Ok((parsed, problems))
+}
+
+/// Fields whose value is one word from a list, and that list.
+const CHOICES: &[(&str, &str)] = &[
+    ("kind", "\"processes\", \"pool\", \"threads\" or \"serial\""),
+    ("result_order", "\"map\" or \"unordered\""),
+    ("join", "\"all\" or \"skip\""),
+    ("buffering", "\"line\" or \"block\""),
+    (
+        "counter",
+        "\"own\", \"shared\", \"shared-memory\" or \"shared-memory-locked\"",
+    ),
+    ("pin", "\"none\", \"one-core\" or \"spread\""),
+    ("answer_kind", "\"choice\", \"order\" or \"number\""),
+    (
+        "observe",
+        "\"completion_order\", \"last_finished\", \"total_seconds\", \"distinct_pids\", \"print_order\", \"slowdown_factor\", \"migrations\", \"lost_updates\", \"best_speedup\" or \"exit_codes\"",
+    ),
+];
+
+/// For a field that takes one word from a list but was given something else (`kind = 3`),
+/// a message naming the field and the words it takes; TOML's own says only "wanted string".
+fn explain_choice(source: &str, offset: usize) -> Option<String> {
+    let line_start = source[..offset.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = &source[line_start..];
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    let (_, words) = CHOICES.iter().find(|(name, _)| *name == key)?;
+    let value = value.lines().next().unwrap_or("").trim();
+    (!value.starts_with('"'))
+        .then(|| format!("{key} = {value} is not one of its words: use {words}"))
 }
 
 fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
