@@ -91,10 +91,6 @@ pub struct TaskInfo {
     pub end_ms: Option<f64>,
     /// Core at start.
     pub cpu_start: Option<u32>,
-    /// Core at the end.
-    pub cpu_end: Option<u32>,
-    /// Its result.
-    pub result: Option<Value>,
     /// CPU time it used, ms.
     pub cpu_ms: Option<f64>,
     /// Its worker died before it finished.
@@ -233,8 +229,6 @@ impl RunRecord {
                 start_ms: None,
                 end_ms: None,
                 cpu_start: None,
-                cpu_end: None,
-                result: None,
                 cpu_ms: None,
                 lost: false,
             });
@@ -366,15 +360,12 @@ impl RunRecord {
                 label,
                 worker,
                 cpu,
-                result,
                 cpu_ms,
                 ..
             } => {
                 let info = self.task_mut(*task, label);
                 info.worker = Some(*worker);
                 info.end_ms = Some(*t_ms);
-                info.cpu_end = *cpu;
-                info.result = Some(result.clone());
                 info.cpu_ms = Some(*cpu_ms);
                 self.completion_order.push(*task);
                 if let Some(w) = self.workers.get_mut(*worker) {
