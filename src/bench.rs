@@ -79,13 +79,7 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         let theirs = median(args.rounds, || {
             time_command(Command::new(&python).arg(&program))
         })?;
-        writeln!(
-            out,
-            "  {id:<16} proclab {:>9}   python {:>9}   {}",
-            ms(ours),
-            ms(theirs),
-            compare(ours, theirs)
-        )?;
+        writeln!(out, "  {id:<16} {}", side_by_side(ours, theirs))?;
     }
 
     writeln!(
@@ -101,13 +95,7 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         let theirs = median(args.rounds, || {
             python_pool(&python, &script, args.items, &name)
         })?;
-        writeln!(
-            out,
-            "  chunksize {name:<8} proclab {:>9}   python {:>9}   {}",
-            ms(ours),
-            ms(theirs),
-            compare(ours, theirs)
-        )?;
+        writeln!(out, "  chunksize {name:<8} {}", side_by_side(ours, theirs))?;
     }
 
     writeln!(
@@ -147,6 +135,16 @@ fn python_version(python: &Path) -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default()
+}
+
+/// proclab's time, Python's, and how they compare.
+fn side_by_side(ours: Duration, theirs: Duration) -> String {
+    format!(
+        "proclab {:>9}   python {:>9}   {}",
+        ms(ours),
+        ms(theirs),
+        compare(ours, theirs)
+    )
 }
 
 /// "3.2× faster" or "1.4× slower": proclab's time against Python's.

@@ -18,6 +18,16 @@ const LESSONS: &[&str] = &[
     "four-prints",
 ];
 
+/// The worker slot that started the task labelled `label`.
+fn worker_that_started(events: &[Value], label: &str) -> Value {
+    let started = of_kind(events, "task_started");
+    started
+        .iter()
+        .find(|e| e["label"] == label)
+        .expect("the task started")["worker"]
+        .clone()
+}
+
 #[test]
 fn pool_sleep_two_workers_finish_b_c_a_d() {
     let events = run_json(&["pool-sleep", "--speed", "10"]);
@@ -53,13 +63,7 @@ fn pool_sleep_two_workers_finish_b_c_a_d() {
     let total = last_end - first_start;
     assert!((590.0..3000.0).contains(&total), "total {total} ms");
     // A ran alone on one worker; B, C, D one after another on the other.
-    let worker_of = |label: &str| {
-        of_kind(&events, "task_started")
-            .iter()
-            .find(|e| e["label"] == label)
-            .unwrap()["worker"]
-            .clone()
-    };
+    let worker_of = |label: &str| worker_that_started(&events, label);
     assert_eq!(worker_of("B"), worker_of("C"));
     assert_eq!(worker_of("C"), worker_of("D"));
     assert_ne!(worker_of("A"), worker_of("B"));
@@ -68,13 +72,7 @@ fn pool_sleep_two_workers_finish_b_c_a_d() {
 #[test]
 fn chunksize_two_gives_pairs_to_each_worker() {
     let events = run_json(&["pool-sleep", "--speed", "10", "--set", "chunksize=2"]);
-    let worker_of = |label: &str| {
-        of_kind(&events, "task_started")
-            .iter()
-            .find(|e| e["label"] == label)
-            .unwrap()["worker"]
-            .clone()
-    };
+    let worker_of = |label: &str| worker_that_started(&events, label);
     assert_eq!(worker_of("A"), worker_of("B"));
     assert_eq!(worker_of("C"), worker_of("D"));
     assert_ne!(worker_of("A"), worker_of("C"));
