@@ -227,11 +227,7 @@ pub struct NarrativePanel<'a> {
 
 impl Widget for &NarrativePanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let border = if self.focused {
-            self.theme.focused_border()
-        } else {
-            self.theme.border()
-        };
+        let border = self.theme.panel_border(self.focused);
         let block = Block::new()
             .borders(Borders::TOP | Borders::RIGHT)
             .border_style(border)

@@ -37,11 +37,7 @@ impl Widget for &OutputPanel<'_> {
         } else {
             ""
         };
-        let border = if self.focused {
-            theme.focused_border()
-        } else {
-            theme.border()
-        };
+        let border = theme.panel_border(self.focused);
         let block = Block::new()
             .borders(Borders::TOP)
             .border_style(border)

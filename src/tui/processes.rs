@@ -63,11 +63,7 @@ pub struct ProcessesPanel<'a> {
 impl Widget for &ProcessesPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let border = if self.focused {
-            theme.focused_border()
-        } else {
-            theme.border()
-        };
+        let border = theme.panel_border(self.focused);
         let alive = self
             .record
             .workers

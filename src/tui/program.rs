@@ -24,11 +24,7 @@ pub struct ProgramPanel<'a> {
 impl Widget for &ProgramPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let border = if self.focused {
-            theme.focused_border()
-        } else {
-            theme.border()
-        };
+        let border = theme.panel_border(self.focused);
         let title = Line::from(vec![
             Span::styled(self.name.to_string(), theme.heading()),
             Span::raw(format!(

@@ -155,6 +155,15 @@ impl Theme {
         self.pick(Style::new().fg(Color::Blue).bold(), Style::new().bold())
     }
 
+    /// A panel's border: marked when the panel has the keyboard's focus.
+    pub fn panel_border(&self, focused: bool) -> Style {
+        if focused {
+            self.focused_border()
+        } else {
+            self.border()
+        }
+    }
+
     /// The "now" line of the timeline.
     pub fn now_line(&self) -> Style {
         self.pick(Style::new().fg(Color::Red).bold(), Style::new().bold())
