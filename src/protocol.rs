@@ -205,7 +205,8 @@ pub fn compress(tasks: &[Task]) -> Vec<TaskRun> {
     runs
 }
 
-/// Unpacks what [`compress`] packed (labels are not sent: workers never need them).
+/// Unpacks what [`compress`] packed (a run of numbers carries no labels: workers need a label
+/// only to return it from `sleep`).
 pub fn expand(runs: Vec<TaskRun>) -> Vec<Task> {
     let mut tasks = Vec::new();
     for run in runs {

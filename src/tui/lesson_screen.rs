@@ -147,20 +147,13 @@ impl LessonScreen {
     /// Scrolls the reading pane `area` by `delta` rows, within its text.
     pub fn scroll_reading(&mut self, delta: isize, area: Rect, theme: &Theme) {
         let rows = area.height.saturating_sub(1) as usize;
-        let (scroll, total) = match self.reading {
-            Reading::Narrative => (
-                &mut self.scroll,
-                narrative::page_text(
-                    &self.lesson,
-                    self.page,
-                    &self.checkpoints,
-                    reading_width(area),
-                    theme,
-                )
-                .lines
-                .len(),
-            ),
-            Reading::Program => (&mut self.program_scroll, self.program.len()),
+        let total = match self.reading {
+            Reading::Narrative => self.page_text(area, theme).lines.len(),
+            Reading::Program => self.program.len(),
+        };
+        let scroll = match self.reading {
+            Reading::Narrative => &mut self.scroll,
+            Reading::Program => &mut self.program_scroll,
         };
         let max = total.saturating_sub(rows);
         *scroll = scroll.saturating_add_signed(delta).min(max);
