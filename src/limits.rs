@@ -39,3 +39,9 @@ pub const MAX_LINE_BYTES: usize = 4096;
 pub const MAX_TIME_LIMIT_SECS: f64 = 3600.0;
 /// Longest delay before a join, in seconds.
 pub const MAX_JOIN_DELAY_SECS: f64 = 600.0;
+
+/// The largest recording proclab reads (bytes).
+pub const MAX_RECORDING_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The most bytes of printed lines a recording keeps; later lines are left out and counted.
+pub const MAX_RECORDED_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
