@@ -16,6 +16,7 @@ pub mod limits;
 pub mod protocol;
 pub mod record;
 pub mod recording;
+pub mod state;
 pub mod task;
 pub mod tui;
 pub mod worker;
