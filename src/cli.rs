@@ -1,7 +1,7 @@
 //! The command line: parsing (clap) and one function per subcommand.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -15,6 +15,7 @@ use crate::lesson::{Catalog, Lesson, check_paths};
 use crate::limits;
 use crate::record::observe::observe;
 use crate::record::{RunRecord, report};
+use crate::recording::{Recording, RecordingWriter};
 
 /// proclab: learn multiprocessing by watching real processes.
 #[derive(Debug, Parser)]
@@ -52,6 +53,10 @@ pub enum Commands {
         /// Run the first stage this many times and show the distribution of print orders.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=limits::MAX_REPEAT as i64))]
         repeat: Option<u32>,
+        /// Also save every event to FILE, to show later with `proclab replay FILE` or
+        /// `proclab export FILE`.
+        #[arg(long, value_name = "FILE", conflicts_with = "repeat")]
+        record: Option<PathBuf>,
         /// Run settings.
         #[command(flatten)]
         run: RunFlags,
@@ -64,6 +69,11 @@ pub enum Commands {
     },
     /// Measure proclab against Python's multiprocessing on this machine.
     Bench(crate::bench::BenchArgs),
+    /// Play back a recorded run in the terminal UI, with pause, step and seek.
+    Replay {
+        /// A recording made with `--record FILE` (or the output of `run --json`).
+        file: PathBuf,
+    },
 }
 
 /// Settings shared by `run` and `open`.
@@ -167,16 +177,36 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             id,
             json,
             repeat,
+            record,
             run,
         }) => {
             let catalog = load_catalog(cli.lessons.as_ref())?;
             let lesson = catalog
                 .get(&id)
                 .ok_or_else(|| anyhow::anyhow!(catalog.unknown(&id)))?;
-            run_headless(lesson, &run.options(), json, repeat)
+            let output = Output {
+                json,
+                record: record.as_deref(),
+            };
+            run_headless(lesson, &run.options(), output, repeat)
         }
         Some(Commands::Bench(args)) => crate::bench::main(&args),
+        Some(Commands::Replay { file }) => replay(&file, cli.lessons),
     }
+}
+
+fn replay(file: &Path, lessons: Option<PathBuf>) -> Result<ExitCode> {
+    let recording = Recording::read(file)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!(
+            "replay needs a terminal, and this output is not one.\n\
+             To read the recording as text, use: proclab export {} --format text",
+            file.display()
+        );
+    }
+    let catalog = load_catalog(lessons.as_ref())?;
+    crate::tui::replay(catalog, recording, file)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(paths: &[PathBuf]) -> Result<ExitCode> {
@@ -239,12 +269,44 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
-/// One headless run; `print_json` streams its events as they happen. `first_stage_only` runs
+/// Where a headless run's events go besides its record.
+#[derive(Debug, Clone, Copy)]
+struct Output<'a> {
+    /// Print them as JSON lines.
+    json: bool,
+    /// Save them to this recording.
+    record: Option<&'a Path>,
+}
+
+/// Starts the recording asked for, with an error that names the file.
+fn start_recording(path: Option<&Path>) -> Result<Option<RecordingWriter>> {
+    path.map(|path| {
+        RecordingWriter::create(path)
+            .with_context(|| format!("cannot write the recording {}", path.display()))
+    })
+    .transpose()
+}
+
+/// Puts a finished recording in place and says where it is.
+fn finish_recording(recording: Option<RecordingWriter>, path: Option<&Path>) -> Result<()> {
+    if let (Some(writer), Some(path)) = (recording, path) {
+        writer
+            .finish()
+            .with_context(|| format!("cannot write the recording {}", path.display()))?;
+        eprintln!(
+            "Recorded to {}: show it with `proclab replay {0}`",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// One headless run; `--json` streams its events as they happen. `first_stage_only` runs
 /// just the first stage (what `--repeat` compares).
 fn run_once(
     lesson: &Lesson,
     options: &RunOptions,
-    print_json: bool,
+    output: Output,
     first_stage_only: bool,
     interrupted: &Arc<AtomicBool>,
 ) -> Result<RunRecord> {
@@ -252,10 +314,18 @@ fn run_once(
     if first_stage_only {
         plan.stages.truncate(1);
     }
+    let mut recording = start_recording(output.record)?;
+    let mut write_error = None;
     let mut record = RunRecord::new();
     let stdout = std::io::stdout();
     let mut sink = |event: Event| {
-        if print_json {
+        if let Some(writer) = recording.as_mut()
+            && let Err(error) = writer.push(&event)
+        {
+            write_error = Some(error);
+            return false;
+        }
+        if output.json {
             let mut out = stdout.lock();
             if writeln!(out, "{}", event.to_json())
                 .and_then(|()| out.flush())
@@ -269,13 +339,18 @@ fn run_once(
     };
     engine::run(&plan, &mut sink, Some(Arc::clone(interrupted)))
         .context("Failed to start the run")?;
+    if let (Some(error), Some(path)) = (write_error, output.record) {
+        return Err(error)
+            .with_context(|| format!("cannot write the recording {}", path.display()));
+    }
+    finish_recording(recording, output.record)?;
     Ok(record)
 }
 
 fn run_headless(
     lesson: &Lesson,
     options: &RunOptions,
-    json: bool,
+    output: Output,
     repeat: Option<u32>,
 ) -> Result<ExitCode> {
     let interrupted = interrupt_flag()?;
@@ -284,7 +359,7 @@ fn run_headless(
     let mut parent_last = 0;
     let mut last = RunRecord::new();
     for _ in 0..runs {
-        last = run_once(lesson, options, json, repeat.is_some(), &interrupted)?;
+        last = run_once(lesson, options, output, repeat.is_some(), &interrupted)?;
         if last.stopped {
             break;
         }
@@ -295,7 +370,7 @@ fn run_headless(
             parent_last += 1;
         }
     }
-    if !json {
+    if !output.json {
         let mut out = std::io::stdout().lock();
         if repeat.is_some() {
             write!(out, "{}", report::distribution(&outcomes))?;

@@ -28,6 +28,12 @@ impl SafeFile {
                 "names a folder, not a file",
             ));
         }
+        if !folder.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("the folder {} does not exist", folder.display()),
+            ));
+        }
         if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
             return Err(io::Error::new(
                 io::ErrorKind::IsADirectory,

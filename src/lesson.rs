@@ -47,6 +47,8 @@ pub enum Origin {
     Builtin,
     /// A lesson folder on disk.
     Folder(PathBuf),
+    /// Made up to show a recording whose lesson is not loaded.
+    Recording(PathBuf),
 }
 
 impl Lesson {

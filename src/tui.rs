@@ -30,6 +30,8 @@ pub mod placement;
 pub mod processes;
 pub mod program;
 pub mod progress;
+pub mod recorder;
+pub mod replay;
 pub mod run_panel;
 pub mod runtime;
 pub mod speedup;
@@ -43,6 +45,7 @@ use ratatui::layout::Rect;
 
 use crate::engine::{self, RunOptions};
 use crate::lesson::Catalog;
+use crate::recording::Recording;
 
 /// Opens the terminal UI at the lesson list, or at `start` if given. Every worker is stopped
 /// and reaped, and the terminal restored, before this returns (panics included).
@@ -59,6 +62,32 @@ pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Resu
         catalog.lessons,
         start.as_deref(),
         options,
+        engine::available_cores(),
+        theme,
+        area,
+    );
+    runtime::run_loop(&mut session.terminal, app)
+}
+
+/// Plays back `recording` (read from `path`) on its lesson's screen, or on a stand-in screen that
+/// describes the recording when its lesson is not loaded.
+pub fn replay(catalog: Catalog, recording: Recording, path: &std::path::Path) -> Result<()> {
+    std::thread::spawn(highlight::warm_up);
+    let theme = theme::Theme::from_env();
+    let lesson = catalog
+        .get(recording.lesson())
+        .cloned()
+        .unwrap_or_else(|| replay::stand_in_lesson(&recording, path));
+    let mut session = runtime::TerminalSession::enter()?;
+    let size = session
+        .terminal
+        .size()
+        .context("Failed to read the terminal's size")?;
+    let area = Rect::new(0, 0, size.width, size.height);
+    let app = app::App::replaying(
+        catalog.lessons,
+        lesson,
+        recording.events,
         engine::available_cores(),
         theme,
         area,

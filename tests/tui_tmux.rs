@@ -2,113 +2,12 @@
 //! with `send-keys` and read the screen with `capture-pane`, and check the processes in /proc.
 //! Every wait polls with a deadline; every tmux server is killed at the end, even on failure.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Long enough for a slow, busy two-core machine.
-const DEADLINE: Duration = Duration::from_secs(30);
-
-static SESSIONS: AtomicUsize = AtomicUsize::new(0);
-
-/// A tmux server of its own with one session running a plain shell; killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16) -> Tmux {
-        let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
-        let tmux = Tmux {
-            socket: format!("proclab-test-{}-{n}", std::process::id()),
-        };
-        let (w, h) = (width.to_string(), height.to_string());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &tmux.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                &w,
-                "-y",
-                &h,
-                "-s",
-                "main",
-            ])
-            .args([
-                "env",
-                "PS1=$ ",
-                "TERM=xterm-256color",
-                "bash",
-                "--norc",
-                "--noprofile",
-            ])
-            .status()
-            .expect("tmux runs");
-        assert!(status.success(), "tmux new-session failed");
-        tmux
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "main"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    /// Types a command line into the shell and presses Enter.
-    fn type_line(&self, line: &str) {
-        self.tmux(&["send-keys", "-t", "main", "-l", line]);
-        self.keys(&["Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "main"])
-    }
-
-    /// Polls the screen until `ready` holds; panics with the last screen after the deadline.
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn shell_pid(&self) -> u32 {
-        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
-            .trim()
-            .parse()
-            .expect("a pane PID")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+use common::tmux::{DEADLINE, Tmux};
 
 /// State letter and parent PID of a process, from /proc/<pid>/stat.
 fn stat(pid: u32) -> Option<(char, u32)> {

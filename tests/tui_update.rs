@@ -13,6 +13,7 @@ use proclab::tui::keys::Context;
 use proclab::tui::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
 use proclab::tui::live_run::RunState;
 use proclab::tui::message::{Command, Message, RunId};
+use proclab::tui::runtime::TICK;
 use proclab::tui::theme::Theme;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -256,9 +257,9 @@ fn an_answer_given_during_a_run_waits_for_the_next_run() {
 #[test]
 fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
     let mut app = app(Some("pool-demo"));
-    assert!(!app.wants_ticks());
+    assert!(app.tick_wait(TICK).is_none());
     let run = start_run(&mut app);
-    assert!(app.wants_ticks(), "a live run ticks");
+    assert!(app.tick_wait(TICK).is_some(), "a live run ticks");
     let events = fixture_events();
     let first_task = events
         .iter()
@@ -291,7 +292,10 @@ fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
     assert!(lesson(&app).run.as_ref().unwrap().is_live());
 
     feed(&mut app, second, events);
-    assert!(!app.wants_ticks(), "a finished run stops ticking");
+    assert!(
+        app.tick_wait(TICK).is_none(),
+        "a finished run stops ticking"
+    );
     app.update(Message::RunEnded(second));
     assert_eq!(lesson(&app).run.as_ref().unwrap().state, RunState::Ended);
     assert_eq!(app.update(key(' ')), None, "nothing to pause");

@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::Rect;
+use std::time::{Duration, Instant};
 
 use super::checkpoints::{AnswerDraft, choice_of_letter};
 use super::key_bar;
@@ -18,8 +19,10 @@ use super::live_run::{LiveRun, RunState, Series};
 use super::message::{Command, Message, RunId};
 use super::processes;
 use super::progress::Progress;
+use super::replay::Replay;
 use super::theme::Theme;
 use crate::engine::{self, Control, RunOptions};
+use crate::event::Event;
 use crate::lesson::Lesson;
 use crate::lesson::model::{AnswerKind, Observation};
 use crate::record::WorkerStatus;
@@ -131,6 +134,29 @@ impl App {
         app
     }
 
+    /// A UI playing back `events` on the screen of `lesson` (paused at the start).
+    pub fn replaying(
+        lessons: Vec<Lesson>,
+        lesson: Lesson,
+        events: Vec<Event>,
+        cores: u32,
+        theme: Theme,
+        area: Rect,
+    ) -> App {
+        let mut app = App::new(lessons, None, RunOptions::default(), cores, theme, area);
+        if let Some(index) = app.lessons.iter().position(|l| l.id == lesson.id) {
+            app.list.selected = index;
+        }
+        let mut screen = LessonScreen::new(lesson, &app.theme);
+        let mut replay = Replay::new(events);
+        screen.run = Some(replay.start(app.next_run));
+        screen.replay = Some(replay);
+        screen.notice = Some("A recording, paused at its start: Space plays it, . and , step one event, [ and ] seek.".into());
+        app.next_run = RunId(app.next_run.0 + 1);
+        app.screen = Screen::Lesson(Box::new(screen));
+        app
+    }
+
     /// The lesson screen, if one is open.
     pub fn lesson_screen(&self) -> Option<&LessonScreen> {
         match &self.screen {
@@ -154,16 +180,24 @@ impl App {
             Screen::Lesson(screen) => match screen.dialog {
                 Some(Dialog::Answer(_)) => Context::Answer,
                 Some(Dialog::Knobs { .. }) => Context::Knobs,
+                None if screen.replay.is_some() => Context::Replay,
                 None => Context::Lesson,
             },
         }
     }
 
-    /// Whether a run is live, so time should move the "now" line.
-    pub fn wants_ticks(&self) -> bool {
-        self.lesson_screen()
-            .and_then(|s| s.run.as_ref())
-            .is_some_and(|run| run.is_live() && !run.record.is_finished())
+    /// How long the UI may wait for a message before time should move on: while a run is live
+    /// (to move the "now" line) or a recording plays (until its next event is due, at most
+    /// `tick`); `None` when nothing moves by itself.
+    pub fn tick_wait(&self, tick: Duration) -> Option<Duration> {
+        let screen = self.lesson_screen()?;
+        if let Some(replay) = &screen.replay {
+            return replay
+                .next_due()
+                .map(|due| due.clamp(Duration::from_millis(1), tick));
+        }
+        let run = screen.run.as_ref()?;
+        (run.is_live() && !run.record.is_finished()).then_some(tick)
     }
 
     /// Applies one message; returns what the outside world should do about it.
@@ -187,8 +221,11 @@ impl App {
             }
             Message::RunEnded(run) => self.on_run_ended(run),
             Message::Tick(at) => {
-                if let Some(live) = self.lesson_screen_mut().and_then(|s| s.run.as_mut()) {
-                    live.tick(at);
+                let screen = self.lesson_screen_mut()?;
+                match (&mut screen.replay, &mut screen.run) {
+                    (Some(replay), Some(run)) => replay.tick(run, at),
+                    (None, Some(run)) => run.tick(at),
+                    _ => {}
                 }
                 None
             }
@@ -290,6 +327,7 @@ impl App {
             (Context::Lesson, _) => self.lesson_action(action),
             (Context::Answer, _) => self.answer_action(action),
             (Context::Knobs, _) => self.knobs_action(action),
+            (Context::Replay, _) => self.replay_action(action),
             (Context::Global, _) => None,
         }
     }
@@ -445,6 +483,12 @@ impl App {
                 }
             }
             Action::Knobs => screen.dialog = Some(Dialog::Knobs { selected: 0 }),
+            Action::Record => {
+                screen.notice = Some(match &screen.run {
+                    Some(run) => super::recorder::save(&screen.lesson.id, &run.record),
+                    None => "Nothing to save yet: press r to run first.".into(),
+                })
+            }
             _ => {}
         }
         None
@@ -538,6 +582,49 @@ impl App {
                 }
             }
             _ => {}
+        }
+        None
+    }
+
+    /// Keys while a recording plays back; the lesson's own keys that would start or steer a
+    /// real run are refused with a note.
+    fn replay_action(&mut self, action: Action) -> Option<Command> {
+        let at = Instant::now();
+        let screen = self.lesson_screen_mut()?;
+        let (Some(replay), Some(run)) = (&mut screen.replay, &mut screen.run) else {
+            return None;
+        };
+        screen.notice = None;
+        match action {
+            Action::Pause => replay.toggle(run, at),
+            Action::StepForward => replay.step_forward(run),
+            Action::StepBack => replay.step_back(run),
+            Action::SeekForward | Action::SeekBack => {
+                replay.seek(run, action == Action::SeekForward, at)
+            }
+            Action::JumpStart | Action::JumpEnd => replay.jump(run, action == Action::JumpEnd, at),
+            Action::Faster | Action::Slower => {
+                replay.change_rate(action == Action::Faster, at);
+                screen.notice = Some(format!("Playing at ×{}.", replay.rate()));
+            }
+            Action::Run => {
+                replay.jump(run, false, at);
+                replay.toggle(run, at);
+            }
+            Action::Repeat
+            | Action::Kill
+            | Action::MoreWorkers
+            | Action::FewerWorkers
+            | Action::Knobs => {
+                screen.notice = Some(
+                    "This is a recording: it shows what happened then. Space plays it; open the lesson from the list to run it live."
+                        .into(),
+                );
+            }
+            Action::Record => {
+                screen.notice = Some("This run is already a recording.".into());
+            }
+            _ => return self.lesson_action(action),
         }
         None
     }

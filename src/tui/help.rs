@@ -9,13 +9,14 @@ use super::keys::{BINDINGS, Context};
 use super::layout::centered;
 use super::theme::Theme;
 
-const CONTEXTS: [Context; 6] = [
+const CONTEXTS: [Context; 7] = [
     Context::Global,
     Context::List,
     Context::Filter,
     Context::Lesson,
     Context::Answer,
     Context::Knobs,
+    Context::Replay,
 ];
 
 /// The help text, one line per key: the keys of `current` first, then the rest.

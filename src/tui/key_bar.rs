@@ -80,6 +80,7 @@ mod tests {
             Context::Lesson,
             Context::Answer,
             Context::Knobs,
+            Context::Replay,
         ] {
             let width = items(context).last().map_or(0, |item| item.to);
             assert!(

@@ -18,6 +18,8 @@ pub enum Context {
     Answer,
     /// Changing the knobs.
     Knobs,
+    /// A lesson screen playing back a recording.
+    Replay,
 }
 
 impl Context {
@@ -30,6 +32,7 @@ impl Context {
             Context::Lesson => "Lesson",
             Context::Answer => "Answering a checkpoint",
             Context::Knobs => "Knobs (try this)",
+            Context::Replay => "Replaying a recording",
         }
     }
 }
@@ -83,6 +86,20 @@ pub enum Action {
     Hint,
     /// Put a knob back to the lesson's value.
     Reset,
+    /// Save the run shown to a recording file.
+    Record,
+    /// Replay: show the next event.
+    StepForward,
+    /// Replay: show one event fewer.
+    StepBack,
+    /// Replay: move later.
+    SeekForward,
+    /// Replay: move earlier.
+    SeekBack,
+    /// Replay: go to the start.
+    JumpStart,
+    /// Replay: go to the end.
+    JumpEnd,
 }
 
 /// A key, as bindings name it.
@@ -146,7 +163,7 @@ const fn bind(
 
 use Context::{
     Answer as InAnswer, Filter as InFilter, Global, Knobs as InKnobs, Lesson as InLesson,
-    List as InList,
+    List as InList, Replay as InReplay,
 };
 use Key::{Char, Code, Ctrl};
 
@@ -378,6 +395,14 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         InLesson,
+        &[Char('R')],
+        "R",
+        Action::Record,
+        "save the run shown to a file, to replay or export later",
+        None,
+    ),
+    bind(
+        InLesson,
         &[Char('q'), Code(KeyCode::Esc)],
         "q Esc",
         Action::Back,
@@ -423,6 +448,86 @@ pub const BINDINGS: &[Binding] = &[
         Action::Back,
         "close without answering",
         Some("close"),
+    ),
+    bind(
+        InReplay,
+        &[Char(' ')],
+        "Space",
+        Action::Pause,
+        "play or pause the recording",
+        Some("play"),
+    ),
+    bind(
+        InReplay,
+        &[Char('.')],
+        ".",
+        Action::StepForward,
+        "show the next event (pauses)",
+        Some("step"),
+    ),
+    bind(
+        InReplay,
+        &[Char(',')],
+        ",",
+        Action::StepBack,
+        "take back the last event shown (pauses)",
+        Some("back"),
+    ),
+    bind(
+        InReplay,
+        &[Char(']')],
+        "]",
+        Action::SeekForward,
+        "move a twentieth of the run later",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('[')],
+        "[",
+        Action::SeekBack,
+        "move a twentieth of the run earlier",
+        Some("seek"),
+    ),
+    bind(
+        InReplay,
+        &[Code(KeyCode::Home), Char('g')],
+        "Home g",
+        Action::JumpStart,
+        "go to the start",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Code(KeyCode::End), Char('G')],
+        "End G",
+        Action::JumpEnd,
+        "go to the end",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('>'), Char('+'), Char('=')],
+        "> +",
+        Action::Faster,
+        "play faster (up to ×16)",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('<'), Char('-')],
+        "< -",
+        Action::Slower,
+        "play slower (down to ×¼)",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('r')],
+        "r",
+        Action::Run,
+        "play the recording again from the start",
+        None,
     ),
     bind(
         InKnobs,
@@ -496,7 +601,12 @@ pub fn action(context: Context, key: &KeyEvent) -> Option<Action> {
             .find(|b| b.keys.iter().any(|k| k.matches(key)))
             .map(|b| b.action)
     };
-    find(context).or_else(|| find(Context::Global))
+    let fallback = match context {
+        // A replay is a lesson screen too: its pages, panels and help keys still work.
+        Context::Replay => find(Context::Lesson),
+        _ => None,
+    };
+    find(context).or(fallback).or_else(|| find(Context::Global))
 }
 
 /// The bindings shown in the key bar of `context`, in order.

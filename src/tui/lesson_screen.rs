@@ -9,6 +9,7 @@ use super::highlight;
 use super::layout::{self, LessonAreas};
 use super::live_run::{LiveRun, Series};
 use super::narrative::{self, PageText};
+use super::replay::Replay;
 use super::theme::Theme;
 use crate::lesson::Lesson;
 
@@ -88,6 +89,8 @@ pub struct LessonScreen {
     pub series: Option<Series>,
     /// A short note for the learner (why a key did nothing, what will happen).
     pub notice: Option<String>,
+    /// When the run shown is a recording being played back.
+    pub replay: Option<Replay>,
 }
 
 impl LessonScreen {
@@ -112,6 +115,7 @@ impl LessonScreen {
             run: None,
             series: None,
             notice: None,
+            replay: None,
         }
     }
 

@@ -13,6 +13,7 @@ use super::live_run::{LiveRun, RunState};
 use super::order::OrderPanel;
 use super::output::OutputPanel;
 use super::processes::ProcessesPanel;
+use super::replay::Replay;
 use super::speedup::SpeedupPanel;
 use super::theme::Theme;
 use super::timeline::TimelinePanel;
@@ -53,6 +54,39 @@ pub fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The status line of a recording being played back: where playback is, then what the run
+/// itself reached.
+pub fn replay_status(run: &LiveRun, replay: &Replay, theme: &Theme) -> Line<'static> {
+    let (applied, total) = replay.progress();
+    let mark = if replay.is_playing() {
+        "▶"
+    } else if replay.at_end() {
+        "■"
+    } else {
+        "❚❚"
+    };
+    let mut spans = vec![Span::styled(
+        format!(
+            " {mark} replay {:.2} s of {:.2} s · event {applied} of {total} · ×{}",
+            replay.position_ms() / 1000.0,
+            replay.end_ms() / 1000.0,
+            replay.rate()
+        ),
+        theme.strong(),
+    )];
+    let record = &run.record;
+    if let Some(end) = record.finished_ms {
+        let (text, style) = if record.stopped {
+            (format!("stopped after {:.2} s", end / 1000.0), theme.bad())
+        } else {
+            (format!("finished in {:.2} s", end / 1000.0), theme.good())
+        };
+        spans.push(Span::styled(format!(" · {text}"), style));
+    }
+    spans.push(Span::raw(format!(" · parent {}", record.parent_pid)));
+    Line::from(spans)
+}
+
 /// The run panel.
 pub struct RunPanel<'a> {
     /// The lesson screen (its run, selection, scroll and series).
@@ -88,7 +122,10 @@ impl RunPanel<'_> {
                 .render(areas.all, buf);
             return;
         };
-        let mut line = status(run, theme);
+        let mut line = match &screen.replay {
+            Some(replay) => replay_status(run, replay, theme),
+            None => status(run, theme),
+        };
         if let Some(series) = &screen.series {
             line.spans.insert(
                 0,

@@ -167,8 +167,8 @@ fn watch_signals(messages: SyncSender<Message>) -> Result<signal_hook::iterator:
 
 /// Waits for the next message: blocking while idle, or until the next tick while a run is live.
 fn next_message(app: &App, messages: &Receiver<Message>) -> Option<Message> {
-    if app.wants_ticks() {
-        match messages.recv_timeout(TICK) {
+    if let Some(wait) = app.tick_wait(TICK) {
+        match messages.recv_timeout(wait) {
             Ok(message) => Some(message),
             Err(RecvTimeoutError::Timeout) => Some(Message::Tick(Instant::now())),
             Err(RecvTimeoutError::Disconnected) => None,

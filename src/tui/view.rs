@@ -95,11 +95,18 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
         .map_or(String::new(), |n| {
             format!(" · {n} worker{}", if n == 1 { "" } else { "s" })
         });
-    let status = format!(
-        "{} · next run: speed ×{}{workers}",
-        progress_mark(lesson, &app.progress),
-        number(app.options.speed)
-    );
+    let status = match &screen.run {
+        Some(run) if screen.replay.is_some() => format!(
+            "a recording · {} cores · speed ×{}",
+            run.record.cores,
+            number(run.record.speed)
+        ),
+        _ => format!(
+            "{} · next run: speed ×{}{workers}",
+            progress_mark(lesson, &app.progress),
+            number(app.options.speed)
+        ),
+    };
     (&Header {
         place: lesson.title.clone(),
         status,

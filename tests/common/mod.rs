@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::process::{Command, Output};
 
 use serde_json::Value;

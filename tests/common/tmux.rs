@@ -1,0 +1,110 @@
+//! A real terminal for tests: a tmux server of its own running a plain shell, keys typed with
+//! `send-keys`, the screen read with `capture-pane`. Every wait polls with a deadline; the server
+//! is killed when the value is dropped, even on failure.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Long enough for a slow, busy two-core machine.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+static SESSIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// A tmux server of its own with one session running a plain shell; killed when dropped.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn start(width: u16, height: u16) -> Tmux {
+        let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
+        let tmux = Tmux {
+            socket: format!("proclab-test-{}-{n}", std::process::id()),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &tmux.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                &w,
+                "-y",
+                &h,
+                "-s",
+                "main",
+            ])
+            .args([
+                "env",
+                "PS1=$ ",
+                "TERM=xterm-256color",
+                "bash",
+                "--norc",
+                "--noprofile",
+            ])
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Types a command line into the shell and presses Enter.
+    pub fn type_line(&self, line: &str) {
+        self.tmux(&["send-keys", "-t", "main", "-l", line]);
+        self.keys(&["Enter"]);
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "main"])
+    }
+
+    /// Polls the screen until `ready` holds; panics with the last screen after the deadline.
+    pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn shell_pid(&self) -> u32 {
+        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("a pane PID")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}

@@ -1,0 +1,293 @@
+//! Recordings: `run --record` saves the same events `--json` prints, and a recording played back
+//! in the TUI draws the same screens as the live run it came from, at every step.
+
+mod common;
+
+use std::path::Path;
+use std::time::Instant;
+
+use proclab::engine::RunOptions;
+use proclab::event::Event;
+use proclab::lesson::Catalog;
+use proclab::recording::Recording;
+use proclab::tui::app::App;
+use proclab::tui::message::{Command, Message};
+use proclab::tui::theme::Theme;
+use proclab::tui::view;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+
+fn fixture() -> Vec<Event> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl");
+    Recording::read(&path).unwrap().events
+}
+
+fn lessons() -> Catalog {
+    Catalog::load(Some(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
+    ))
+    .unwrap()
+}
+
+fn key(code: KeyCode) -> Message {
+    Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Rows of the screen, without those that are meant to differ: the header (next-run settings
+/// against "a recording"), the run's status line (live clock against playback position), and
+/// the notice and key bar at the bottom.
+fn comparable_rows(buf: &Buffer) -> Vec<String> {
+    let area = buf.area;
+    (area.top()..area.bottom())
+        .filter(|&y| y != 0 && y < area.bottom() - 2)
+        .map(|y| {
+            let row: String = (area.left()..area.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect();
+            // The run's status line fills the first row right of the reading pane's corner.
+            match row.find('┐') {
+                Some(at) if y == 1 => row[..at].to_string(),
+                _ => row,
+            }
+        })
+        .collect()
+}
+
+fn render(app: &App) -> Buffer {
+    let mut buf = Buffer::empty(app.area);
+    view::render(app, app.area, &mut buf);
+    buf
+}
+
+/// The live app after the first `count` events of `events`.
+fn live_after(events: &[Event], count: usize) -> App {
+    let mut app = App::new(
+        lessons().lessons,
+        Some("pool-demo"),
+        RunOptions::default(),
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, WIDTH, HEIGHT),
+    );
+    let Some(Command::Start { run, .. }) = app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::NONE,
+    ))) else {
+        panic!("r starts a run")
+    };
+    for event in &events[..count] {
+        app.update(Message::Engine {
+            run,
+            event: event.clone(),
+            at: Instant::now(),
+        });
+    }
+    if count == events.len() {
+        app.update(Message::RunEnded(run));
+    }
+    app
+}
+
+fn replaying(events: &[Event]) -> App {
+    let catalog = lessons();
+    let lesson = catalog.get("pool-demo").unwrap().clone();
+    App::replaying(
+        catalog.lessons,
+        lesson,
+        events.to_vec(),
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, WIDTH, HEIGHT),
+    )
+}
+
+fn shown_events(app: &App) -> usize {
+    let screen = app.lesson_screen().unwrap();
+    screen.replay.as_ref().unwrap().progress().0
+}
+
+#[test]
+fn stepping_through_a_recording_draws_the_live_screens() {
+    let events = fixture();
+    let mut replay = replaying(&events);
+    // The recording opens with its first event shown; step through the rest one by one and
+    // compare each screen with the live run's after as many events.
+    let mut compared = 0;
+    loop {
+        let count = shown_events(&replay);
+        let live = live_after(&events, count);
+        assert_eq!(
+            comparable_rows(&render(&replay)),
+            comparable_rows(&render(&live)),
+            "the screens differ after {count} events"
+        );
+        compared += 1;
+        if count == events.len() {
+            break;
+        }
+        replay.update(key(KeyCode::Char('.')));
+        assert_eq!(shown_events(&replay), count + 1, "one step is one event");
+    }
+    assert_eq!(compared, events.len());
+}
+
+#[test]
+fn seeking_back_and_to_the_end_draws_the_same_screens() {
+    let events = fixture();
+    let mut replay = replaying(&events);
+    replay.update(key(KeyCode::End));
+    let end = comparable_rows(&render(&replay));
+    assert_eq!(
+        end,
+        comparable_rows(&render(&live_after(&events, events.len())))
+    );
+    for _ in 0..5 {
+        replay.update(key(KeyCode::Char('[')));
+    }
+    let back = shown_events(&replay);
+    assert!(back < events.len());
+    // Between events the replay's clock has moved on, as a live run's does; one step back
+    // lands on an event again, where the screens must match.
+    replay.update(key(KeyCode::Char(',')));
+    assert_eq!(shown_events(&replay), back - 1);
+    assert_eq!(
+        comparable_rows(&render(&replay)),
+        comparable_rows(&render(&live_after(&events, back - 1)))
+    );
+    replay.update(key(KeyCode::End));
+    assert_eq!(comparable_rows(&render(&replay)), end);
+}
+
+#[test]
+fn a_replay_refuses_to_start_a_real_run() {
+    let mut replay = replaying(&fixture());
+    for c in ['n', 'k', 'w', 's', 'R'] {
+        assert_eq!(replay.update(key(KeyCode::Char(c))), None);
+    }
+    let notice = replay.lesson_screen().unwrap().notice.clone().unwrap();
+    assert!(notice.contains("recording"), "{notice}");
+    // r plays the recording again instead of running the lesson.
+    assert_eq!(replay.update(key(KeyCode::Char('r'))), None);
+    assert!(
+        replay
+            .lesson_screen()
+            .unwrap()
+            .replay
+            .as_ref()
+            .unwrap()
+            .is_playing()
+    );
+}
+
+#[test]
+fn record_saves_exactly_the_events_json_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("run.jsonl");
+    let output = common::proclab(&[
+        "run",
+        "pool-sleep",
+        "--speed",
+        "20",
+        "--json",
+        "--record",
+        file.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(saved, printed);
+    let recording = Recording::read(&file).unwrap();
+    assert_eq!(recording.lesson(), "pool-sleep");
+    assert_eq!(recording.version(), env!("CARGO_PKG_VERSION"));
+    assert!(recording.cores() >= 1);
+    // Nothing but the recording is left in the folder.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn bad_recordings_name_the_file_line_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.jsonl");
+    let good = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
+    )
+    .unwrap();
+    let first = good.lines().next().unwrap();
+    std::fs::write(
+        &file,
+        format!("{first}\n{{\"event\":\"cpu\",\"t_ms\":\"soon\"}}\n"),
+    )
+    .unwrap();
+    let output = common::proclab(&["replay", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2:", file.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("proclab run --json"), "{stderr}");
+    let output = common::proclab(&[
+        "run",
+        "pool-sleep",
+        "--record",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is a folder"));
+}
+
+#[test]
+fn a_recording_plays_in_a_real_terminal_and_r_saves_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let tmux = common::tmux::Tmux::start(120, 40);
+    // Run a lesson live, save the run with R into the state folder.
+    tmux.type_line(&format!(
+        "XDG_STATE_HOME={} {} open pool-sleep --speed 20",
+        state.display(),
+        common::PROCLAB
+    ));
+    tmux.wait_for("the lesson", |s| s.contains("pool-sleep · page 1"));
+    tmux.keys(&["r"]);
+    tmux.wait_for("the run to finish", |s| s.contains("finished in"));
+    tmux.keys(&["R"]);
+    let screen = tmux.wait_for("the saved note", |s| s.contains("Saved: proclab replay"));
+    let recordings = state.join("proclab/recordings");
+    let saved: Vec<_> = std::fs::read_dir(&recordings)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{screen}", recordings.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let recording = Recording::read(&saved[0]).unwrap();
+    assert_eq!(recording.lesson(), "pool-sleep");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the list", |s| s.contains("Lessons ("));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell", |s| s.trim_end().ends_with('$'));
+
+    // Play it back: paused at the start, Space plays it to the end.
+    tmux.type_line(&format!(
+        "{} replay {}",
+        common::PROCLAB,
+        saved[0].display()
+    ));
+    tmux.wait_for("the paused replay", |s| s.contains("❚❚ replay 0.00 s"));
+    tmux.keys(&["Space"]);
+    let end = tmux.wait_for("the end of the replay", |s| {
+        s.contains("■ replay") && s.contains("finished in")
+    });
+    let record = proclab::record::RunRecord::from_events(recording.events);
+    for worker in &record.workers {
+        assert!(end.contains(&worker.pid.to_string()), "{end}");
+    }
+    tmux.keys(&[","]);
+    tmux.wait_for("one event back", |s| s.contains("❚❚ replay"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the list", |s| s.contains("Lessons ("));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell", |s| s.trim_end().ends_with('$'));
+}
