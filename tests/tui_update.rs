@@ -167,7 +167,7 @@ fn pages_turn_with_arrows_and_page_keys_and_stop_at_the_ends() {
     assert_eq!(lesson(&app).page, 1);
     app.update(code(KeyCode::PageUp));
     assert_eq!(lesson(&app).page, 0);
-    app.update(key('p'));
+    app.update(key('v'));
     assert_eq!(lesson(&app).reading, Reading::Program);
     app.update(code(KeyCode::Tab));
     assert_eq!(lesson(&app).focus, Focus::Processes);

@@ -299,8 +299,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         InLesson,
-        &[Char('p')],
-        "p",
+        &[Char('v')],
+        "v",
         Action::ToggleProgram,
         "show the Python program instead of the text, or back",
         None,
