@@ -465,6 +465,11 @@ fn draw_bars(
     }
     let labelled = bars.len() <= limits::MAX_EXPORT_LABELLED_BARS && lane_height >= 14.0;
     let inset = if labelled { 2.0 } else { 1.0 };
+    let next_start = if labelled {
+        next_bar_starts(bars, scale)
+    } else {
+        HashMap::new()
+    };
     for bar in bars {
         let Some(&top) = lane_top.get(&bar.worker) else {
             continue;
@@ -504,32 +509,76 @@ fn draw_bars(
                 r#"<rect class="hatch" x="{x:.2}" y="{y:.1}" width="{width:.2}" height="{height:.1}" fill="url(#hatch)"/>"#
             );
         }
-        let size = (lane_height * 0.5).min(13.0);
-        let label = if bar.task.lost {
-            format!("{} lost", bar.task.label)
-        } else {
-            bar.task.label.clone()
-        };
-        let text_width = label.chars().count() as f64 * size * 0.62 + 6.0;
-        if labelled && width >= text_width {
-            let (ink, halo) = if bar.task.lost {
-                (
-                    ALARM,
-                    r##" paint-order="stroke" stroke="#ffffff" stroke-width="3""##,
-                )
-            } else {
-                (ink_on(fill), "")
-            };
-            svg.text(
-                x + width / 2.0,
-                top + lane_height / 2.0 + size * 0.36,
-                size,
-                ink,
-                &format!(r#" text-anchor="middle" font-weight="bold"{halo}"#),
-                &label,
-            );
+        if labelled {
+            let room = next_start
+                .get(&bar.task.index)
+                .copied()
+                .unwrap_or(scale.x0 + scale.width)
+                - (x + width);
+            bar_label(svg, bar, (x, width), (top, lane_height), room);
         }
     }
+}
+
+/// The bar's label: inside it when it fits, else just after it when the lane has room there
+/// (`room`: pixels to the next bar or the lane's end).
+fn bar_label(
+    svg: &mut Svg,
+    bar: &Bar,
+    (x, width): (f64, f64),
+    (top, height): (f64, f64),
+    room: f64,
+) {
+    let size = (height * 0.5).min(13.0);
+    let label = if bar.task.lost {
+        format!("{} lost", bar.task.label)
+    } else {
+        bar.task.label.clone()
+    };
+    let text_width = label.chars().count() as f64 * size * 0.62 + 6.0;
+    let baseline = top + height / 2.0 + size * 0.36;
+    let fill = core_colour(bar.task.cpu_start);
+    let (ink, halo) = if bar.task.lost {
+        (
+            ALARM,
+            r##" paint-order="stroke" stroke="#ffffff" stroke-width="3""##,
+        )
+    } else {
+        (ink_on(fill), "")
+    };
+    if width >= text_width {
+        svg.text(
+            x + width / 2.0,
+            baseline,
+            size,
+            ink,
+            &format!(r#" text-anchor="middle" font-weight="bold"{halo}"#),
+            &label,
+        );
+    } else {
+        // Past the exit mark, which sits at a lost task's end.
+        let gap = if bar.task.lost { 10.0 } else { 4.0 };
+        if room >= text_width + gap {
+            let ink = if bar.task.lost { ALARM } else { INK };
+            svg.text(x + width + gap, baseline, size, ink, "", &label);
+        }
+    }
+}
+
+/// For each task, the x where the next bar of its lane starts (none for a lane's last bar).
+fn next_bar_starts(bars: &[Bar], scale: &Scale) -> HashMap<usize, f64> {
+    let mut by_lane: HashMap<usize, Vec<&Bar>> = HashMap::new();
+    for bar in bars {
+        by_lane.entry(bar.worker).or_default().push(bar);
+    }
+    let mut next = HashMap::new();
+    for lane in by_lane.values_mut() {
+        lane.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+        for pair in lane.windows(2) {
+            next.insert(pair[0].task.index, scale.x(pair[1].start_ms));
+        }
+    }
+    next
 }
 
 fn bar_title(bar: &Bar) -> String {
