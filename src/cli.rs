@@ -74,6 +74,32 @@ pub enum Commands {
         /// A recording made with `--record FILE` (or the output of `run --json`).
         file: PathBuf,
     },
+    /// Export a recorded run (`proclab run <id> --record FILE`) as the text report or as an SVG
+    /// timeline for slides and handouts.
+    #[command(
+        after_help = "Examples:\n  proclab run pool-sleep --speed 10 --record run.jsonl\n  proclab export run.jsonl --svg run.svg\n  proclab export run.jsonl --format text"
+    )]
+    Export(crate::export::ExportArgs),
+    /// Start a new lesson: DIR/<id>/ with lesson.toml (every field commented), narrative.md and
+    /// program.py, ready to check, run and edit.
+    New {
+        /// The new lesson's id: lowercase letters, digits and single '-' between words.
+        id: String,
+        /// The folder to create the lesson folder in (created if missing).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script, e.g. `proclab completions bash > ~/.local/share/bash-completion/completions/proclab`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write proclab.1 and one page per subcommand into DIR.
+    Man {
+        /// Write the pages into this folder (created if missing) instead of printing proclab.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Settings shared by `run` and `open`.
@@ -192,6 +218,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Commands::Bench(args)) => crate::bench::main(&args),
         Some(Commands::Replay { file }) => replay(&file, cli.lessons),
+        Some(Commands::Export(args)) => export(&args, cli.lessons.as_ref()),
+        Some(Commands::New { id, dir }) => new_lesson(&id, &dir),
+        Some(Commands::Completions { shell }) => completions(shell),
+        Some(Commands::Man { dir }) => man(dir.as_deref()),
     }
 }
 
@@ -394,4 +424,89 @@ fn run_headless(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `proclab export`: the lessons are loaded only for the text report's title and checkpoints.
+fn export(args: &crate::export::ExportArgs, lessons: Option<&PathBuf>) -> Result<ExitCode> {
+    let catalog = match args.target().0 {
+        crate::export::Format::Text => Some(load_catalog(lessons)?),
+        crate::export::Format::Svg => None,
+    };
+    crate::export::export(args, catalog.as_ref(), &mut std::io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `proclab new`: scaffolds the lesson and says what to try next.
+fn new_lesson(id: &str, dir: &std::path::Path) -> Result<ExitCode> {
+    let made = crate::scaffold::scaffold(id, dir)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Created the lesson {id:?} in {}:",
+        made.folder.display()
+    )?;
+    let about = [
+        "the lesson's data: every field commented",
+        "two pages, each with a checkpoint",
+        "the Python program it is about",
+    ];
+    for (path, about) in made.files.iter().zip(about) {
+        writeln!(out, "  {:<40} {about}", path.display().to_string())?;
+    }
+    let (folder, dir) = (made.folder.display(), dir.display());
+    writeln!(out, "\nNext:")?;
+    writeln!(out, "  proclab check {folder}")?;
+    writeln!(out, "  proclab --lessons {dir} run {id} --speed 20")?;
+    writeln!(out, "  proclab --lessons {dir} open {id}")?;
+    writeln!(out, "  python3 {folder}/program.py")?;
+    if crate::lesson::load::CURRICULUM_ORDER.contains(&id) {
+        writeln!(
+            out,
+            "\nNote: {id:?} is also a built-in lesson; with --lessons {dir} yours replaces it."
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `proclab completions <shell>`: the completion script on standard output.
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "proclab", &mut script);
+    std::io::stdout().lock().write_all(&script)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `proclab man`: proclab.1 on standard output, or every page (proclab.1, proclab-run.1, …)
+/// written into `dir` through [`crate::files::write_atomically`].
+fn man(dir: Option<&std::path::Path>) -> Result<ExitCode> {
+    use clap::CommandFactory;
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    let Some(dir) = dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page)?;
+        std::io::stdout().lock().write_all(&page)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+    let mut pages = vec![command.clone()];
+    pages.extend(
+        command
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .cloned(),
+    );
+    let mut out = std::io::stdout().lock();
+    for page in pages {
+        let man = clap_mangen::Man::new(page);
+        let path = dir.join(man.get_filename());
+        let mut roff = Vec::new();
+        man.render(&mut roff)?;
+        crate::files::write_atomically(&path, &roff)
+            .with_context(|| format!("Failed to write {}", path.display()))?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

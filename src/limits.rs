@@ -45,3 +45,8 @@ pub const MAX_RECORDING_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The most bytes of printed lines a recording keeps; later lines are left out and counted.
 pub const MAX_RECORDED_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Most task bars an exported SVG draws one by one; past it, touching bars of a lane merge.
+pub const MAX_EXPORT_BARS: usize = 20_000;
+/// Most task bars an exported SVG labels; past it, bars are thin and unlabelled.
+pub const MAX_EXPORT_LABELLED_BARS: usize = 2_000;
