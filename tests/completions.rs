@@ -4,17 +4,15 @@ mod common;
 
 use common::*;
 
-const SUBCOMMANDS: [&str; 9] = [
-    "open",
-    "list",
-    "run",
-    "check",
-    "bench",
-    "export",
-    "new",
-    "completions",
-    "man",
-];
+/// Every subcommand users can type, read from the CLI definition itself.
+fn subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    proclab::cli::Cli::command()
+        .get_subcommands()
+        .filter(|command| !command.is_hide_set())
+        .map(|command| command.get_name().to_string())
+        .collect()
+}
 
 #[test]
 fn completions_name_the_subcommands_in_every_shell() {
@@ -40,7 +38,7 @@ fn the_man_page_has_a_title_and_every_subcommand() {
     assert!(output.status.success());
     let page = String::from_utf8(output.stdout).unwrap();
     assert!(page.contains(".TH proclab 1"), "{page}");
-    for name in SUBCOMMANDS {
+    for name in subcommands() {
         assert!(
             page.contains(&format!("proclab\\-{name}(1)")),
             "man lacks {name}"
@@ -59,7 +57,7 @@ fn man_dir_writes_one_page_per_subcommand() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    let mut expected: Vec<String> = SUBCOMMANDS
+    let mut expected: Vec<String> = subcommands()
         .iter()
         .map(|name| format!("proclab-{name}.1"))
         .chain(["proclab.1".to_string()])
