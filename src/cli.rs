@@ -24,6 +24,10 @@ pub struct Cli {
     /// the id of a built-in one replaces it.
     #[arg(long, global = true, value_name = "DIR")]
     pub lessons: Option<PathBuf>,
+    /// Projector mode for the terminal UI: high contrast, big text, less on screen (`z`
+    /// toggles it).
+    #[arg(long, global = true)]
+    pub projector: bool,
     /// What to do; without one, the lesson list opens in the terminal UI.
     #[command(subcommand)]
     pub command: Option<Commands>,
@@ -152,8 +156,8 @@ fn load_catalog(lessons: Option<&PathBuf>) -> Result<Catalog> {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        None => open(None, None, cli.lessons),
-        Some(Commands::Open { id, run }) => open(Some(id), Some(run), cli.lessons),
+        None => open(None, None, cli.lessons, cli.projector),
+        Some(Commands::Open { id, run }) => open(Some(id), Some(run), cli.lessons, cli.projector),
         Some(Commands::List) => {
             let catalog = load_catalog(cli.lessons.as_ref())?;
             let mut out = std::io::stdout().lock();
@@ -204,7 +208,12 @@ fn check(paths: &[PathBuf]) -> Result<ExitCode> {
     }
 }
 
-fn open(id: Option<String>, run: Option<RunFlags>, lessons: Option<PathBuf>) -> Result<ExitCode> {
+fn open(
+    id: Option<String>,
+    run: Option<RunFlags>,
+    lessons: Option<PathBuf>,
+    projector: bool,
+) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         let example = id.as_deref().unwrap_or("pool-sleep");
         bail!(
@@ -220,7 +229,7 @@ fn open(id: Option<String>, run: Option<RunFlags>, lessons: Option<PathBuf>) -> 
         bail!(catalog.unknown(id));
     }
     let options = run.map(|r| r.options()).unwrap_or_default();
-    crate::tui::run(catalog, id, options)?;
+    crate::tui::run(catalog, id, options, projector)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,6 +13,7 @@ pub mod event;
 pub mod files;
 pub mod lesson;
 pub mod limits;
+pub mod progress_store;
 pub mod protocol;
 pub mod record;
 pub mod recording;

@@ -45,3 +45,6 @@ pub const MAX_RECORDING_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The most bytes of printed lines a recording keeps; later lines are left out and counted.
 pub const MAX_RECORDED_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The largest progress file proclab reads (bytes); a larger one is set aside as corrupt.
+pub const MAX_PROGRESS_BYTES: u64 = 1024 * 1024;

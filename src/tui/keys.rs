@@ -83,6 +83,14 @@ pub enum Action {
     Hint,
     /// Put a knob back to the lesson's value.
     Reset,
+    /// Projector mode on or off.
+    Zoom,
+    /// Forget the progress of the selected lesson (after a y/n question).
+    ResetLesson,
+    /// Forget the progress of every lesson (after a y/n question).
+    ResetAll,
+    /// Go to a lesson or page by number (digits, then Enter; taken before the table is read).
+    Jump,
 }
 
 /// A key, as bindings name it.
@@ -150,6 +158,20 @@ use Context::{
 };
 use Key::{Char, Code, Ctrl};
 
+/// The digit keys, which type a lesson or page number.
+const DIGITS: &[Key] = &[
+    Char('0'),
+    Char('1'),
+    Char('2'),
+    Char('3'),
+    Char('4'),
+    Char('5'),
+    Char('6'),
+    Char('7'),
+    Char('8'),
+    Char('9'),
+];
+
 /// Every binding, grouped by context; the first matching one wins.
 pub const BINDINGS: &[Binding] = &[
     bind(
@@ -166,6 +188,14 @@ pub const BINDINGS: &[Binding] = &[
         "Ctrl-C",
         Action::Quit,
         "leave proclab (running workers are stopped first)",
+        None,
+    ),
+    bind(
+        Global,
+        &[Char('z')],
+        "z",
+        Action::Zoom,
+        "zoom: projector mode (big text, high contrast) on or off",
         None,
     ),
     bind(
@@ -199,6 +229,30 @@ pub const BINDINGS: &[Binding] = &[
         Action::Filter,
         "filter the list by id, title or summary",
         Some("filter"),
+    ),
+    bind(
+        InList,
+        DIGITS,
+        "1 2… Enter",
+        Action::Jump,
+        "open lesson N, as numbered in the list (Esc cancels)",
+        None,
+    ),
+    bind(
+        InList,
+        &[Char('x')],
+        "x",
+        Action::ResetLesson,
+        "reset the selected lesson's progress (asks y/n)",
+        None,
+    ),
+    bind(
+        InList,
+        &[Char('X')],
+        "X",
+        Action::ResetAll,
+        "reset the progress of every lesson (asks y/n)",
+        None,
     ),
     bind(
         InList,
@@ -278,6 +332,14 @@ pub const BINDINGS: &[Binding] = &[
         "Tab",
         Action::FocusNext,
         "move the keyboard to the next panel (text, processes, output)",
+        None,
+    ),
+    bind(
+        InLesson,
+        DIGITS,
+        "1 2… Enter",
+        Action::Jump,
+        "go to page N (Esc cancels)",
         None,
     ),
     bind(

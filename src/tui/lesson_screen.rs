@@ -4,6 +4,7 @@
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
+use super::big_text;
 use super::checkpoints::{AnswerDraft, CheckpointState};
 use super::highlight;
 use super::layout::{self, LessonAreas};
@@ -88,6 +89,8 @@ pub struct LessonScreen {
     pub series: Option<Series>,
     /// A short note for the learner (why a key did nothing, what will happen).
     pub notice: Option<String>,
+    /// Projector mode: the processes panel gets room for big PIDs.
+    pub projector: bool,
 }
 
 impl LessonScreen {
@@ -112,6 +115,7 @@ impl LessonScreen {
             run: None,
             series: None,
             notice: None,
+            projector: false,
         }
     }
 
@@ -125,7 +129,8 @@ impl LessonScreen {
     /// Where everything goes in `body`.
     pub fn areas(&self, body: Rect) -> LessonAreas {
         let (workers, cores) = self.run_shape();
-        layout::lesson(body, workers, cores)
+        let pid_rows = if self.projector { big_text::ROWS } else { 1 };
+        layout::lesson_with_pid_rows(body, workers, cores, pid_rows)
     }
 
     /// The current page laid out for the reading pane `area`.
