@@ -92,14 +92,14 @@ impl ProgressStore {
         let aside = aside_name(&path);
         let notice = match std::fs::rename(&path, &aside) {
             Ok(()) => format!(
-                "{} could not be read ({problem}); it was set aside as {} and progress starts afresh.",
-                path.display(),
-                aside.display()
+                "Saved progress could not be read, so it was moved to {} and starts afresh ({}: {problem}).",
+                aside.display(),
+                path.display()
             ),
             Err(error) => {
                 self.in_memory_only = true;
                 format!(
-                    "{} could not be read ({problem}) nor set aside ({error}); progress is kept in memory only. Move the file away to save progress again.",
+                    "Saved progress is kept in memory only: {} could not be read ({problem}) nor moved aside ({error}); move it away to save again.",
                     path.display()
                 )
             }

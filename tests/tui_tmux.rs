@@ -15,6 +15,8 @@ static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 /// A tmux server of its own with one session running a plain shell; killed when dropped.
 struct Tmux {
     socket: String,
+    /// proclab's state folder (`XDG_STATE_HOME`), so the tests never touch the real home.
+    state: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -22,7 +24,9 @@ impl Tmux {
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let tmux = Tmux {
             socket: format!("proclab-test-{}-{n}", std::process::id()),
+            state: tempfile::tempdir().expect("a temporary folder"),
         };
+        let state = format!("XDG_STATE_HOME={}", tmux.state.path().display());
         let (w, h) = (width.to_string(), height.to_string());
         let status = Command::new("tmux")
             .args([
@@ -43,6 +47,7 @@ impl Tmux {
                 "env",
                 "PS1=$ ",
                 "TERM=xterm-256color",
+                &state,
                 "bash",
                 "--norc",
                 "--noprofile",
@@ -358,4 +363,100 @@ fn no_color_turns_every_colour_off_in_a_real_terminal() {
         "a colour was used with NO_COLOR set:\n{styled:?}"
     );
     quit_and_check(&tmux, proclab, &BTreeSet::new());
+}
+
+/// Starts `proclab ARGS` in the shell and waits for its first screen; returns its PID.
+fn start_proclab(tmux: &Tmux, args: &str, ready: &str) -> u32 {
+    tmux.type_line(&format!("clear; {} {args}", env!("CARGO_BIN_EXE_proclab")));
+    let pid = proclab_pid(tmux);
+    tmux.wait_for(ready, |s| s.contains(ready));
+    pid
+}
+
+/// Leaves proclab with q (from a lesson: q twice) and waits until it has exited.
+fn quit(tmux: &Tmux, proclab: u32, from_lesson: bool) {
+    if from_lesson {
+        tmux.keys(&["q"]);
+        tmux.wait_for("the lesson list", |s| s.contains("Lessons ("));
+    }
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while stat(proclab).is_some() {
+        assert!(start.elapsed() < DEADLINE, "proclab did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn progress_survives_a_restart_and_resumes_at_the_last_page() {
+    let tmux = Tmux::start(120, 40);
+    let proclab = start_proclab(&tmux, "", "Lessons (");
+    // Lesson 4 of the built-in catalog, by number.
+    tmux.keys(&["4"]);
+    tmux.wait_for("the number typed", |s| s.contains("go to lesson 4_"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("pool-sleep's first page", |s| {
+        s.contains("pool-sleep · page 1 of")
+    });
+    tmux.keys(&["Right"]);
+    tmux.wait_for("page 2", |s| s.contains("pool-sleep · page 2 of"));
+    quit(&tmux, proclab, true);
+    let saved = std::fs::read_to_string(tmux.state.path().join("proclab/progress.json"))
+        .expect("progress.json is written");
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        saved["last"],
+        serde_json::json!({"lesson": "pool-sleep", "page": 1}),
+        "{saved}"
+    );
+    assert_eq!(saved["lessons"]["pool-sleep"]["visited"], true, "{saved}");
+
+    let proclab = start_proclab(&tmux, "", "Lessons (");
+    let screen = tmux.screen();
+    let selected = screen
+        .lines()
+        .find(|line| line.starts_with('▶'))
+        .expect("a selected lesson");
+    assert!(selected.contains("● 0/3  pool-sleep"), "{screen}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the resumed page", |s| {
+        s.contains("pool-sleep · page 2 of") && s.contains("page 2 of 5 — resumed")
+    });
+    assert!(screen.contains("A pool of two workers"), "{screen}");
+    quit(&tmux, proclab, true);
+
+    // `proclab open` resumes too, in projector mode with its position always shown.
+    let proclab = start_proclab(
+        &tmux,
+        "open pool-sleep --projector",
+        "lesson 4/13 · page 2/5",
+    );
+    quit(&tmux, proclab, true);
+}
+
+#[test]
+fn a_corrupt_progress_file_is_set_aside_with_a_notice() {
+    let tmux = Tmux::start(120, 40);
+    let folder = tmux.state.path().join("proclab");
+    std::fs::create_dir_all(&folder).unwrap();
+    let bad = r#"{"version": 1, "lessons": ["#;
+    std::fs::write(folder.join("progress.json"), bad).unwrap();
+    let proclab = start_proclab(&tmux, "", "Lessons (");
+    let screen = tmux.wait_for("the notice", |s| s.contains("could not be read"));
+    let aside: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("progress.json.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert!(
+        screen.contains(&aside[0]),
+        "the notice names {}:\n{screen}",
+        aside[0]
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join(&aside[0])).unwrap(),
+        bad
+    );
+    quit(&tmux, proclab, false);
 }

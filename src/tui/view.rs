@@ -54,6 +54,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             height: 1,
             ..screen_areas.key_bar
         };
+        Clear.render(row, buf);
         Paragraph::new(Line::styled(format!(" {notice}"), theme.selected())).render(row, buf);
     }
     if let Some(scroll) = app.help {
