@@ -45,7 +45,7 @@ impl App {
         self.note_place();
     }
 
-    /// Takes the open lesson to the page the learner left it on, and says so.
+    /// Takes the open lesson to the page the learner left it on, says so, and notes the place.
     pub(super) fn resume_page(&mut self) {
         let Screen::Lesson(screen) = &mut self.screen else {
             return;
@@ -57,6 +57,7 @@ impl App {
             screen.go_to_page(page);
             screen.notice = Some(format!("page {} of {} — resumed", page + 1, screen.pages));
         }
+        self.note_place();
     }
 
     /// Notes the open lesson's page as the place to come back to.
