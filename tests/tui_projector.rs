@@ -162,3 +162,36 @@ fn projector_colours_are_white_on_black_and_bright() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
     }
 }
+
+#[test]
+fn clicking_a_big_pid_selects_its_worker_and_small_windows_keep_the_usual_layout() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = after_run(Theme::monochrome(), 120, 40);
+    let processes = app
+        .lesson_screen()
+        .unwrap()
+        .areas(app.screen_areas().body)
+        .run
+        .processes;
+    assert!(processes.height > 8, "room for two big PIDs: {processes:?}");
+    app.update(Message::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: processes.x + 4,
+        row: processes.y + 1 + 4 + 2,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.lesson_screen().unwrap().selected_worker, 1);
+
+    let mut small = after_run(Theme::monochrome(), 80, 24);
+    let zoomed = small
+        .lesson_screen()
+        .unwrap()
+        .areas(small.screen_areas().body);
+    small.update(key('z'));
+    assert!(!small.projector);
+    let usual = small
+        .lesson_screen()
+        .unwrap()
+        .areas(small.screen_areas().body);
+    assert_eq!(zoomed, usual, "no room for big PIDs: the usual layout");
+}

@@ -7,6 +7,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 
+use super::big_pids;
 use super::checkpoints::{AnswerDraft, choice_of_letter};
 use super::key_bar;
 use super::keys::{self, Action, Context};
@@ -727,6 +728,15 @@ impl App {
                 screen.move_worker(delta.signum());
             } else if click {
                 screen.focus = Focus::Processes;
+                if let Some(run) = screen.run.as_ref().filter(|run| {
+                    screen.projector
+                        && inside(areas.run.processes)
+                        && big_pids::fits(areas.run.processes, &run.record)
+                }) {
+                    let slot = big_pids::slot_at(areas.run.processes, &run.record, row);
+                    screen.selected_worker = slot.unwrap_or(screen.selected_worker);
+                    return None;
+                }
                 let (workers, _) = screen.run_shape();
                 // The processes panel has a title and a header row; the timeline a title and an axis.
                 let (area, header, footer) = if inside(areas.run.processes) {

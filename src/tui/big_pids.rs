@@ -16,17 +16,27 @@ use crate::record::{RunRecord, WorkerStatus};
 /// Columns the text beside a big PID needs.
 const TEXT_COLUMNS: u16 = 20;
 
+/// Whether `area` has the rows for `workers` big PIDs under the panel's title.
+pub fn has_rows(area: Rect, workers: usize) -> bool {
+    area.height as usize > workers.max(1) * big_text::ROWS as usize
+}
+
+/// The worker slot whose big PID is at `row` of `area`, if any.
+pub fn slot_at(area: Rect, record: &RunRecord, row: u16) -> Option<usize> {
+    let slot = (row.checked_sub(area.y + 1)? / big_text::ROWS) as usize;
+    (slot < record.workers.len()).then_some(slot)
+}
+
 /// Whether `record`'s workers all fit in `area` with big PIDs.
 pub fn fits(area: Rect, record: &RunRecord) -> bool {
-    let workers = record.workers.len() as u16;
     let digits = record
         .workers
         .iter()
         .map(|w| w.pid.to_string().len() as u16)
         .max()
         .unwrap_or(1);
-    workers > 0
-        && area.height > workers * big_text::ROWS
+    !record.workers.is_empty()
+        && has_rows(area, record.workers.len())
         && area.width >= 2 + digits * Size::Narrow.columns() + 2 + TEXT_COLUMNS
 }
 

@@ -4,6 +4,7 @@
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
+use super::big_pids;
 use super::big_text;
 use super::checkpoints::{AnswerDraft, CheckpointState};
 use super::highlight;
@@ -127,10 +128,16 @@ impl LessonScreen {
     }
 
     /// Where everything goes in `body`.
+    /// In projector mode the processes panel gets room for big PIDs when the window has it.
     pub fn areas(&self, body: Rect) -> LessonAreas {
         let (workers, cores) = self.run_shape();
-        let pid_rows = if self.projector { big_text::ROWS } else { 1 };
-        layout::lesson_with_pid_rows(body, workers, cores, pid_rows)
+        if self.projector {
+            let big = layout::lesson_with_pid_rows(body, workers, cores, big_text::ROWS);
+            if big_pids::has_rows(big.run.processes, workers) {
+                return big;
+            }
+        }
+        layout::lesson(body, workers, cores)
     }
 
     /// The current page laid out for the reading pane `area`.

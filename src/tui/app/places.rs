@@ -134,6 +134,10 @@ impl App {
         let Some(scope) = self.confirm.take() else {
             return false;
         };
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            // Ctrl-C and the like keep their meaning; the question is dropped.
+            return false;
+        }
         if key.code != KeyCode::Char('y')
             || !key.modifiers.difference(KeyModifiers::SHIFT).is_empty()
         {
