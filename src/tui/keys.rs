@@ -233,7 +233,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         InList,
         DIGITS,
-        "1 2… Enter",
+        "N Enter",
         Action::Jump,
         "open lesson N, as numbered in the list (Esc cancels)",
         None,
@@ -337,7 +337,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         InLesson,
         DIGITS,
-        "1 2… Enter",
+        "N Enter",
         Action::Jump,
         "go to page N (Esc cancels)",
         None,
