@@ -32,6 +32,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     if layout::too_small(area) {
         (&TooSmall { theme }).render(area, buf);
+        if app.projector {
+            projector::high_contrast(buf, area, theme);
+        }
         return;
     }
     let screen_areas = app.screen_areas();
