@@ -373,6 +373,25 @@ fn start_proclab(tmux: &Tmux, args: &str, ready: &str) -> u32 {
     pid
 }
 
+/// The 1-based number of lesson `id` in `proclab list` (the list's order), and the count.
+fn list_position(id: &str) -> (usize, usize) {
+    let output = Command::new(env!("CARGO_BIN_EXE_proclab"))
+        .arg("list")
+        .output()
+        .expect("proclab list runs");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let number = ids
+        .iter()
+        .position(|i| *i == id)
+        .expect("the lesson is listed")
+        + 1;
+    (number, ids.len())
+}
+
 /// Leaves proclab with q (from a lesson: q twice) and waits until it has exited.
 fn quit(tmux: &Tmux, proclab: u32, from_lesson: bool) {
     if from_lesson {
@@ -390,10 +409,13 @@ fn quit(tmux: &Tmux, proclab: u32, from_lesson: bool) {
 #[test]
 fn progress_survives_a_restart_and_resumes_at_the_last_page() {
     let tmux = Tmux::start(120, 40);
+    let (number, total) = list_position("pool-sleep");
     let proclab = start_proclab(&tmux, "", "Lessons (");
-    // Lesson 4 of the built-in catalog, by number.
-    tmux.keys(&["4"]);
-    tmux.wait_for("the number typed", |s| s.contains("go to lesson 4_"));
+    // pool-sleep by its number in the list.
+    tmux.keys(&[&number.to_string()]);
+    tmux.wait_for("the number typed", |s| {
+        s.contains(&format!("go to lesson {number}_"))
+    });
     tmux.keys(&["Enter"]);
     tmux.wait_for("pool-sleep's first page", |s| {
         s.contains("pool-sleep · page 1 of")
@@ -417,7 +439,8 @@ fn progress_survives_a_restart_and_resumes_at_the_last_page() {
         .lines()
         .find(|line| line.starts_with('▶'))
         .expect("a selected lesson");
-    assert!(selected.contains("● 0/3  pool-sleep"), "{screen}");
+    assert!(selected.contains("pool-sleep"), "{screen}");
+    assert!(selected.contains('●'), "marked as opened: {screen}");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("the resumed page", |s| {
         s.contains("pool-sleep · page 2 of") && s.contains("page 2 of 5 — resumed")
@@ -429,7 +452,7 @@ fn progress_survives_a_restart_and_resumes_at_the_last_page() {
     let proclab = start_proclab(
         &tmux,
         "open pool-sleep --projector",
-        "lesson 4/13 · page 2/5",
+        &format!("lesson {number}/{total} · page 2/5"),
     );
     quit(&tmux, proclab, true);
 }
