@@ -25,6 +25,10 @@ pub struct Cli {
     /// the id of a built-in one replaces it.
     #[arg(long, global = true, value_name = "DIR")]
     pub lessons: Option<PathBuf>,
+    /// Projector mode for the terminal UI: high contrast, big text, less on screen (`z`
+    /// toggles it).
+    #[arg(long, global = true)]
+    pub projector: bool,
     /// What to do; without one, the lesson list opens in the terminal UI.
     #[command(subcommand)]
     pub command: Option<Commands>,
@@ -188,8 +192,8 @@ fn load_catalog(lessons: Option<&PathBuf>) -> Result<Catalog> {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        None => open(None, None, cli.lessons),
-        Some(Commands::Open { id, run }) => open(Some(id), Some(run), cli.lessons),
+        None => open(None, None, cli.lessons, cli.projector),
+        Some(Commands::Open { id, run }) => open(Some(id), Some(run), cli.lessons, cli.projector),
         Some(Commands::List) => {
             let catalog = load_catalog(cli.lessons.as_ref())?;
             let mut out = std::io::stdout().lock();
@@ -217,7 +221,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             run_headless(lesson, &run.options(), output, repeat)
         }
         Some(Commands::Bench(args)) => crate::bench::main(&args),
-        Some(Commands::Replay { file }) => replay(&file, cli.lessons),
+        Some(Commands::Replay { file }) => replay(&file, cli.lessons, cli.projector),
         Some(Commands::Export(args)) => export(&args, cli.lessons.as_ref()),
         Some(Commands::New { id, dir }) => new_lesson(&id, &dir),
         Some(Commands::Completions { shell }) => completions(shell),
@@ -225,7 +229,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn replay(file: &Path, lessons: Option<PathBuf>) -> Result<ExitCode> {
+fn replay(file: &Path, lessons: Option<PathBuf>, projector: bool) -> Result<ExitCode> {
     let recording = Recording::read(file)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!(
@@ -235,7 +239,7 @@ fn replay(file: &Path, lessons: Option<PathBuf>) -> Result<ExitCode> {
         );
     }
     let catalog = load_catalog(lessons.as_ref())?;
-    crate::tui::replay(catalog, recording, file)?;
+    crate::tui::replay(catalog, recording, file, projector)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -264,7 +268,12 @@ fn check(paths: &[PathBuf]) -> Result<ExitCode> {
     }
 }
 
-fn open(id: Option<String>, run: Option<RunFlags>, lessons: Option<PathBuf>) -> Result<ExitCode> {
+fn open(
+    id: Option<String>,
+    run: Option<RunFlags>,
+    lessons: Option<PathBuf>,
+    projector: bool,
+) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         let example = id.as_deref().unwrap_or("pool-sleep");
         bail!(
@@ -280,7 +289,7 @@ fn open(id: Option<String>, run: Option<RunFlags>, lessons: Option<PathBuf>) -> 
         bail!(catalog.unknown(id));
     }
     let options = run.map(|r| r.options()).unwrap_or_default();
-    crate::tui::run(catalog, id, options)?;
+    crate::tui::run(catalog, id, options, projector)?;
     Ok(ExitCode::SUCCESS)
 }
 

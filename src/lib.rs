@@ -14,6 +14,7 @@ pub mod export;
 pub mod files;
 pub mod lesson;
 pub mod limits;
+pub mod progress_store;
 pub mod protocol;
 pub mod record;
 pub mod recording;

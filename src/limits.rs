@@ -50,3 +50,6 @@ pub const MAX_RECORDED_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_EXPORT_BARS: usize = 20_000;
 /// Most task bars an exported SVG labels; past it, bars are thin and unlabelled.
 pub const MAX_EXPORT_LABELLED_BARS: usize = 2_000;
+
+/// The largest progress file proclab reads (bytes); a larger one is set aside as corrupt.
+pub const MAX_PROGRESS_BYTES: u64 = 1024 * 1024;

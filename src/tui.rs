@@ -7,6 +7,8 @@
 
 pub mod answer_dialog;
 pub mod app;
+pub mod big_pids;
+pub mod big_text;
 pub mod checkpoints;
 pub mod cores;
 pub mod distribution;
@@ -30,6 +32,7 @@ pub mod placement;
 pub mod processes;
 pub mod program;
 pub mod progress;
+pub mod projector;
 pub mod recorder;
 pub mod replay;
 pub mod run_panel;
@@ -45,11 +48,18 @@ use ratatui::layout::Rect;
 
 use crate::engine::{self, RunOptions};
 use crate::lesson::Catalog;
+use crate::progress_store::ProgressStore;
 use crate::recording::Recording;
 
-/// Opens the terminal UI at the lesson list, or at `start` if given. Every worker is stopped
+/// Opens the terminal UI at the lesson list, or at `start` if given, resuming the progress
+/// saved in the state folder; `projector` starts in projector mode. Every worker is stopped
 /// and reaped, and the terminal restored, before this returns (panics included).
-pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Result<()> {
+pub fn run(
+    catalog: Catalog,
+    start: Option<String>,
+    options: RunOptions,
+    projector: bool,
+) -> Result<()> {
     std::thread::spawn(highlight::warm_up);
     let theme = theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
@@ -58,7 +68,9 @@ pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Resu
         .size()
         .context("Failed to read the terminal's size")?;
     let area = Rect::new(0, 0, size.width, size.height);
-    let app = app::App::new(
+    let mut store = ProgressStore::in_state_dir();
+    let loaded = store.load();
+    let mut app = app::App::new(
         catalog.lessons,
         start.as_deref(),
         options,
@@ -66,12 +78,20 @@ pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Resu
         theme,
         area,
     );
-    runtime::run_loop(&mut session.terminal, app)
+    app.projector = projector;
+    app.resume(loaded.progress, loaded.notice);
+    runtime::run_loop(&mut session.terminal, app, &mut store)
 }
 
 /// Plays back `recording` (read from `path`) on its lesson's screen, or on a stand-in screen that
-/// describes the recording when its lesson is not loaded.
-pub fn replay(catalog: Catalog, recording: Recording, path: &std::path::Path) -> Result<()> {
+/// describes the recording when its lesson is not loaded. A replay leaves the saved progress
+/// alone.
+pub fn replay(
+    catalog: Catalog,
+    recording: Recording,
+    path: &std::path::Path,
+    projector: bool,
+) -> Result<()> {
     std::thread::spawn(highlight::warm_up);
     let theme = theme::Theme::from_env();
     let lesson = catalog
@@ -84,7 +104,7 @@ pub fn replay(catalog: Catalog, recording: Recording, path: &std::path::Path) ->
         .size()
         .context("Failed to read the terminal's size")?;
     let area = Rect::new(0, 0, size.width, size.height);
-    let app = app::App::replaying(
+    let mut app = app::App::replaying(
         catalog.lessons,
         lesson,
         recording.events,
@@ -92,5 +112,9 @@ pub fn replay(catalog: Catalog, recording: Recording, path: &std::path::Path) ->
         theme,
         area,
     );
-    runtime::run_loop(&mut session.terminal, app)
+    app.projector = projector;
+    if let app::Screen::Lesson(screen) = &mut app.screen {
+        screen.projector = projector;
+    }
+    runtime::run_loop(&mut session.terminal, app, &mut ProgressStore::at(None))
 }

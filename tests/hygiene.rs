@@ -557,6 +557,8 @@ struct Tmux {
     shell: Option<Proc>,
     /// More processes to reap if they are handed to this process (proclab, its workers).
     tracked: BTreeSet<Proc>,
+    /// proclab's state folder (saved progress), so the tests never touch the real home.
+    state: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -569,12 +571,14 @@ impl Tmux {
             server: None,
             shell: None,
             tracked: BTreeSet::new(),
+            state: tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?,
         };
         let output = Command::new("tmux")
             .args(["-L", &tmux.socket, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", "120", "-y", "40", "-s", "main"])
             // RUST_BACKTRACE=0: a panic prints three lines, not a screenful.
             .args(["env", "PS1=$ ", "TERM=xterm-256color", "RUST_BACKTRACE=0"])
+            .arg(format!("XDG_STATE_HOME={}", tmux.state.path().display()))
             .args(["bash", "--norc", "--noprofile"])
             .output()
             .map_err(|e| format!("tmux does not run: {e}"))?;

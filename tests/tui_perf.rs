@@ -244,11 +244,15 @@ fn idle_cpu_on_a_lesson_screen() {
     }
     let _kill = Kill(&socket);
     let binary = env!("CARGO_BIN_EXE_proclab");
+    let state = tempfile::tempdir().expect("a temporary folder");
+    let state_env = format!("XDG_STATE_HOME={}", state.path().display());
     tmux(&[
         "-f",
         "/dev/null",
         "new-session",
         "-d",
+        "-e",
+        &state_env,
         "-x",
         "120",
         "-y",

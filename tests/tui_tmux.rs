@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::tmux::{DEADLINE, Tmux};
@@ -257,4 +258,123 @@ fn no_color_turns_every_colour_off_in_a_real_terminal() {
         "a colour was used with NO_COLOR set:\n{styled:?}"
     );
     quit_and_check(&tmux, proclab, &BTreeSet::new());
+}
+
+/// Starts `proclab ARGS` in the shell and waits for its first screen; returns its PID.
+fn start_proclab(tmux: &Tmux, args: &str, ready: &str) -> u32 {
+    tmux.type_line(&format!("clear; {} {args}", env!("CARGO_BIN_EXE_proclab")));
+    let pid = proclab_pid(tmux);
+    tmux.wait_for(ready, |s| s.contains(ready));
+    pid
+}
+
+/// The 1-based number of lesson `id` in `proclab list` (the list's order), and the count.
+fn list_position(id: &str) -> (usize, usize) {
+    let output = Command::new(env!("CARGO_BIN_EXE_proclab"))
+        .arg("list")
+        .output()
+        .expect("proclab list runs");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let number = ids
+        .iter()
+        .position(|i| *i == id)
+        .expect("the lesson is listed")
+        + 1;
+    (number, ids.len())
+}
+
+/// Leaves proclab with q (from a lesson: q twice) and waits until it has exited.
+fn quit(tmux: &Tmux, proclab: u32, from_lesson: bool) {
+    if from_lesson {
+        tmux.keys(&["q"]);
+        tmux.wait_for("the lesson list", |s| s.contains("Lessons ("));
+    }
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while stat(proclab).is_some() {
+        assert!(start.elapsed() < DEADLINE, "proclab did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn progress_survives_a_restart_and_resumes_at_the_last_page() {
+    let tmux = Tmux::start(120, 40);
+    let (number, total) = list_position("pool-sleep");
+    let proclab = start_proclab(&tmux, "", "Lessons (");
+    // pool-sleep by its number in the list.
+    tmux.keys(&[&number.to_string()]);
+    tmux.wait_for("the number typed", |s| {
+        s.contains(&format!("go to lesson {number}_"))
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("pool-sleep's first page", |s| {
+        s.contains("pool-sleep · page 1 of")
+    });
+    tmux.keys(&["Right"]);
+    tmux.wait_for("page 2", |s| s.contains("pool-sleep · page 2 of"));
+    quit(&tmux, proclab, true);
+    let saved = std::fs::read_to_string(tmux.state.path().join("proclab/progress.json"))
+        .expect("progress.json is written");
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        saved["last"],
+        serde_json::json!({"lesson": "pool-sleep", "page": 1}),
+        "{saved}"
+    );
+    assert_eq!(saved["lessons"]["pool-sleep"]["visited"], true, "{saved}");
+
+    let proclab = start_proclab(&tmux, "", "Lessons (");
+    let screen = tmux.screen();
+    let selected = screen
+        .lines()
+        .find(|line| line.starts_with('▶'))
+        .expect("a selected lesson");
+    assert!(selected.contains("pool-sleep"), "{screen}");
+    assert!(selected.contains('●'), "marked as opened: {screen}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the resumed page", |s| {
+        s.contains("pool-sleep · page 2 of") && s.contains("page 2 of 5 — resumed")
+    });
+    assert!(screen.contains("A pool of two workers"), "{screen}");
+    quit(&tmux, proclab, true);
+
+    // `proclab open` resumes too, in projector mode with its position always shown.
+    let proclab = start_proclab(
+        &tmux,
+        "open pool-sleep --projector",
+        &format!("lesson {number}/{total} · page 2/5"),
+    );
+    quit(&tmux, proclab, true);
+}
+
+#[test]
+fn a_corrupt_progress_file_is_set_aside_with_a_notice() {
+    let tmux = Tmux::start(120, 40);
+    let folder = tmux.state.path().join("proclab");
+    std::fs::create_dir_all(&folder).unwrap();
+    let bad = r#"{"version": 1, "lessons": ["#;
+    std::fs::write(folder.join("progress.json"), bad).unwrap();
+    let proclab = start_proclab(&tmux, "", "Lessons (");
+    let screen = tmux.wait_for("the notice", |s| s.contains("could not be read"));
+    let aside: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("progress.json.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert!(
+        screen.contains(&aside[0]),
+        "the notice names {}:\n{screen}",
+        aside[0]
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join(&aside[0])).unwrap(),
+        bad
+    );
+    quit(&tmux, proclab, false);
 }

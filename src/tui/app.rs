@@ -8,6 +8,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::Rect;
 use std::time::{Duration, Instant};
 
+use super::big_pids;
 use super::checkpoints::{AnswerDraft, choice_of_letter};
 use super::key_bar;
 use super::keys::{self, Action, Context};
@@ -27,6 +28,9 @@ use crate::lesson::Lesson;
 use crate::lesson::model::{AnswerKind, Observation};
 use crate::record::WorkerStatus;
 use crate::record::observe::observe;
+
+mod places;
+pub use places::ResetScope;
 
 /// How many runs `n` asks for.
 pub const SERIES_RUNS: u32 = 20;
@@ -100,6 +104,14 @@ pub struct App {
     pub quit: bool,
     /// What the next run looks like, worked out once per change of lesson or options.
     pub plan_cache: knobs::NextRunCache,
+    /// Projector mode: high contrast, big text, only the essential keys shown.
+    pub projector: bool,
+    /// The digits typed so far to jump to a lesson (list) or a page (lesson).
+    pub jump: Option<String>,
+    /// A reset waiting for its y/n answer.
+    pub confirm: Option<ResetScope>,
+    /// A one-line notice not tied to a lesson (saved progress, resets); the next key clears it.
+    pub notice: Option<String>,
 }
 
 impl App {
@@ -126,6 +138,10 @@ impl App {
             next_run: RunId(1),
             quit: false,
             plan_cache: knobs::NextRunCache::default(),
+            projector: false,
+            jump: None,
+            confirm: None,
+            notice: None,
         };
         if let Some(index) = start.and_then(|id| app.lessons.iter().position(|l| l.id == id)) {
             app.list.selected = index;
@@ -202,6 +218,12 @@ impl App {
 
     /// Applies one message; returns what the outside world should do about it.
     pub fn update(&mut self, message: Message) -> Option<Command> {
+        let command = self.apply(message);
+        self.note_place();
+        command
+    }
+
+    fn apply(&mut self, message: Message) -> Option<Command> {
         match message {
             Message::Key(key) => self.on_key(key),
             Message::Mouse(mouse) => self.on_mouse(mouse),
@@ -242,13 +264,17 @@ impl App {
         let Some(lesson) = self.lessons.get(index) else {
             return;
         };
-        self.progress.visit(&lesson.id);
         self.screen = Screen::Lesson(Box::new(LessonScreen::new(lesson.clone(), &self.theme)));
+        self.resume_page();
     }
 
     // ----- keys -----
 
     fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
+        self.notice = None;
+        if self.answer_reset(&key) {
+            return None;
+        }
         let context = self.context();
         let help_max = super::help::max_scroll(self.area, context, &self.theme);
         if let Some(scroll) = &mut self.help {
@@ -262,7 +288,10 @@ impl App {
             }
             return None;
         }
-        if let Some(command) = self.typed(context, &key) {
+        if let Some(command) = self
+            .jump_key(context, &key)
+            .or_else(|| self.typed(context, &key))
+        {
             return command;
         }
         let action = keys::action(context, &key)?;
@@ -323,6 +352,10 @@ impl App {
                 None
             }
             (_, Action::Quit) => self.leave(),
+            (_, Action::Zoom) => {
+                self.toggle_projector();
+                None
+            }
             (Context::List | Context::Filter, _) => self.list_action(action),
             (Context::Lesson, _) => self.lesson_action(action),
             (Context::Answer, _) => self.answer_action(action),
@@ -346,6 +379,7 @@ impl App {
                 }
             }
             Action::Filter => self.list.filtering = true,
+            Action::ResetLesson | Action::ResetAll => self.ask_reset(action == Action::ResetAll),
             Action::Back if self.list.filtering || !self.list.filter.is_empty() => {
                 self.list.filtering = false;
                 self.list.filter.clear();
@@ -359,7 +393,7 @@ impl App {
 
     fn lesson_action(&mut self, action: Action) -> Option<Command> {
         let theme = self.theme;
-        let body = layout::screen(self.area).body;
+        let body = self.screen_areas().body;
         let cores = self.cores;
         let Screen::Lesson(screen) = &mut self.screen else {
             return None;
@@ -691,7 +725,7 @@ impl App {
             return None;
         }
         let (column, row) = (mouse.column, mouse.row);
-        let screen_areas = layout::screen(self.area);
+        let screen_areas = self.screen_areas();
         let help_max = super::help::max_scroll(self.area, self.context(), &self.theme);
         if let Some(scroll) = &mut self.help {
             match mouse.kind {
@@ -708,7 +742,7 @@ impl App {
         if mouse.kind == MouseEventKind::Down(MouseButton::Left)
             && layout::contains(screen_areas.key_bar, column, row)
         {
-            let action = key_bar::hit(context, screen_areas.key_bar, column)?;
+            let action = key_bar::hit(context, screen_areas.key_bar, column, self.projector)?;
             return self.act(context, action);
         }
         match &self.screen {
@@ -781,6 +815,15 @@ impl App {
                 screen.move_worker(delta.signum());
             } else if click {
                 screen.focus = Focus::Processes;
+                if let Some(run) = screen.run.as_ref().filter(|run| {
+                    screen.projector
+                        && inside(areas.run.processes)
+                        && big_pids::fits(areas.run.processes, &run.record)
+                }) {
+                    let slot = big_pids::slot_at(areas.run.processes, &run.record, row);
+                    screen.selected_worker = slot.unwrap_or(screen.selected_worker);
+                    return None;
+                }
                 let (workers, _) = screen.run_shape();
                 // The processes panel has a title and a header row; the timeline a title and an axis.
                 let (area, header, footer) = if inside(areas.run.processes) {
@@ -810,7 +853,7 @@ impl App {
     /// Keeps scroll positions inside their text after a resize.
     fn clamp_scrolls(&mut self) {
         let theme = self.theme;
-        let body = layout::screen(self.area).body;
+        let body = self.screen_areas().body;
         if let Screen::Lesson(screen) = &mut self.screen {
             let areas = screen.areas(body);
             screen.scroll_reading(0, areas.reading, &theme);

@@ -20,12 +20,42 @@ struct Item {
     action: Action,
 }
 
-fn items(context: Context) -> Vec<Item> {
+/// The only actions the bar shows in projector mode, in order.
+fn essential(context: Context) -> &'static [Action] {
+    match context {
+        Context::List => &[Action::Confirm, Action::Zoom, Action::Back],
+        Context::Lesson => &[Action::NextPage, Action::Run, Action::Zoom],
+        Context::Knobs => &[Action::Run, Action::Back],
+        Context::Replay => &[Action::Pause, Action::StepForward, Action::Zoom],
+        Context::Filter | Context::Answer | Context::Global => &[Action::Confirm, Action::Back],
+    }
+}
+
+/// The bindings on the bar with their labels: those the table marks, or in projector mode
+/// only the essential ones.
+fn shown(context: Context, essential_only: bool) -> Vec<(&'static keys::Binding, &'static str)> {
+    if !essential_only {
+        return keys::bar(context)
+            .map(|b| (b, b.bar.unwrap_or_default()))
+            .collect();
+    }
+    essential(context)
+        .iter()
+        .filter_map(|&action| {
+            let binding = keys::BINDINGS.iter().find(|b| {
+                b.action == action && (b.context == context || b.context == Context::Global)
+            })?;
+            // Only `z` has no label of its own: the normal bar leaves it out for room.
+            Some((binding, binding.bar.unwrap_or("zoom")))
+        })
+        .collect()
+}
+
+fn items(context: Context, essential_only: bool) -> Vec<Item> {
     let mut items = Vec::new();
     let mut x = 0u16;
-    for binding in keys::bar(context) {
+    for (binding, label) in shown(context, essential_only) {
         let key = binding.shown.split(' ').next().unwrap_or(binding.shown);
-        let label = binding.bar.unwrap_or_default();
         let width = (key.chars().count() + label.chars().count() + 3) as u16;
         items.push(Item {
             key,
@@ -39,10 +69,10 @@ fn items(context: Context) -> Vec<Item> {
     items
 }
 
-/// The action of the bar item at `column`, if any.
-pub fn hit(context: Context, bar: Rect, column: u16) -> Option<Action> {
+/// The action of the bar item at `column`, if any (`essential_only`: projector mode's bar).
+pub fn hit(context: Context, bar: Rect, column: u16, essential_only: bool) -> Option<Action> {
     let x = column.checked_sub(bar.x)?;
-    items(context)
+    items(context, essential_only)
         .into_iter()
         .find(|item| (item.from..item.to).contains(&x))
         .map(|item| item.action)
@@ -54,12 +84,14 @@ pub struct KeyBar<'a> {
     pub context: Context,
     /// The theme.
     pub theme: &'a Theme,
+    /// Projector mode: only the essential keys.
+    pub essential_only: bool,
 }
 
 impl Widget for &KeyBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let mut spans = Vec::new();
-        for item in items(self.context) {
+        for item in items(self.context, self.essential_only) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(format!(" {} ", item.key), self.theme.key()));
             spans.push(Span::raw(item.label));
@@ -82,18 +114,24 @@ mod tests {
             Context::Knobs,
             Context::Replay,
         ] {
-            let width = items(context).last().map_or(0, |item| item.to);
+            let width = items(context, false).last().map_or(0, |item| item.to);
+            assert!(items(context, true).len() <= 3, "{context:?}");
             assert!(
                 width <= super::super::layout::MIN_WIDTH,
                 "{context:?} bar is {width} wide"
             );
         }
         let bar = Rect::new(0, 23, 80, 1);
-        let first = &items(Context::Lesson)[0];
+        let first = &items(Context::Lesson, false)[0];
         assert_eq!(
-            hit(Context::Lesson, bar, first.from + 1),
+            hit(Context::Lesson, bar, first.from + 1, false),
             Some(first.action)
         );
-        assert_eq!(hit(Context::Lesson, bar, 79), None);
+        assert_eq!(hit(Context::Lesson, bar, 79, false), None);
+        let zoom = items(Context::Lesson, true);
+        assert_eq!(
+            zoom.iter().map(|i| i.action).collect::<Vec<_>>(),
+            [Action::NextPage, Action::Run, Action::Zoom]
+        );
     }
 }

@@ -100,6 +100,14 @@ pub enum Action {
     JumpStart,
     /// Replay: go to the end.
     JumpEnd,
+    /// Projector mode on or off.
+    Zoom,
+    /// Forget the progress of the selected lesson (after a y/n question).
+    ResetLesson,
+    /// Forget the progress of every lesson (after a y/n question).
+    ResetAll,
+    /// Go to a lesson or page by number (digits, then Enter; taken before the table is read).
+    Jump,
 }
 
 /// A key, as bindings name it.
@@ -167,6 +175,20 @@ use Context::{
 };
 use Key::{Char, Code, Ctrl};
 
+/// The digit keys, which type a lesson or page number.
+const DIGITS: &[Key] = &[
+    Char('0'),
+    Char('1'),
+    Char('2'),
+    Char('3'),
+    Char('4'),
+    Char('5'),
+    Char('6'),
+    Char('7'),
+    Char('8'),
+    Char('9'),
+];
+
 /// Every binding, grouped by context; the first matching one wins.
 pub const BINDINGS: &[Binding] = &[
     bind(
@@ -183,6 +205,14 @@ pub const BINDINGS: &[Binding] = &[
         "Ctrl-C",
         Action::Quit,
         "leave proclab (running workers are stopped first)",
+        None,
+    ),
+    bind(
+        Global,
+        &[Char('z')],
+        "z",
+        Action::Zoom,
+        "zoom: projector mode (big text, high contrast) on or off",
         None,
     ),
     bind(
@@ -216,6 +246,30 @@ pub const BINDINGS: &[Binding] = &[
         Action::Filter,
         "filter the list by id, title or summary",
         Some("filter"),
+    ),
+    bind(
+        InList,
+        DIGITS,
+        "N Enter",
+        Action::Jump,
+        "open lesson N, as numbered in the list (Esc cancels)",
+        None,
+    ),
+    bind(
+        InList,
+        &[Char('x')],
+        "x",
+        Action::ResetLesson,
+        "reset the selected lesson's progress (asks y/n)",
+        None,
+    ),
+    bind(
+        InList,
+        &[Char('X')],
+        "X",
+        Action::ResetAll,
+        "reset the progress of every lesson (asks y/n)",
+        None,
     ),
     bind(
         InList,
@@ -295,6 +349,14 @@ pub const BINDINGS: &[Binding] = &[
         "Tab",
         Action::FocusNext,
         "move the keyboard to the next panel (text, processes, output)",
+        None,
+    ),
+    bind(
+        InLesson,
+        DIGITS,
+        "N Enter",
+        Action::Jump,
+        "go to page N (Esc cancels)",
         None,
     ),
     bind(

@@ -69,22 +69,32 @@ pub struct RunAreas {
 
 /// Lays out the lesson screen's body for a run with `workers` worker slots on `cores` cores.
 pub fn lesson(body: Rect, workers: usize, cores: usize) -> LessonAreas {
+    lesson_with_pid_rows(body, workers, cores, 1)
+}
+
+/// [`lesson`], with the processes panel asking for `pid_rows` rows per worker (big PIDs).
+pub fn lesson_with_pid_rows(
+    body: Rect,
+    workers: usize,
+    cores: usize,
+    pid_rows: u16,
+) -> LessonAreas {
     let reading_width = (body.width * 2 / 5).max(34);
     let [reading, run] =
         Layout::horizontal([Constraint::Length(reading_width), Constraint::Fill(1)]).areas(body);
     LessonAreas {
         reading,
-        run: run_panel(run, workers, cores),
+        run: run_panel(run, workers, cores, pid_rows),
     }
 }
 
 /// Rows each section would like (its title row included), and the least it can do with.
-fn run_panel(area: Rect, workers: usize, cores: usize) -> RunAreas {
+fn run_panel(area: Rect, workers: usize, cores: usize, pid_rows: u16) -> RunAreas {
     let [status, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let workers = workers.max(1) as u16;
     let cores = cores.max(1) as u16;
     let bottom_min = 6;
-    let wants = [workers + 2, cores + 1, workers + 2];
+    let wants = [workers + 2, cores + 1, workers.saturating_mul(pid_rows) + 2];
     let mins = [3, 2, 3];
     let [timeline_h, cores_h, processes_h] =
         fit(wants, mins, rest.height.saturating_sub(bottom_min));

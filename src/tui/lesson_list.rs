@@ -79,7 +79,7 @@ impl Widget for &LessonListPanel<'_> {
             ])
         } else if self.filter.is_empty() {
             Line::styled(
-                "Progress: ○ not opened · ● opened · right answers / checkpoints.   / filters the list.",
+                "○ not opened · ● opened · checkpoints right/all · / filters · 3 Enter opens no. 3",
                 theme.muted(),
             )
         } else {
@@ -128,6 +128,7 @@ impl Widget for &LessonListPanel<'_> {
             };
             let mut title = Line::from(vec![
                 Span::raw(pointer),
+                Span::raw(format!("{:>2} ", index + 1)),
                 Span::raw(format!("{:<6} ", progress_mark(lesson, self.progress))),
                 Span::styled(format!("{:<id_width$}  ", lesson.id), theme.strong()),
                 Span::raw(lesson.title.clone()),
@@ -135,7 +136,7 @@ impl Widget for &LessonListPanel<'_> {
             title = title.patch_style(row_style);
             lines.push(title);
             lines.push(Line::from(vec![
-                Span::raw(" ".repeat(11)),
+                Span::raw(" ".repeat(14)),
                 Span::styled(lesson.summary.clone(), theme.muted()),
             ]));
         }

@@ -4,6 +4,8 @@
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
+use super::big_pids;
+use super::big_text;
 use super::checkpoints::{AnswerDraft, CheckpointState};
 use super::highlight;
 use super::layout::{self, LessonAreas};
@@ -91,6 +93,8 @@ pub struct LessonScreen {
     pub notice: Option<String>,
     /// When the run shown is a recording being played back.
     pub replay: Option<Replay>,
+    /// Projector mode: the processes panel gets room for big PIDs.
+    pub projector: bool,
 }
 
 impl LessonScreen {
@@ -116,6 +120,7 @@ impl LessonScreen {
             series: None,
             notice: None,
             replay: None,
+            projector: false,
         }
     }
 
@@ -127,8 +132,15 @@ impl LessonScreen {
     }
 
     /// Where everything goes in `body`.
+    /// In projector mode the processes panel gets room for big PIDs when the window has it.
     pub fn areas(&self, body: Rect) -> LessonAreas {
         let (workers, cores) = self.run_shape();
+        if self.projector {
+            let big = layout::lesson_with_pid_rows(body, workers, cores, big_text::ROWS);
+            if big_pids::has_rows(big.run.processes, workers) {
+                return big;
+            }
+        }
         layout::lesson(body, workers, cores)
     }
 

@@ -46,6 +46,27 @@ pub fn state_text(worker: &WorkerInfo, letter: Option<char>) -> String {
     }
 }
 
+/// A worker's kernel state letter and core now: from its own events, else the last sample.
+pub fn now(worker: &WorkerInfo, placement: &Placement) -> (Option<char>, Option<u32>) {
+    let sampled = placement.now(worker.slot);
+    let letter = worker
+        .state
+        .or(sampled.and_then(|s| s.state).filter(|s| *s != 'X'));
+    let core = worker.cpu.or(sampled.and_then(|s| s.core));
+    (letter, core)
+}
+
+/// The panel's title: how many workers started and how many are alive.
+pub fn title(record: &RunRecord) -> String {
+    let alive = record
+        .workers
+        .iter()
+        .filter(|w| w.pid != 0 && w.status == WorkerStatus::Alive)
+        .count();
+    let started = record.workers.iter().filter(|w| w.pid != 0).count();
+    format!("Processes ({started} started, {alive} alive)")
+}
+
 /// The processes panel.
 pub struct ProcessesPanel<'a> {
     /// The run.
@@ -64,20 +85,10 @@ impl Widget for &ProcessesPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
         let border = theme.panel_border(self.focused);
-        let alive = self
-            .record
-            .workers
-            .iter()
-            .filter(|w| w.pid != 0 && w.status == WorkerStatus::Alive)
-            .count();
-        let title = format!(
-            "Processes ({} started, {alive} alive)",
-            self.record.workers.iter().filter(|w| w.pid != 0).count()
-        );
         let block = Block::new()
             .borders(Borders::TOP)
             .border_style(border)
-            .title(Span::styled(title, theme.heading()));
+            .title(Span::styled(title(self.record), theme.heading()));
         let inner = block.inner(area);
         block.render(area, buf);
         let mut lines = vec![Line::styled(
@@ -97,14 +108,8 @@ impl Widget for &ProcessesPanel<'_> {
             } else {
                 worker.pid.to_string()
             };
-            let sampled = self.placement.now(worker.slot);
-            let letter = worker
-                .state
-                .or(sampled.and_then(|s| s.state).filter(|s| *s != 'X'));
-            let core = worker
-                .cpu
-                .or(sampled.and_then(|s| s.core))
-                .map_or("-".to_string(), |c| c.to_string());
+            let (letter, core) = now(worker, self.placement);
+            let core = core.map_or("-".to_string(), |c| c.to_string());
             let mut line = Line::from(vec![
                 Span::raw(if selected { "▶" } else { " " }),
                 Span::styled(format!("{:<4}", worker.slot), style),

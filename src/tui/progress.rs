@@ -1,9 +1,13 @@
-//! What the learner has done: which lessons they opened and which checkpoints they answered
-//! right. Kept in memory for now; the types serialize so a later version can save them.
+//! What the learner has done: which lessons they opened, which checkpoints they answered right,
+//! the page they were last on in each lesson, and where they were last of all. Saved between
+//! runs by [`crate::progress_store`]; this is the value, with no files in sight.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+
+/// The version of the saved progress format.
+pub const PROGRESS_VERSION: u32 = 1;
 
 /// Progress in one lesson.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,13 +16,41 @@ pub struct LessonProgress {
     pub visited: bool,
     /// Ids of the checkpoints answered right (before a run that confirmed them).
     pub right: BTreeSet<String>,
+    /// The page the learner was last on, 0-based.
+    #[serde(default)]
+    pub last_page: usize,
+}
+
+/// Where the learner was last: another tool reads this to follow the instructor, so its shape
+/// stays `{"lesson": id, "page": p}` with a 0-based page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    /// The lesson's id.
+    pub lesson: String,
+    /// The page, 0-based.
+    pub page: usize,
 }
 
 /// Progress in every lesson, by lesson id.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
+    /// The format's version, [`PROGRESS_VERSION`].
+    pub version: u32,
     /// Lessons the learner has touched.
     pub lessons: BTreeMap<String, LessonProgress>,
+    /// The lesson and page the learner was on last.
+    #[serde(default)]
+    pub last: Option<Place>,
+}
+
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress {
+            version: PROGRESS_VERSION,
+            lessons: BTreeMap::new(),
+            last: None,
+        }
+    }
 }
 
 impl Progress {
@@ -32,6 +64,25 @@ impl Progress {
         let lesson = self.lessons.entry(id.to_string()).or_default();
         lesson.visited = true;
         lesson.right.insert(checkpoint.to_string());
+    }
+
+    /// Notes that the learner is on `page` (0-based) of lesson `id`.
+    pub fn place(&mut self, id: &str, page: usize) {
+        let lesson = self.lessons.entry(id.to_string()).or_default();
+        lesson.visited = true;
+        lesson.last_page = page;
+        self.last = Some(Place {
+            lesson: id.to_string(),
+            page,
+        });
+    }
+
+    /// Forgets everything about lesson `id` (and the last place, if it was there).
+    pub fn reset(&mut self, id: &str) {
+        self.lessons.remove(id);
+        if self.last.as_ref().is_some_and(|last| last.lesson == id) {
+            self.last = None;
+        }
     }
 
     /// Progress in lesson `id` (nothing yet if never opened).
@@ -54,5 +105,24 @@ mod tests {
         assert_eq!(progress.of("pool-sleep").right.len(), 1);
         let json = serde_json::to_string(&progress).unwrap();
         assert_eq!(serde_json::from_str::<Progress>(&json).unwrap(), progress);
+    }
+
+    #[test]
+    fn the_last_place_keeps_its_shape_and_a_reset_forgets_it() {
+        let mut progress = Progress::default();
+        progress.place("pool-sleep", 2);
+        progress.place("four-prints", 1);
+        let json: serde_json::Value = serde_json::to_value(&progress).unwrap();
+        assert_eq!(json["version"], 1);
+        assert_eq!(
+            json["last"],
+            serde_json::json!({"lesson": "four-prints", "page": 1})
+        );
+        assert_eq!(progress.of("pool-sleep").last_page, 2);
+        progress.reset("pool-sleep");
+        assert!(!progress.of("pool-sleep").visited);
+        assert!(progress.last.is_some(), "the last place was elsewhere");
+        progress.reset("four-prints");
+        assert_eq!(progress.last, None);
     }
 }

@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use super::big_pids::{self, BigPidsPanel};
 use super::cores::CoresPanel;
 use super::distribution::DistributionPanel;
 use super::layout::RunAreas;
@@ -155,7 +156,17 @@ impl RunPanel<'_> {
             focused: focused(Focus::Processes),
             theme,
         };
-        (&processes).render(areas.processes, buf);
+        if screen.projector && big_pids::fits(areas.processes, &run.record) {
+            (&BigPidsPanel {
+                record: &run.record,
+                placement: &run.placement,
+                selected: screen.selected_worker,
+                theme,
+            })
+                .render(areas.processes, buf);
+        } else {
+            (&processes).render(areas.processes, buf);
+        }
         let output = OutputPanel {
             record: &run.record,
             scroll: screen.output_scroll,

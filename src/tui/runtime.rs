@@ -21,6 +21,7 @@ use super::message::{Command, Message, RunId};
 use super::view;
 use crate::engine::{self, RunHandle};
 use crate::event::Event;
+use crate::progress_store::ProgressStore;
 
 /// How often the "now" line moves while a run is live.
 pub const TICK: Duration = Duration::from_millis(100);
@@ -194,8 +195,13 @@ fn panic_if_asked(message: &Message) {
     }
 }
 
-/// Runs the UI until the learner leaves; every run is stopped and reaped before this returns.
-pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
+/// Runs the UI until the learner leaves, saving progress in `store` as it changes; every run
+/// is stopped and reaped before this returns.
+pub fn run_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    store: &mut ProgressStore,
+) -> Result<()> {
     // Bounded, so a run that produces events faster than they can be drawn waits for the UI.
     let (sender, messages) = mpsc::sync_channel(UI_QUEUE);
     read_input(sender.clone());
@@ -215,6 +221,9 @@ pub fn run_loop(terminal: &mut DefaultTerminal, mut app: App) -> Result<()> {
                 panic_if_asked(&current);
                 if let Some(command) = app.update(current) {
                     runs.execute(command, &sender);
+                }
+                if let Some(notice) = store.save(&app.progress) {
+                    app.notice = Some(notice);
                 }
                 if app.quit || frame_start.elapsed() >= FRAME {
                     break;

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Clear, Paragraph, Widget};
 
 use super::answer_dialog::AnswerDialog;
 use super::app::{App, Screen};
@@ -17,6 +17,7 @@ use super::lesson_list::{LessonListPanel, progress_mark};
 use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
 use super::narrative::NarrativePanel;
 use super::program::ProgramPanel;
+use super::projector;
 use super::run_panel::RunPanel;
 use super::too_small::TooSmall;
 
@@ -31,25 +32,32 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     if layout::too_small(area) {
         (&TooSmall { theme }).render(area, buf);
+        if app.projector {
+            projector::high_contrast(buf, area, theme);
+        }
         return;
     }
-    let screen_areas = layout::screen(area);
+    let screen_areas = app.screen_areas();
     match &app.screen {
         Screen::List => render_list(app, screen_areas, buf),
         Screen::Lesson(screen) => render_lesson(app, screen, screen_areas, buf),
     }
+    if app.projector {
+        render_projector_top(app, screen_areas.header, buf);
+    }
     (&KeyBar {
         context: app.context(),
         theme,
+        essential_only: app.projector,
     })
         .render(screen_areas.key_bar, buf);
-    let notice = app.lesson_screen().and_then(|s| s.notice.as_deref());
-    if let Some(notice) = notice {
+    if let Some(notice) = app.status_line() {
         let row = Rect {
             y: screen_areas.key_bar.y - 1,
             height: 1,
             ..screen_areas.key_bar
         };
+        Clear.render(row, buf);
         Paragraph::new(Line::styled(format!(" {notice}"), theme.selected())).render(row, buf);
     }
     if let Some(scroll) = app.help {
@@ -60,6 +68,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         })
             .render(area, buf);
     }
+    if app.projector {
+        projector::high_contrast(buf, area, theme);
+    }
+}
+
+/// Projector mode's header (title and "lesson N/M · page p/q") and big title.
+fn render_projector_top(app: &App, header: Rect, buf: &mut Buffer) {
+    let place = match &app.screen {
+        Screen::List => "Lessons",
+        Screen::Lesson(screen) => &screen.lesson.title,
+    };
+    Clear.render(header, buf);
+    (&projector::Header {
+        place,
+        position: projector::position(app),
+        theme: &app.theme,
+    })
+        .render(header, buf);
+    projector::render_title(&projector::frame(app), &app.theme, buf);
 }
 
 fn render_list(app: &App, areas: layout::Screen, buf: &mut Buffer) {

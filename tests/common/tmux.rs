@@ -14,6 +14,8 @@ static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 /// A tmux server of its own with one session running a plain shell; killed when dropped.
 pub struct Tmux {
     socket: String,
+    /// proclab's state folder (`XDG_STATE_HOME`), so the tests never touch the real home.
+    pub state: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -21,7 +23,9 @@ impl Tmux {
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let tmux = Tmux {
             socket: format!("proclab-test-{}-{n}", std::process::id()),
+            state: tempfile::tempdir().expect("a temporary folder"),
         };
+        let state = format!("XDG_STATE_HOME={}", tmux.state.path().display());
         let (w, h) = (width.to_string(), height.to_string());
         let status = Command::new("tmux")
             .args([
@@ -42,6 +46,7 @@ impl Tmux {
                 "env",
                 "PS1=$ ",
                 "TERM=xterm-256color",
+                &state,
                 "bash",
                 "--norc",
                 "--noprofile",

@@ -1,0 +1,270 @@
+//! Keeps the learner's [`Progress`] in `progress.json` in the state folder
+//! ([`crate::state::state_dir`]): loaded once at start, written (atomically, see [`crate::files`])
+//! whenever it changes. Nothing here is ever fatal: an unreadable file is set aside as
+//! `progress.json.corrupt-<unix time>`, and a folder that cannot be written keeps progress in
+//! memory; either way the UI gets one line saying so.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::files;
+use crate::limits::MAX_PROGRESS_BYTES;
+use crate::state;
+use crate::tui::progress::{PROGRESS_VERSION, Progress};
+
+/// Where progress is saved, and what was saved last.
+#[derive(Debug)]
+pub struct ProgressStore {
+    /// The progress file, or `None` when there is nowhere to keep it.
+    path: Option<PathBuf>,
+    /// What the file holds now (so unchanged progress is not written again).
+    saved: Option<Progress>,
+    /// Set once saving failed: from then on progress stays in memory.
+    in_memory_only: bool,
+}
+
+/// What [`ProgressStore::load`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// The saved progress, or none yet.
+    pub progress: Progress,
+    /// One line for the learner when something was wrong with the file or the folder.
+    pub notice: Option<String>,
+}
+
+impl ProgressStore {
+    /// The store at `state::state_dir()/progress.json`.
+    pub fn in_state_dir() -> ProgressStore {
+        ProgressStore::at(state::state_dir().map(|dir| dir.join(state::PROGRESS_FILE)))
+    }
+
+    /// A store at `path` (`None`: memory only).
+    pub fn at(path: Option<PathBuf>) -> ProgressStore {
+        ProgressStore {
+            path,
+            saved: None,
+            in_memory_only: false,
+        }
+    }
+
+    /// The progress file, if there is one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Reads the saved progress. A missing file is no progress yet; a file that cannot be read
+    /// or understood is renamed aside and progress starts afresh, with a notice saying where
+    /// the old file went.
+    pub fn load(&mut self) -> Loaded {
+        let fresh = |notice: Option<String>| Loaded {
+            progress: Progress::default(),
+            notice,
+        };
+        let Some(path) = self.path.clone() else {
+            self.in_memory_only = true;
+            return fresh(Some(
+                "Progress is kept in memory only: set HOME or XDG_STATE_HOME to an absolute folder to save it."
+                    .into(),
+            ));
+        };
+        let problem = match files::read_regular(&path, MAX_PROGRESS_BYTES) {
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return fresh(None);
+            }
+            Err(error) => error.to_string(),
+            Ok(bytes) => match parse(&bytes) {
+                Ok(progress) => {
+                    self.saved = Some(progress.clone());
+                    return Loaded {
+                        progress,
+                        notice: None,
+                    };
+                }
+                Err(problem) => problem,
+            },
+        };
+        let aside = aside_name(&path);
+        let notice = match std::fs::rename(&path, &aside) {
+            Ok(()) => format!(
+                "Saved progress could not be read, so it was moved to {} and starts afresh ({}: {problem}).",
+                aside.display(),
+                path.display()
+            ),
+            Err(error) => {
+                self.in_memory_only = true;
+                format!(
+                    "Saved progress is kept in memory only: {} could not be read ({problem}) nor moved aside ({error}); move it away to save again.",
+                    path.display()
+                )
+            }
+        };
+        fresh(Some(notice))
+    }
+
+    /// Saves `progress` if it changed since the last save. Returns a notice the first time
+    /// saving fails; progress then stays in memory until proclab ends.
+    pub fn save(&mut self, progress: &Progress) -> Option<String> {
+        if self.in_memory_only || self.saved.as_ref() == Some(progress) {
+            return None;
+        }
+        let path = self.path.clone()?;
+        match write(&path, progress) {
+            Ok(()) => {
+                self.saved = Some(progress.clone());
+                None
+            }
+            Err(error) => {
+                self.in_memory_only = true;
+                let folder = path.parent().unwrap_or(Path::new("/"));
+                Some(format!(
+                    "Progress cannot be saved in {} ({error}); it is kept in memory until proclab ends.",
+                    folder.display()
+                ))
+            }
+        }
+    }
+}
+
+/// The progress in a file's bytes, or what is wrong with them (line, column and field).
+fn parse(bytes: &[u8]) -> Result<Progress, String> {
+    let progress: Progress = serde_json::from_slice(bytes)
+        .map_err(|error| format!("line {}, column {}: {error}", error.line(), error.column()))?;
+    if progress.version != PROGRESS_VERSION {
+        return Err(format!(
+            "field `version` is {}, and this proclab reads version {PROGRESS_VERSION}",
+            progress.version
+        ));
+    }
+    Ok(progress)
+}
+
+fn write(path: &Path, progress: &Progress) -> io::Result<()> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    let mut json = serde_json::to_vec_pretty(progress).map_err(io::Error::other)?;
+    json.push(b'\n');
+    files::write_atomically(path, &json)
+}
+
+/// `progress.json.corrupt-<unix time>` beside `path`.
+fn aside_name(path: &Path) -> PathBuf {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".corrupt-{seconds}"));
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn store(dir: &Path) -> ProgressStore {
+        ProgressStore::at(Some(dir.join("proclab").join(state::PROGRESS_FILE)))
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn progress_round_trips_through_the_file_and_a_missing_file_is_no_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = store(dir.path());
+        assert_eq!(
+            first.load(),
+            Loaded {
+                progress: Progress::default(),
+                notice: None
+            }
+        );
+        let mut progress = Progress::default();
+        progress.answered_right("pool-sleep", "last-job");
+        progress.place("pool-sleep", 2);
+        assert_eq!(first.save(&progress), None);
+        let text = fs::read_to_string(first.path().unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            json["last"],
+            serde_json::json!({"lesson": "pool-sleep", "page": 2})
+        );
+        assert_eq!(json["version"], 1);
+        let loaded = store(dir.path()).load();
+        assert_eq!((loaded.progress, loaded.notice), (progress, None));
+    }
+
+    #[test]
+    fn a_corrupt_file_is_set_aside_with_a_notice_that_says_where() {
+        for bad in [
+            "{not json".to_string(),
+            r#"{"version": 1, "lessons": []}"#.to_string(),
+            r#"{"version": 7, "lessons": {}}"#.to_string(),
+            "x".repeat(MAX_PROGRESS_BYTES as usize + 1),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = store(dir.path());
+            let path = store.path().unwrap().to_path_buf();
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, &bad).unwrap();
+            let loaded = store.load();
+            assert_eq!(loaded.progress, Progress::default());
+            let notice = loaded.notice.expect("a notice");
+            let folder = path.parent().unwrap();
+            let files = names(folder);
+            assert_eq!(files.len(), 1, "{files:?}");
+            assert!(files[0].starts_with("progress.json.corrupt-"), "{files:?}");
+            assert!(notice.contains(&files[0]), "{notice}");
+            assert_eq!(fs::read_to_string(folder.join(&files[0])).unwrap(), bad);
+            let mut progress = Progress::default();
+            progress.visit("pool-sleep");
+            assert_eq!(store.save(&progress), None, "saving works again afterwards");
+        }
+    }
+
+    #[test]
+    fn a_symlinked_file_is_set_aside_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere.json");
+        fs::write(&target, r#"{"version": 1, "lessons": {}}"#).unwrap();
+        let mut store = store(dir.path());
+        let path = store.path().unwrap().to_path_buf();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let notice = store.load().notice.expect("a notice");
+        assert!(notice.contains("symbolic link"), "{notice}");
+        assert!(fs::symlink_metadata(&path).is_err());
+        assert!(target.exists());
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_written_keeps_progress_in_memory_and_says_so_once() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the state folder should be: no user (root included) can create it.
+        fs::write(dir.path().join("proclab"), "").unwrap();
+        let mut store = store(dir.path());
+        assert_eq!(store.load().notice, None);
+        let mut progress = Progress::default();
+        progress.visit("pool-sleep");
+        let notice = store.save(&progress).expect("a notice");
+        assert!(notice.contains("kept in memory"), "{notice}");
+        progress.visit("four-prints");
+        assert_eq!(store.save(&progress), None, "said once");
+        let mut nowhere = ProgressStore::at(None);
+        assert!(nowhere.load().notice.unwrap().contains("HOME"));
+        assert_eq!(nowhere.save(&progress), None);
+    }
+}

@@ -1,0 +1,197 @@
+//! Projector mode rendered into a buffer: the list and the lesson screen (after the fixed run
+//! `tests/fixtures/pool-sleep.jsonl`) compared with their expected screens
+//! (`tests/fixtures/snapshots/projector_*.snap`), and its degradation in small windows.
+
+use std::path::Path;
+use std::time::Instant;
+
+use proclab::engine::RunOptions;
+use proclab::lesson::Catalog;
+use proclab::record::RunRecord;
+use proclab::tui::app::App;
+use proclab::tui::message::{Command, Message};
+use proclab::tui::theme::Theme;
+use proclab::tui::view;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({ snapshot_path => "fixtures/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+fn app(start: Option<&str>, theme: Theme, width: u16, height: u16) -> App {
+    let catalog = Catalog::load(Some(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
+    ))
+    .unwrap();
+    let mut app = App::new(
+        catalog.lessons,
+        start,
+        RunOptions::default(),
+        2,
+        theme,
+        Rect::new(0, 0, width, height),
+    );
+    app.update(key('z'));
+    assert!(app.projector);
+    app
+}
+
+fn key(c: char) -> Message {
+    Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// The pool demo lesson in projector mode after the fixture's run.
+fn after_run(theme: Theme, width: u16, height: u16) -> App {
+    let mut app = app(Some("pool-demo"), theme, width, height);
+    let Some(Command::Start { run, .. }) = app.update(key('r')) else {
+        panic!("r starts a run")
+    };
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
+    )
+    .unwrap();
+    for event in RunRecord::from_json_lines(&text).unwrap().events {
+        app.update(Message::Engine {
+            run,
+            event,
+            at: Instant::now(),
+        });
+    }
+    app.update(Message::RunEnded(run));
+    app
+}
+
+fn render(app: &App) -> Buffer {
+    let mut buf = Buffer::empty(app.area);
+    view::render(app, app.area, &mut buf);
+    buf
+}
+
+/// The text of a buffer, one line per row, trailing spaces cut.
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (area.top()..area.bottom())
+        .map(|y| {
+            (area.left()..area.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn projector_list_shows_the_position_and_only_the_essential_keys() {
+    let mut app = app(None, Theme::monochrome(), 100, 30);
+    app.progress.visit("pool-sleep");
+    app.progress.answered_right("pool-sleep", "last-job");
+    press_down(&mut app, 3);
+    let screen = text(&render(&app));
+    assert!(
+        screen.lines().next().unwrap().ends_with("lesson 4/14"),
+        "{screen}"
+    );
+    snapshot!("projector_list", screen);
+}
+
+fn press_down(app: &mut App, times: usize) {
+    for _ in 0..times {
+        app.update(key('j'));
+    }
+}
+
+#[test]
+fn projector_lesson_shows_a_big_title_and_big_pids() {
+    let app = after_run(Theme::monochrome(), 120, 40);
+    let screen = text(&render(&app));
+    let first = screen.lines().next().unwrap();
+    assert!(first.ends_with("lesson 14/14 · page 1/2"), "{first}");
+    assert!(
+        !screen.contains("slot     PID"),
+        "the PIDs are big, not a table:\n{screen}"
+    );
+    snapshot!("projector_lesson", screen);
+}
+
+#[test]
+fn projector_mode_degrades_to_the_usual_panels_in_a_small_window() {
+    let app = after_run(Theme::monochrome(), 80, 24);
+    let screen = text(&render(&app));
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains("lesson 14/14 · page 1/"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("slot     PID"),
+        "no room for big PIDs:\n{screen}"
+    );
+    assert!(
+        screen.lines().last().unwrap().contains("z zoom"),
+        "{screen}"
+    );
+    let tiny = after_run(Theme::monochrome(), 60, 20);
+    assert!(text(&render(&tiny)).contains("Window too small"));
+}
+
+#[test]
+fn projector_colours_are_white_on_black_and_bright() {
+    let app = after_run(Theme::colored(), 120, 40);
+    let buf = render(&app);
+    for cell in buf.content() {
+        assert_ne!(cell.bg, Color::Reset, "{cell:?}");
+        assert!(
+            !matches!(cell.fg, Color::Reset | Color::Blue | Color::DarkGray),
+            "{cell:?}"
+        );
+    }
+    let mono = after_run(Theme::monochrome(), 120, 40);
+    for cell in render(&mono).content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+}
+
+#[test]
+fn clicking_a_big_pid_selects_its_worker_and_small_windows_keep_the_usual_layout() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = after_run(Theme::monochrome(), 120, 40);
+    let processes = app
+        .lesson_screen()
+        .unwrap()
+        .areas(app.screen_areas().body)
+        .run
+        .processes;
+    assert!(processes.height > 8, "room for two big PIDs: {processes:?}");
+    app.update(Message::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: processes.x + 4,
+        row: processes.y + 1 + 4 + 2,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.lesson_screen().unwrap().selected_worker, 1);
+
+    let mut small = after_run(Theme::monochrome(), 80, 24);
+    let zoomed = small
+        .lesson_screen()
+        .unwrap()
+        .areas(small.screen_areas().body);
+    small.update(key('z'));
+    assert!(!small.projector);
+    let usual = small
+        .lesson_screen()
+        .unwrap()
+        .areas(small.screen_areas().body);
+    assert_eq!(zoomed, usual, "no room for big PIDs: the usual layout");
+}
