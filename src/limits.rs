@@ -45,3 +45,6 @@ pub const MAX_RECORDING_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The most bytes of printed lines a recording keeps; later lines are left out and counted.
 pub const MAX_RECORDED_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The largest progress file `proclab notes` reads to follow the lesson screen (bytes).
+pub const MAX_FOLLOWED_PROGRESS_BYTES: u64 = 4 * 1024 * 1024;

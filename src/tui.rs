@@ -24,6 +24,8 @@ pub mod live_run;
 pub mod markdown;
 pub mod message;
 pub mod narrative;
+pub mod notes_panel;
+pub mod notes_window;
 pub mod order;
 pub mod output;
 pub mod placement;
@@ -37,6 +39,7 @@ pub mod theme;
 pub mod timeline;
 pub mod too_small;
 pub mod view;
+pub mod watch;
 
 use anyhow::{Context, Result};
 use ratatui::layout::Rect;
@@ -44,9 +47,15 @@ use ratatui::layout::Rect;
 use crate::engine::{self, RunOptions};
 use crate::lesson::Catalog;
 
-/// Opens the terminal UI at the lesson list, or at `start` if given. Every worker is stopped
-/// and reaped, and the terminal restored, before this returns (panics included).
-pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Result<()> {
+/// Opens the terminal UI at the lesson list, or at `start` if given; with `watch`, the lesson in
+/// that folder is loaded again whenever its files change. Every worker is stopped and reaped,
+/// and the terminal restored, before this returns (panics included).
+pub fn run(
+    catalog: Catalog,
+    start: Option<String>,
+    options: RunOptions,
+    watch: Option<watch::Watched>,
+) -> Result<()> {
     std::thread::spawn(highlight::warm_up);
     let theme = theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
@@ -55,7 +64,7 @@ pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Resu
         .size()
         .context("Failed to read the terminal's size")?;
     let area = Rect::new(0, 0, size.width, size.height);
-    let app = app::App::new(
+    let mut app = app::App::new(
         catalog.lessons,
         start.as_deref(),
         options,
@@ -63,5 +72,9 @@ pub fn run(catalog: Catalog, start: Option<String>, options: RunOptions) -> Resu
         theme,
         area,
     );
-    runtime::run_loop(&mut session.terminal, app)
+    let (sender, messages) = runtime::channel();
+    let _watching = watch
+        .map(|watch| watch.start(&mut app, sender.clone()))
+        .transpose()?;
+    runtime::run_loop(&mut session.terminal, app, sender, messages)
 }

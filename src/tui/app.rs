@@ -97,6 +97,8 @@ pub struct App {
     pub quit: bool,
     /// What the next run looks like, worked out once per change of lesson or options.
     pub plan_cache: knobs::NextRunCache,
+    /// `--watch`: the lesson folder followed and its problems.
+    pub watch: Option<super::watch::WatchState>,
 }
 
 impl App {
@@ -123,6 +125,7 @@ impl App {
             next_run: RunId(1),
             quit: false,
             plan_cache: knobs::NextRunCache::default(),
+            watch: None,
         };
         if let Some(index) = start.and_then(|id| app.lessons.iter().position(|l| l.id == id)) {
             app.list.selected = index;
@@ -193,6 +196,8 @@ impl App {
                 None
             }
             Message::Terminate => self.leave(),
+            Message::LessonReloaded(reloaded) => self.on_lesson_reloaded(reloaded),
+            Message::Shown(_) => None,
         }
     }
 
@@ -201,7 +206,8 @@ impl App {
         Some(Command::Quit)
     }
 
-    fn open_lesson(&mut self, index: usize) {
+    /// Opens lesson `index` of [`App::lessons`] at its first page.
+    pub(crate) fn open_lesson(&mut self, index: usize) {
         let Some(lesson) = self.lessons.get(index) else {
             return;
         };
@@ -329,6 +335,7 @@ impl App {
         screen.notice = None;
         let areas = screen.areas(body);
         match action {
+            Action::Back if screen.notes.is_some() => screen.notes = None,
             Action::Back => {
                 let live = screen.run.as_ref().is_some_and(LiveRun::is_live);
                 self.screen = Screen::List;
@@ -339,6 +346,9 @@ impl App {
             Action::Up | Action::Down => {
                 let delta = if action == Action::Up { -1 } else { 1 };
                 match screen.focus {
+                    Focus::Reading if screen.notes.is_some() => {
+                        screen.scroll_notes(delta, areas.reading, &theme)
+                    }
                     Focus::Reading => screen.scroll_reading(delta, areas.reading, &theme),
                     Focus::Processes => screen.move_worker(delta),
                     Focus::Output => screen
@@ -445,6 +455,7 @@ impl App {
                 }
             }
             Action::Knobs => screen.dialog = Some(Dialog::Knobs { selected: 0 }),
+            Action::Notes => screen.notes = screen.notes.xor(Some(0)),
             _ => {}
         }
         None

@@ -83,6 +83,8 @@ pub enum Action {
     Hint,
     /// Put a knob back to the lesson's value.
     Reset,
+    /// Show or hide the instructor's notes.
+    Notes,
 }
 
 /// A key, as bindings name it.
@@ -375,6 +377,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::Knobs,
         "change the lesson's knobs (try this)",
         Some("knobs"),
+    ),
+    bind(
+        InLesson,
+        &[Char('i')],
+        "i",
+        Action::Notes,
+        "show or hide the instructor's notes of the lesson and this page",
+        None,
     ),
     bind(
         InLesson,

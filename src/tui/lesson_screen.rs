@@ -88,6 +88,8 @@ pub struct LessonScreen {
     pub series: Option<Series>,
     /// A short note for the learner (why a key did nothing, what will happen).
     pub notice: Option<String>,
+    /// The instructor's notes over the reading pane (key `i`): rows scrolled off their top.
+    pub notes: Option<usize>,
 }
 
 impl LessonScreen {
@@ -112,6 +114,7 @@ impl LessonScreen {
             run: None,
             series: None,
             notice: None,
+            notes: None,
         }
     }
 
@@ -165,6 +168,7 @@ impl LessonScreen {
         if page != self.page {
             self.page = page;
             self.scroll = 0;
+            self.notes = self.notes.map(|_| 0);
         }
     }
 

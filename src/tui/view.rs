@@ -16,9 +16,11 @@ use super::layout;
 use super::lesson_list::{LessonListPanel, progress_mark};
 use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
 use super::narrative::NarrativePanel;
+use super::notes_panel::NotesPanel;
 use super::program::ProgramPanel;
 use super::run_panel::RunPanel;
 use super::too_small::TooSmall;
+use super::watch::ProblemsPanel;
 
 /// Draws the whole UI into the frame.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -51,6 +53,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ..screen_areas.key_bar
         };
         Paragraph::new(Line::styled(format!(" {notice}"), theme.selected())).render(row, buf);
+    }
+    if let Some(watch) = app.watch.as_ref().filter(|w| !w.problems.is_empty()) {
+        (&ProblemsPanel { watch, theme }).render(screen_areas.body, buf);
     }
     if let Some(scroll) = app.help {
         (&HelpOverlay {
@@ -95,8 +100,13 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
         .map_or(String::new(), |n| {
             format!(" · {n} worker{}", if n == 1 { "" } else { "s" })
         });
+    let watching = if app.watch.is_some() {
+        "watching files · "
+    } else {
+        ""
+    };
     let status = format!(
-        "{} · next run: speed ×{}{workers}",
+        "{watching}{} · next run: speed ×{}{workers}",
         progress_mark(lesson, &app.progress),
         number(app.options.speed)
     );
@@ -136,6 +146,16 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
             };
             (&panel).render(lesson_areas.reading, buf);
         }
+    }
+    if let Some(scroll) = screen.notes {
+        (&NotesPanel {
+            lesson,
+            page: screen.page,
+            scroll,
+            keys: "i closes · ↑↓ scroll",
+            theme,
+        })
+            .render(lesson_areas.reading, buf);
     }
     RunPanel {
         screen,
