@@ -17,10 +17,11 @@ use crate::notes::page_title;
 pub fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let pages = lesson.pages();
     let title = pages.get(page).map_or("", |text| page_title(text));
-    let mut lines = vec![Line::styled(
-        format!("This page ({} of {}): {title}", page + 1, pages.len()),
-        theme.heading(),
-    )];
+    let mut lines = heading(
+        &format!("This page ({} of {}): {title}", page + 1, pages.len()),
+        width,
+        theme,
+    );
     add_notes(
         &mut lines,
         lesson.notes_of_page(page),
@@ -29,7 +30,7 @@ pub fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Lin
         theme,
     );
     lines.push(Line::default());
-    lines.push(Line::styled("The whole lesson", theme.heading()));
+    lines.extend(heading("The whole lesson", width, theme));
     add_notes(
         &mut lines,
         &lesson.instructor_notes,
@@ -37,6 +38,21 @@ pub fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Lin
         width,
         theme,
     );
+    lines
+}
+
+/// `text` wrapped at `width`, in the heading style.
+fn heading(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for word in text.split_whitespace() {
+        let fits = lines.last().is_some_and(|line| {
+            line.width() + 1 + word.chars().count() <= usize::from(width.max(1))
+        });
+        match lines.last_mut() {
+            Some(line) if fits => line.push_span(Span::styled(format!(" {word}"), theme.heading())),
+            _ => lines.push(Line::styled(word.to_string(), theme.heading())),
+        }
+    }
     lines
 }
 
@@ -69,7 +85,7 @@ pub struct NotesPanel<'a> {
     pub page: usize,
     /// Rows scrolled off the top.
     pub scroll: usize,
-    /// The keys that matter here, on the bottom border.
+    /// The keys that matter here, on the bottom border (none if empty).
     pub keys: &'a str,
     /// The theme.
     pub theme: &'a Theme,
@@ -78,14 +94,16 @@ pub struct NotesPanel<'a> {
 impl Widget for &NotesPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         Clear.render(area, buf);
-        let block = Block::new()
+        let mut block = Block::new()
             .borders(Borders::ALL)
             .border_style(self.theme.checkpoint())
             .title(Span::styled(
                 format!(" Instructor notes · {} ", self.lesson.id),
                 self.theme.heading(),
-            ))
-            .title_bottom(Line::raw(format!(" {} ", self.keys)).right_aligned());
+            ));
+        if !self.keys.is_empty() {
+            block = block.title_bottom(Line::raw(format!(" {} ", self.keys)).right_aligned());
+        }
         let inner = block.inner(area);
         block.render(area, buf);
         let scroll = self

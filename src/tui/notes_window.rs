@@ -161,7 +161,7 @@ impl Widget for &NotesWindow {
                 lesson: &self.lessons[index],
                 page: self.page,
                 scroll: self.scroll,
-                keys: "←→ page · ↑↓ scroll · q quits",
+                keys: "",
                 theme,
             })
                 .render(areas.body, buf),
