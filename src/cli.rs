@@ -48,7 +48,7 @@ pub enum Commands {
         /// The lesson's id; without it, the notes follow whichever lesson proclab shows.
         id: Option<String>,
         /// Stay on the page chosen with ←/→ instead of following the lesson screen.
-        #[arg(long)]
+        #[arg(long, requires = "id")]
         no_follow: bool,
     },
     /// List lesson ids and titles.

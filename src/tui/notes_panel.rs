@@ -3,6 +3,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
@@ -17,10 +18,10 @@ use crate::notes::page_title;
 pub fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let pages = lesson.pages();
     let title = pages.get(page).map_or("", |text| page_title(text));
-    let mut lines = heading(
+    let mut lines = wrapped(
         &format!("This page ({} of {}): {title}", page + 1, pages.len()),
         width,
-        theme,
+        theme.heading(),
     );
     add_notes(
         &mut lines,
@@ -30,7 +31,7 @@ pub fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Lin
         theme,
     );
     lines.push(Line::default());
-    lines.extend(heading("The whole lesson", width, theme));
+    lines.extend(wrapped("The whole lesson", width, theme.heading()));
     add_notes(
         &mut lines,
         &lesson.instructor_notes,
@@ -41,16 +42,16 @@ pub fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Lin
     lines
 }
 
-/// `text` wrapped at `width`, in the heading style.
-fn heading(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+/// `text` wrapped at `width`, all in `style`.
+fn wrapped(text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     for word in text.split_whitespace() {
         let fits = lines.last().is_some_and(|line| {
             line.width() + 1 + word.chars().count() <= usize::from(width.max(1))
         });
         match lines.last_mut() {
-            Some(line) if fits => line.push_span(Span::styled(format!(" {word}"), theme.heading())),
-            _ => lines.push(Line::styled(word.to_string(), theme.heading())),
+            Some(line) if fits => line.push_span(Span::styled(format!(" {word}"), style)),
+            _ => lines.push(Line::styled(word.to_string(), style)),
         }
     }
     lines
@@ -58,7 +59,7 @@ fn heading(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
 
 fn add_notes(lines: &mut Vec<Line<'static>>, notes: &str, none: &str, width: u16, theme: &Theme) {
     if notes.trim().is_empty() {
-        lines.push(Line::styled(none.to_string(), theme.muted()));
+        lines.extend(wrapped(none, width, theme.muted()));
     } else {
         lines.extend(markdown::render(notes, width, theme));
     }
@@ -157,5 +158,7 @@ mod tests {
         let last = lesson.pages().len() - 1;
         let shown = text(&lines(lesson, last, 70, &Theme::monochrome()));
         assert!(shown.contains("No notes for this page"), "{shown}");
+        let narrow = lines(lesson, last, 30, &Theme::monochrome());
+        assert!(narrow.iter().all(|line| line.width() <= 30), "{narrow:?}");
     }
 }
