@@ -450,6 +450,24 @@ fn i_shows_and_hides_the_instructor_notes_of_the_page() {
     assert!(app.lesson_screen().is_none());
 }
 
+#[test]
+fn arrows_and_the_wheel_scroll_the_notes_not_the_text_under_them() {
+    let mut app = app(Some("pool-sleep"));
+    app.update(Message::Resize(80, 24));
+    app.update(key('i'));
+    app.update(code(KeyCode::Down));
+    app.update(Message::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 5,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(lesson(&app).notes, Some(4), "one row, then a wheel step of three");
+    assert_eq!(lesson(&app).scroll, 0, "the narrative stays where it was");
+    app.update(code(KeyCode::Right));
+    assert_eq!(lesson(&app).notes, Some(0), "a new page's notes start at the top");
+}
+
 /// A copy of the fixture lesson in a temporary folder, for `--watch`.
 fn watched_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -680,10 +680,14 @@ impl App {
         let click = mouse.kind == MouseEventKind::Down(MouseButton::Left);
         if inside(areas.reading) {
             if let Some(delta) = wheel {
-                screen.scroll_reading(delta, areas.reading, &theme);
+                if screen.notes.is_some() {
+                    screen.scroll_notes(delta, areas.reading, &theme);
+                } else {
+                    screen.scroll_reading(delta, areas.reading, &theme);
+                }
             } else if click {
                 screen.focus = Focus::Reading;
-                if screen.reading == Reading::Narrative {
+                if screen.reading == Reading::Narrative && screen.notes.is_none() {
                     let line = (row - areas.reading.y) as usize + screen.scroll;
                     let line = line.checked_sub(1)?;
                     let page = screen.page_text(areas.reading, &theme);
