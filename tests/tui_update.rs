@@ -462,10 +462,18 @@ fn arrows_and_the_wheel_scroll_the_notes_not_the_text_under_them() {
         row: 5,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(lesson(&app).notes, Some(4), "one row, then a wheel step of three");
+    assert_eq!(
+        lesson(&app).notes,
+        Some(4),
+        "one row, then a wheel step of three"
+    );
     assert_eq!(lesson(&app).scroll, 0, "the narrative stays where it was");
     app.update(code(KeyCode::Right));
-    assert_eq!(lesson(&app).notes, Some(0), "a new page's notes start at the top");
+    assert_eq!(
+        lesson(&app).notes,
+        Some(0),
+        "a new page's notes start at the top"
+    );
 }
 
 /// A copy of the fixture lesson in a temporary folder, for `--watch`.

@@ -272,6 +272,32 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever the lines, no panic; a narrative without problems has one notes entry per
+        /// page the learner sees, and keeps no notes line in the learner's text.
+        #[test]
+        fn notes_always_line_up_with_pages(lines in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "::: notes", "  ::: notes ", ":::", "---", "--- ", "text", "", "é ü",
+                "::: checkpoint a", "::: note", "notes",
+            ]),
+            0..40,
+        )) {
+            let text = lines.join("\n");
+            let (notes, found) = split_notes(FILE, &text);
+            if found.is_empty() {
+                proptest::prop_assert_eq!(
+                    split_pages(&notes.narrative).len().max(1),
+                    notes.page_notes.len().max(1)
+                );
+                proptest::prop_assert!(!notes.narrative.lines().any(|l| l.trim() == "::: notes"));
+            }
+            for problem in found {
+                proptest::prop_assert!(problem.line.is_some_and(|l| l <= lines.len().max(1)));
+            }
+        }
+    }
+
     #[test]
     fn columns_count_characters() {
         assert_eq!(
