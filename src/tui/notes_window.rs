@@ -6,7 +6,7 @@ use std::sync::mpsc::SyncSender;
 
 use anyhow::{Context, Result};
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
@@ -20,6 +20,9 @@ use super::theme::Theme;
 use crate::lesson::Lesson;
 use crate::notes::{Shown, progress_path, read_shown};
 use crate::watch::{FolderWatch, watch_folder};
+
+/// Rows one mouse wheel step scrolls.
+const WHEEL_ROWS: isize = 3;
 
 /// The notes window's model.
 #[derive(Debug, Clone)]
@@ -82,6 +85,11 @@ impl NotesWindow {
     pub fn update(&mut self, message: Message) {
         match message {
             Message::Key(key) => self.on_key(key),
+            Message::Mouse(mouse) => match mouse.kind {
+                MouseEventKind::ScrollUp => self.scroll_by(-WHEEL_ROWS),
+                MouseEventKind::ScrollDown => self.scroll_by(WHEEL_ROWS),
+                _ => {}
+            },
             Message::Resize(width, height) => self.area = Rect::new(0, 0, width, height),
             Message::Shown(shown) => self.follow_to(shown),
             Message::Terminate => self.quit = true,
@@ -114,20 +122,22 @@ impl NotesWindow {
             KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
             KeyCode::Right | KeyCode::PageDown => self.go_to_page(self.page + 1),
             KeyCode::Left | KeyCode::PageUp => self.go_to_page(self.page.saturating_sub(1)),
-            KeyCode::Up | KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => {
-                if let Some(index) = self.lesson {
-                    let max = max_scroll(
-                        &self.lessons[index],
-                        self.page,
-                        self.notes_area(),
-                        &self.theme,
-                    );
-                    self.scroll = (self.scroll + 1).min(max);
-                }
-            }
+            KeyCode::Up | KeyCode::Char('k') => self.scroll_by(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.scroll_by(1),
             _ => {}
         }
+    }
+
+    fn scroll_by(&mut self, delta: isize) {
+        let max = self.lesson.map_or(0, |index| {
+            max_scroll(
+                &self.lessons[index],
+                self.page,
+                self.notes_area(),
+                &self.theme,
+            )
+        });
+        self.scroll = self.scroll.saturating_add_signed(delta).min(max);
     }
 
     fn status(&self) -> String {
@@ -242,4 +252,67 @@ pub fn run(lessons: Vec<Lesson>, id: Option<&str>, follow: bool) -> Result<()> {
     drop(watching);
     signals.close();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Catalog;
+
+    fn open(id: Option<&str>, follow: Result<(), String>) -> NotesWindow {
+        let lessons = Catalog::load(None).unwrap().lessons;
+        NotesWindow::new(
+            lessons,
+            id,
+            follow,
+            Theme::monochrome(),
+            Rect::new(0, 0, 80, 24),
+        )
+    }
+
+    fn shown(lesson: &str, page: usize) -> Message {
+        Message::Shown(Shown {
+            lesson: lesson.into(),
+            page,
+        })
+    }
+
+    fn id(window: &NotesWindow) -> Option<&str> {
+        window.lesson.map(|i| window.lessons[i].id.as_str())
+    }
+
+    #[test]
+    fn without_an_id_it_follows_any_lesson_and_clamps_the_page() {
+        let mut window = open(None, Ok(()));
+        assert_eq!(id(&window), None);
+        window.update(shown("four-prints", 2));
+        assert_eq!((id(&window), window.page), (Some("four-prints"), 2));
+        window.update(shown("pool-sleep", 99));
+        assert_eq!((id(&window), window.page), (Some("pool-sleep"), 4));
+        window.update(shown("no-such-lesson", 0));
+        assert_eq!(id(&window), Some("pool-sleep"));
+    }
+
+    #[test]
+    fn with_an_id_it_follows_only_that_lesson_and_never_with_no_follow() {
+        let mut window = open(Some("pool-sleep"), Ok(()));
+        window.update(shown("four-prints", 2));
+        assert_eq!((id(&window), window.page), (Some("pool-sleep"), 0));
+        window.update(shown("pool-sleep", 3));
+        assert_eq!(window.page, 3);
+        window.update(Message::Key(KeyEvent::new(
+            KeyCode::Left,
+            KeyModifiers::NONE,
+        )));
+        assert_eq!(window.page, 2);
+
+        let mut fixed = open(Some("pool-sleep"), Err("--no-follow".into()));
+        fixed.update(shown("pool-sleep", 3));
+        assert_eq!(fixed.page, 0);
+        fixed.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+        )));
+        assert!(fixed.quit);
+    }
 }
