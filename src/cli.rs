@@ -41,9 +41,20 @@ pub enum Commands {
     Open {
         /// The lesson's id (see `proclab list`).
         id: String,
+        /// Reload the lesson when its files in --lessons change, showing problems in place.
+        #[arg(long)]
+        watch: bool,
         /// Run settings.
         #[command(flatten)]
         run: RunFlags,
+    },
+    /// Show a lesson's instructor notes (page by page, following the lesson screen).
+    Notes {
+        /// The lesson's id; without it, the notes follow whichever lesson proclab shows.
+        id: Option<String>,
+        /// Stay on the page chosen with ←/→ instead of following the lesson screen.
+        #[arg(long, requires = "id")]
+        no_follow: bool,
     },
     /// List lesson ids and titles.
     List,
@@ -193,7 +204,15 @@ fn load_catalog(lessons: Option<&PathBuf>) -> Result<Catalog> {
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => open(None, None, cli.lessons, cli.projector),
-        Some(Commands::Open { id, run }) => open(Some(id), Some(run), cli.lessons, cli.projector),
+        Some(Commands::Open {
+            id,
+            watch: true,
+            run,
+        }) => open_watching(&id, &run, cli.lessons, cli.projector),
+        Some(Commands::Open { id, run, .. }) => {
+            open(Some(id), Some(run), cli.lessons, cli.projector)
+        }
+        Some(Commands::Notes { id, no_follow }) => notes(id, !no_follow, cli.lessons.as_ref()),
         Some(Commands::List) => {
             let catalog = load_catalog(cli.lessons.as_ref())?;
             let mut out = std::io::stdout().lock();
@@ -274,14 +293,7 @@ fn open(
     lessons: Option<PathBuf>,
     projector: bool,
 ) -> Result<ExitCode> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        let example = id.as_deref().unwrap_or("pool-sleep");
-        bail!(
-            "the lesson screens need a terminal, and this output is not one.\n\
-             To run a lesson without the UI, use: proclab run {example}\n\
-             (add --json for machine-readable events; `proclab list` shows every lesson)"
-        );
-    }
+    need_terminal(id.as_deref())?;
     let catalog = load_catalog(lessons.as_ref())?;
     if let Some(id) = &id
         && catalog.get(id).is_none()
@@ -289,7 +301,82 @@ fn open(
         bail!(catalog.unknown(id));
     }
     let options = run.map(|r| r.options()).unwrap_or_default();
-    crate::tui::run(catalog, id, options, projector)?;
+    crate::tui::run(catalog, id, options, projector, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fails unless both stdin and stdout are a terminal, pointing at what works without one.
+fn need_terminal(id: Option<&str>) -> Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        let example = id.unwrap_or("pool-sleep");
+        bail!(
+            "the lesson screens need a terminal, and this output is not one.\n\
+             To run a lesson without the UI, use: proclab run {example}\n\
+             (add --json for machine-readable events; `proclab list` shows every lesson)"
+        );
+    }
+    Ok(())
+}
+
+/// `open <id> --lessons DIR --watch`.
+fn open_watching(
+    id: &str,
+    run: &RunFlags,
+    lessons: Option<PathBuf>,
+    projector: bool,
+) -> Result<ExitCode> {
+    let Some(dir) = lessons else {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                format!(
+                    "--watch needs --lessons DIR: it reloads a lesson from the folder you edit \
+                     (the built-in lessons are compiled in).\n\
+                     For example: proclab open {id} --lessons my-lessons --watch"
+                ),
+            )
+            .exit()
+    };
+    need_terminal(Some(id))?;
+    let (catalog, watched) = crate::tui::watch::Watched::load(&dir, id)?;
+    crate::tui::run(
+        catalog,
+        Some(id.to_string()),
+        run.options(),
+        projector,
+        Some(watched),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `notes [id]`: the notes window in a terminal, else every note as plain text.
+fn notes(id: Option<String>, follow: bool, lessons: Option<&PathBuf>) -> Result<ExitCode> {
+    let catalog = load_catalog(lessons)?;
+    if let Some(id) = &id
+        && catalog.get(id).is_none()
+    {
+        bail!(catalog.unknown(id));
+    }
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        crate::tui::notes_window::run(catalog.lessons, id.as_deref(), follow)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let shown = crate::notes::progress_path().and_then(|path| crate::notes::read_shown(&path));
+    let id = id.or(shown.map(|shown| shown.lesson)).ok_or_else(|| {
+        anyhow::anyhow!(
+            "name the lesson: proclab notes <id> (`proclab list` shows every id); \
+             without one, the notes follow the lesson proclab shows, which needs a terminal"
+        )
+    })?;
+    let lesson = catalog
+        .get(&id)
+        .ok_or_else(|| anyhow::anyhow!(catalog.unknown(&id)))?;
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        crate::notes::plain_text(lesson)
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod load;
 pub mod model;
+pub mod notes;
 pub mod problem;
 pub mod validate;
 
@@ -20,7 +21,8 @@ pub struct Lesson {
     pub title: String,
     /// One-line summary.
     pub summary: String,
-    /// The narrative, Markdown; pages separated by lines of `---`.
+    /// The narrative as learners see it, Markdown; pages separated by lines of `---`. Its
+    /// `::: notes` blocks are in [`Lesson::page_notes`] instead.
     pub narrative: String,
     /// The lesson's Python program.
     pub program: String,
@@ -34,8 +36,11 @@ pub struct Lesson {
     pub checkpoints: Vec<Checkpoint>,
     /// Values the learner may change.
     pub knobs: Vec<Knob>,
-    /// Notes for the instructor.
+    /// Notes for the instructor about the whole lesson (`instructor_notes` in lesson.toml).
     pub instructor_notes: String,
+    /// The instructor's notes of each page (its `::: notes` blocks), by page; empty for a page
+    /// without any.
+    pub page_notes: Vec<String>,
     /// Where the lesson came from.
     pub origin: Origin,
 }
@@ -55,6 +60,11 @@ impl Lesson {
     /// The narrative split into pages (at lines that hold only `---`).
     pub fn pages(&self) -> Vec<&str> {
         split_pages(&self.narrative)
+    }
+
+    /// The instructor's notes of page `page` (0-based), empty when it has none.
+    pub fn notes_of_page(&self, page: usize) -> &str {
+        self.page_notes.get(page).map_or("", String::as_str)
     }
 }
 

@@ -53,3 +53,6 @@ pub const MAX_EXPORT_LABELLED_BARS: usize = 2_000;
 
 /// The largest progress file proclab reads (bytes); a larger one is set aside as corrupt.
 pub const MAX_PROGRESS_BYTES: u64 = 1024 * 1024;
+
+/// The largest progress file `proclab notes` reads to follow the lesson screen (bytes).
+pub const MAX_FOLLOWED_PROGRESS_BYTES: u64 = 4 * 1024 * 1024;

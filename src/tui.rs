@@ -26,6 +26,8 @@ pub mod live_run;
 pub mod markdown;
 pub mod message;
 pub mod narrative;
+pub mod notes_panel;
+pub mod notes_window;
 pub mod order;
 pub mod output;
 pub mod placement;
@@ -42,6 +44,7 @@ pub mod theme;
 pub mod timeline;
 pub mod too_small;
 pub mod view;
+pub mod watch;
 
 use anyhow::{Context, Result};
 use ratatui::layout::Rect;
@@ -52,13 +55,15 @@ use crate::progress_store::ProgressStore;
 use crate::recording::Recording;
 
 /// Opens the terminal UI at the lesson list, or at `start` if given, resuming the progress
-/// saved in the state folder; `projector` starts in projector mode. Every worker is stopped
-/// and reaped, and the terminal restored, before this returns (panics included).
+/// saved in the state folder; `projector` starts in projector mode; with `watch`, the lesson in
+/// that folder is loaded again whenever its files change. Every worker is stopped and reaped,
+/// and the terminal restored, before this returns (panics included).
 pub fn run(
     catalog: Catalog,
     start: Option<String>,
     options: RunOptions,
     projector: bool,
+    watch: Option<watch::Watched>,
 ) -> Result<()> {
     std::thread::spawn(highlight::warm_up);
     let theme = theme::Theme::from_env();
@@ -80,7 +85,11 @@ pub fn run(
     );
     app.projector = projector;
     app.resume(loaded.progress, loaded.notice);
-    runtime::run_loop(&mut session.terminal, app, &mut store)
+    let (sender, messages) = runtime::channel();
+    let _watching = watch
+        .map(|watch| watch.start(&mut app, sender.clone()))
+        .transpose()?;
+    runtime::run_loop(&mut session.terminal, app, &mut store, sender, messages)
 }
 
 /// Plays back `recording` (read from `path`) on its lesson's screen, or on a stand-in screen that
@@ -116,5 +125,12 @@ pub fn replay(
     if let app::Screen::Lesson(screen) = &mut app.screen {
         screen.projector = projector;
     }
-    runtime::run_loop(&mut session.terminal, app, &mut ProgressStore::at(None))
+    let (sender, messages) = runtime::channel();
+    runtime::run_loop(
+        &mut session.terminal,
+        app,
+        &mut ProgressStore::at(None),
+        sender,
+        messages,
+    )
 }

@@ -202,3 +202,72 @@ fn bench_measures_every_comparison() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
+
+/// proclab with `args`, its state folder in `state` (so no real progress file is read).
+fn proclab_with_state(args: &[&str], state: &std::path::Path) -> std::process::Output {
+    Command::new(PROCLAB)
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .stdin(Stdio::null())
+        .output()
+        .expect("proclab runs")
+}
+
+#[test]
+fn notes_without_a_terminal_print_every_note_of_the_lesson() {
+    let state = tempfile::tempdir().unwrap();
+    let output = proclab_with_state(&["notes", "pool-sleep"], state.path());
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with("Instructor notes: A pool of two workers and jobs that sleep"));
+    // The lesson-wide notes (lesson.toml) and a page's `::: notes` block (narrative.md).
+    assert!(
+        text.contains("Ask the room for the last job and the total time"),
+        "{text}"
+    );
+    assert!(text.contains("Page 2 of 5: What happened"), "{text}");
+    assert!(
+        text.contains("Trace the busy lane with your finger"),
+        "{text}"
+    );
+    // A learner never sees them: `run` prints no notes.
+    let report = proclab(&["run", "pool-sleep", "--speed", "100"]);
+    assert!(!String::from_utf8_lossy(&report.stdout).contains("::: notes"));
+}
+
+#[test]
+fn notes_without_an_id_follow_the_last_lesson_shown_or_ask_for_one() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, err) = {
+        let output = proclab_with_state(&["notes"], state.path());
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(1));
+    assert!(err.contains("name the lesson: proclab notes <id>"), "{err}");
+    std::fs::create_dir_all(state.path().join("proclab")).unwrap();
+    std::fs::write(
+        state.path().join("proclab/progress.json"),
+        r#"{"last":{"lesson":"cpu-speedup","page":1}}"#,
+    )
+    .unwrap();
+    let output = proclab_with_state(&["notes"], state.path());
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with("Instructor notes: CPU-bound work"),
+        "{text}"
+    );
+}
+
+#[test]
+fn watch_needs_lessons_and_a_lesson_from_them() {
+    let (code, err) = stderr_of(&["open", "pool-sleep", "--watch"]);
+    assert_eq!(code, Some(2), "a usage error");
+    assert!(err.contains("--watch needs --lessons DIR"), "{err}");
+    let (code, err) = stderr_of(&["notes", "pool-slep"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("did you mean \"pool-sleep\"?"), "{err}");
+}

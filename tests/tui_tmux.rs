@@ -378,3 +378,105 @@ fn a_corrupt_progress_file_is_set_aside_with_a_notice() {
     );
     quit(&tmux, proclab, false);
 }
+
+/// `open --watch`: a lesson being written reloads on save; a broken file shows its problem in
+/// place, exactly as `proclab check` words it, and fixing it takes the problem away.
+#[test]
+fn watch_reloads_on_save_and_shows_problems_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("pool-sleep");
+    std::fs::create_dir(&folder).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/pool-sleep");
+    for file in ["lesson.toml", "narrative.md", "program.py"] {
+        std::fs::copy(source.join(file), folder.join(file)).unwrap();
+    }
+    let toml = folder.join("lesson.toml");
+    let original = std::fs::read_to_string(&toml).unwrap();
+    let old_title = "title = \"A pool of two workers and jobs that sleep\"";
+    assert!(original.contains(old_title));
+    // As an editor saves: a new file renamed over the old one.
+    let save = |title: &str| {
+        let temp = folder.join(".lesson.toml.swp");
+        std::fs::write(&temp, original.replace(old_title, title)).unwrap();
+        std::fs::rename(&temp, &toml).unwrap();
+    };
+
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&open_command(&format!(
+        "pool-sleep --lessons {} --watch",
+        dir.path().display()
+    )));
+    tmux.wait_for("the lesson, watched", |s| {
+        s.contains("A pool of two workers and jobs that sleep") && s.contains("watching files")
+    });
+    let proclab = proclab_pid(&tmux);
+
+    save("title = \"Edited while proclab watches\"");
+    tmux.wait_for("the new title", |s| {
+        s.contains("Edited while proclab watches")
+    });
+
+    save("title = \"An unclosed title");
+    let check = Command::new(env!("CARGO_BIN_EXE_proclab"))
+        .arg("check")
+        .arg(&folder)
+        .output()
+        .unwrap();
+    let problem = String::from_utf8(check.stdout).unwrap();
+    let problem = problem.lines().next().unwrap().to_string();
+    assert!(problem.contains("lesson.toml:3:"), "{problem}");
+    let screen = tmux.wait_for("the problem in place", |s| s.contains(&problem));
+    assert!(
+        screen.contains("Edited while proclab watches"),
+        "the last good version stays:\n{screen}"
+    );
+    assert!(screen.contains("1 problem: fix and save"), "{screen}");
+
+    save("title = \"Fixed and saved\"");
+    tmux.wait_for("the fixed lesson, without the problem", |s| {
+        s.contains("Fixed and saved") && !s.contains("fix and save")
+    });
+    quit_and_check(&tmux, proclab, &BTreeSet::new());
+}
+
+/// `proclab notes` in a terminal follows the page the lesson screen last wrote to the progress
+/// file, and ←/→ still turn pages by hand.
+#[test]
+fn notes_window_follows_the_progress_file() {
+    let state = tempfile::tempdir().unwrap();
+    let progress = state.path().join("proclab/progress.json");
+    let show = |lesson: &str, page: usize| {
+        std::fs::create_dir_all(progress.parent().unwrap()).unwrap();
+        let temp = progress.with_extension("tmp");
+        let json = format!(r#"{{"version":1,"last":{{"lesson":"{lesson}","page":{page}}}}}"#);
+        std::fs::write(&temp, json).unwrap();
+        std::fs::rename(&temp, &progress).unwrap();
+    };
+    let tmux = Tmux::start(100, 30);
+    tmux.type_line(&format!(
+        "XDG_STATE_HOME={} {} notes",
+        state.path().display(),
+        env!("CARGO_BIN_EXE_proclab")
+    ));
+    tmux.wait_for("the waiting notes window", |s| {
+        s.contains("Waiting for a lesson")
+    });
+    show("four-prints", 1);
+    tmux.wait_for("four-prints, page 2", |s| {
+        s.contains("Instructor notes · four-prints") && s.contains("This page (2 of 5)")
+    });
+    show("pool-sleep", 3);
+    tmux.wait_for("pool-sleep, page 4", |s| {
+        s.contains("Instructor notes · pool-sleep") && s.contains("This page (4 of 5)")
+    });
+    tmux.keys(&["Left"]);
+    tmux.wait_for("page 3 by hand", |s| s.contains("This page (3 of 5)"));
+    tmux.keys(&["q"]);
+    // Whole words only: a terminal left raw shows `-icanon -echo`.
+    tmux.type_line(
+        "stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | sort -u | tr '\\n' ' '; echo END",
+    );
+    tmux.wait_for("the terminal restored", |s| {
+        s.lines().any(|l| l.trim() == "echo icanon END")
+    });
+}

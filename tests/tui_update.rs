@@ -418,3 +418,188 @@ fn resizing_keeps_scroll_positions_inside_the_text() {
     }));
     assert_eq!(app.area, Rect::new(0, 0, 40, 10));
 }
+
+fn screen_text(app: &App) -> String {
+    let mut buf = ratatui::buffer::Buffer::empty(app.area);
+    proclab::tui::view::render(app, app.area, &mut buf);
+    buf.content()
+        .chunks(app.area.width as usize)
+        .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn i_shows_and_hides_the_instructor_notes_of_the_page() {
+    let mut app = app(Some("pool-sleep"));
+    assert!(!screen_text(&app).contains("Instructor notes"));
+    app.update(key('i'));
+    assert_eq!(lesson(&app).notes, Some(0));
+    let shown = screen_text(&app);
+    assert!(shown.contains("Instructor notes · pool-sleep"), "{shown}");
+    assert!(shown.contains("This page (1 of 5)"), "{shown}");
+    assert!(shown.contains("The whole lesson"), "{shown}");
+    // Pages still turn under the notes, and the notes follow.
+    app.update(code(KeyCode::Right));
+    assert_eq!(lesson(&app).page, 1);
+    assert!(screen_text(&app).contains("This page (2 of 5): What happened"));
+    // Esc closes the notes first, and leaves the lesson only after.
+    app.update(code(KeyCode::Esc));
+    assert_eq!(lesson(&app).notes, None);
+    assert!(!screen_text(&app).contains("Instructor notes"));
+    app.update(key('i'));
+    app.update(key('i'));
+    assert_eq!(lesson(&app).notes, None, "i toggles");
+    app.update(code(KeyCode::Esc));
+    assert!(app.lesson_screen().is_none());
+}
+
+#[test]
+fn arrows_and_the_wheel_scroll_the_notes_not_the_text_under_them() {
+    let mut app = app(Some("pool-sleep"));
+    app.update(Message::Resize(80, 24));
+    app.update(key('i'));
+    app.update(code(KeyCode::Down));
+    app.update(Message::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 5,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(
+        lesson(&app).notes,
+        Some(4),
+        "one row, then a wheel step of three"
+    );
+    assert_eq!(lesson(&app).scroll, 0, "the narrative stays where it was");
+    app.update(code(KeyCode::Right));
+    assert_eq!(
+        lesson(&app).notes,
+        Some(0),
+        "a new page's notes start at the top"
+    );
+}
+
+/// A copy of the fixture lesson in a temporary folder, for `--watch`.
+fn watched_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("pool-demo");
+    std::fs::create_dir(&folder).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons/pool-demo");
+    for file in ["lesson.toml", "narrative.md", "program.py"] {
+        std::fs::copy(fixture.join(file), folder.join(file)).unwrap();
+    }
+    (dir, folder)
+}
+
+fn set_title(folder: &Path, line: &str) {
+    let path = folder.join("lesson.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let old = text.lines().find(|l| l.starts_with("title")).unwrap();
+    std::fs::write(&path, text.replace(old, line)).unwrap();
+}
+
+fn reload(folder: &Path) -> Message {
+    Message::LessonReloaded(proclab::lesson::load::load_folder(folder).map(Box::new))
+}
+
+fn watching_app(dir: &Path) -> App {
+    use proclab::tui::watch::Watched;
+    let (catalog, watched) = Watched::load(dir, "pool-demo").unwrap();
+    let shown = watched.problems.is_empty();
+    let mut app = App::new(
+        catalog.lessons,
+        Some("pool-demo"),
+        RunOptions::default(),
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, 120, 40),
+    );
+    app.watch = Some(proclab::tui::watch::WatchState {
+        folder: watched.folder,
+        problems: watched.problems.iter().map(ToString::to_string).collect(),
+        shown,
+    });
+    app
+}
+
+#[test]
+fn a_reload_replaces_the_lesson_or_shows_its_problems_until_fixed() {
+    let (dir, folder) = watched_copy();
+    let mut app = watching_app(dir.path());
+    app.update(code(KeyCode::Right));
+    let run = start_run(&mut app);
+
+    set_title(&folder, "title = \"Edited while watching\"");
+    assert_eq!(
+        app.update(reload(&folder)),
+        None,
+        "a reload starts and stops nothing"
+    );
+    let screen = lesson(&app);
+    assert_eq!(screen.lesson.title, "Edited while watching");
+    assert_eq!(screen.page, 1, "the page is kept");
+    assert_eq!(
+        screen.run.as_ref().map(|r| r.id),
+        Some(run),
+        "the run goes on"
+    );
+    assert!(
+        screen
+            .notice
+            .as_deref()
+            .unwrap()
+            .starts_with("Lesson reloaded")
+    );
+    assert!(
+        app.lessons
+            .iter()
+            .any(|l| l.title == "Edited while watching")
+    );
+    assert!(screen_text(&app).contains("Edited while watching"));
+
+    set_title(&folder, "title = \"Broken");
+    app.update(reload(&folder));
+    let (_, expected) = proclab::lesson::check_paths(std::slice::from_ref(&folder));
+    let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
+    assert_eq!(expected.len(), 1);
+    assert!(expected[0].contains("lesson.toml:3:"), "{expected:?}");
+    assert_eq!(app.watch.as_ref().unwrap().problems, expected);
+    assert_eq!(
+        lesson(&app).lesson.title,
+        "Edited while watching",
+        "the last good one stays"
+    );
+    let shown = screen_text(&app);
+    assert!(shown.contains("1 problem: fix and save"), "{shown}");
+    assert!(shown.contains("showing the last good version"), "{shown}");
+    let place = expected[0].split(": ").next().unwrap();
+    let tail = &place[place.len() - 20..];
+    assert!(shown.contains(tail), "{tail} in {shown}");
+
+    set_title(&folder, "title = \"Fixed\"");
+    app.update(reload(&folder));
+    assert!(app.watch.as_ref().unwrap().problems.is_empty());
+    assert_eq!(lesson(&app).lesson.title, "Fixed");
+    assert!(!screen_text(&app).contains("fix and save"));
+}
+
+#[test]
+fn a_lesson_invalid_at_start_opens_once_it_is_fixed() {
+    let (dir, folder) = watched_copy();
+    set_title(&folder, "title = 3");
+    let mut app = watching_app(dir.path());
+    assert!(app.lesson_screen().is_none(), "nothing good to show yet");
+    assert!(!app.lessons.iter().any(|l| l.id == "pool-demo"));
+    let shown = screen_text(&app);
+    assert!(
+        shown.contains("the lesson opens once it is valid"),
+        "{shown}"
+    );
+    assert!(shown.contains("lesson.toml:3:9:"), "{shown}");
+
+    set_title(&folder, "title = \"Now valid\"");
+    app.update(reload(&folder));
+    assert_eq!(lesson(&app).lesson.title, "Now valid");
+    assert!(!screen_text(&app).contains("fix and save"));
+}

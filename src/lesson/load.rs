@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 
 use super::model::LessonFile;
+use super::notes::{NarrativeNotes, split_notes};
 use super::problem::Problem;
 use super::validate::{Place, closest, is_plain_file_name, validate};
 use super::{Lesson, Origin, checkpoint_markers};
@@ -178,7 +179,18 @@ fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
     ) else {
         return Err(problems);
     };
-    if let Ok(narrative) = &narrative {
+    let mut page_notes = Vec::new();
+    let narrative = narrative.map(|text| {
+        let (notes, mut found) = split_notes(&files.display(parsed.narrative.get_ref()), &text);
+        problems.append(&mut found);
+        let NarrativeNotes {
+            narrative: learner,
+            page_notes: notes,
+        } = notes;
+        page_notes = notes;
+        (text, learner)
+    });
+    if let Ok((narrative, _)) = &narrative {
         let ids: Vec<&str> = parsed
             .checkpoints
             .iter()
@@ -195,7 +207,7 @@ fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
         }
     }
     let (narrative, program) = match (narrative, program) {
-        (Ok(narrative), Ok(program)) if problems.is_empty() => (narrative, program),
+        (Ok((_, learner)), Ok(program)) if problems.is_empty() => (learner, program),
         (narrative, program) => {
             problems.extend(narrative.err());
             problems.extend(program.err());
@@ -223,6 +235,7 @@ fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
             .collect(),
         knobs: parsed.knobs.into_iter().map(|k| k.into_inner()).collect(),
         instructor_notes: parsed.instructor_notes,
+        page_notes,
         origin: files.origin(),
     })
 }

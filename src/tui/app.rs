@@ -112,6 +112,8 @@ pub struct App {
     pub confirm: Option<ResetScope>,
     /// A one-line notice not tied to a lesson (saved progress, resets); the next key clears it.
     pub notice: Option<String>,
+    /// `--watch`: the lesson folder followed and its problems.
+    pub watch: Option<super::watch::WatchState>,
 }
 
 impl App {
@@ -142,6 +144,7 @@ impl App {
             jump: None,
             confirm: None,
             notice: None,
+            watch: None,
         };
         if let Some(index) = start.and_then(|id| app.lessons.iter().position(|l| l.id == id)) {
             app.list.selected = index;
@@ -252,6 +255,8 @@ impl App {
                 None
             }
             Message::Terminate => self.leave(),
+            Message::LessonReloaded(reloaded) => self.on_lesson_reloaded(reloaded),
+            Message::Shown(_) => None,
         }
     }
 
@@ -260,7 +265,8 @@ impl App {
         Some(Command::Quit)
     }
 
-    fn open_lesson(&mut self, index: usize) {
+    /// Opens lesson `index` of [`App::lessons`] at its first page.
+    pub(crate) fn open_lesson(&mut self, index: usize) {
         let Some(lesson) = self.lessons.get(index) else {
             return;
         };
@@ -401,6 +407,7 @@ impl App {
         screen.notice = None;
         let areas = screen.areas(body);
         match action {
+            Action::Back if screen.notes.is_some() => screen.notes = None,
             Action::Back => {
                 let live = screen.run.as_ref().is_some_and(LiveRun::is_live);
                 self.screen = Screen::List;
@@ -411,6 +418,9 @@ impl App {
             Action::Up | Action::Down => {
                 let delta = if action == Action::Up { -1 } else { 1 };
                 match screen.focus {
+                    Focus::Reading if screen.notes.is_some() => {
+                        screen.scroll_notes(delta, areas.reading, &theme)
+                    }
                     Focus::Reading => screen.scroll_reading(delta, areas.reading, &theme),
                     Focus::Processes => screen.move_worker(delta),
                     Focus::Output => screen
@@ -523,6 +533,7 @@ impl App {
                     None => "Nothing to save yet: press r to run first.".into(),
                 })
             }
+            Action::Notes => screen.notes = screen.notes.xor(Some(0)),
             _ => {}
         }
         None
@@ -790,10 +801,14 @@ impl App {
         let click = mouse.kind == MouseEventKind::Down(MouseButton::Left);
         if inside(areas.reading) {
             if let Some(delta) = wheel {
-                screen.scroll_reading(delta, areas.reading, &theme);
+                if screen.notes.is_some() {
+                    screen.scroll_notes(delta, areas.reading, &theme);
+                } else {
+                    screen.scroll_reading(delta, areas.reading, &theme);
+                }
             } else if click {
                 screen.focus = Focus::Reading;
-                if screen.reading == Reading::Narrative {
+                if screen.reading == Reading::Narrative && screen.notes.is_none() {
                     let line = (row - areas.reading.y) as usize + screen.scroll;
                     let line = line.checked_sub(1)?;
                     let page = screen.page_text(areas.reading, &theme);

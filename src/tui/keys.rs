@@ -108,6 +108,8 @@ pub enum Action {
     ResetAll,
     /// Go to a lesson or page by number (digits, then Enter; taken before the table is read).
     Jump,
+    /// Show or hide the instructor's notes.
+    Notes,
 }
 
 /// A key, as bindings name it.
@@ -461,6 +463,14 @@ pub const BINDINGS: &[Binding] = &[
         "R",
         Action::Record,
         "save the run shown to a file, to replay or export later",
+        None,
+    ),
+    bind(
+        InLesson,
+        &[Char('i')],
+        "i",
+        Action::Notes,
+        "show or hide the instructor's notes of the lesson and this page",
         None,
     ),
     bind(

@@ -95,6 +95,8 @@ pub struct LessonScreen {
     pub replay: Option<Replay>,
     /// Projector mode: the processes panel gets room for big PIDs.
     pub projector: bool,
+    /// The instructor's notes over the reading pane (key `i`): rows scrolled off their top.
+    pub notes: Option<usize>,
 }
 
 impl LessonScreen {
@@ -121,6 +123,7 @@ impl LessonScreen {
             notice: None,
             replay: None,
             projector: false,
+            notes: None,
         }
     }
 
@@ -181,6 +184,7 @@ impl LessonScreen {
         if page != self.page {
             self.page = page;
             self.scroll = 0;
+            self.notes = self.notes.map(|_| 0);
         }
     }
 

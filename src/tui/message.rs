@@ -7,6 +7,8 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::engine::{Control, RunPlan};
 use crate::event::Event;
+use crate::lesson::{Lesson, Problem};
+use crate::notes::Shown;
 
 /// Which run an engine message belongs to; a new run gets the next number, so events still on
 /// their way from a stopped run are recognised and dropped.
@@ -37,6 +39,12 @@ pub enum Message {
     Tick(Instant),
     /// proclab was asked to end (SIGTERM, SIGHUP, SIGINT from outside the terminal).
     Terminate,
+    /// `--watch`: the watched lesson's files changed and were loaded again: the lesson, or
+    /// every problem found (as `proclab check` reports them).
+    LessonReloaded(Result<Box<Lesson>, Vec<Problem>>),
+    /// The lesson screen (maybe in another proclab) now shows this lesson and page; the notes
+    /// window follows it.
+    Shown(Shown),
 }
 
 /// What the model asks the outside world to do after an update.

@@ -274,6 +274,7 @@ pub fn stand_in_lesson(recording: &Recording, path: &std::path::Path) -> Lesson 
         checkpoints: Vec::new(),
         knobs: Vec::new(),
         instructor_notes: String::new(),
+        page_notes: Vec::new(),
         origin: Origin::Recording(path.to_path_buf()),
     }
 }

@@ -126,7 +126,7 @@ fn forward_events(run: RunId, events: Receiver<Event>, messages: SyncSender<Mess
 }
 
 /// Reads the terminal's keys, mouse and resizes into the UI channel until the UI is gone.
-fn read_input(messages: SyncSender<Message>) {
+pub fn read_input(messages: SyncSender<Message>) {
     std::thread::spawn(move || {
         loop {
             let message = match event::read() {
@@ -152,7 +152,7 @@ fn read_input(messages: SyncSender<Message>) {
 
 /// Turns SIGTERM, SIGHUP and SIGINT into [`Message::Terminate`], so proclab stops its workers
 /// and restores the terminal before it ends.
-fn watch_signals(messages: SyncSender<Message>) -> Result<signal_hook::iterator::Handle> {
+pub fn watch_signals(messages: SyncSender<Message>) -> Result<signal_hook::iterator::Handle> {
     let mut signals =
         Signals::new([SIGTERM, SIGHUP, SIGINT]).context("Failed to install signal handlers")?;
     let handle = signals.handle();
@@ -195,15 +195,22 @@ fn panic_if_asked(message: &Message) {
     }
 }
 
-/// Runs the UI until the learner leaves, saving progress in `store` as it changes; every run
-/// is stopped and reaped before this returns.
+/// The UI's one channel. Bounded, so a run that produces events faster than they can be drawn
+/// waits for the UI.
+pub fn channel() -> (SyncSender<Message>, Receiver<Message>) {
+    mpsc::sync_channel(UI_QUEUE)
+}
+
+/// Runs the UI until the learner leaves, saving progress in `store` as it changes and taking
+/// messages from `messages` (other producers may hold senders of it too); every run is stopped
+/// and reaped before this returns.
 pub fn run_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
     store: &mut ProgressStore,
+    sender: SyncSender<Message>,
+    messages: Receiver<Message>,
 ) -> Result<()> {
-    // Bounded, so a run that produces events faster than they can be drawn waits for the UI.
-    let (sender, messages) = mpsc::sync_channel(UI_QUEUE);
     read_input(sender.clone());
     let signals = watch_signals(sender.clone())?;
     let mut runs = Runs::default();

@@ -16,10 +16,12 @@ use super::layout;
 use super::lesson_list::{LessonListPanel, progress_mark};
 use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
 use super::narrative::NarrativePanel;
+use super::notes_panel::NotesPanel;
 use super::program::ProgramPanel;
 use super::projector;
 use super::run_panel::RunPanel;
 use super::too_small::TooSmall;
+use super::watch::ProblemsPanel;
 
 /// Draws the whole UI into the frame.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -59,6 +61,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         };
         Clear.render(row, buf);
         Paragraph::new(Line::styled(format!(" {notice}"), theme.selected())).render(row, buf);
+    }
+    if let Some(watch) = app.watch.as_ref().filter(|w| !w.problems.is_empty()) {
+        (&ProblemsPanel { watch, theme }).render(screen_areas.body, buf);
     }
     if let Some(scroll) = app.help {
         (&HelpOverlay {
@@ -122,6 +127,11 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
         .map_or(String::new(), |n| {
             format!(" · {n} worker{}", if n == 1 { "" } else { "s" })
         });
+    let watching = if app.watch.is_some() {
+        "watching files · "
+    } else {
+        ""
+    };
     let status = match &screen.run {
         Some(run) if screen.replay.is_some() => format!(
             "a recording · {} cores · speed ×{}",
@@ -129,7 +139,7 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
             number(run.record.speed)
         ),
         _ => format!(
-            "{} · next run: speed ×{}{workers}",
+            "{watching}{} · next run: speed ×{}{workers}",
             progress_mark(lesson, &app.progress),
             number(app.options.speed)
         ),
@@ -170,6 +180,16 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
             };
             (&panel).render(lesson_areas.reading, buf);
         }
+    }
+    if let Some(scroll) = screen.notes {
+        (&NotesPanel {
+            lesson,
+            page: screen.page,
+            scroll,
+            keys: "i closes · ↑↓ scroll",
+            theme,
+        })
+            .render(lesson_areas.reading, buf);
     }
     RunPanel {
         screen,
