@@ -18,5 +18,6 @@ pub mod record;
 pub mod recording;
 pub mod state;
 pub mod task;
+pub mod trace;
 pub mod tui;
 pub mod worker;

@@ -55,6 +55,29 @@ impl LineReader {
         }
     }
 
+    /// A splitter with no pipe of its own: bytes read elsewhere are handed to
+    /// [`LineReader::push_bytes`] (a pty, or text that arrived inside messages).
+    pub fn splitter(max_line: usize) -> LineReader {
+        LineReader {
+            max_line,
+            ..LineReader::closed()
+        }
+    }
+
+    /// Splits bytes read elsewhere; returns the lines they complete.
+    pub fn push_bytes(&mut self, bytes: &[u8]) -> Vec<String> {
+        self.split(bytes)
+    }
+
+    /// The unterminated last line, if any (at the end of the stream).
+    pub fn take_partial(&mut self) -> Option<String> {
+        let partial = (!self.pending.is_empty() && !self.skipping)
+            .then(|| String::from_utf8_lossy(&self.pending).into_owned());
+        self.pending.clear();
+        self.skipping = false;
+        partial
+    }
+
     /// The open pipe, if it is not at EOF yet.
     pub fn file(&self) -> Option<&File> {
         self.file.as_ref()

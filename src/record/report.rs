@@ -16,6 +16,9 @@ const MAX_OUTPUT_LINES: usize = 200;
 
 /// The whole report. `lesson` adds the title and the checkpoints' observations.
 pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
+    if record.lesson == TRACE {
+        return render_trace(record);
+    }
     let mut out = String::new();
     let title = lesson.map_or(String::new(), |l| format!(" — {}", l.title));
     let _ = writeln!(out, "proclab run {}{title}", record.lesson);
@@ -52,21 +55,94 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
                 expected.saturating_sub(value)
             );
         }
-        timeline(&mut out, record, index);
+        timeline(&mut out, record, index, false);
     }
     speedup(&mut out, record);
     output(&mut out, record);
     orders(&mut out, record);
+    notices(&mut out, record);
+    if let Some(lesson) = lesson {
+        checkpoints(&mut out, record, lesson);
+    }
+    out
+}
+
+/// The `lesson` of a run that traced a command (`proclab trace`).
+pub const TRACE: &str = "trace";
+
+/// The report of a trace: the command, every process found (parent, cores, lifetime, exit),
+/// a timeline of the processes that ran tasks, the output by PID, the task order.
+fn render_trace(record: &RunRecord) -> String {
+    let mut out = String::new();
+    let command = record.stages.first().map_or("", |s| s.name.as_str());
+    let _ = writeln!(out, "proclab trace {command}");
+    let speed = if record.speed == 1.0 {
+        String::new()
+    } else {
+        format!(
+            " · Python's time.sleep divided by {}",
+            crate::task::format_secs(record.speed)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "proclab PID {} · {} core{} available{speed}",
+        record.parent_pid,
+        record.cores,
+        if record.cores == 1 { "" } else { "s" },
+    );
+    let took = record
+        .stages
+        .first()
+        .and_then(|s| {
+            s.end_ms
+                .map(|end| format!(", {} in all", seconds(end - s.start_ms)))
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nProcesses ({} seen{took}; times are from the start of the trace)",
+        record.workers.len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<22} exit",
+        "worker", "PID", "parent", "cores seen", "tasks", "lived"
+    );
+    for w in record.stage_workers(0) {
+        let cores = if w.cores_seen.is_empty() {
+            "-".to_string()
+        } else {
+            let list: Vec<String> = w.cores_seen.iter().map(u32::to_string).collect();
+            list.join(",")
+        };
+        let end = w.exited_ms.map_or("…".to_string(), seconds);
+        let lived = format!("{:.1} → {end}", w.started_ms);
+        let exit = if w.status_unknown {
+            "ended (its parent reaped it)".to_string()
+        } else {
+            status_text(w.status)
+        };
+        let _ = writeln!(
+            out,
+            "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<22} {exit}",
+            w.slot, w.pid, w.ppid, cores, w.tasks_done, lived
+        );
+    }
+    timeline(&mut out, record, 0, true);
+    output(&mut out, record);
+    orders(&mut out, record);
+    notices(&mut out, record);
+    out
+}
+
+fn notices(out: &mut String, record: &RunRecord) {
     if !record.notices.is_empty() {
         out.push_str("\nNotes from proclab\n");
         for notice in &record.notices {
             let _ = writeln!(out, "  • {notice}");
         }
     }
-    if let Some(lesson) = lesson {
-        checkpoints(&mut out, record, lesson);
-    }
-    out
 }
 
 fn plural(n: u64) -> &'static str {
@@ -177,14 +253,18 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
     }
 }
 
-fn timeline(out: &mut String, record: &RunRecord, stage: usize) {
+/// The timeline of a stage; `busy_only` draws only the lanes of workers that ran tasks.
+fn timeline(out: &mut String, record: &RunRecord, stage: usize, busy_only: bool) {
     let Some(info) = record.stages.get(stage) else {
         return;
     };
     let start = info.start_ms;
     let end = info.end_ms.unwrap_or(record.now_ms).max(start + 0.001);
     let span = end - start;
-    let workers: Vec<_> = record.stage_workers(stage).collect();
+    let workers: Vec<_> = record
+        .stage_workers(stage)
+        .filter(|w| !busy_only || !record.lane(w.slot).is_empty())
+        .collect();
     if workers.iter().all(|w| record.lane(w.slot).is_empty()) {
         return;
     }

@@ -1,0 +1,1167 @@
+//! The trace loop: one thread starts the command, then waits on its output, the socket and a
+//! 5 ms clock; finds new processes in `/proc`, samples cores and states every 20 ms, reaps what
+//! is proclab's to reap, and turns all of it into [`Event`]s in the order proclab learned it.
+//!
+//! Whatever happens (the end, a stop, a panic unwinding through here), `Drop for Tracer` kills
+//! every process of the trace that is still running and reaps proclab's own children.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+use super::launch::{self, RawOutput};
+use super::message::{Kind, Message};
+use super::server::Server;
+use super::tasks::TaskTable;
+use super::tree;
+use super::workspace::Workspace;
+use super::{Echo, TraceOutcome, TraceSpec};
+use crate::engine::Control;
+use crate::engine::lines::LineReader;
+use crate::engine::procfs;
+use crate::event::{Event, Stream};
+use crate::limits;
+use crate::protocol::monotonic_ns;
+
+/// How often the process tree is searched for new processes and ended ones.
+const SCAN_INTERVAL: Duration = Duration::from_millis(5);
+/// How often cores and kernel states are sampled.
+const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
+/// How long an ended process's exit code may take to arrive from its parent.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
+/// How long a stop waits after SIGTERM before SIGKILL.
+const TERM_GRACE: Duration = Duration::from_millis(500);
+/// How long a stop waits after SIGKILL before it finishes regardless.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+/// How long output may keep arriving after every traced process ended.
+const OUTPUT_GRACE: Duration = Duration::from_millis(300);
+/// Most processes one trace follows.
+const MAX_TRACED: usize = limits::MAX_WORKERS as usize * 4;
+
+/// What the command is, for the instrumentation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PythonMode {
+    /// Not a Python interpreter: process-level detail.
+    NotPython,
+    /// Python, instrumented through `PYTHONPATH`.
+    Instrumented,
+    /// Python started with a flag that keeps `sitecustomize` from loading (the flag).
+    Blocked(String),
+}
+
+/// Whether `program` (as typed) is CPython and whether its flags let the instrumentation load.
+pub fn python_mode(args: &[OsString]) -> PythonMode {
+    let Some(name) = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+    else {
+        return PythonMode::NotPython;
+    };
+    let version = name.strip_prefix("python3").or(name.strip_prefix("python"));
+    let is_python = match version {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('.')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())),
+        None => false,
+    };
+    if !is_python || name.starts_with("python2") {
+        return PythonMode::NotPython;
+    }
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next().and_then(|a| a.to_str()) {
+        if arg == "-" || arg == "--" || !arg.starts_with('-') || arg.starts_with("--") {
+            if arg.starts_with("--") && arg != "--" {
+                continue;
+            }
+            break;
+        }
+        for (at, flag) in arg.char_indices().skip(1) {
+            match flag {
+                'I' | 'S' | 'E' => return PythonMode::Blocked(format!("-{flag}")),
+                'c' | 'm' => return PythonMode::Instrumented,
+                'W' | 'X' => {
+                    if at + 1 == arg.len() {
+                        rest.next();
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    PythonMode::Instrumented
+}
+
+/// One process of the traced program.
+#[derive(Debug)]
+struct Traced {
+    pid: u32,
+    slot: usize,
+    /// Its `exited` event is out.
+    ended: bool,
+    /// When it was first seen gone from `/proc` or a zombie.
+    gone_ns: Option<u64>,
+    /// Gone from `/proc`: reaped by someone.
+    joined: bool,
+    /// Its `joined` event is out.
+    join_announced: bool,
+    /// How it ended, from a source that knows: proclab's own wait, its zombie's `stat`, or its
+    /// parent's `process_exited`.
+    status: Option<(Option<i32>, Option<i32>)>,
+    /// The code it said it was about to exit with.
+    exiting_code: Option<i32>,
+    last_cpu: Option<u32>,
+    last_state: Option<char>,
+    last_ppid: Option<u32>,
+    /// Tasks it started and has not finished, with its CPU time at their start.
+    in_flight: Vec<(usize, Option<u64>)>,
+}
+
+/// Per-process splitters of the text in `output` messages.
+type OutputSplitters = HashMap<(u32, u8), LineReader>;
+
+/// A trace in progress.
+pub struct Tracer<'a> {
+    sink: &'a mut dyn FnMut(Event) -> bool,
+    control: Option<Receiver<Control>>,
+    interrupted: Option<Arc<AtomicBool>>,
+    echo: Echo,
+    start_ns: u64,
+    me: u32,
+    root: u32,
+    root_reaped: bool,
+    /// The children proclab had before the trace (never taken for the program's).
+    earlier_children: HashSet<u32>,
+    /// Its stdout and stderr (pipes), or its pty as stdout.
+    outputs: Vec<(File, Stream, LineReader)>,
+    server: Option<Server>,
+    _workspace: Workspace,
+    python: PythonMode,
+    /// Some Python process said hello: its output comes with its PID in messages.
+    instrumented: bool,
+    splitters: OutputSplitters,
+    procs: Vec<Traced>,
+    by_pid: HashMap<u32, usize>,
+    /// PIDs that connected but are not part of the program.
+    strangers: HashSet<u32>,
+    tasks: TaskTable,
+    lost: Vec<usize>,
+    children_files: bool,
+    next_scan_ns: u64,
+    next_sample_ns: u64,
+    listening: bool,
+    stopped: bool,
+    term_deadline_ns: Option<u64>,
+    kill_deadline_ns: Option<u64>,
+    all_ended_ns: Option<u64>,
+    said_still_running: bool,
+    said_too_many: bool,
+    was_subreaper: bool,
+}
+
+impl<'a> Tracer<'a> {
+    /// Starts `spec`'s command and announces the run; its events go to `sink`.
+    pub fn start(
+        spec: &TraceSpec,
+        sink: &'a mut dyn FnMut(Event) -> bool,
+        control: Option<Receiver<Control>>,
+        interrupted: Option<Arc<AtomicBool>>,
+    ) -> std::io::Result<Tracer<'a>> {
+        let Some(name) = spec.command.first() else {
+            return Err(std::io::Error::new(
+                ErrorKind::InvalidInput,
+                "no command to trace: give one after --, e.g. proclab trace -- python3 prog.py",
+            ));
+        };
+        let program = launch::resolve(name)?;
+        let python = python_mode(&spec.command);
+        let workspace = Workspace::create(python == PythonMode::Instrumented)?;
+        let server = Server::bind(&workspace.socket_path())?;
+        let mut env: Vec<(OsString, OsString)> = Vec::new();
+        if python == PythonMode::Instrumented {
+            let mut path = OsString::from(workspace.path());
+            if let Some(old) = std::env::var_os("PYTHONPATH").filter(|p| !p.is_empty()) {
+                path.push(":");
+                path.push(old);
+            }
+            env.push(("PYTHONPATH".into(), path));
+            env.push((
+                "PROCLAB_TRACE_SOCKET".into(),
+                workspace.socket_path().into_os_string(),
+            ));
+            env.push(("PROCLAB_TRACE_EXIT_WITH_PROCLAB".into(), "1".into()));
+            if spec.speed != 1.0 {
+                env.push(("PROCLAB_TRACE_SPEED".into(), spec.speed.to_string().into()));
+            }
+        }
+        let me = std::process::id();
+        let was_subreaper = nix::sys::prctl::get_child_subreaper().unwrap_or(false);
+        // Orphans of the program are re-parented to proclab, which follows and reaps them.
+        nix::sys::prctl::set_child_subreaper(true)?;
+        let earlier_children: HashSet<u32> = tree::children_of(me)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let start_ns = monotonic_ns();
+        let launched = launch::launch(&program, &spec.command, &env, spec.pipe)?;
+        let launched_ns = monotonic_ns();
+        let root = launched.child.id();
+        let outputs = match launched.output {
+            RawOutput::Pty(master) => vec![(master, Stream::Stdout, line_splitter())],
+            RawOutput::Pipes { stdout, stderr } => vec![
+                (stdout, Stream::Stdout, line_splitter()),
+                (stderr, Stream::Stderr, line_splitter()),
+            ],
+        };
+        for (file, _, _) in &outputs {
+            let _ = nix::fcntl::fcntl(
+                file,
+                nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+            );
+        }
+        let mut tracer = Tracer {
+            sink,
+            control,
+            interrupted,
+            echo: spec.echo,
+            start_ns,
+            me,
+            root,
+            root_reaped: false,
+            earlier_children,
+            outputs,
+            server: Some(server),
+            _workspace: workspace,
+            python,
+            instrumented: false,
+            splitters: HashMap::new(),
+            procs: Vec::new(),
+            by_pid: HashMap::new(),
+            strangers: HashSet::new(),
+            tasks: TaskTable::default(),
+            lost: Vec::new(),
+            children_files: tree::children_files_available(),
+            next_scan_ns: launched_ns,
+            next_sample_ns: launched_ns,
+            listening: true,
+            stopped: false,
+            term_deadline_ns: None,
+            kill_deadline_ns: None,
+            all_ended_ns: None,
+            said_still_running: false,
+            said_too_many: false,
+            was_subreaper,
+        };
+        tracer.announce(spec, launched_ns);
+        Ok(tracer)
+    }
+
+    fn announce(&mut self, spec: &TraceSpec, launched_ns: u64) {
+        self.emit(Event::RunStarted {
+            t_ms: 0.0,
+            lesson: "trace".into(),
+            parent_pid: self.me,
+            cores: crate::engine::available_cores(),
+            workers: 1,
+            speed: spec.speed,
+            stages: 1,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        });
+        self.emit(Event::StageStarted {
+            t_ms: 0.0,
+            stage: 0,
+            name: command_line(&spec.command),
+            kind: "processes".into(),
+            workers: 1,
+            chunksize: None,
+            tasks: 0,
+            sweep_workers: None,
+            sweep_part: None,
+        });
+        let spawn_us = launched_ns.saturating_sub(self.start_ns) as f64 / 1e3;
+        self.track(self.root, self.me, spawn_us);
+        match &self.python {
+            PythonMode::Blocked(flag) => self.notice(format!(
+                "python was started with {flag}, which keeps proclab's instrumentation from \
+                 loading: process-level detail only (no tasks; output is the main process's)"
+            )),
+            PythonMode::NotPython if spec.speed != 1.0 => self.notice(
+                "--speed only shortens Python's time.sleep; this command is not Python and runs \
+                 at its own pace",
+            ),
+            _ => {}
+        }
+        if !procfs::available() {
+            self.notice(
+                "/proc is not readable here: proclab cannot follow the program's processes",
+            );
+        }
+    }
+
+    fn t_ms(&self, t_ns: u64) -> f64 {
+        t_ns.saturating_sub(self.start_ns) as f64 / 1e6
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.t_ms(monotonic_ns())
+    }
+
+    /// A message's time (`CLOCK_MONOTONIC` seconds) as run milliseconds.
+    fn message_ms(&self, t: f64) -> f64 {
+        ((t * 1e9 - self.start_ns as f64) / 1e6).max(0.0)
+    }
+
+    fn emit(&mut self, event: Event) {
+        if self.listening && !(self.sink)(event) {
+            self.listening = false;
+            self.stop();
+        }
+    }
+
+    fn notice(&mut self, text: impl Into<String>) {
+        let event = Event::Notice {
+            t_ms: self.now_ms(),
+            text: text.into(),
+        };
+        self.emit(event);
+    }
+
+    /// Follows a new process of the program; returns its index, `None` past the limit.
+    fn track(&mut self, pid: u32, ppid: u32, spawn_us: f64) -> Option<usize> {
+        if let Some(&index) = self.by_pid.get(&pid) {
+            return Some(index);
+        }
+        if self.procs.len() >= MAX_TRACED {
+            if !self.said_too_many {
+                self.said_too_many = true;
+                self.notice(format!(
+                    "the program started more than {MAX_TRACED} processes: proclab follows the \
+                     first {MAX_TRACED} only"
+                ));
+            }
+            return None;
+        }
+        let index = self.procs.len();
+        self.procs.push(Traced {
+            pid,
+            slot: index,
+            ended: false,
+            gone_ns: None,
+            joined: false,
+            join_announced: false,
+            status: None,
+            exiting_code: None,
+            last_cpu: None,
+            last_state: None,
+            last_ppid: None,
+            in_flight: Vec::new(),
+        });
+        self.by_pid.insert(pid, index);
+        let t_ms = self.now_ms();
+        self.emit(Event::Spawned {
+            t_ms,
+            worker: index,
+            pid,
+            ppid,
+            stage: 0,
+            tid: None,
+            spawn_us,
+            pinned: None,
+            adopted: false,
+        });
+        Some(index)
+    }
+
+    /// Runs until the program and every process it started have ended (or it is stopped),
+    /// then finishes the run.
+    pub fn run(mut self) -> std::io::Result<TraceOutcome> {
+        while !self.done() {
+            self.pump();
+        }
+        Ok(self.finish())
+    }
+
+    fn done(&mut self) -> bool {
+        let now = monotonic_ns();
+        if let Some(deadline) = self.kill_deadline_ns
+            && now > deadline
+        {
+            return true;
+        }
+        let all_ended = self.root_reaped && self.procs.iter().all(|p| p.ended);
+        if !all_ended {
+            self.all_ended_ns = None;
+            return false;
+        }
+        let since = *self.all_ended_ns.get_or_insert(now);
+        self.outputs.is_empty()
+            || self.stopped
+            || now.saturating_sub(since) > OUTPUT_GRACE.as_nanos() as u64
+    }
+
+    /// One turn: waits for output, messages or the next scan; handles what came.
+    fn pump(&mut self) {
+        let now = monotonic_ns();
+        let wait = Duration::from_nanos(self.next_scan_ns.saturating_sub(now)).min(SCAN_INTERVAL);
+        let (socket_ready, outputs_ready) = self.wait_for_input(wait);
+        if socket_ready {
+            self.receive_messages();
+        }
+        for index in outputs_ready {
+            self.read_output(index);
+        }
+        let now = monotonic_ns();
+        if now >= self.next_scan_ns {
+            self.next_scan_ns = now + SCAN_INTERVAL.as_nanos() as u64;
+            self.scan();
+        }
+        if now >= self.next_sample_ns {
+            self.next_sample_ns = now + SAMPLE_INTERVAL.as_nanos() as u64;
+            self.sample();
+        }
+        self.settle_exits();
+        self.check_controls();
+        self.escalate();
+    }
+
+    /// Polls the socket and the outputs; returns whether the socket side has something and
+    /// which outputs do.
+    fn wait_for_input(&self, wait: Duration) -> (bool, Vec<usize>) {
+        let mut fds: Vec<PollFd> = Vec::new();
+        let socket_fds = self.server.as_ref().map_or(Vec::new(), Server::fds);
+        let socket_count = socket_fds.len();
+        fds.extend(
+            socket_fds
+                .into_iter()
+                .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
+        );
+        fds.extend(
+            self.outputs
+                .iter()
+                .map(|(file, _, _)| PollFd::new(file.as_fd(), PollFlags::POLLIN)),
+        );
+        // Rounded up to whole milliseconds: rounding down would spin on a timeout of 0.
+        let timeout =
+            PollTimeout::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(PollTimeout::MAX);
+        if poll(&mut fds, timeout).unwrap_or(0) <= 0 {
+            return (false, Vec::new());
+        }
+        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+        let socket = fds[..socket_count].iter().any(ready);
+        let outputs = fds[socket_count..]
+            .iter()
+            .enumerate()
+            .filter(|(_, fd)| ready(fd))
+            .map(|(i, _)| i)
+            .collect();
+        (socket, outputs)
+    }
+
+    /// Reads one output once: echoes the bytes, and makes lines into events unless the
+    /// instrumentation reports the same text with the PID that wrote it.
+    fn read_output(&mut self, index: usize) {
+        let mut buffer = [0u8; 65536];
+        let (file, stream, _) = &mut self.outputs[index];
+        let stream = *stream;
+        let n = loop {
+            match file.read(&mut buffer) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                // EIO: every holder of the pty's other end closed it.
+                Err(_) => break 0,
+                Ok(n) => break n,
+            }
+        };
+        if n == 0 {
+            let (_, _, mut splitter) = self.outputs.remove(index);
+            if let Some(line) = splitter.take_partial() {
+                self.raw_lines(stream, vec![line]);
+            }
+            return;
+        }
+        self.echo_bytes(&buffer[..n]);
+        let lines = self.outputs[index].2.push_bytes(&buffer[..n]);
+        self.raw_lines(stream, lines);
+    }
+
+    fn echo_bytes(&self, bytes: &[u8]) {
+        let _ = match self.echo {
+            Echo::Off => Ok(()),
+            Echo::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+            Echo::Stderr => std::io::stderr().lock().write_all(bytes),
+        };
+    }
+
+    fn raw_lines(&mut self, stream: Stream, lines: Vec<String>) {
+        if self.instrumented {
+            return;
+        }
+        let root_slot = self.by_pid.get(&self.root).map(|&i| self.procs[i].slot);
+        for line in lines {
+            let text = line.strip_suffix('\r').unwrap_or(&line).to_string();
+            let event = Event::Output {
+                t_ms: self.now_ms(),
+                worker: root_slot,
+                pid: self.root,
+                stream,
+                text,
+            };
+            self.emit(event);
+        }
+    }
+
+    fn receive_messages(&mut self) {
+        let Some(server) = self.server.as_mut() else {
+            return;
+        };
+        let messages = server.receive();
+        for message in messages {
+            self.handle_message(message);
+        }
+    }
+
+    /// The index of the process that sent a message, taking it in if it is a newly seen
+    /// descendant; `None` for a process outside the program (or past the limit).
+    fn sender(&mut self, pid: u32, ppid: Option<u32>) -> Option<usize> {
+        if let Some(&index) = self.by_pid.get(&pid) {
+            return Some(index);
+        }
+        if self.strangers.contains(&pid) {
+            return None;
+        }
+        // It may be newer than the last scan: look again, then up its ancestry.
+        self.scan();
+        if let Some(&index) = self.by_pid.get(&pid) {
+            return Some(index);
+        }
+        let mut chain = vec![pid];
+        let mut current = ppid.or_else(|| procfs::read_process(pid).map(|s| s.ppid));
+        while let Some(parent) = current {
+            if self.by_pid.contains_key(&parent) {
+                let mut index = None;
+                let mut above = parent;
+                for &pid in chain.iter().rev() {
+                    index = self.track(pid, above, 0.0);
+                    above = pid;
+                }
+                return index;
+            }
+            if parent <= 1 || parent == self.me || chain.len() > 64 {
+                break;
+            }
+            chain.push(parent);
+            current = procfs::read_process(parent).map(|s| s.ppid);
+        }
+        self.strangers.insert(pid);
+        None
+    }
+
+    fn handle_message(&mut self, message: Message) {
+        let ppid = match message.kind {
+            Kind::Hello { ppid, .. } => Some(ppid),
+            _ => None,
+        };
+        let Some(index) = self.sender(message.pid, ppid) else {
+            return;
+        };
+        let t_ms = self.message_ms(message.t);
+        let pid = message.pid;
+        match message.kind {
+            Kind::Hello { .. } => self.instrumented = true,
+            Kind::ProcessStarted { child } => {
+                if !self.by_pid.contains_key(&child) && tree::exists(child) {
+                    self.track(child, pid, 0.0);
+                }
+            }
+            Kind::ProcessExited { child, code } => {
+                if let Some(&child) = self.by_pid.get(&child) {
+                    let child = &mut self.procs[child];
+                    if child.status.is_none() {
+                        child.status = Some(python_exitcode(code));
+                    }
+                }
+            }
+            Kind::Exiting { code } => self.procs[index].exiting_code = Some(code),
+            Kind::Call { call, n } => self.tasks.call(&call, n),
+            Kind::TaskStarted {
+                call,
+                index: item,
+                label,
+            } => {
+                let Some(task) = self.tasks.index(&call, item) else {
+                    return;
+                };
+                self.tasks.started(task, &label);
+                let cpu = self.current_cpu(index);
+                let proc = &mut self.procs[index];
+                proc.in_flight.push((task, tree::cpu_time_ns(pid)));
+                let worker = proc.slot;
+                self.emit(Event::TaskStarted {
+                    t_ms,
+                    task,
+                    label,
+                    worker,
+                    pid,
+                    cpu,
+                });
+            }
+            Kind::TaskFinished {
+                call,
+                index: item,
+                result,
+                error,
+            } => {
+                let Some(task) = self.tasks.index(&call, item) else {
+                    return;
+                };
+                let result = match (error, result) {
+                    (Some(error), _) => Value::String(format!("raised {error}")),
+                    (None, Some(repr)) => Value::String(repr),
+                    (None, None) => Value::Null,
+                };
+                self.tasks.finished(task, result.clone());
+                let cpu = self.current_cpu(index);
+                let proc = &mut self.procs[index];
+                let cpu_start = proc
+                    .in_flight
+                    .iter()
+                    .position(|&(t, _)| t == task)
+                    .and_then(|i| proc.in_flight.remove(i).1);
+                let cpu_ms = match (cpu_start, tree::cpu_time_ns(pid)) {
+                    (Some(start), Some(end)) => end.saturating_sub(start) as f64 / 1e6,
+                    _ => 0.0,
+                };
+                let worker = proc.slot;
+                let label = self.tasks.label(task).to_string();
+                self.emit(Event::TaskFinished {
+                    t_ms,
+                    task,
+                    label,
+                    worker,
+                    pid,
+                    cpu,
+                    result,
+                    cpu_ms,
+                });
+            }
+            Kind::Output { stream, text } => {
+                let key = (pid, stream as u8);
+                let lines = self
+                    .splitters
+                    .entry(key)
+                    .or_insert_with(line_splitter)
+                    .push_bytes(text.as_bytes());
+                let worker = self.procs[index].slot;
+                for line in lines {
+                    let text = line.strip_suffix('\r').unwrap_or(&line).to_string();
+                    self.emit(Event::Output {
+                        t_ms,
+                        worker: Some(worker),
+                        pid,
+                        stream,
+                        text,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The core a process is on now, as `/proc` says; remembered so no `cpu` event repeats it.
+    fn current_cpu(&mut self, index: usize) -> Option<u32> {
+        let cpu = procfs::read_process(self.procs[index].pid).map(|s| s.cpu);
+        if cpu.is_some() {
+            self.procs[index].last_cpu = cpu;
+        }
+        cpu
+    }
+
+    /// Looks for new children of every live process of the program (and orphans handed to
+    /// proclab), and notices processes that are gone.
+    fn scan(&mut self) {
+        let now = monotonic_ns();
+        let live: Vec<u32> = self
+            .procs
+            .iter()
+            .filter(|p| p.gone_ns.is_none())
+            .map(|p| p.pid)
+            .collect();
+        let mut found: Vec<(u32, u32)> = Vec::new();
+        if self.children_files {
+            let me = self.me;
+            for parent in live.into_iter().chain(std::iter::once(me)) {
+                match tree::children_of(parent) {
+                    Some(children) => found.extend(children.into_iter().map(|c| (c, parent))),
+                    None => self.gone(parent, now),
+                }
+            }
+        } else {
+            let mut parents: HashSet<u32> = live.iter().copied().collect();
+            parents.insert(self.me);
+            found = tree::scan_by_parent(&parents);
+            for pid in live {
+                if !tree::exists(pid) {
+                    self.gone(pid, now);
+                }
+            }
+        }
+        let root_listed = found.iter().any(|&(pid, _)| pid == self.root);
+        for (pid, parent) in found {
+            if parent == self.me {
+                self.reap_if_ended(pid);
+                if self.earlier_children.contains(&pid) || self.by_pid.contains_key(&pid) {
+                    continue;
+                }
+                // An orphan of the program, handed to proclab (its child subreaper).
+                if self.track(pid, parent, 0.0).is_some() {
+                    self.reap_if_ended(pid);
+                }
+            } else if !self.by_pid.contains_key(&pid) {
+                self.track(pid, parent, 0.0);
+            }
+        }
+        if !self.root_reaped && !root_listed {
+            self.reap_if_ended(self.root);
+        }
+    }
+
+    fn gone(&mut self, pid: u32, now: u64) {
+        if let Some(&index) = self.by_pid.get(&pid) {
+            let proc = &mut self.procs[index];
+            proc.gone_ns.get_or_insert(now);
+            if !tree::exists(pid) {
+                proc.joined = true;
+            }
+        }
+    }
+
+    /// Reaps `pid` if it is proclab's child (the command, or an adopted orphan) and has ended.
+    fn reap_if_ended(&mut self, pid: u32) {
+        let status = match waitpid(Pid::from_raw(pid as i32), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, code)) => (Some(code), None),
+            Ok(WaitStatus::Signaled(_, signal, _)) => (None, Some(signal as i32)),
+            _ => return,
+        };
+        if pid == self.root {
+            self.root_reaped = true;
+        }
+        if let Some(&index) = self.by_pid.get(&pid) {
+            let proc = &mut self.procs[index];
+            proc.status = Some(status);
+            proc.gone_ns.get_or_insert(monotonic_ns());
+            proc.joined = true;
+        }
+    }
+
+    /// Samples the core, state and parent of every live process.
+    fn sample(&mut self) {
+        let now = monotonic_ns();
+        for index in 0..self.procs.len() {
+            let proc = &self.procs[index];
+            if proc.joined {
+                continue;
+            }
+            let pid = proc.pid;
+            let Some(stat) = procfs::read_process(pid) else {
+                self.gone(pid, now);
+                continue;
+            };
+            let t_ms = self.now_ms();
+            let proc = &mut self.procs[index];
+            if stat.state == 'Z' {
+                proc.gone_ns.get_or_insert(now);
+                if proc.status.is_none() {
+                    proc.status = tree::zombie_status(pid);
+                }
+            }
+            let slot = proc.slot;
+            if proc.last_state != Some(stat.state) || proc.last_ppid != Some(stat.ppid) {
+                proc.last_state = Some(stat.state);
+                proc.last_ppid = Some(stat.ppid);
+                self.emit(Event::State {
+                    t_ms,
+                    worker: slot,
+                    pid,
+                    state: stat.state.to_string(),
+                    ppid: stat.ppid,
+                });
+            }
+            let proc = &mut self.procs[index];
+            if stat.state != 'Z' && proc.last_cpu != Some(stat.cpu) {
+                proc.last_cpu = Some(stat.cpu);
+                self.emit(Event::Cpu {
+                    t_ms,
+                    worker: slot,
+                    pid,
+                    cpu: stat.cpu,
+                });
+            }
+            if stat.state == 'Z' && stat.ppid == self.me {
+                self.reap_if_ended(pid);
+            }
+        }
+    }
+
+    /// Emits `exited` for processes that ended, once their status is known or has had time
+    /// to arrive, then `joined` once they are gone from `/proc`.
+    fn settle_exits(&mut self) {
+        let now = monotonic_ns();
+        for index in 0..self.procs.len() {
+            let proc = &self.procs[index];
+            let Some(gone_ns) = proc.gone_ns else {
+                continue;
+            };
+            if !proc.ended {
+                // Only an instrumented parent may still tell how it ended.
+                let waited = !self.instrumented
+                    || now.saturating_sub(gone_ns) > EXIT_GRACE.as_nanos() as u64;
+                let status = match (proc.status, proc.exiting_code) {
+                    (Some(status), _) => status,
+                    _ if !waited && !self.stopped => continue,
+                    (None, Some(code)) => python_exitcode(code),
+                    (None, None) => (None, None),
+                };
+                self.exited(index, status);
+            }
+            let proc = &mut self.procs[index];
+            if proc.ended && !proc.joined && !tree::exists(proc.pid) {
+                proc.joined = true;
+            }
+            if proc.ended && proc.joined && !proc.join_announced {
+                proc.join_announced = true;
+                let (pid, slot) = (proc.pid, proc.slot);
+                // A PID reused later names a new process.
+                if self.by_pid.get(&pid) == Some(&index) {
+                    self.by_pid.remove(&pid);
+                }
+                let t_ms = self.now_ms();
+                self.emit(Event::Joined {
+                    t_ms,
+                    worker: slot,
+                    pid,
+                });
+            }
+        }
+        if self.root_reaped
+            && !self.said_still_running
+            && !self.stopped
+            && self.procs.iter().any(|p| p.gone_ns.is_none())
+        {
+            self.said_still_running = true;
+            let running = self.procs.iter().filter(|p| p.gone_ns.is_none()).count();
+            self.notice(format!(
+                "the command exited, but {running} process{} it started still run{}: proclab \
+                 waits for them (Ctrl-C stops them)",
+                if running == 1 { "" } else { "es" },
+                if running == 1 { "s" } else { "" },
+            ));
+        }
+    }
+
+    /// Emits `exited` (at the time the process was first seen ended) and `task_lost` for
+    /// the tasks it held.
+    fn exited(&mut self, index: usize, status: (Option<i32>, Option<i32>)) {
+        let ended_ns = self.procs[index].gone_ns.unwrap_or_else(monotonic_ns);
+        let t_ms = self.t_ms(ended_ns);
+        let proc = &mut self.procs[index];
+        proc.ended = true;
+        let (pid, slot) = (proc.pid, proc.slot);
+        let lost: Vec<usize> = proc.in_flight.drain(..).map(|(t, _)| t).collect();
+        for task in lost {
+            self.lost.push(task);
+            let label = self.tasks.label(task).to_string();
+            self.emit(Event::TaskLost {
+                t_ms,
+                task,
+                label,
+                worker: slot,
+                pid,
+            });
+        }
+        self.emit(Event::Exited {
+            t_ms,
+            worker: slot,
+            pid,
+            code: status.0,
+            signal: status.1,
+        });
+    }
+
+    fn check_controls(&mut self) {
+        if !self.stopped
+            && self
+                .interrupted
+                .as_ref()
+                .is_some_and(|flag| flag.load(Ordering::Relaxed))
+        {
+            self.notice("interrupted: proclab stops the traced program");
+            self.stop();
+        }
+        let Some(control) = &self.control else { return };
+        let requests: Vec<Control> = control.try_iter().collect();
+        for request in requests {
+            match request {
+                Control::Pause => self.signal_all(Signal::SIGSTOP),
+                Control::Resume => self.signal_all(Signal::SIGCONT),
+                Control::Kill(slot) => {
+                    if let Some(proc) = self.procs.get(slot).filter(|p| p.gone_ns.is_none()) {
+                        let _ = kill(Pid::from_raw(proc.pid as i32), Signal::SIGKILL);
+                    }
+                }
+                Control::Stop if !self.stopped => {
+                    self.notice("proclab stopped the traced program");
+                    self.stop();
+                }
+                Control::Stop => {}
+            }
+        }
+    }
+
+    /// Sends `signal` to the command's process group and to every live process of the
+    /// program (they may have made groups or sessions of their own).
+    fn signal_all(&self, signal: Signal) {
+        if !self.root_reaped {
+            let _ = kill(Pid::from_raw(-(self.root as i32)), signal);
+        }
+        for proc in self.procs.iter().filter(|p| p.gone_ns.is_none()) {
+            let _ = kill(Pid::from_raw(proc.pid as i32), signal);
+        }
+    }
+
+    /// Asks every process of the program to end (SIGTERM); [`Tracer::escalate`] sends
+    /// SIGKILL to what is left after [`TERM_GRACE`].
+    fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        self.signal_all(Signal::SIGTERM);
+        self.signal_all(Signal::SIGCONT);
+        self.term_deadline_ns = Some(monotonic_ns() + TERM_GRACE.as_nanos() as u64);
+    }
+
+    fn escalate(&mut self) {
+        let Some(deadline) = self.term_deadline_ns else {
+            return;
+        };
+        if monotonic_ns() < deadline || self.kill_deadline_ns.is_some() {
+            return;
+        }
+        self.signal_all(Signal::SIGKILL);
+        self.kill_deadline_ns = Some(monotonic_ns() + KILL_GRACE.as_nanos() as u64);
+    }
+
+    /// Emits the last events; returns how the command ended.
+    fn finish(&mut self) -> TraceOutcome {
+        let (malformed, at_capacity) = self
+            .server
+            .take()
+            .map_or((0, false), |s| (s.malformed, s.at_capacity));
+        if !self.root_reaped || self.procs.iter().any(|p| !p.ended) {
+            self.kill_everything();
+        }
+        for index in 0..self.procs.len() {
+            if !self.procs[index].ended {
+                let status = self.procs[index].status.unwrap_or((None, None));
+                self.exited(index, status);
+            }
+        }
+        if at_capacity {
+            self.notice(format!(
+                "more than {} processes reported at once: the others only lost their detail",
+                super::server::MAX_CONNECTIONS
+            ));
+        }
+        if malformed > 0 {
+            let n = malformed;
+            self.notice(format!(
+                "{n} message{} from the instrumentation could not be read and were ignored",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        if self.python == PythonMode::Instrumented && !self.instrumented {
+            self.notice(
+                "no Python process reported to proclab (an old Python, or the program replaced \
+                 PYTHONPATH): process-level detail only",
+            );
+        }
+        if self.tasks.over_limit > 0 {
+            let n = self.tasks.over_limit;
+            self.notice(format!(
+                "{n} tasks past the first {} were not followed",
+                limits::MAX_TASKS
+            ));
+        }
+        let t_ms = self.now_ms();
+        self.emit(Event::StageFinished {
+            t_ms,
+            stage: 0,
+            wall_ms: t_ms,
+        });
+        let results = self.tasks.results();
+        let event = Event::RunFinished {
+            t_ms,
+            completion_order: self.tasks.completion().to_vec(),
+            result_order: (0..results.len()).collect(),
+            results,
+            lost: self.lost.clone(),
+            stopped: self.stopped,
+        };
+        self.emit(event);
+        let (code, signal) = self
+            .by_pid
+            .get(&self.root)
+            .and_then(|&i| self.procs[i].status)
+            .or_else(|| self.procs.first().and_then(|p| p.status))
+            .unwrap_or((None, None));
+        TraceOutcome {
+            code,
+            signal,
+            stopped: self.stopped,
+        }
+    }
+
+    /// SIGKILL to everything of the program that may still run; reaps proclab's children.
+    fn kill_everything(&mut self) {
+        self.signal_all(Signal::SIGKILL);
+        if !self.root_reaped {
+            if let Ok(status) = waitpid(Pid::from_raw(self.root as i32), None) {
+                let status = match status {
+                    WaitStatus::Exited(_, code) => (Some(code), None),
+                    WaitStatus::Signaled(_, signal, _) => (None, Some(signal as i32)),
+                    _ => (None, None),
+                };
+                if let Some(proc) = self.procs.first_mut() {
+                    proc.status.get_or_insert(status);
+                }
+            }
+            self.root_reaped = true;
+        }
+        // Orphans handed to proclab: reap those that died, give the rest a moment.
+        for _ in 0..50 {
+            let mine: Vec<u32> = tree::children_of(self.me)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|pid| !self.earlier_children.contains(pid))
+                .collect();
+            if mine.is_empty() {
+                break;
+            }
+            for pid in mine {
+                let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+                self.reap_if_ended(pid);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for Tracer<'_> {
+    fn drop(&mut self) {
+        if !self.root_reaped || self.procs.iter().any(|p| p.gone_ns.is_none()) {
+            self.kill_everything();
+        }
+        if !self.was_subreaper {
+            let _ = nix::sys::prctl::set_child_subreaper(false);
+        }
+    }
+}
+
+/// A splitter of output into lines of at most [`limits::MAX_LINE_BYTES`].
+fn line_splitter() -> LineReader {
+    LineReader::splitter(limits::MAX_LINE_BYTES)
+}
+
+/// `(code, signal)` from multiprocessing's exitcode (negative: minus the signal).
+fn python_exitcode(code: i32) -> (Option<i32>, Option<i32>) {
+    if code < 0 {
+        (None, Some(-code))
+    } else {
+        (Some(code), None)
+    }
+}
+
+/// The command as a shell would show it, cut to a reasonable length.
+pub fn command_line(command: &[OsString]) -> String {
+    let words: Vec<String> = command
+        .iter()
+        .map(|word| {
+            let word = word.to_string_lossy();
+            let plain = !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+            if plain {
+                word.into_owned()
+            } else {
+                format!("'{}'", word.replace('\'', r"'\''"))
+            }
+        })
+        .collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(args: &[&str]) -> PythonMode {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        python_mode(&args)
+    }
+
+    #[test]
+    fn recognizes_python_and_the_flags_that_block_instrumentation() {
+        assert_eq!(mode(&["python3", "p.py"]), PythonMode::Instrumented);
+        assert_eq!(
+            mode(&["/usr/bin/python3.12", "-u", "p.py"]),
+            PythonMode::Instrumented
+        );
+        assert_eq!(mode(&["python", "-c", "x"]), PythonMode::Instrumented);
+        assert_eq!(
+            mode(&["python3", "-uI", "p.py"]),
+            PythonMode::Blocked("-I".into())
+        );
+        assert_eq!(
+            mode(&["python3", "-X", "dev", "-S", "p.py"]),
+            PythonMode::Blocked("-S".into())
+        );
+        assert_eq!(mode(&["python3", "p.py", "-I"]), PythonMode::Instrumented);
+        assert_eq!(mode(&["python3", "-c", "-I"]), PythonMode::Instrumented);
+        assert_eq!(mode(&["python2", "p.py"]), PythonMode::NotPython);
+        assert_eq!(mode(&["pythonista"]), PythonMode::NotPython);
+        assert_eq!(mode(&["sh", "-c", "python3"]), PythonMode::NotPython);
+    }
+
+    #[test]
+    fn quotes_the_command_line_like_a_shell() {
+        let command: Vec<OsString> = ["sh", "-c", "sleep 1 & wait", "it's"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        assert_eq!(
+            command_line(&command),
+            r#"sh -c 'sleep 1 & wait' 'it'\''s'"#
+        );
+    }
+}
