@@ -71,6 +71,9 @@ SEND_PATIENCE_S = 1.0
 # Room kept free in the socket's send buffer: a send never has to wait inside the kernel.
 SEND_MARGIN = 16384
 CHUNK = 16384
+# What one send may cost in the kernel's accounting (sk_buff truesize): at most about twice its
+# bytes (allocations round up to a power of two) plus the sk_buff itself.
+SKB_OVERHEAD = 1024
 PENDING_LIMIT = 10000
 
 _F_SETSIG = 10  # fcntl.h on Linux; the fcntl module may not name it
@@ -85,7 +88,9 @@ _SIGKILL = 9
 class _Conn:
     """This process's connection to proclab, or the reason it has none."""
 
-    __slots__ = ("sock", "fd", "ident", "pid", "sndbuf", "alive", "pending", "busy", "deferred")
+    __slots__ = (
+        "sock", "fd", "ident", "pid", "sndbuf", "room", "alive", "pending", "busy", "deferred",
+    )
 
     def __init__(self):
         self.sock = None
@@ -93,6 +98,7 @@ class _Conn:
         self.ident = None
         self.pid = os.getpid()
         self.sndbuf = 212992
+        self.room = 0  # bytes that can surely be sent without measuring the queue again
         self.alive = False
         self.pending = None  # a list while hello waits for the process's name
         self.busy = False
@@ -170,35 +176,46 @@ def _queued_bytes(fd):
 
 
 def _write_line(conn, data):
-    """Writes one line without ever waiting inside the kernel: the send buffer is checked for
-    room first (a send that had to wait would arm the socket's write-space signal)."""
+    """Writes one line without ever waiting inside the kernel: the send buffer must have room
+    first (a send that had to wait would arm the socket's write-space signal). The queue is
+    measured (ioctl) only when what was sent since the last measure might have filled it."""
     if not _still_ours(conn):
         _drop(conn)
         return
-    sock, fd = conn.sock, conn.fd
+    sock = conn.sock
     view = memoryview(data)
     deadline = None
     while view:
         piece = view[:CHUNK]
-        if _queued_bytes(fd) + len(piece) + SEND_MARGIN > conn.sndbuf:
-            if deadline is None:
-                deadline = _monotonic() + SEND_PATIENCE_S
-            elif _monotonic() > deadline:
-                _drop(conn)
-                return
-            _real_sleep(0.001)
-            continue
+        cost = 2 * len(piece) + SKB_OVERHEAD
+        if conn.room < cost:
+            conn.room = conn.sndbuf - SEND_MARGIN - _queued_bytes(conn.fd)
+            if conn.room < cost:
+                if deadline is None:
+                    deadline = _monotonic() + SEND_PATIENCE_S
+                elif _monotonic() > deadline:
+                    _drop(conn)
+                    return
+                _real_sleep(0.001)
+                continue
         try:
             sent = sock.send(piece, _socket.MSG_NOSIGNAL)
         except BlockingIOError:
             sent = 0
+            conn.room = 0
         except (BrokenPipeError, ConnectionResetError):
             _drop(conn, proclab_gone=True)
             return
+        conn.room -= cost
         view = view[sent:]
 
 
 def _encode(value):
+    kind = type(value)
+    if kind is str:
+        return _json_str(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return "null"
     if value is True:
@@ -208,19 +225,12 @@ def _encode(value):
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):
-        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else "null"
+        return repr(value) if value == value and abs(value) != float("inf") else "null"
     return _json_str(str(value))
 
 
-def _line(kind, fields, pid=None, t=None):
-    parts = [
-        '{"k":"',
-        kind,
-        '","pid":',
-        str(os.getpid() if pid is None else pid),
-        ',"t":',
-        repr(_monotonic() if t is None else t),
-    ]
+def _line(kind, fields):
+    parts = ['{"k":"%s","pid":%d,"t":%r' % (kind, os.getpid(), _monotonic())]
     for key, value in fields:
         parts.append(',"%s":%s' % (key, _encode(value)))
     parts.append("}\n")
@@ -897,6 +907,13 @@ class _PatchingFinder:
 
 def install():
     """Connects, says hello, and instruments this process. Called once, by sitecustomize."""
+    try:
+        _install()
+    except Exception:
+        pass
+
+
+def _install():
     speed = _speed()
     if speed is not None:
         _scale_sleep(speed)
@@ -924,3 +941,38 @@ def install():
 def _hello_if_still_waiting():
     if _conn.pending is not None and _conn.pid == os.getpid():
         send_hello()
+
+
+def run_users_sitecustomize(ours):
+    """Imports the next sitecustomize on sys.path after ours (file `ours`) as `sitecustomize`,
+    so the program's own start-up customization still runs."""
+    try:
+        spec = _users_sitecustomize(ours)
+        if spec is None or spec.loader is None:
+            return
+        module = sys.modules["_frozen_importlib"].module_from_spec(spec)
+    except Exception:
+        return
+    previous = sys.modules.get("sitecustomize")
+    sys.modules["sitecustomize"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        if previous is not None:
+            sys.modules["sitecustomize"] = previous
+        raise
+
+
+def _users_sitecustomize(ours):
+    """The spec of the first sitecustomize on sys.path outside our folder, or None."""
+    finder = next(f for f in sys.meta_path if getattr(f, "__name__", "") == "PathFinder")
+    here = os.path.realpath(os.path.dirname(os.path.abspath(ours)))
+    others = []
+    for entry in sys.path:
+        try:
+            folder = os.path.realpath(os.path.abspath(entry or os.curdir))
+        except Exception:
+            continue
+        if folder != here:
+            others.append(entry)
+    return finder.find_spec("sitecustomize", others)
