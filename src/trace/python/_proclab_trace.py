@@ -548,16 +548,6 @@ def _inside():
     return getattr(_local, "inside", False)
 
 
-def _run_inside(orig, *args, **kwargs):
-    """Runs a patched public method with nested public calls left alone (apply calls
-    apply_async, Executor.map calls submit)."""
-    _local.inside = True
-    try:
-        return orig(*args, **kwargs)
-    finally:
-        _local.inside = False
-
-
 def _length(iterable):
     try:
         return len(iterable)
@@ -638,7 +628,11 @@ def _patch_pool(module):
                 traced = _TracedFunc(func, call, mode)
             except Exception:
                 return orig(self, func, iterable, chunksize, *rest, **kwargs)
-            return _run_inside(orig, self, traced, items, chunksize, *rest, **kwargs)
+            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            try:
+                return orig(self, traced, items, chunksize, *rest, **kwargs)
+            finally:
+                _local.inside = False
 
         _copy_names(patched, orig)
         setattr(Pool, name, patched)
@@ -669,7 +663,11 @@ def _patch_pool(module):
                 wrapped_args = (index,) + tuple(args)
             except Exception:
                 return orig(self, func, args, kwds, *rest, **kwargs)
-            return _run_inside(orig, self, traced, wrapped_args, kwds, *rest, **kwargs)
+            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            try:
+                return orig(self, traced, wrapped_args, kwds, *rest, **kwargs)
+            finally:
+                _local.inside = False
 
         _copy_names(patched, orig)
         setattr(Pool, name, patched)
@@ -716,7 +714,11 @@ def _patch_executor(module):
                 traced = _TracedFunc(fn, call, "args")
             except Exception:
                 return orig_submit(self, fn, *args, **kwargs)
-            return _run_inside(orig_submit, self, traced, index, *args, **kwargs)
+            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            try:
+                return orig_submit(self, traced, index, *args, **kwargs)
+            finally:
+                _local.inside = False
 
         _copy_names(submit, orig_submit)
         Executor.submit = submit
@@ -735,7 +737,11 @@ def _patch_executor(module):
                 traced = _TracedFunc(fn, call, "zip")
             except Exception:
                 return orig_map(self, fn, *iterables, **kwargs)
-            return _run_inside(orig_map, self, traced, itertools.count(), *iterables, **kwargs)
+            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            try:
+                return orig_map(self, traced, itertools.count(), *iterables, **kwargs)
+            finally:
+                _local.inside = False
 
         _copy_names(map, orig_map)
         Executor.map = map
