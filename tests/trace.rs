@@ -547,3 +547,52 @@ fn the_python_harness_passes() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_background_trace_pauses_resumes_and_stops_the_whole_tree() {
+    use proclab::engine::Control;
+    use proclab::event::Event;
+    use proclab::trace::{TraceSpec, start};
+
+    become_subreaper();
+    let command = ["sh", "-c", "sleep 30 & sleep 30; wait"];
+    let handle = start(TraceSpec::new(command.iter().map(Into::into).collect()));
+    let next = |what: &str, want: &dyn Fn(&Event) -> bool| -> Event {
+        loop {
+            match handle.events.recv_timeout(Duration::from_secs(20)) {
+                Ok(event) if want(&event) => return event,
+                Ok(_) => {}
+                Err(error) => panic!("no {what}: {error}"),
+            }
+        }
+    };
+    let mut pids = Vec::new();
+    while pids.len() < 3 {
+        if let Event::Spawned { pid, .. } = next("spawned", &|e| matches!(e, Event::Spawned { .. }))
+        {
+            pids.push(pid);
+        }
+    }
+    handle.send(Control::Pause);
+    let stopped = |e: &Event| matches!(e, Event::State { state, .. } if state == "T");
+    next("a stopped process", &stopped);
+    handle.send(Control::Resume);
+    let running = |e: &Event| matches!(e, Event::State { state, .. } if state == "S");
+    next("a resumed process", &running);
+    let asked = Instant::now();
+    handle.send(Control::Stop);
+    let finished = next("run_finished", &|e| matches!(e, Event::RunFinished { .. }));
+    assert!(matches!(finished, Event::RunFinished { stopped: true, .. }));
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    handle.stop();
+    for pid in pids {
+        assert!(
+            eventually(2.0, || dead_and_reaped(u64::from(pid))),
+            "PID {pid} outlived the trace"
+        );
+    }
+}

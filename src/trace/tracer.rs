@@ -47,6 +47,8 @@ const TERM_GRACE: Duration = Duration::from_millis(500);
 const KILL_GRACE: Duration = Duration::from_secs(2);
 /// How long output may keep arriving after every traced process ended.
 const OUTPUT_GRACE: Duration = Duration::from_millis(300);
+/// How long a `/proc` reading for task events is reused.
+const READING_REUSE: Duration = Duration::from_millis(1);
 /// Most processes one trace follows.
 const MAX_TRACED: usize = limits::MAX_WORKERS as usize * 4;
 
@@ -125,6 +127,8 @@ struct Traced {
     /// The code it said it was about to exit with.
     exiting_code: Option<i32>,
     last_cpu: Option<u32>,
+    /// The last reading for a task event: when, the core, the main thread's CPU time.
+    task_reading: Option<(u64, Option<u32>, Option<u64>)>,
     last_state: Option<char>,
     last_ppid: Option<u32>,
     /// Tasks it started and has not finished, with its CPU time at their start.
@@ -144,8 +148,9 @@ pub struct Tracer<'a> {
     me: u32,
     root: u32,
     root_reaped: bool,
-    /// The children proclab had before the trace (never taken for the program's).
-    earlier_children: HashSet<u32>,
+    /// Children of proclab found not to be the program's (another session: a lesson's
+    /// worker, another command).
+    foreign: HashSet<u32>,
     /// Its stdout and stderr (pipes), or its pty as stdout.
     outputs: Vec<(File, Stream, LineReader)>,
     server: Option<Server>,
@@ -212,10 +217,6 @@ impl<'a> Tracer<'a> {
         let was_subreaper = nix::sys::prctl::get_child_subreaper().unwrap_or(false);
         // Orphans of the program are re-parented to proclab, which follows and reaps them.
         nix::sys::prctl::set_child_subreaper(true)?;
-        let earlier_children: HashSet<u32> = tree::children_of(me)
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
         let start_ns = monotonic_ns();
         let launched = launch::launch(&program, &spec.command, &env, spec.pipe)?;
         let launched_ns = monotonic_ns();
@@ -242,7 +243,7 @@ impl<'a> Tracer<'a> {
             me,
             root,
             root_reaped: false,
-            earlier_children,
+            foreign: HashSet::new(),
             outputs,
             server: Some(server),
             _workspace: workspace,
@@ -366,6 +367,7 @@ impl<'a> Tracer<'a> {
             status: None,
             exiting_code: None,
             last_cpu: None,
+            task_reading: None,
             last_state: None,
             last_ppid: None,
             in_flight: Vec::new(),
@@ -609,9 +611,9 @@ impl<'a> Tracer<'a> {
                     return;
                 };
                 self.tasks.started(task, &label);
-                let cpu = self.current_cpu(index);
+                let (cpu, cpu_time) = self.task_reading(index);
                 let proc = &mut self.procs[index];
-                proc.in_flight.push((task, tree::cpu_time_ns(pid)));
+                proc.in_flight.push((task, cpu_time));
                 let worker = proc.slot;
                 self.emit(Event::TaskStarted {
                     t_ms,
@@ -637,14 +639,14 @@ impl<'a> Tracer<'a> {
                     (None, None) => Value::Null,
                 };
                 self.tasks.finished(task, result.clone());
-                let cpu = self.current_cpu(index);
+                let (cpu, cpu_time) = self.task_reading(index);
                 let proc = &mut self.procs[index];
                 let cpu_start = proc
                     .in_flight
                     .iter()
                     .position(|&(t, _)| t == task)
                     .and_then(|i| proc.in_flight.remove(i).1);
-                let cpu_ms = match (cpu_start, tree::cpu_time_ns(pid)) {
+                let cpu_ms = match (cpu_start, cpu_time) {
                     (Some(start), Some(end)) => end.saturating_sub(start) as f64 / 1e6,
                     _ => 0.0,
                 };
@@ -683,13 +685,25 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    /// The core a process is on now, as `/proc` says; remembered so no `cpu` event repeats it.
-    fn current_cpu(&mut self, index: usize) -> Option<u32> {
-        let cpu = procfs::read_process(self.procs[index].pid).map(|s| s.cpu);
-        if cpu.is_some() {
-            self.procs[index].last_cpu = cpu;
+    /// The core a process is on and its main thread's CPU time, from `/proc`, for a task
+    /// event. A reading less than [`READING_REUSE`] old is reused, so a program running
+    /// thousands of tiny tasks a second does not make proclab read `/proc` for each. The core is
+    /// remembered so no `cpu` event repeats it.
+    fn task_reading(&mut self, index: usize) -> (Option<u32>, Option<u64>) {
+        let now = monotonic_ns();
+        let proc = &mut self.procs[index];
+        if let Some((at, cpu, cpu_time)) = proc.task_reading
+            && now.saturating_sub(at) < READING_REUSE.as_nanos() as u64
+        {
+            return (cpu, cpu_time);
         }
-        cpu
+        let cpu = procfs::read_process(proc.pid).map(|s| s.cpu);
+        let cpu_time = tree::cpu_time_ns(proc.pid);
+        proc.task_reading = Some((now, cpu, cpu_time));
+        if cpu.is_some() {
+            proc.last_cpu = cpu;
+        }
+        (cpu, cpu_time)
     }
 
     /// Looks for new children of every live process of the program (and orphans handed to
@@ -722,13 +736,19 @@ impl<'a> Tracer<'a> {
             }
         }
         let root_listed = found.iter().any(|&(pid, _)| pid == self.root);
+        let mine: HashSet<u32> = found
+            .iter()
+            .filter(|&&(_, parent)| parent == self.me)
+            .map(|&(pid, _)| pid)
+            .collect();
+        self.foreign.retain(|pid| mine.contains(pid));
         for (pid, parent) in found {
             if parent == self.me {
-                self.reap_if_ended(pid);
-                if self.earlier_children.contains(&pid) || self.by_pid.contains_key(&pid) {
+                if !self.is_programs(pid) {
                     continue;
                 }
-                // An orphan of the program, handed to proclab (its child subreaper).
+                // The command, or an orphan of the program handed to proclab (its child
+                // subreaper): proclab follows it and reaps it.
                 if self.track(pid, parent, 0.0).is_some() {
                     self.reap_if_ended(pid);
                 }
@@ -739,6 +759,22 @@ impl<'a> Tracer<'a> {
         if !self.root_reaped && !root_listed {
             self.reap_if_ended(self.root);
         }
+    }
+
+    /// Whether a child of proclab belongs to the traced program: one it follows already, or
+    /// one in the session the command leads. Others (a lesson's workers) are never touched.
+    fn is_programs(&mut self, pid: u32) -> bool {
+        if self.by_pid.contains_key(&pid) {
+            return true;
+        }
+        if self.foreign.contains(&pid) {
+            return false;
+        }
+        if tree::session_of(pid) == Some(self.root) {
+            return true;
+        }
+        self.foreign.insert(pid);
+        false
     }
 
     fn gone(&mut self, pid: u32, now: u64) {
@@ -1058,7 +1094,7 @@ impl<'a> Tracer<'a> {
             let mine: Vec<u32> = tree::children_of(self.me)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|pid| !self.earlier_children.contains(pid))
+                .filter(|&pid| self.is_programs(pid))
                 .collect();
             if mine.is_empty() {
                 break;

@@ -51,6 +51,17 @@ pub fn exists(pid: u32) -> bool {
     fs::metadata(format!("/proc/{pid}")).is_ok()
 }
 
+/// The session `pid` belongs to (field 6 of its `stat`).
+pub fn session_of(pid: u32) -> Option<u32> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the name, field 3 is at index 0, so field 6 is at index 3.
+    text[text.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()
+}
+
 /// How a zombie ended, from field 52 of its `stat` (the status `waitpid` will return):
 /// `(code, signal)`. `None` if `pid` is not a zombie.
 pub fn zombie_status(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
@@ -93,6 +104,7 @@ mod tests {
         let pid = child.id();
         assert!(children_files_available());
         assert!(children_of(std::process::id()).unwrap().contains(&pid));
+        assert_eq!(session_of(pid), session_of(std::process::id()));
         let status = (0..500).find_map(|_| {
             std::thread::sleep(std::time::Duration::from_millis(2));
             zombie_status(pid)
