@@ -106,7 +106,7 @@ fn render_trace(record: &RunRecord) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<22} exit",
+        "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<24} exit",
         "worker", "PID", "parent", "cores seen", "tasks", "lived"
     );
     for w in record.stage_workers(0) {
@@ -117,7 +117,7 @@ fn render_trace(record: &RunRecord) -> String {
             list.join(",")
         };
         let end = w.exited_ms.map_or("…".to_string(), seconds);
-        let lived = format!("{:.1} → {end}", w.started_ms);
+        let lived = format!("{} → {end}", seconds(w.started_ms));
         let exit = if w.status_unknown {
             "ended (its parent reaped it)".to_string()
         } else {
@@ -125,7 +125,7 @@ fn render_trace(record: &RunRecord) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<22} {exit}",
+            "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<24} {exit}",
             w.slot, w.pid, w.ppid, cores, w.tasks_done, lived
         );
     }
@@ -278,7 +278,11 @@ fn timeline(out: &mut String, record: &RunRecord, stage: usize, busy_only: bool)
             let Some(task_start) = task.start_ms else {
                 continue;
             };
-            let task_end = task.end_ms.unwrap_or(end);
+            // A lost task ends when its worker died.
+            let task_end = task
+                .end_ms
+                .or_else(|| task.lost.then_some(w.exited_ms).flatten())
+                .unwrap_or(end);
             let mark = if task.lost {
                 'x'
             } else {

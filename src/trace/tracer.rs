@@ -385,6 +385,9 @@ impl<'a> Tracer<'a> {
             pinned: None,
             adopted: false,
         });
+        // A first sample now: a process living less than a sampling period still shows its
+        // state and core.
+        self.sample_one(index, monotonic_ns());
         Some(index)
     }
 
@@ -809,48 +812,51 @@ impl<'a> Tracer<'a> {
     fn sample(&mut self) {
         let now = monotonic_ns();
         for index in 0..self.procs.len() {
-            let proc = &self.procs[index];
-            if proc.joined {
-                continue;
+            if !self.procs[index].joined {
+                self.sample_one(index, now);
             }
-            let pid = proc.pid;
-            let Some(stat) = procfs::read_process(pid) else {
-                self.gone(pid, now);
-                continue;
-            };
-            let t_ms = self.now_ms();
-            let proc = &mut self.procs[index];
-            if stat.state == 'Z' {
-                proc.gone_ns.get_or_insert(now);
-                if proc.status.is_none() {
-                    proc.status = tree::zombie_status(pid);
-                }
+        }
+    }
+
+    /// Samples one process: `state` and `cpu` events when they changed; notes its end.
+    fn sample_one(&mut self, index: usize, now: u64) {
+        let pid = self.procs[index].pid;
+        let Some(stat) = procfs::read_process(pid) else {
+            self.gone(pid, now);
+            return;
+        };
+        let t_ms = self.now_ms();
+        let proc = &mut self.procs[index];
+        if stat.state == 'Z' {
+            proc.gone_ns.get_or_insert(now);
+            if proc.status.is_none() {
+                proc.status = tree::zombie_status(pid);
             }
-            let slot = proc.slot;
-            if proc.last_state != Some(stat.state) || proc.last_ppid != Some(stat.ppid) {
-                proc.last_state = Some(stat.state);
-                proc.last_ppid = Some(stat.ppid);
-                self.emit(Event::State {
-                    t_ms,
-                    worker: slot,
-                    pid,
-                    state: stat.state.to_string(),
-                    ppid: stat.ppid,
-                });
-            }
-            let proc = &mut self.procs[index];
-            if stat.state != 'Z' && proc.last_cpu != Some(stat.cpu) {
-                proc.last_cpu = Some(stat.cpu);
-                self.emit(Event::Cpu {
-                    t_ms,
-                    worker: slot,
-                    pid,
-                    cpu: stat.cpu,
-                });
-            }
-            if stat.state == 'Z' && stat.ppid == self.me {
-                self.reap_if_ended(pid);
-            }
+        }
+        let slot = proc.slot;
+        if proc.last_state != Some(stat.state) || proc.last_ppid != Some(stat.ppid) {
+            proc.last_state = Some(stat.state);
+            proc.last_ppid = Some(stat.ppid);
+            self.emit(Event::State {
+                t_ms,
+                worker: slot,
+                pid,
+                state: stat.state.to_string(),
+                ppid: stat.ppid,
+            });
+        }
+        let proc = &mut self.procs[index];
+        if stat.state != 'Z' && proc.last_cpu != Some(stat.cpu) {
+            proc.last_cpu = Some(stat.cpu);
+            self.emit(Event::Cpu {
+                t_ms,
+                worker: slot,
+                pid,
+                cpu: stat.cpu,
+            });
+        }
+        if stat.state == 'Z' && stat.ppid == self.me {
+            self.reap_if_ended(pid);
         }
     }
 
