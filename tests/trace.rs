@@ -466,32 +466,29 @@ fn every_lesson_program_traces_with_real_descendants() {
     }
 }
 
-#[test]
-fn sigkill_of_proclab_leaves_no_traced_process_behind() {
-    if !have_python("sigkill_of_proclab_leaves_no_traced_process_behind") {
-        return;
-    }
+/// Starts `proclab trace --json ARGS` with a marker in its environment, waits until its events
+/// hold `spawned` processes and `tasks` started tasks, SIGKILLs proclab, and checks that within
+/// a few seconds no process carries the marker (the command and all it started inherit it).
+fn sigkill_leaves_nothing(args: &[&str], spawned: usize, tasks: usize) {
     become_subreaper();
-    let marker = format!("PROCLAB_TRACE_TEST_MARKER={}", std::process::id());
-    let (key, value) = marker.split_once('=').unwrap();
+    static TRIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let trial = TRIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (key, value) = (
+        "PROCLAB_TRACE_TEST_MARKER",
+        format!("{}-{trial}", std::process::id()),
+    );
+    let marker = format!("{key}={value}");
     let mut child = Command::new(PROCLAB)
-        .args([
-            "trace",
-            "--json",
-            "--",
-            "python3",
-            "-c",
-            "import time\nfrom multiprocessing import Pool\n\
-             if __name__ == '__main__':\n    Pool(2).map(time.sleep, [30] * 4)",
-        ])
-        .env(key, value)
+        .arg("trace")
+        .arg("--json")
+        .args(args)
+        .env(key, &value)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let events = BufReader::new(child.stdout.take().unwrap());
-    let mut pids = Vec::new();
-    let mut started = 0;
+    let (mut pids, mut started) = (Vec::new(), 0);
     for line in events.lines() {
         let event: Value = serde_json::from_str(&line.unwrap()).unwrap();
         match event["event"].as_str() {
@@ -499,11 +496,14 @@ fn sigkill_of_proclab_leaves_no_traced_process_behind() {
             Some("task_started") => started += 1,
             _ => {}
         }
-        if started == 2 {
+        if pids.len() >= spawned && started >= tasks {
             break;
         }
     }
-    assert_eq!(started, 2, "both workers took a task");
+    assert!(
+        pids.len() >= spawned && started >= tasks,
+        "{args:?}: the program did not get going"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let marked = || -> Vec<u64> {
@@ -521,12 +521,32 @@ fn sigkill_of_proclab_leaves_no_traced_process_behind() {
     });
     let left: Vec<u64> = marked();
     for &pid in pids.iter().chain(&left) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        if !dead_and_reaped(pid) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
     }
-    assert!(clean, "left behind: {left:?} (traced: {pids:?})");
+    assert!(clean, "{args:?}: left behind: {left:?} (traced: {pids:?})");
+}
+
+#[test]
+fn sigkill_of_proclab_leaves_no_python_process_behind() {
+    if !have_python("sigkill_of_proclab_leaves_no_python_process_behind") {
+        return;
+    }
+    let program = "import time\nfrom multiprocessing import Pool\n\
+                   if __name__ == '__main__':\n    Pool(2).map(time.sleep, [30] * 4)";
+    sigkill_leaves_nothing(&["--", "python3", "-c", program], 3, 2);
+    sigkill_leaves_nothing(&["--pipe", "--", "python3", "-c", program], 3, 2);
+}
+
+#[test]
+fn sigkill_of_proclab_leaves_no_shell_job_behind() {
+    let program = "sleep 30 & sleep 30; wait";
+    sigkill_leaves_nothing(&["--", "sh", "-c", program], 3, 0);
+    sigkill_leaves_nothing(&["--pipe", "--", "sh", "-c", program], 3, 0);
 }
 
 #[test]

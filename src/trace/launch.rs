@@ -4,6 +4,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,9 @@ pub enum RawOutput {
         stdout: File,
         /// Standard error.
         stderr: File,
+        /// The master side of the pty that is only its controlling terminal: keep it open
+        /// while the program runs (closing it hangs the terminal up: SIGHUP to the program).
+        terminal: File,
     },
 }
 
@@ -68,9 +72,12 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// Starts `program` with `args` (`args[0]` is the name the program sees) and extra `env`.
-/// It leads a new session (so its whole process group can be signalled), gets the pty as its
-/// controlling terminal unless `pipe`, and is killed if the thread that started it ends
-/// (`PR_SET_PDEATHSIG`): keep that thread alive until it is reaped.
+/// It leads a new session (so its whole process group can be signalled) whose controlling
+/// terminal is a new pty: with `pipe` only that (its stdin is /dev/null, its stdout and stderr
+/// pipes), else also its stdin, stdout and stderr. If proclab dies, the pty's master closes and
+/// the kernel hangs the terminal up, sending SIGHUP to the program's processes. The command is
+/// also killed when the thread that started it ends (`PR_SET_PDEATHSIG`): keep that thread alive
+/// until it is reaped.
 pub fn launch(
     program: &Path,
     args: &[OsString],
@@ -83,29 +90,27 @@ pub fn launch(
     }
     command.args(args.iter().skip(1));
     command.envs(env.iter().map(|(k, v)| (k, v)));
-    let pty = if pipe { None } else { Some(pty::open()?) };
-    match &pty {
-        Some(pty) => {
-            command
-                .stdin(Stdio::from(pty.slave.try_clone()?))
-                .stdout(Stdio::from(pty.slave.try_clone()?))
-                .stderr(Stdio::from(pty.slave.try_clone()?));
-        }
-        None => {
-            command
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-        }
+    let pty = pty::open()?;
+    if pipe {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+    } else {
+        command
+            .stdin(Stdio::from(pty.slave.try_clone()?))
+            .stdout(Stdio::from(pty.slave.try_clone()?))
+            .stderr(Stdio::from(pty.slave.try_clone()?));
     }
     let parent = nix::unistd::getpid();
-    let controlling_terminal = pty.is_some();
+    // Still open in the child until exec (it is close-on-exec).
+    let terminal = pty.slave.as_raw_fd();
     // SAFETY: runs in the child between fork and exec and only makes async-signal-safe system
     // calls (setsid, ioctl, prctl, getppid); it allocates nothing.
     unsafe {
         command.pre_exec(move || {
             nix::unistd::setsid()?;
-            if controlling_terminal && nix::libc::ioctl(0, nix::libc::TIOCSCTTY, 0) != 0 {
+            if nix::libc::ioctl(terminal, nix::libc::TIOCSCTTY, 0) != 0 {
                 return Err(io::Error::last_os_error());
             }
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
@@ -123,21 +128,19 @@ pub fn launch(
             format!("cannot start {}: {error}", program.display()),
         )
     })?;
-    let output = match pty {
-        Some(pty) => {
-            // Only the child holds the slave now: when it and its descendants close it, reading
-            // the master ends (EIO).
-            drop(pty.slave);
-            RawOutput::Pty(File::from(pty.master))
+    // Only the child holds the slave now: when it and its descendants close it, reading the
+    // master ends (EIO).
+    drop(pty.slave);
+    let master = File::from(pty.master);
+    let output = if pipe {
+        let take = |pipe: Option<OwnedFd>| File::from(pipe.expect("stdout and stderr are piped"));
+        RawOutput::Pipes {
+            stdout: take(child.stdout.take().map(OwnedFd::from)),
+            stderr: take(child.stderr.take().map(OwnedFd::from)),
+            terminal: master,
         }
-        None => RawOutput::Pipes {
-            stdout: File::from(std::os::fd::OwnedFd::from(
-                child.stdout.take().expect("stdout is piped"),
-            )),
-            stderr: File::from(std::os::fd::OwnedFd::from(
-                child.stderr.take().expect("stderr is piped"),
-            )),
-        },
+    } else {
+        RawOutput::Pty(master)
     };
     Ok(Launched { child, output })
 }

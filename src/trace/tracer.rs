@@ -153,6 +153,8 @@ pub struct Tracer<'a> {
     foreign: HashSet<u32>,
     /// Its stdout and stderr (pipes), or its pty as stdout.
     outputs: Vec<(File, Stream, LineReader)>,
+    /// With pipes: the master of its controlling terminal, held open until the end.
+    _controlling_terminal: Option<File>,
     server: Option<Server>,
     _workspace: Workspace,
     python: PythonMode,
@@ -221,12 +223,20 @@ impl<'a> Tracer<'a> {
         let launched = launch::launch(&program, &spec.command, &env, spec.pipe)?;
         let launched_ns = monotonic_ns();
         let root = launched.child.id();
+        let mut controlling_terminal = None;
         let outputs = match launched.output {
             RawOutput::Pty(master) => vec![(master, Stream::Stdout, line_splitter())],
-            RawOutput::Pipes { stdout, stderr } => vec![
-                (stdout, Stream::Stdout, line_splitter()),
-                (stderr, Stream::Stderr, line_splitter()),
-            ],
+            RawOutput::Pipes {
+                stdout,
+                stderr,
+                terminal,
+            } => {
+                controlling_terminal = Some(terminal);
+                vec![
+                    (stdout, Stream::Stdout, line_splitter()),
+                    (stderr, Stream::Stderr, line_splitter()),
+                ]
+            }
         };
         for (file, _, _) in &outputs {
             let _ = nix::fcntl::fcntl(
@@ -245,6 +255,7 @@ impl<'a> Tracer<'a> {
             root_reaped: false,
             foreign: HashSet::new(),
             outputs,
+            _controlling_terminal: controlling_terminal,
             server: Some(server),
             _workspace: workspace,
             python,
