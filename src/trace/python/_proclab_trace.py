@@ -352,20 +352,25 @@ class _ReportingFileIO(io.FileIO):
     """fd 1 or 2: every write is reported with the bytes that reached the fd. Named like the
     class it stands for, so a program that prints its streams' types prints the same."""
 
+    # Reached through the class: at interpreter shutdown module globals may already be gone
+    # while objects' __del__ methods still print.
+    _fileio_write = io.FileIO.write
+
     def write(self, b):
-        n = io.FileIO.write(self, b)
+        n = self._fileio_write(b)
         if n:
             try:
                 data = bytes(memoryview(b).cast("B")[:n])
                 text = self._proclab_decoder.decode(data)
                 if text:
-                    send("output", ("stream", self._proclab_stream), ("text", text))
+                    self._proclab_send("output", ("stream", self._proclab_stream), ("text", text))
             except Exception:
                 pass
         return n
 
 
 _ReportingFileIO.__name__ = _ReportingFileIO.__qualname__ = "FileIO"
+_ReportingFileIO._proclab_send = staticmethod(send)
 
 _original_streams = []
 

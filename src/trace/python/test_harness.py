@@ -510,18 +510,28 @@ POOL_SLEEP = """
 def pool_sleep_completion_order(h):
     path = h.program(POOL_SLEEP)
     for method in ("fork", "spawn", "forkserver"):
-        run = h.traced(path, [method], speed=10)
-        common(run)
-        check(run.stdout.endswith("results (input order): ['A', 'B', 'C', 'D']\n"), "results unchanged", run)
-        check(run.elapsed < 3.0, "time.sleep is scaled by PROCLAB_TRACE_SPEED (took %.1f s)" % run.elapsed, run)
-        calls = run.of("call")
-        check(len(calls) == 1, "one call", run)
-        call = calls[0]
-        check((call["api"], call["n"], call["chunksize"], call["workers"], call["pid"]) ==
-              ("Pool.map", 4, 1, 2, run.pid), "call fields: %r" % call, run)
-        _, finished = check_tasks(run, call, worker_count=2, labels=["A", "B", "C", "D"])
-        order = completion_order(finished)
-        check(order == [1, 2, 0, 3], "%s: completion order B C A D, got %r" % (method, order), run)
+        for speed in (10, 4):
+            run = h.traced(path, [method], speed=speed)
+            common(run)
+            check(run.stdout.endswith("results (input order): ['A', 'B', 'C', 'D']\n"), "results unchanged", run)
+            check(run.elapsed < 15.0 / speed + 1.5,
+                  "time.sleep is scaled by PROCLAB_TRACE_SPEED (took %.1f s)" % run.elapsed, run)
+            calls = run.of("call")
+            check(len(calls) == 1, "one call", run)
+            call = calls[0]
+            check((call["api"], call["n"], call["chunksize"], call["workers"], call["pid"]) ==
+                  ("Pool.map", 4, 1, 2, run.pid), "call fields: %r" % call, run)
+            started, finished = check_tasks(run, call, worker_count=2, labels=["A", "B", "C", "D"])
+            order = completion_order(finished)
+            if order == [1, 2, 0, 3]:
+                break
+            # B C A D holds while B starts less than 0.2 s (of sleep time) after A: on a machine
+            # too busy for that margin, try once more with durations 2.5 times longer.
+            by_index = {m["index"]: m["t"] for m in started}
+            late = (by_index[1] - by_index[0]) * speed
+            check(speed == 10 and late > 0.15,
+                  "%s: completion order B C A D, got %r (B started %.2f s after A, in sleep time)"
+                  % (method, order, late), run)
         check([m["result"] for m in sorted(finished, key=lambda m: m["index"])] == ["'A'", "'B'", "'C'", "'D'"],
               "results are reprs", run)
         check(all(m["error"] is None for m in finished), "no errors", run)
@@ -766,12 +776,42 @@ def a_slow_proclab_is_waited_for_not_fatal(h):
 
     def pause(listener, proc):
         listener.reading.clear()
-        time.sleep(0.4)
+        time.sleep(0.3)
         listener.reading.set()
 
     run = h.traced(path, exit_with=True, during=pause)
     common(run)
+    check(run.elapsed > 0.25, "the program waited for room while proclab did not read", run)
     check(run.output() == run.stdout, "every write was reported, none lost", run)
+
+
+@case
+def spawned_children_report_output_before_their_name_is_known(h):
+    path = h.program("""
+        import os, sys
+        import multiprocessing as mp
+
+        # Runs again in every spawned child, as __mp_main__, before the child knows its name.
+        print("top level pid", os.getpid(), file=sys.stderr, flush=True)
+
+        def job():
+            print("job pid", os.getpid(), flush=True)
+
+        if __name__ == "__main__":
+            ctx = mp.get_context(sys.argv[1])
+            children = [ctx.Process(target=job, name="child-%d" % i) for i in range(2)]
+            for c in children:
+                c.start()
+            for c in children:
+                c.join()
+    """)
+    for method in ("spawn", "forkserver"):
+        run = h.traced(path, [method])
+        common(run)
+        check(check_output_pids(run) >= 5, "%s: top-level and job lines from their own pids" % method, run)
+        names = sorted(m["name"] for m in run.of("hello") if m["pid"] in
+                       {s["child"] for s in run.of("process_started")})
+        check(names == ["child-0", "child-1"], "%s: hello carries the names: %r" % (method, names), run)
 
 
 @case
@@ -820,21 +860,24 @@ def import_is_fast(h):
     # Modules the instrumentation adds at start-up (multiprocessing must not be among them).
     added = int(run.stdout) - int(plain_out)
     check(added <= 6, "only a few modules added at start-up: %d" % added, run)
+    # The best of five imports (the compiled module is cached in the private folder), so a busy
+    # machine's scheduling does not count.
     timing = h.program("""
-        import time
-        start = time.perf_counter()
-        import importlib, sys
-        sys.modules.pop("_proclab_trace")
-        import _proclab_trace
-        print((time.perf_counter() - start) * 1000)
+        import sys, time
+        best = None
+        for _ in range(5):
+            sys.modules.pop("_proclab_trace")
+            start = time.perf_counter()
+            import _proclab_trace
+            took = time.perf_counter() - start
+            best = took if best is None else min(best, took)
+        print(best * 1000)
     """)
     run = h.traced(timing)
     common(run)
     ms = float(run.stdout)
-    check(ms < 5 * LOAD_FACTOR, "importing _proclab_trace took %.2f ms" % ms, run)
-
-
-LOAD_FACTOR = float(os.environ.get("PROCLAB_HARNESS_LOAD_FACTOR", "3"))
+    check(ms < 5, "importing _proclab_trace took %.2f ms" % ms, run)
+    print("     import of _proclab_trace: %.2f ms" % ms)
 
 
 def trace_lessons(h, folder):
