@@ -145,20 +145,24 @@ def _kill_me_on_eof(fd):
 
 
 def _drop(conn, proclab_gone=False):
-    """Stops reporting from this process (and, if proclab is gone and asked for it, dies)."""
+    """Stops reporting from this process. If proclab is gone and asked for it, the process
+    dies; if proclab is only slow, the socket stays open so that its end still kills us."""
     conn.alive = False
     conn.pending = None
-    sock, conn.sock = conn.sock, None
-    if sock is not None:
-        try:
-            if _still_ours(conn):
-                sock.close()
-            else:
-                sock.detach()  # the fd number now belongs to the program: leave it alone
-        except Exception:
-            pass
     if proclab_gone and EXIT_WITH_PROCLAB:
         os.kill(os.getpid(), _SIGKILL)
+    sock = conn.sock
+    if sock is None:
+        return
+    try:
+        if not _still_ours(conn):
+            conn.sock = None
+            sock.detach()  # the fd number now belongs to the program: leave it alone
+        elif proclab_gone or not EXIT_WITH_PROCLAB:
+            conn.sock = None
+            sock.close()
+    except Exception:
+        pass
 
 
 def _still_ours(conn):

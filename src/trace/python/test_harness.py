@@ -786,6 +786,38 @@ def a_slow_proclab_is_waited_for_not_fatal(h):
 
 
 @case
+def a_stuck_proclab_costs_at_most_about_a_second(h):
+    marker = os.path.join(h.root, "flood-done")
+    path = h.program("""
+        import sys, time
+        for i in range(800):  # under a pipe's 64 KiB: the harness reads stdout only at the end
+            print("line %d %s" % (i, "x" * 60), flush=True)
+        open(sys.argv[1], "w").close()
+        time.sleep(30)
+    """)
+    took = []
+
+    def stall_then_die(listener, proc):
+        listener.reading.clear()
+        start = time.monotonic()
+        while not os.path.exists(marker) and time.monotonic() - start < 15:
+            time.sleep(0.01)
+        took.append(time.monotonic() - start)
+        listener.reading.set()
+        listener.close_connections()  # the socket was kept open: proclab's end still kills
+
+    run = h.traced(path, [marker], exit_with=True, during=stall_then_die)
+    check(run.returncode == -9, "killed when proclab went away, even after it gave up reporting", run)
+    check(run.stdout.endswith("line 799 %s\n" % ("x" * 60)), "the program kept running", run)
+    check(took[0] < 1.0 * LOAD_FACTOR + 1.0, "it waited about a second (%.2f s), then stopped reporting"
+          % took[0], run)
+    check(len(run.output()) < len(run.stdout), "reporting stopped", run)
+
+
+LOAD_FACTOR = float(os.environ.get("PROCLAB_HARNESS_LOAD_FACTOR", "3"))
+
+
+@case
 def spawned_children_report_output_before_their_name_is_known(h):
     path = h.program("""
         import os, sys
