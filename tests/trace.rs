@@ -616,3 +616,32 @@ fn a_background_trace_pauses_resumes_and_stops_the_whole_tree() {
         );
     }
 }
+
+#[test]
+fn pipes_keep_stdout_and_stderr_apart_to_their_last_line() {
+    // Both pipes often end in the same wake-up; repeat to catch mistakes there.
+    for _ in 0..5 {
+        let events = trace_json(
+            &["--pipe", "--", "sh", "-c", "echo out; echo err >&2"],
+            None,
+            0,
+        );
+        let lines: Vec<(String, String)> = of_kind(&events, "output")
+            .iter()
+            .map(|e| {
+                (
+                    text(e).to_string(),
+                    e["stream"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert!(
+            lines.contains(&("out".into(), "stdout".into())),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&("err".into(), "stderr".into())),
+            "{lines:?}"
+        );
+    }
+}

@@ -437,7 +437,8 @@ impl<'a> Tracer<'a> {
         if socket_ready {
             self.receive_messages();
         }
-        for index in outputs_ready {
+        // Highest first: an output at its end is removed, which moves those after it.
+        for index in outputs_ready.into_iter().rev() {
             self.read_output(index);
         }
         let now = monotonic_ns();
