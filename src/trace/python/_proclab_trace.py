@@ -608,6 +608,11 @@ def _patch_pool(module):
     Pool = getattr(module, "Pool", None)
     if Pool is None:
         return
+    thread_pool = getattr(module, "ThreadPool", ())
+
+    def _in_threads(pool):
+        """A ThreadPool's tasks run in this process's threads: not what trace shows."""
+        return isinstance(pool, thread_pool)
 
     def mapping(name, mode, default_chunksize):
         orig = Pool.__dict__.get(name)
@@ -616,17 +621,17 @@ def _patch_pool(module):
         api = "Pool." + name
 
         def patched(self, func, iterable, chunksize=default_chunksize, *rest, **kwargs):
-            if _inside() or not _conn.alive:
+            if _inside() or not _conn.alive or _in_threads(self):
                 return orig(self, func, iterable, chunksize, *rest, **kwargs)
+            lazy = name.startswith("imap")
+            if not lazy and not hasattr(iterable, "__len__"):
+                iterable = list(iterable)  # what Pool does itself (its errors are the program's)
             try:
-                lazy = name.startswith("imap")
                 if lazy:
                     n = _length(iterable)
                     items = enumerate(iterable)
                     size = chunksize
                 else:
-                    if not hasattr(iterable, "__len__"):
-                        iterable = list(iterable)  # what Pool does itself
                     n = len(iterable)
                     items = _Indexed(iterable)
                     size = chunksize
@@ -660,7 +665,7 @@ def _patch_pool(module):
         api = "Pool." + name
 
         def patched(self, func, args=(), kwds={}, *rest, **kwargs):
-            if _inside() or not _conn.alive:
+            if _inside() or not _conn.alive or _in_threads(self):
                 return orig(self, func, args, kwds, *rest, **kwargs)
             try:
                 if batched:

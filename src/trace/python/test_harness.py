@@ -582,6 +582,9 @@ POOL_APIS = """
                 pool.map(fails, range(4))
             except ValueError as error:
                 print("map raised", type(error).__name__, error)
+        from multiprocessing.pool import ThreadPool
+        with ThreadPool(2) as threads:  # threads, not processes: not traced as tasks
+            print("thread pool", threads.map(square, range(3)))
 """
 
 
