@@ -645,3 +645,29 @@ fn pipes_keep_stdout_and_stderr_apart_to_their_last_line() {
         );
     }
 }
+
+#[test]
+fn a_program_misusing_the_socket_only_loses_detail() {
+    if !have_python("a_program_misusing_the_socket_only_loses_detail") {
+        return;
+    }
+    let events = trace_json(
+        &["--", "python3", "tests/fixtures/trace/misuse.py"],
+        None,
+        0,
+    );
+    let tree = Tree::of(&events);
+    tree.check_every_pid(&events, false, "misuse");
+    assert!(
+        of_kind(&events, "output")
+            .iter()
+            .any(|e| text(e) == "misused the socket")
+    );
+    let notices: Vec<&str> = of_kind(&events, "notice").iter().map(|e| text(e)).collect();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.starts_with("3 messages from the instrumentation")),
+        "{notices:?}"
+    );
+}

@@ -47,6 +47,10 @@ const TERM_GRACE: Duration = Duration::from_millis(500);
 const KILL_GRACE: Duration = Duration::from_secs(2);
 /// How long output may keep arriving after every traced process ended.
 const OUTPUT_GRACE: Duration = Duration::from_millis(300);
+/// Longest task label kept (the instrumentation sends at most 24 characters).
+const MAX_LABEL_CHARS: usize = 64;
+/// Longest result or error text kept (the instrumentation sends at most 200 characters).
+const MAX_RESULT_CHARS: usize = 256;
 /// How long a `/proc` reading for task events is reused.
 const READING_REUSE: Duration = Duration::from_millis(1);
 /// Most processes one trace follows.
@@ -603,7 +607,9 @@ impl<'a> Tracer<'a> {
         match message.kind {
             Kind::Hello { .. } => self.instrumented = true,
             Kind::ProcessStarted { child } => {
-                if !self.by_pid.contains_key(&child) && tree::exists(child) {
+                // Taken in only if /proc agrees it is the sender's child.
+                let is_child = procfs::read_process(child).is_some_and(|s| s.ppid == pid);
+                if !self.by_pid.contains_key(&child) && is_child {
                     self.track(child, pid, 0.0);
                 }
             }
@@ -625,6 +631,7 @@ impl<'a> Tracer<'a> {
                 let Some(task) = self.tasks.index(&call, item) else {
                     return;
                 };
+                let label = cut(&label, MAX_LABEL_CHARS);
                 self.tasks.started(task, &label);
                 let (cpu, cpu_time) = self.task_reading(index);
                 let proc = &mut self.procs[index];
@@ -649,8 +656,10 @@ impl<'a> Tracer<'a> {
                     return;
                 };
                 let result = match (error, result) {
-                    (Some(error), _) => Value::String(format!("raised {error}")),
-                    (None, Some(repr)) => Value::String(repr),
+                    (Some(error), _) => {
+                        Value::String(cut(&format!("raised {error}"), MAX_RESULT_CHARS))
+                    }
+                    (None, Some(repr)) => Value::String(cut(&repr, MAX_RESULT_CHARS)),
                     (None, None) => Value::Null,
                 };
                 self.tasks.finished(task, result.clone());
@@ -1137,6 +1146,14 @@ impl Drop for Tracer<'_> {
     }
 }
 
+/// `text` cut to at most `max` characters (an ellipsis marks a cut).
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// A splitter of output into lines of at most [`limits::MAX_LINE_BYTES`].
 fn line_splitter() -> LineReader {
     LineReader::splitter(limits::MAX_LINE_BYTES)
@@ -1163,16 +1180,26 @@ pub fn command_line(command: &[OsString]) -> String {
                     .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
             if plain {
                 word.into_owned()
+            } else if word.chars().any(char::is_control) {
+                // ANSI-C quoting keeps the line on one line.
+                let escaped: String = word
+                    .chars()
+                    .map(|c| match c {
+                        '\n' => "\\n".to_string(),
+                        '\t' => "\\t".to_string(),
+                        '\\' => "\\\\".to_string(),
+                        '\'' => "\\'".to_string(),
+                        c if c.is_control() => format!("\\x{:02x}", c as u32),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                format!("$'{escaped}'")
             } else {
                 format!("'{}'", word.replace('\'', r"'\''"))
             }
         })
         .collect();
-    let line = words.join(" ");
-    match line.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    }
+    cut(&words.join(" "), 200)
 }
 
 #[cfg(test)]
@@ -1216,6 +1243,14 @@ mod tests {
         assert_eq!(
             command_line(&command),
             r#"sh -c 'sleep 1 & wait' 'it'\''s'"#
+        );
+        let lines: Vec<OsString> = ["python3", "-c", "import os\nprint('x')"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        assert_eq!(
+            command_line(&lines),
+            r#"python3 -c $'import os\nprint(\'x\')'"#
         );
     }
 }
