@@ -457,10 +457,8 @@ def label_of(item):
     try:
         if isinstance(item, (tuple, list)) and item and isinstance(item[0], (str, int)):
             text = str(item[0])
-        elif isinstance(item, (tuple, list)) and len(item) > LABEL_CHARS:
-            text = str(item[:LABEL_CHARS])  # the same first characters, without the cost
         else:
-            text = str(item)
+            text = _text_start(str, item, LABEL_CHARS)
     except Exception:
         text = "?"
     return text[:LABEL_CHARS]
@@ -475,9 +473,23 @@ def _describe_error(exc):
 
 def _describe_result(value):
     try:
-        return repr(value)[:RESULT_CHARS]
+        return _text_start(repr, value, RESULT_CHARS)
     except Exception:
         return None
+
+
+def _text_start(show, value, chars):
+    """show(value)[:chars], without showing all of a long list, tuple, set or dict (every
+    element takes at least 3 characters, so `chars` elements give the same start)."""
+    kind = type(value)
+    if kind in (list, tuple, set, dict) and len(value) > chars:
+        if kind is dict:
+            head = ", ".join("%r: %r" % pair for pair in itertools.islice(value.items(), chars))
+            return ("{" + head)[:chars]
+        if kind is set:
+            return ("{" + ", ".join(map(repr, itertools.islice(value, chars))))[:chars]
+        return show(value[:chars])[:chars]
+    return show(value)[:chars]
 
 
 class _TracedFunc:

@@ -674,6 +674,37 @@ def executor_submit_and_map(h):
 
 
 @case
+def threads_report_safely(h):
+    path = h.program("""
+        import sys, threading
+        from multiprocessing import Pool
+
+        def square(n):
+            return n * n
+
+        if __name__ == "__main__":
+            with Pool(2) as pool:
+                def work(t):
+                    for i in range(25):
+                        print("thread %d item %d %s" % (t, i, "y" * 40), flush=True)
+                        pool.apply_async(square, (i,)).get()
+                threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+            print("done")
+    """)
+    run = h.traced(path)
+    common(run)
+    calls = run.of("call")
+    check(len(calls) == 1 and calls[0]["api"] == "Pool.apply_async", "one batch of apply_async", run)
+    check_tasks(run, calls[0], expect_n=100)
+    lines = run.output().splitlines()
+    check(len(lines) == 101 and sorted(lines) == sorted(run.stdout.splitlines()), "every line whole", run)
+
+
+@case
 def program_forks_itself(h):
     path = h.program("""
         import os, sys
