@@ -326,6 +326,10 @@ fn run_headless(
 
 /// `proclab trace`: what to run and how to show it.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "proclab trace [OPTIONS] -- COMMAND [ARGS]...",
+    after_help = "Examples:\n  proclab trace -- python3 my_program.py\n  proclab trace --json --speed 20 -- python3 program.py\n  proclab trace -- sh -c 'sleep 0.3 & sleep 0.2 & wait'"
+)]
 pub struct TraceArgs {
     /// Print the events as JSON lines (the program's own output goes to stderr).
     #[arg(long)]

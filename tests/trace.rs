@@ -203,6 +203,11 @@ fn a_process_that_lives_20_ms_is_seen() {
 fn exit_codes_pass_through_and_a_missing_command_is_named() {
     trace_json(&["--", "sh", "-c", "exit 3"], None, 3);
     trace_json(&["--", "sh", "-c", "kill -TERM $$"], None, 128 + 15);
+    assert_eq!(
+        trace(&[], None).status.code(),
+        Some(2),
+        "no command: a usage error"
+    );
     let output = trace(&["--", "no-such-command-proclab"], None);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
