@@ -26,6 +26,9 @@ pub use tracer::{PythonMode, command_line, python_mode};
 use crate::engine::{self, RunHandle};
 use crate::event::Event;
 
+/// The `lesson` of a trace's `run_started` event.
+pub const LESSON: &str = "trace";
+
 /// Where the program's raw output (what it wrote, byte for byte) is echoed as it arrives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Echo {

@@ -676,3 +676,25 @@ fn a_program_misusing_the_socket_only_loses_detail() {
         "{notices:?}"
     );
 }
+
+#[test]
+fn an_unterminated_last_line_is_kept_with_its_pid() {
+    let events = trace_json(&["--", "sh", "-c", "printf 'no newline'"], None, 0);
+    let tree = Tree::of(&events);
+    let last = of_kind(&events, "output");
+    assert_eq!(text(last[last.len() - 1]), "no newline");
+    assert_eq!(last[last.len() - 1]["pid"].as_u64(), Some(tree.root));
+    if !have_python("an_unterminated_last_line_is_kept_with_its_pid (Python part)") {
+        return;
+    }
+    let events = trace_json(
+        &["--", "python3", "-c", "print('no newline', end='')"],
+        None,
+        0,
+    );
+    let tree = Tree::of(&events);
+    let last = of_kind(&events, "output");
+    assert_eq!(text(last[last.len() - 1]), "no newline");
+    assert_eq!(last[last.len() - 1]["worker"], 0);
+    assert_eq!(last[last.len() - 1]["pid"].as_u64(), Some(tree.root));
+}

@@ -16,7 +16,7 @@ const MAX_OUTPUT_LINES: usize = 200;
 
 /// The whole report. `lesson` adds the title and the checkpoints' observations.
 pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
-    if record.lesson == TRACE {
+    if record.lesson == crate::trace::LESSON {
         return render_trace(record);
     }
     let mut out = String::new();
@@ -66,9 +66,6 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
     }
     out
 }
-
-/// The `lesson` of a run that traced a command (`proclab trace`).
-pub const TRACE: &str = "trace";
 
 /// The report of a trace: the command, every process found (parent, cores, lifetime, exit),
 /// a timeline of the processes that ran tasks, the output by PID, the task order.

@@ -224,7 +224,15 @@ impl<'a> Tracer<'a> {
         // Orphans of the program are re-parented to proclab, which follows and reaps them.
         nix::sys::prctl::set_child_subreaper(true)?;
         let start_ns = monotonic_ns();
-        let launched = launch::launch(&program, &spec.command, &env, spec.pipe)?;
+        let launched = match launch::launch(&program, &spec.command, &env, spec.pipe) {
+            Ok(launched) => launched,
+            Err(error) => {
+                if !was_subreaper {
+                    let _ = nix::sys::prctl::set_child_subreaper(false);
+                }
+                return Err(error);
+            }
+        };
         let launched_ns = monotonic_ns();
         let root = launched.child.id();
         let mut controlling_terminal = None;
@@ -289,7 +297,7 @@ impl<'a> Tracer<'a> {
     fn announce(&mut self, spec: &TraceSpec, launched_ns: u64) {
         self.emit(Event::RunStarted {
             t_ms: 0.0,
-            lesson: "trace".into(),
+            lesson: super::LESSON.into(),
             parent_pid: self.me,
             cores: crate::engine::available_cores(),
             workers: 1,
@@ -884,6 +892,10 @@ impl<'a> Tracer<'a> {
     /// Emits `exited` for processes that ended, once their status is known or has had time
     /// to arrive, then `joined` once they are gone from `/proc`.
     fn settle_exits(&mut self) {
+        if self.procs.iter().any(|p| p.gone_ns.is_some() && !p.ended) {
+            // What an ended process sent just before it ended comes before its `exited`.
+            self.receive_messages();
+        }
         let now = monotonic_ns();
         for index in 0..self.procs.len() {
             let proc = &self.procs[index];
@@ -1032,6 +1044,11 @@ impl<'a> Tracer<'a> {
 
     /// Emits the last events; returns how the command ended.
     fn finish(&mut self) -> TraceOutcome {
+        // The last messages of processes that just ended may still wait in the socket.
+        for _ in 0..3 {
+            self.receive_messages();
+        }
+        self.flush_partial_lines();
         let (malformed, at_capacity) = self
             .server
             .take()
@@ -1097,6 +1114,38 @@ impl<'a> Tracer<'a> {
             code,
             signal,
             stopped: self.stopped,
+        }
+    }
+
+    /// Emits the unterminated last line each process wrote, if any.
+    fn flush_partial_lines(&mut self) {
+        let mut partial: Vec<((u32, u8), String)> = self
+            .splitters
+            .iter_mut()
+            .filter_map(|(&key, splitter)| Some((key, splitter.take_partial()?)))
+            .collect();
+        partial.sort_by_key(|&(key, _)| key);
+        let t_ms = self.now_ms();
+        for ((pid, stream), text) in partial {
+            // The latest process with that PID (a joined one has left `by_pid`).
+            let worker = self
+                .procs
+                .iter()
+                .rev()
+                .find(|p| p.pid == pid)
+                .map(|p| p.slot);
+            let stream = if stream == Stream::Stderr as u8 {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            };
+            self.emit(Event::Output {
+                t_ms,
+                worker,
+                pid,
+                stream,
+                text,
+            });
         }
     }
 
