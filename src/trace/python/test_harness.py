@@ -221,7 +221,7 @@ class Harness:
         return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
     def traced(self, path, args=(), speed=None, unbuffered=False, exit_with=False,
-               extra_path=(), during=None, socket_path=None, settle=5.0):
+               extra_path=(), during=None, socket_path=None, settle=5.0, timeout=RUN_TIMEOUT):
         """Runs the program under the instrumentation; `during(listener, proc)` runs meanwhile."""
         folder = tempfile.mkdtemp(dir=self.root)
         listener = Listener(folder)
@@ -237,7 +237,7 @@ class Harness:
         try:
             if during is not None:
                 during(listener, proc)
-            stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT)
+            stdout, stderr = proc.communicate(timeout=timeout)
         except BaseException:
             proc.kill()
             proc.communicate()
@@ -954,7 +954,8 @@ def trace_lessons(h, folder):
         if not os.path.exists(program):
             continue
         try:
-            run = h.traced(program, speed=20)
+            # chunksize sends 600,000 task messages, which this Python listener parses slowly.
+            run = h.traced(program, speed=20, timeout=300)
             common(run)
             kinds = {}
             for m in run.messages:
@@ -968,7 +969,7 @@ def trace_lessons(h, folder):
                 print("    call %s %s n=%s chunksize=%s workers=%s: %d tasks in %d workers" % (
                     c["call"], c["api"], c["n"], c["chunksize"], c["workers"], len(done),
                     len({m["pid"] for m in done})))
-        except CheckFailed as failure:
+        except (CheckFailed, subprocess.TimeoutExpired) as failure:
             ok = False
             print("lesson %-26s FAILED: %s" % (name, str(failure)[:3000]))
     return ok
