@@ -21,7 +21,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-pub use tracer::{PythonMode, command_line, python_mode};
+pub use tracer::command_line;
 
 use crate::engine::{self, RunHandle};
 use crate::event::Event;

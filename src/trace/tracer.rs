@@ -396,6 +396,8 @@ impl<'a> Tracer<'a> {
             in_flight: Vec::new(),
         });
         self.by_pid.insert(pid, index);
+        // A stranger's PID, reused by a process of the program.
+        self.strangers.remove(&pid);
         let t_ms = self.now_ms();
         self.emit(Event::Spawned {
             t_ms,
@@ -581,7 +583,8 @@ impl<'a> Tracer<'a> {
             return Some(index);
         }
         let mut chain = vec![pid];
-        let mut current = ppid.or_else(|| procfs::read_process(pid).map(|s| s.ppid));
+        // The kernel's word first; the message's only if the process is already gone.
+        let mut current = procfs::read_process(pid).map(|s| s.ppid).or(ppid);
         while let Some(parent) = current {
             if self.by_pid.contains_key(&parent) {
                 let mut index = None;
