@@ -124,10 +124,13 @@ def _connect(conn):
         fd = sock.fileno()
         st = os.fstat(fd)
         conn.sndbuf = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_SNDBUF)
-        if EXIT_WITH_PROCLAB:
-            _kill_me_on_eof(fd)
         conn.sock, conn.fd, conn.ident = sock, fd, (st.st_dev, st.st_ino)
         conn.alive = True
+        if EXIT_WITH_PROCLAB:
+            try:
+                _kill_me_on_eof(fd)
+            except Exception:  # no signal-driven I/O here: a thread watches instead
+                _thread.start_new_thread(_watch_for_eof, (conn,))
     except Exception:
         if sock is not None:
             try:
@@ -142,6 +145,30 @@ def _kill_me_on_eof(fd):
     fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
     fcntl.fcntl(fd, getattr(fcntl, "F_SETSIG", _F_SETSIG), _SIGKILL)
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+
+
+def _watch_for_eof(conn):
+    """Kills this process when proclab closes the connection (only where _kill_me_on_eof
+    failed: a thread is visible to the program, the kernel's signal is not)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(conn.fd, select.POLLIN | select.POLLHUP)
+        while conn.sock is not None and conn.pid == os.getpid():
+            if not poller.poll(1000):
+                continue
+            if not _still_ours(conn):
+                return
+            try:
+                data = conn.sock.recv(1, _socket.MSG_PEEK | _socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            if not data:
+                os.kill(os.getpid(), _SIGKILL)
+            conn.sock.recv(65536, _socket.MSG_DONTWAIT)  # proclab never writes; drop it
+    except Exception:
+        pass
 
 
 def _drop(conn, proclab_gone=False):
