@@ -18,8 +18,8 @@ Kinds and their fields:
 PROCLAB_TRACE_SPEED=X divides every time.sleep duration by X. With
 PROCLAB_TRACE_EXIT_WITH_PROCLAB=1 the process is killed (SIGKILL) when proclab closes its end of
 the connection: the kernel does that itself (O_ASYNC with F_SETSIG=SIGKILL on the socket), so
-no watcher thread runs in the program (a thread would change threading.active_count() and make
-os.fork() warn on Python 3.12+).
+no watcher thread runs in the program (a thread would make os.fork() warn on Python 3.12+); a
+thread watches only where the kernel refuses that.
 
 Nothing here may raise into the program or block it for long: a process that cannot report
 stops reporting and runs as it would without proclab.
@@ -40,24 +40,8 @@ _real_sleep = time.sleep
 
 try:
     from _json import encode_basestring_ascii as _json_str
-except ImportError:  # pragma: no cover - every CPython has _json
-
-    def _json_str(text):
-        out = ['"']
-        for ch in text:
-            code = ord(ch)
-            if ch == '"' or ch == "\\":
-                out.append("\\" + ch)
-            elif code < 0x20 or code > 0x7E:
-                if code > 0xFFFF:
-                    code -= 0x10000
-                    out.append("\\u%04x\\u%04x" % (0xD800 | (code >> 10), 0xDC00 | (code & 0x3FF)))
-                else:
-                    out.append("\\u%04x" % code)
-            else:
-                out.append(ch)
-        out.append('"')
-        return "".join(out)
+except ImportError:  # a CPython built without the accelerator
+    from json.encoder import py_encode_basestring_ascii as _json_str
 
 
 SOCKET_PATH = os.environ.get("PROCLAB_TRACE_SOCKET") or None
@@ -89,7 +73,16 @@ class _Conn:
     """This process's connection to proclab, or the reason it has none."""
 
     __slots__ = (
-        "sock", "fd", "ident", "pid", "sndbuf", "room", "alive", "pending", "busy", "deferred",
+        "sock",
+        "fd",
+        "ident",
+        "pid",
+        "sndbuf",
+        "room",
+        "alive",
+        "pending",
+        "busy",
+        "deferred",
     )
 
     def __init__(self):
@@ -542,7 +535,7 @@ class _TracedFunc:
     def __call__(self, *args, **kwargs):
         mode = self.mode
         if mode == "one":
-            (index, item), = args
+            ((index, item),) = args
             call_args = (item,)
         elif mode == "star":
             index, item = args
@@ -588,7 +581,14 @@ class _Indexed:
 
 def _new_call(api, n, chunksize, workers):
     call = "%d.%d" % (os.getpid(), next(_call_numbers))
-    send("call", ("call", call), ("api", api), ("n", n), ("chunksize", chunksize), ("workers", workers))
+    send(
+        "call",
+        ("call", call),
+        ("api", api),
+        ("n", n),
+        ("chunksize", chunksize),
+        ("workers", workers),
+    )
     return call
 
 
@@ -703,7 +703,8 @@ def _patch_pool(module):
             return
         api = "Pool." + name
 
-        def patched(self, func, args=(), kwds={}, *rest, **kwargs):
+        # The same defaults as Pool's own apply/apply_async; kwds is passed on, never changed.
+        def patched(self, func, args=(), kwds={}, *rest, **kwargs):  # noqa: B006
             if _inside() or not _conn.alive or _in_threads(self):
                 return orig(self, func, args, kwds, *rest, **kwargs)
             try:

@@ -14,7 +14,6 @@ Prints one line per check and "N passed, N failed"; exits 1 if any check failed.
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -59,7 +58,9 @@ class Listener:
                     return
                 self.open += 1
                 self.connections.append(conn)
-            threading.Thread(target=self._serve, args=(conn, len(self.connections)), daemon=True).start()
+            threading.Thread(
+                target=self._serve, args=(conn, len(self.connections)), daemon=True
+            ).start()
 
     def _serve(self, conn, number):
         pending = b""
@@ -220,8 +221,19 @@ class Harness:
         )
         return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
 
-    def traced(self, path, args=(), speed=None, unbuffered=False, exit_with=False,
-               extra_path=(), during=None, socket_path=None, settle=5.0, timeout=RUN_TIMEOUT):
+    def traced(
+        self,
+        path,
+        args=(),
+        speed=None,
+        unbuffered=False,
+        exit_with=False,
+        extra_path=(),
+        during=None,
+        socket_path=None,
+        settle=5.0,
+        timeout=RUN_TIMEOUT,
+    ):
         """Runs the program under the instrumentation; `during(listener, proc)` runs meanwhile."""
         folder = tempfile.mkdtemp(dir=self.root)
         listener = Listener(folder)
@@ -258,7 +270,11 @@ class Harness:
 
 def common(run, expect_exit=0):
     """What every traced run must show."""
-    check(run.returncode == expect_exit, "exit code %s, expected %s" % (run.returncode, expect_exit), run)
+    check(
+        run.returncode == expect_exit,
+        "exit code %s, expected %s" % (run.returncode, expect_exit),
+        run,
+    )
     check(not run.bad_lines, "every line is a JSON object", run)
     check(run.all_closed, "every connection ended once the processes exited", run)
     by_conn = {}
@@ -267,7 +283,7 @@ def common(run, expect_exit=0):
             check(field in m, "message has %r: %r" % (field, m), run)
         check(isinstance(m["t"], float), "t is a float: %r" % (m,), run)
         by_conn.setdefault(m["_conn"], []).append(m)
-    for conn, messages in by_conn.items():
+    for messages in by_conn.values():
         first = messages[0]
         check(first["k"] == "hello", "the first message of a connection is hello: %r" % first, run)
         for field in ("ppid", "name", "python", "executable"):
@@ -284,21 +300,33 @@ def check_tasks(run, call_message, expect_n=None, worker_count=None, labels=None
     started = run.of("task_started", call=call)
     finished = run.of("task_finished", call=call)
     n = expect_n if expect_n is not None else call_message["n"]
-    check(sorted(m["index"] for m in started) == list(range(n)),
-          "%s: task_started indexes 0..%d once each" % (call_message["api"], n - 1), run)
-    check(sorted(m["index"] for m in finished) == list(range(n)),
-          "%s: task_finished indexes 0..%d once each" % (call_message["api"], n - 1), run)
+    check(
+        sorted(m["index"] for m in started) == list(range(n)),
+        "%s: task_started indexes 0..%d once each" % (call_message["api"], n - 1),
+        run,
+    )
+    check(
+        sorted(m["index"] for m in finished) == list(range(n)),
+        "%s: task_finished indexes 0..%d once each" % (call_message["api"], n - 1),
+        run,
+    )
     starts = {m["index"]: m for m in started}
     for m in finished:
         s = starts[m["index"]]
         check(s["pid"] == m["pid"], "an item starts and finishes in one worker", run)
         check(s["t"] <= m["t"], "an item starts before it finishes", run)
-        check(m["pid"] != run.pid or call_message["api"] == "none",
-              "items run in workers, not in the main process", run)
+        check(
+            m["pid"] != run.pid or call_message["api"] == "none",
+            "items run in workers, not in the main process",
+            run,
+        )
     pids = {m["pid"] for m in started}
     if worker_count is not None:
-        check(len(pids) == worker_count,
-              "%s ran in %d workers, expected %d" % (call_message["api"], len(pids), worker_count), run)
+        check(
+            len(pids) == worker_count,
+            "%s ran in %d workers, expected %d" % (call_message["api"], len(pids), worker_count),
+            run,
+        )
     if labels is not None:
         got = [starts[i]["label"] for i in range(n)]
         check(got == labels, "labels %r, expected %r" % (got, labels), run)
@@ -311,7 +339,11 @@ def completion_order(finished):
 
 def check_same_output(h, path, run, args=(), unbuffered=False):
     code, out, _ = h.plain(path, args, unbuffered=unbuffered)
-    check(code == run.returncode, "exit code %s without proclab, %s with" % (code, run.returncode), run)
+    check(
+        code == run.returncode,
+        "exit code %s without proclab, %s with" % (code, run.returncode),
+        run,
+    )
     check(out == run.stdout, "stdout without proclab:\n%s\nwith:\n%s" % (out, run.stdout), run)
 
 
@@ -332,7 +364,11 @@ def check_exits(run):
     for started in run.of("process_started"):
         exited = run.of("process_exited", child=started["child"], pid=started["pid"])
         check(len(exited) == 1, "one process_exited for %s" % started["child"], run)
-        check(started["child"] in run.hello_pids(), "started child %s said hello" % started["child"], run)
+        check(
+            started["child"] in run.hello_pids(),
+            "started child %s said hello" % started["child"],
+            run,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +405,11 @@ def hello_output_and_unchanged_results(h):
     check(run.output(stream="stderr") == "to stderr\n", "stderr is reported as stderr", run)
     # Block-buffered into a pipe: "partial" was flushed alone, the rest came at exit in one write.
     texts = [m["text"] for m in run.of("output", stream="stdout")]
-    check(texts[0] == "hello from the main process\npartial", "a partial line arrives when flushed: %r" % texts, run)
+    check(
+        texts[0] == "hello from the main process\npartial",
+        "a partial line arrives when flushed: %r" % texts,
+        run,
+    )
     check(len(texts) == 2, "block buffering kept: the rest in one write: %r" % texts, run)
     check_same_output(h, path, run)
 
@@ -384,7 +424,11 @@ def unbuffered_and_line_buffered_are_kept(h):
     run = h.traced(path, unbuffered=True)
     common(run)
     texts = [m["text"] for m in run.of("output", stream="stdout")]
-    check(texts[-6:] == ["a", "\n", "b", "\n", "c", "\n"], "PYTHONUNBUFFERED: each write alone: %r" % texts, run)
+    check(
+        texts[-6:] == ["a", "\n", "b", "\n", "c", "\n"],
+        "PYTHONUNBUFFERED: each write alone: %r" % texts,
+        run,
+    )
     check_same_output(h, path, run, unbuffered=True)
 
 
@@ -404,8 +448,13 @@ def a_terminal_is_line_buffered(h):
     master, slave = pty.openpty()
     folder = tempfile.mkdtemp(dir=h.root)
     listener = Listener(folder)
-    proc = subprocess.Popen([sys.executable, path], env=h.env(listener.path), stdin=subprocess.DEVNULL,
-                            stdout=slave, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, path],
+        env=h.env(listener.path),
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -419,13 +468,23 @@ def a_terminal_is_line_buffered(h):
     os.close(master)
     proc.wait(RUN_TIMEOUT)
     listener.wait_all_closed(5)
-    run = Run(proc, b"".join(chunks).decode().replace("\r\n", "\n"), proc.stderr.read().decode(),
-              list(listener.messages), list(listener.bad_lines), 0, True)
+    run = Run(
+        proc,
+        b"".join(chunks).decode().replace("\r\n", "\n"),
+        proc.stderr.read().decode(),
+        list(listener.messages),
+        list(listener.bad_lines),
+        0,
+        True,
+    )
     listener.close()
     common(run)
     texts = [m["text"] for m in run.of("output")]
-    check(texts == ["True True\n", "line 0\n", "line 1\n", "line 2\n", "no newline"],
-          "to a terminal each line is written alone: %r" % texts, run)
+    check(
+        texts == ["True True\n", "line 0\n", "line 1\n", "line 2\n", "no newline"],
+        "to a terminal each line is written alone: %r" % texts,
+        run,
+    )
 
 
 PROCESS_EXITS = """
@@ -462,21 +521,40 @@ def process_exit_codes_for_each_start_method(h):
         common(run)
         check_same_output(h, path, run, [method])
         started = {m["name"]: m for m in run.of("process_started", pid=run.pid)}
-        check(set(started) == {"exit_3", "kill_myself", "fine"}, "%s: process_started for all three" % method, run)
+        check(
+            set(started) == {"exit_3", "kill_myself", "fine"},
+            "%s: process_started for all three" % method,
+            run,
+        )
         for m in started.values():
             check(m["role"] == "process", "role process", run)
         codes = {m["child"]: m["code"] for m in run.of("process_exited", pid=run.pid)}
         check(codes.get(started["exit_3"]["child"]) == 3, "%s: exit code 3 reported" % method, run)
-        check(codes.get(started["kill_myself"]["child"]) == -9, "%s: SIGKILL reported as -9" % method, run)
+        check(
+            codes.get(started["kill_myself"]["child"]) == -9,
+            "%s: SIGKILL reported as -9" % method,
+            run,
+        )
         check(codes.get(started["fine"]["child"]) == 0, "%s: exit code 0 reported" % method, run)
         names = {m["pid"]: m["name"] for m in run.of("hello")}
         for name, m in started.items():
-            check(names.get(m["child"]) == name, "%s: the child's hello names it %s: %r" % (method, name, names), run)
+            check(
+                names.get(m["child"]) == name,
+                "%s: the child's hello names it %s: %r" % (method, name, names),
+                run,
+            )
             if method != "fork":
-                check(run.of("hello", pid=m["child"])[0]["ppid"] in (run.pid,) + tuple(names),
-                      "ppid is the parent or the fork server", run)
+                check(
+                    run.of("hello", pid=m["child"])[0]["ppid"] in (run.pid,) + tuple(names),
+                    "ppid is the parent or the fork server",
+                    run,
+                )
         exiting = {m["pid"]: m["code"] for m in run.of("exiting")}
-        check(exiting.get(started["exit_3"]["child"]) == 3, "%s: the child said exiting 3" % method, run)
+        check(
+            exiting.get(started["exit_3"]["child"]) == 3,
+            "%s: the child said exiting 3" % method,
+            run,
+        )
         check(started["kill_myself"]["child"] not in exiting, "a killed child says nothing", run)
         check(check_output_pids(run) == 2, "%s: both children's lines are theirs" % method, run)
         # fine() printed without flush into a pipe: its line reached the fd when it exited.
@@ -513,14 +591,25 @@ def pool_sleep_completion_order(h):
         for speed in (10, 4):
             run = h.traced(path, [method], speed=speed)
             common(run)
-            check(run.stdout.endswith("results (input order): ['A', 'B', 'C', 'D']\n"), "results unchanged", run)
-            check(run.elapsed < 15.0 / speed + 1.5,
-                  "time.sleep is scaled by PROCLAB_TRACE_SPEED (took %.1f s)" % run.elapsed, run)
+            check(
+                run.stdout.endswith("results (input order): ['A', 'B', 'C', 'D']\n"),
+                "results unchanged",
+                run,
+            )
+            check(
+                run.elapsed < 15.0 / speed + 1.5,
+                "time.sleep is scaled by PROCLAB_TRACE_SPEED (took %.1f s)" % run.elapsed,
+                run,
+            )
             calls = run.of("call")
             check(len(calls) == 1, "one call", run)
             call = calls[0]
-            check((call["api"], call["n"], call["chunksize"], call["workers"], call["pid"]) ==
-                  ("Pool.map", 4, 1, 2, run.pid), "call fields: %r" % call, run)
+            check(
+                (call["api"], call["n"], call["chunksize"], call["workers"], call["pid"])
+                == ("Pool.map", 4, 1, 2, run.pid),
+                "call fields: %r" % call,
+                run,
+            )
             started, finished = check_tasks(run, call, worker_count=2, labels=["A", "B", "C", "D"])
             order = completion_order(finished)
             if order == [1, 2, 0, 3]:
@@ -529,18 +618,35 @@ def pool_sleep_completion_order(h):
             # too busy for that margin, try once more with durations 2.5 times longer.
             by_index = {m["index"]: m["t"] for m in started}
             late = (by_index[1] - by_index[0]) * speed
-            check(speed == 10 and late > 0.15,
-                  "%s: completion order B C A D, got %r (B started %.2f s after A, in sleep time)"
-                  % (method, order, late), run)
-        check([m["result"] for m in sorted(finished, key=lambda m: m["index"])] == ["'A'", "'B'", "'C'", "'D'"],
-              "results are reprs", run)
+            check(
+                speed == 10 and late > 0.15,
+                "%s: completion order B C A D, got %r (B started %.2f s after A, in sleep time)"
+                % (method, order, late),
+                run,
+            )
+        check(
+            [m["result"] for m in sorted(finished, key=lambda m: m["index"])]
+            == ["'A'", "'B'", "'C'", "'D'"],
+            "results are reprs",
+            run,
+        )
         check(all(m["error"] is None for m in finished), "no errors", run)
         workers = run.of("process_started", pid=run.pid)
-        check(len(workers) == 2 and all(m["role"] == "pool" for m in workers), "two pool workers", run)
-        prefix = {"fork": "ForkPoolWorker-", "spawn": "SpawnPoolWorker-", "forkserver": "ForkServerPoolWorker-"}[method]
+        check(
+            len(workers) == 2 and all(m["role"] == "pool" for m in workers), "two pool workers", run
+        )
+        prefix = {
+            "fork": "ForkPoolWorker-",
+            "spawn": "SpawnPoolWorker-",
+            "forkserver": "ForkServerPoolWorker-",
+        }[method]
         for m in workers:
             check(m["name"].startswith(prefix), "pool worker name %r" % m["name"], run)
-            check(run.of("hello", pid=m["child"])[0]["name"] == m["name"], "the worker's hello has its name", run)
+            check(
+                run.of("hello", pid=m["child"])[0]["name"] == m["name"],
+                "the worker's hello has its name",
+                run,
+            )
         check(check_output_pids(run) == 8, "8 lines, each from the worker that printed it", run)
         check_exits(run)
 
@@ -598,9 +704,16 @@ def pool_apis(h):
         calls = run.of("call")
         got = [(c["api"], c["n"], c["chunksize"]) for c in calls]
         expected = [
-            ("Pool.map", 10, 2), ("Pool.map", 10, 3), ("Pool.map_async", 5, 1), ("Pool.imap", None, 1),
-            ("Pool.imap", None, 3), ("Pool.imap_unordered", None, 1), ("Pool.starmap", 3, 1),
-            ("Pool.starmap_async", 1, 1), ("Pool.apply", 1, None), ("Pool.apply_async", None, None),
+            ("Pool.map", 10, 2),
+            ("Pool.map", 10, 3),
+            ("Pool.map_async", 5, 1),
+            ("Pool.imap", None, 1),
+            ("Pool.imap", None, 3),
+            ("Pool.imap_unordered", None, 1),
+            ("Pool.starmap", 3, 1),
+            ("Pool.starmap_async", 1, 1),
+            ("Pool.apply", 1, None),
+            ("Pool.apply_async", None, None),
             ("Pool.map", 4, 1),
         ]
         check(got == expected, "%s: calls %r" % (method, got), run)
@@ -610,14 +723,24 @@ def pool_apis(h):
         for c, n in zip(calls, counts):
             _, finished = check_tasks(run, c, expect_n=n)
             if c["api"] == "Pool.starmap":
-                check(sorted(m["result"] for m in finished) == ["11", "3", "7"], "starmap results", run)
+                check(
+                    sorted(m["result"] for m in finished) == ["11", "3", "7"],
+                    "starmap results",
+                    run,
+                )
                 labels = sorted(m["label"] for m in run.of("task_started", call=c["call"]))
                 check(labels == ["1", "3", "5"], "starmap labels %r" % labels, run)
             if c["api"] == "Pool.apply":
                 check(finished[0]["result"] == "7", "apply result", run)
         failed = [m for m in run.of("task_finished", call=calls[-1]["call"]) if m["error"]]
-        check(len(failed) == 1 and failed[0]["error"] == "ValueError: no 2" and failed[0]["index"] == 2
-              and failed[0]["result"] is None, "the error is reported: %r" % failed, run)
+        check(
+            len(failed) == 1
+            and failed[0]["error"] == "ValueError: no 2"
+            and failed[0]["index"] == 2
+            and failed[0]["result"] is None,
+            "the error is reported: %r" % failed,
+            run,
+        )
 
 
 EXECUTOR = """
@@ -658,8 +781,12 @@ def executor_submit_and_map(h):
         check_same_output(h, path, run, [method])
         calls = run.of("call")
         got = [(c["api"], c["n"], c["chunksize"], c["workers"]) for c in calls]
-        expected = [("Executor.submit", None, None, 2), ("Executor.map", 7, 3, 2),
-                    ("Executor.map", 3, 1, 2), ("Executor.submit", None, None, 2)]
+        expected = [
+            ("Executor.submit", None, None, 2),
+            ("Executor.map", 7, 3, 2),
+            ("Executor.map", 3, 1, 2),
+            ("Executor.submit", None, None, 2),
+        ]
         check(got == expected, "%s: calls %r" % (method, got), run)
         for c, n in zip(calls, [5, 7, 3, 1]):
             check_tasks(run, c, expect_n=n)
@@ -698,10 +825,16 @@ def threads_report_safely(h):
     run = h.traced(path)
     common(run)
     calls = run.of("call")
-    check(len(calls) == 1 and calls[0]["api"] == "Pool.apply_async", "one batch of apply_async", run)
+    check(
+        len(calls) == 1 and calls[0]["api"] == "Pool.apply_async", "one batch of apply_async", run
+    )
     check_tasks(run, calls[0], expect_n=100)
     lines = run.output().splitlines()
-    check(len(lines) == 101 and sorted(lines) == sorted(run.stdout.splitlines()), "every line whole", run)
+    check(
+        len(lines) == 101 and sorted(lines) == sorted(run.stdout.splitlines()),
+        "every line whole",
+        run,
+    )
 
 
 @case
@@ -780,7 +913,9 @@ def exits_with_proclab(h):
     for method in ("fork", "spawn"):
         start = time.monotonic()
         run = h.traced(path, [method], exit_with=True, during=kill_proclab)
-        check(run.returncode == -9, "%s: the program was killed when proclab went away" % method, run)
+        check(
+            run.returncode == -9, "%s: the program was killed when proclab went away" % method, run
+        )
         sleeper = [m["pid"] for m in run.messages if m["k"] == "output"][0]
         check(wait_gone(sleeper, 5), "the child was killed too", run)
         check(time.monotonic() - start < 20, "quickly", run)
@@ -841,10 +976,15 @@ def a_stuck_proclab_costs_at_most_about_a_second(h):
         listener.close_connections()  # the socket was kept open: proclab's end still kills
 
     run = h.traced(path, [marker], exit_with=True, during=stall_then_die)
-    check(run.returncode == -9, "killed when proclab went away, even after it gave up reporting", run)
+    check(
+        run.returncode == -9, "killed when proclab went away, even after it gave up reporting", run
+    )
     check(run.stdout.endswith("line 799 %s\n" % ("x" * 60)), "the program kept running", run)
-    check(took[0] < 1.0 * LOAD_FACTOR + 1.0, "it waited about a second (%.2f s), then stopped reporting"
-          % took[0], run)
+    check(
+        took[0] < 1.0 * LOAD_FACTOR + 1.0,
+        "it waited about a second (%.2f s), then stopped reporting" % took[0],
+        run,
+    )
     check(len(run.output()) < len(run.stdout), "reporting stopped", run)
 
 
@@ -874,10 +1014,21 @@ def spawned_children_report_output_before_their_name_is_known(h):
     for method in ("spawn", "forkserver"):
         run = h.traced(path, [method])
         common(run)
-        check(check_output_pids(run) >= 5, "%s: top-level and job lines from their own pids" % method, run)
-        names = sorted(m["name"] for m in run.of("hello") if m["pid"] in
-                       {s["child"] for s in run.of("process_started")})
-        check(names == ["child-0", "child-1"], "%s: hello carries the names: %r" % (method, names), run)
+        check(
+            check_output_pids(run) >= 5,
+            "%s: top-level and job lines from their own pids" % method,
+            run,
+        )
+        names = sorted(
+            m["name"]
+            for m in run.of("hello")
+            if m["pid"] in {s["child"] for s in run.of("process_started")}
+        )
+        check(
+            names == ["child-0", "child-1"],
+            "%s: hello carries the names: %r" % (method, names),
+            run,
+        )
 
 
 @case
@@ -895,8 +1046,11 @@ def no_listener_means_no_change(h):
             print("ok")
     """)
     run = h.traced(path, socket_path=os.path.join(h.root, "no-such.sock"))
-    check(run.returncode == 0 and run.stdout == "[0, 1, 4, 9, 16]\nok\n" and run.stderr == "",
-          "runs as without proclab", run)
+    check(
+        run.returncode == 0 and run.stdout == "[0, 1, 4, 9, 16]\nok\n" and run.stderr == "",
+        "runs as without proclab",
+        run,
+    )
 
 
 @case
@@ -907,7 +1061,8 @@ def the_users_sitecustomize_still_runs(h):
         f.write("import sys\nsys.users_sitecustomize_ran = True\n")
     path = h.program("""
         import sys, sitecustomize
-        print(getattr(sys, "users_sitecustomize_ran", False), sitecustomize.__file__.endswith("theirs/sitecustomize.py"))
+        ran = getattr(sys, "users_sitecustomize_ran", False)
+        print(ran, sitecustomize.__file__.endswith("theirs/sitecustomize.py"))
     """)
     run = h.traced(path, extra_path=[theirs])
     common(run)
@@ -961,14 +1116,29 @@ def trace_lessons(h, folder):
             for m in run.messages:
                 kinds[m["k"]] = kinds.get(m["k"], 0) + 1
             tasks = run.of("task_finished")
-            print("lesson %-26s ok  %5.1f s  %d processes  %s" % (
-                name, run.elapsed, len(run.hello_pids()),
-                " ".join("%s=%d" % kv for kv in sorted(kinds.items()))))
+            print(
+                "lesson %-26s ok  %5.1f s  %d processes  %s"
+                % (
+                    name,
+                    run.elapsed,
+                    len(run.hello_pids()),
+                    " ".join("%s=%d" % kv for kv in sorted(kinds.items())),
+                )
+            )
             for c in run.of("call"):
                 done = [m for m in tasks if m["call"] == c["call"]]
-                print("    call %s %s n=%s chunksize=%s workers=%s: %d tasks in %d workers" % (
-                    c["call"], c["api"], c["n"], c["chunksize"], c["workers"], len(done),
-                    len({m["pid"] for m in done})))
+                print(
+                    "    call %s %s n=%s chunksize=%s workers=%s: %d tasks in %d workers"
+                    % (
+                        c["call"],
+                        c["api"],
+                        c["n"],
+                        c["chunksize"],
+                        c["workers"],
+                        len(done),
+                        len({m["pid"] for m in done}),
+                    )
+                )
         except (CheckFailed, subprocess.TimeoutExpired) as failure:
             ok = False
             print("lesson %-26s FAILED: %s" % (name, str(failure)[:3000]))
@@ -980,7 +1150,7 @@ def main(argv):
     if "--lessons" in argv:
         at = argv.index("--lessons")
         lessons = argv[at + 1]
-        argv = argv[:at] + argv[at + 2:]
+        argv = argv[:at] + argv[at + 2 :]
     words = argv
     h = Harness()
     passed = failed = 0
@@ -995,7 +1165,9 @@ def main(argv):
             except Exception as error:
                 failed += 1
                 detail = str(error) if isinstance(error, CheckFailed) else traceback.format_exc()
-                print("FAIL %s (%.1f s)\n%s" % (function.__name__, time.monotonic() - start, detail))
+                print(
+                    "FAIL %s (%.1f s)\n%s" % (function.__name__, time.monotonic() - start, detail)
+                )
             else:
                 passed += 1
                 print("ok   %s (%.1f s)" % (function.__name__, time.monotonic() - start))
