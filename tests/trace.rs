@@ -698,3 +698,20 @@ fn an_unterminated_last_line_is_kept_with_its_pid() {
     assert_eq!(last[last.len() - 1]["worker"], 0);
     assert_eq!(last[last.len() - 1]["pid"].as_u64(), Some(tree.root));
 }
+
+#[test]
+fn python_started_with_minus_i_says_why_there_is_no_task_detail() {
+    if !have_python("python_started_with_minus_i_says_why_there_is_no_task_detail") {
+        return;
+    }
+    let events = trace_json(&["--", "python3", "-I", "-c", "print('isolated')"], None, 0);
+    let tree = Tree::of(&events);
+    let notices: Vec<&str> = of_kind(&events, "notice").iter().map(|e| text(e)).collect();
+    assert!(notices.iter().any(|n| n.contains("-I")), "{notices:?}");
+    let output = of_kind(&events, "output");
+    assert!(
+        output
+            .iter()
+            .any(|e| text(e) == "isolated" && e["pid"].as_u64() == Some(tree.root))
+    );
+}

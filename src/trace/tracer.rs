@@ -67,7 +67,8 @@ pub enum PythonMode {
     Blocked(String),
 }
 
-/// Whether `program` (as typed) is CPython and whether its flags let the instrumentation load.
+/// Whether the command (as typed, possibly through `env`) is CPython, and whether its flags let
+/// the instrumentation load.
 pub fn python_mode(args: &[OsString]) -> PythonMode {
     let Some(name) = args
         .first()
@@ -84,6 +85,18 @@ pub fn python_mode(args: &[OsString]) -> PythonMode {
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())),
         None => false,
     };
+    if name == "env" {
+        // `env [-i] [NAME=VALUE]… python3 …`: the program is the first other word.
+        let program = args
+            .iter()
+            .skip(1)
+            .position(|a| {
+                let a = a.to_string_lossy();
+                !a.starts_with('-') && !a.contains('=')
+            })
+            .map(|at| at + 1);
+        return program.map_or(PythonMode::NotPython, |at| python_mode(&args[at..]));
+    }
     if !is_python || name.starts_with("python2") {
         return PythonMode::NotPython;
     }
@@ -1284,6 +1297,15 @@ mod tests {
         assert_eq!(mode(&["python2", "p.py"]), PythonMode::NotPython);
         assert_eq!(mode(&["pythonista"]), PythonMode::NotPython);
         assert_eq!(mode(&["sh", "-c", "python3"]), PythonMode::NotPython);
+        assert_eq!(
+            mode(&["env", "A=1", "python3", "p.py"]),
+            PythonMode::Instrumented
+        );
+        assert_eq!(
+            mode(&["/usr/bin/env", "-i", "python3", "-I"]),
+            PythonMode::Blocked("-I".into())
+        );
+        assert_eq!(mode(&["env", "A=1"]), PythonMode::NotPython);
     }
 
     #[test]
