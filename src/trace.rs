@@ -7,6 +7,7 @@
 //! instrumentation on its `PYTHONPATH` (`python/sitecustomize.py`, `python/_proclab_trace.py`)
 //! that reports over a Unix socket in a private temporary folder.
 
+mod command;
 mod launch;
 mod message;
 mod pty;
@@ -21,7 +22,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-pub use tracer::command_line;
+pub use command::command_line;
 
 use crate::engine::{self, RunHandle};
 use crate::event::Event;
