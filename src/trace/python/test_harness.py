@@ -219,7 +219,11 @@ class Harness:
             stderr=subprocess.PIPE,
             timeout=RUN_TIMEOUT,
         )
-        return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+        return (
+            proc.returncode,
+            proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"),
+        )
 
     def traced(
         self,
@@ -261,7 +265,15 @@ class Harness:
             messages = list(listener.messages)
             bad = list(listener.bad_lines)
         listener.close()
-        return Run(proc, stdout.decode(), stderr.decode(), messages, bad, elapsed, all_closed)
+        return Run(
+            proc,
+            stdout.decode("utf-8", "replace"),
+            stderr.decode("utf-8", "replace"),
+            messages,
+            bad,
+            elapsed,
+            all_closed,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,6 +424,26 @@ def hello_output_and_unchanged_results(h):
     )
     check(len(texts) == 2, "block buffering kept: the rest in one write: %r" % texts, run)
     check_same_output(h, path, run)
+
+
+@case
+def big_writes_and_odd_bytes(h):
+    path = h.program("""
+        import sys
+        sys.stdout.write("z" * 300000 + "\\n")       # more than the socket's buffer at once
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"bad \\xff\\xfe bytes, split \\xe2\\x9c")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"\\x93 char, tab\\t quote\\" nul\\x00\\n")
+    """)
+    run = h.traced(path)
+    common(run)
+    texts = [m["text"] for m in run.of("output")]
+    check(texts[0] == "z" * 300000 + "\n", "a 300 kB write arrives whole, as one message", run)
+    check(
+        texts[1] == "bad \ufffd\ufffd bytes, split ", "invalid UTF-8 is replaced: %r" % texts, run
+    )
+    check(texts[2] == '\u2713 char, tab\t quote" nul\x00\n', "a split character is joined", run)
 
 
 @case
