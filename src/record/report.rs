@@ -460,6 +460,85 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_reports_its_processes_parents_lifetimes_and_exits() {
+        use crate::event::Event;
+        let spawned = |t_ms, worker, pid, ppid| Event::Spawned {
+            t_ms,
+            worker,
+            pid,
+            ppid,
+            stage: 0,
+            tid: None,
+            spawn_us: 0.0,
+            pinned: None,
+            adopted: false,
+        };
+        let exited = |t_ms, worker, pid, code, signal| Event::Exited {
+            t_ms,
+            worker,
+            pid,
+            code,
+            signal,
+        };
+        let events = vec![
+            Event::RunStarted {
+                t_ms: 0.0,
+                lesson: crate::trace::LESSON.into(),
+                parent_pid: 10,
+                cores: 2,
+                workers: 1,
+                speed: 20.0,
+                stages: 1,
+                version: "0.1.0".into(),
+            },
+            Event::StageStarted {
+                t_ms: 0.0,
+                stage: 0,
+                name: "python3 prog.py".into(),
+                kind: "processes".into(),
+                workers: 1,
+                chunksize: None,
+                tasks: 0,
+                sweep_workers: None,
+                sweep_part: None,
+            },
+            spawned(1.0, 0, 11, 10),
+            spawned(6.5, 1, 12, 11),
+            spawned(7.0, 2, 13, 11),
+            exited(30.0, 1, 12, None, None),
+            exited(1200.0, 2, 13, None, Some(15)),
+            exited(1250.0, 0, 11, Some(0), None),
+            Event::StageFinished {
+                t_ms: 1250.0,
+                stage: 0,
+                wall_ms: 1250.0,
+            },
+        ];
+        let text = render(&RunRecord::from_events(events), None);
+        assert!(
+            text.starts_with("proclab trace python3 prog.py\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("proclab PID 10 · 2 cores available · Python's time.sleep divided by 20"),
+            "{text}"
+        );
+        assert!(text.contains("Processes (3 seen, 1.25 s in all"), "{text}");
+        let row = |pid: &str| text.lines().find(|l| l.contains(pid)).unwrap().to_string();
+        assert!(row(" 12 ").contains("6.5 ms → 30.0 ms"), "{text}");
+        assert!(
+            row(" 12 ").ends_with("ended (its parent reaped it)"),
+            "{text}"
+        );
+        assert!(row(" 13 ").contains("killed by SIGTERM (15)"), "{text}");
+        assert!(row(" 11 ").ends_with("exit code 0"), "{text}");
+        assert!(
+            !text.contains("Stage 1"),
+            "no lesson stages in a trace:\n{text}"
+        );
+    }
+
+    #[test]
     fn distribution_counts_and_sorts() {
         let outcomes: Vec<String> = ["3 2 1 7", "3 2 1 7", "2 3 1 7"]
             .iter()

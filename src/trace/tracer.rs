@@ -1052,11 +1052,11 @@ impl<'a> Tracer<'a> {
             stopped: self.stopped,
         };
         self.emit(event);
+        // The command is always the first process followed.
         let (code, signal) = self
-            .by_pid
-            .get(&self.root)
-            .and_then(|&i| self.procs[i].status)
-            .or_else(|| self.procs.first().and_then(|p| p.status))
+            .procs
+            .first()
+            .and_then(|p| p.status)
             .unwrap_or((None, None));
         TraceOutcome {
             code,
