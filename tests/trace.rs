@@ -604,6 +604,10 @@ fn a_background_trace_pauses_resumes_and_stops_the_whole_tree() {
     handle.send(Control::Resume);
     let running = |e: &Event| matches!(e, Event::State { state, .. } if state == "S");
     next("a resumed process", &running);
+    // Kill one sleep (slot 1): it ends, the rest go on.
+    handle.send(Control::Kill(1));
+    let killed = |e: &Event| matches!(e, Event::Exited { worker: 1, .. });
+    next("the killed process's exit", &killed);
     let asked = Instant::now();
     handle.send(Control::Stop);
     let finished = next("run_finished", &|e| matches!(e, Event::RunFinished { .. }));

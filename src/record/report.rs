@@ -353,7 +353,11 @@ fn orders(out: &mut String, record: &RunRecord) {
     if record.tasks.is_empty() {
         return;
     }
-    let shorten = |labels: Vec<&str>| {
+    let shorten = |mut labels: Vec<&str>| {
+        // A task known only by its number (a traced task that never started) has no label.
+        for label in labels.iter_mut().filter(|l| l.is_empty()) {
+            *label = "·";
+        }
         if labels.len() > 20 {
             format!("{} … ({} in all)", labels[..20].join(" "), labels.len())
         } else {
@@ -364,7 +368,14 @@ fn orders(out: &mut String, record: &RunRecord) {
     let _ = writeln!(out, "  input:      {}", shorten(record.input_labels()));
     let _ = writeln!(out, "  completion: {}", shorten(record.completion_labels()));
     if let Some(results) = &record.results {
-        let shown: Vec<String> = results.iter().take(20).map(|r| r.to_string()).collect();
+        // A trace's results are Python reprs: shown as Python prints them.
+        let traced = record.lesson == crate::trace::LESSON;
+        let show = |r: &serde_json::Value| match (traced, r) {
+            (true, serde_json::Value::String(repr)) => repr.clone(),
+            (true, serde_json::Value::Null) => "·".to_string(),
+            _ => r.to_string(),
+        };
+        let shown: Vec<String> = results.iter().take(20).map(show).collect();
         let more = if results.len() > 20 {
             format!(", … ({} in all)", results.len())
         } else {
