@@ -305,26 +305,24 @@ def _process_name():
 
 
 def send_hello(name=None):
-    """Sends hello (then anything that waited for it)."""
+    """Sends hello, then anything that waited for it (under the lock: nothing comes between)."""
     conn = _conn
     with _lock:
         pending, conn.pending = conn.pending, None
-    send(
-        "hello",
-        ("ppid", os.getppid()),
-        ("name", _process_name() if name is None else name),
-        ("python", "%d.%d.%d" % tuple(sys.version_info[:3])),
-        ("executable", sys.executable),
-    )
-    if pending:
-        with _lock:
-            try:
-                for data in pending:
-                    if not conn.alive:
-                        break
-                    _write_line(conn, data)
-            except Exception:
-                _drop(conn)
+        send(
+            "hello",
+            ("ppid", os.getppid()),
+            ("name", _process_name() if name is None else name),
+            ("python", "%d.%d.%d" % tuple(sys.version_info[:3])),
+            ("executable", sys.executable),
+        )
+        try:
+            for data in pending or ():
+                if not conn.alive:
+                    break
+                _write_line(conn, data)
+        except Exception:
+            _drop(conn)
 
 
 def _wait_for_name():
