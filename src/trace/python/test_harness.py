@@ -169,8 +169,32 @@ def check(condition, what, run=None):
         raise CheckFailed(what + ("\n" + run.describe() if run is not None else ""))
 
 
+def become_subreaper():
+    """Orphans of the programs (a killed parent's children) become ours, to be reaped: this
+    sandbox's PID 1 reaps none."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except Exception:
+        return False
+
+
+def reap_orphans():
+    """Reaps every exited child (call only while no subprocess.Popen still waits for one)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 class Harness:
     def __init__(self):
+        become_subreaper()
         self.root = tempfile.mkdtemp(prefix="proclab-pytrace-")
         self.folder = os.path.join(self.root, "instrumentation")
         os.mkdir(self.folder, 0o700)
@@ -179,6 +203,7 @@ class Harness:
         self.counter = 0
 
     def cleanup(self):
+        reap_orphans()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def program(self, source):
@@ -261,6 +286,7 @@ class Harness:
             raise
         elapsed = time.monotonic() - start
         all_closed = listener.wait_all_closed(settle)
+        reap_orphans()
         with listener.lock:
             messages = list(listener.messages)
             bad = list(listener.bad_lines)
@@ -956,6 +982,7 @@ def exits_with_proclab(h):
 def wait_gone(pid, seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        reap_orphans()
         try:
             with open("/proc/%d/stat" % pid) as f:
                 if f.read().rsplit(")", 1)[1].split()[0] == "Z":
