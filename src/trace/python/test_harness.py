@@ -1171,6 +1171,8 @@ def trace_lessons(h, folder):
             # chunksize sends 600,000 task messages, which this Python listener parses slowly.
             run = h.traced(program, speed=20, timeout=300)
             common(run)
+            for word in ("Warning", "_proclab_trace"):
+                check(word not in run.stderr, "%r in the program's stderr" % word, run)
             kinds = {}
             for m in run.messages:
                 kinds[m["k"]] = kinds.get(m["k"], 0) + 1
