@@ -946,17 +946,20 @@ class _PatchingFinder:
     def find_spec(name, path=None, target=None):
         if name not in _PATCHERS:
             return None
-        for finder in sys.meta_path:
-            if isinstance(finder, _PatchingFinder):
-                continue
-            find = getattr(finder, "find_spec", None)
-            if find is None:
-                continue
-            spec = find(name, path, target)
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _PatchingLoader(spec.loader, name)
-                return spec
+        try:
+            for finder in sys.meta_path:
+                if isinstance(finder, _PatchingFinder):
+                    continue
+                find = getattr(finder, "find_spec", None)
+                if find is None:
+                    continue
+                spec = find(name, path, target)
+                if spec is not None:
+                    if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                        spec.loader = _PatchingLoader(spec.loader, name)
+                    return spec
+        except Exception:
+            pass  # the import system asks the other finders itself, as without proclab
         return None
 
 
