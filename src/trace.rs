@@ -10,6 +10,7 @@
 mod command;
 mod launch;
 mod message;
+mod output;
 mod pty;
 mod server;
 mod tasks;

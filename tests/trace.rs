@@ -719,3 +719,36 @@ fn python_started_with_minus_i_says_why_there_is_no_task_detail() {
             .any(|e| text(e) == "isolated" && e["pid"].as_u64() == Some(tree.root))
     );
 }
+
+#[test]
+fn a_background_job_outliving_the_command_is_followed_to_its_end() {
+    // The command leads the terminal's session, so when it exits its jobs get SIGHUP, as when
+    // a terminal closes: this job ignores it.
+    let job = "(trap '' HUP; sleep 0.2; echo late) & sleep 0.05; exit 0";
+    let events = trace_json(&["--", "sh", "-c", job], None, 0);
+    let tree = Tree::of(&events);
+    tree.check_every_pid(&events, true, "background job");
+    let late = of_kind(&events, "output")
+        .into_iter()
+        .find(|e| text(e) == "late")
+        .expect("the job's line");
+    // Without instrumentation a line belongs to the command's terminal: slot 0.
+    assert_eq!(late["worker"], 0);
+    let exits = of_kind(&events, "exited");
+    let root_exit = exits.iter().find(|e| e["pid"] == tree.root).unwrap()["t_ms"]
+        .as_f64()
+        .unwrap();
+    let last_exit = exits
+        .iter()
+        .map(|e| e["t_ms"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(
+        last_exit > root_exit + 100.0,
+        "the job ended ~0.2 s after the command"
+    );
+    let notices: Vec<&str> = of_kind(&events, "notice").iter().map(|e| text(e)).collect();
+    assert!(
+        notices.iter().any(|n| n.contains("still run")),
+        "{notices:?}"
+    );
+}

@@ -7,9 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::{ErrorKind, Read, Write};
-use std::os::fd::AsFd;
+use std::io::ErrorKind;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
@@ -22,13 +20,14 @@ use nix::unistd::Pid;
 use serde_json::Value;
 
 use super::command::{PythonMode, command_line, cut, python_mode};
-use super::launch::{self, RawOutput};
+use super::launch;
 use super::message::{Kind, Message};
+use super::output::ProgramOutput;
 use super::server::Server;
 use super::tasks::TaskTable;
 use super::tree;
 use super::workspace::Workspace;
-use super::{Echo, TraceOutcome, TraceSpec};
+use super::{TraceOutcome, TraceSpec};
 use crate::engine::Control;
 use crate::engine::lines::LineReader;
 use crate::engine::procfs;
@@ -92,7 +91,6 @@ pub struct Tracer<'a> {
     sink: &'a mut dyn FnMut(Event) -> bool,
     control: Option<Receiver<Control>>,
     interrupted: Option<Arc<AtomicBool>>,
-    echo: Echo,
     start_ns: u64,
     me: u32,
     root: u32,
@@ -100,10 +98,8 @@ pub struct Tracer<'a> {
     /// Children of proclab found not to be the program's (another session: a lesson's
     /// worker, another command).
     foreign: HashSet<u32>,
-    /// Its stdout and stderr (pipes), or its pty as stdout.
-    outputs: Vec<(File, Stream, LineReader)>,
-    /// With pipes: the master of its controlling terminal, held open until the end.
-    _controlling_terminal: Option<File>,
+    /// Its pty, or its stdout and stderr pipes.
+    output: ProgramOutput,
     server: Option<Server>,
     _workspace: Workspace,
     python: PythonMode,
@@ -180,39 +176,16 @@ impl<'a> Tracer<'a> {
         };
         let launched_ns = monotonic_ns();
         let root = launched.child.id();
-        let mut controlling_terminal = None;
-        let outputs = match launched.output {
-            RawOutput::Pty(master) => vec![(master, Stream::Stdout, line_splitter())],
-            RawOutput::Pipes {
-                stdout,
-                stderr,
-                terminal,
-            } => {
-                controlling_terminal = Some(terminal);
-                vec![
-                    (stdout, Stream::Stdout, line_splitter()),
-                    (stderr, Stream::Stderr, line_splitter()),
-                ]
-            }
-        };
-        for (file, _, _) in &outputs {
-            let _ = nix::fcntl::fcntl(
-                file,
-                nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
-            );
-        }
         let mut tracer = Tracer {
             sink,
             control,
             interrupted,
-            echo: spec.echo,
             start_ns,
             me,
             root,
             root_reaped: false,
             foreign: HashSet::new(),
-            outputs,
-            _controlling_terminal: controlling_terminal,
+            output: ProgramOutput::new(launched.output, spec.echo),
             server: Some(server),
             _workspace: workspace,
             python,
@@ -383,7 +356,7 @@ impl<'a> Tracer<'a> {
             return false;
         }
         let since = *self.all_ended_ns.get_or_insert(now);
-        self.outputs.is_empty()
+        self.output.is_finished()
             || self.stopped
             || now.saturating_sub(since) > OUTPUT_GRACE.as_nanos() as u64
     }
@@ -398,7 +371,8 @@ impl<'a> Tracer<'a> {
         }
         // Highest first: an output at its end is removed, which moves those after it.
         for index in outputs_ready.into_iter().rev() {
-            self.read_output(index);
+            let (stream, lines) = self.output.read(index);
+            self.raw_lines(stream, lines);
         }
         let now = monotonic_ns();
         if now >= self.next_scan_ns {
@@ -426,9 +400,10 @@ impl<'a> Tracer<'a> {
                 .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
         );
         fds.extend(
-            self.outputs
-                .iter()
-                .map(|(file, _, _)| PollFd::new(file.as_fd(), PollFlags::POLLIN)),
+            self.output
+                .fds()
+                .into_iter()
+                .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
         );
         // Rounded up to whole milliseconds: rounding down would spin on a timeout of 0.
         let timeout =
@@ -447,51 +422,15 @@ impl<'a> Tracer<'a> {
         (socket, outputs)
     }
 
-    /// Reads one output once: echoes the bytes, and makes lines into events unless the
-    /// instrumentation reports the same text with the PID that wrote it.
-    fn read_output(&mut self, index: usize) {
-        let mut buffer = [0u8; 65536];
-        let (file, stream, _) = &mut self.outputs[index];
-        let stream = *stream;
-        let n = loop {
-            match file.read(&mut buffer) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-                // EIO: every holder of the pty's other end closed it.
-                Err(_) => break 0,
-                Ok(n) => break n,
-            }
-        };
-        if n == 0 {
-            let (_, _, mut splitter) = self.outputs.remove(index);
-            if let Some(line) = splitter.take_partial() {
-                self.raw_lines(stream, vec![line]);
-            }
-            return;
-        }
-        self.echo_bytes(&buffer[..n]);
-        let lines = self.outputs[index].2.push_bytes(&buffer[..n]);
-        self.raw_lines(stream, lines);
-    }
-
-    fn echo_bytes(&self, bytes: &[u8]) {
-        let _ = match self.echo {
-            Echo::Off => Ok(()),
-            Echo::Stdout => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(bytes).and_then(|()| out.flush())
-            }
-            Echo::Stderr => std::io::stderr().lock().write_all(bytes),
-        };
-    }
-
+    /// Makes the program's raw output lines into events, attributed to the command, unless
+    /// the instrumentation reports the same text with the PID that wrote it.
     fn raw_lines(&mut self, stream: Stream, lines: Vec<String>) {
         if self.instrumented {
             return;
         }
-        let root_slot = self.by_pid.get(&self.root).map(|&i| self.procs[i].slot);
-        for line in lines {
-            let text = line.strip_suffix('\r').unwrap_or(&line).to_string();
+        // The command is always the first process followed.
+        let root_slot = self.procs.first().map(|p| p.slot);
+        for text in lines {
             let event = Event::Output {
                 t_ms: self.now_ms(),
                 worker: root_slot,
