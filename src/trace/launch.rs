@@ -106,7 +106,7 @@ pub fn launch(
     // Still open in the child until exec (it is close-on-exec).
     let terminal = pty.slave.as_raw_fd();
     // SAFETY: runs in the child between fork and exec and only makes async-signal-safe system
-    // calls (setsid, ioctl, prctl, getppid); it allocates nothing.
+    // calls (setsid, ioctl, prctl, getppid); it allocates nothing, errors included.
     unsafe {
         command.pre_exec(move || {
             nix::unistd::setsid()?;
@@ -115,9 +115,8 @@ pub fn launch(
             }
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
             if nix::unistd::getppid() != parent {
-                return Err(io::Error::other(
-                    "proclab exited while the command was starting",
-                ));
+                // proclab exited while the command was starting (no allocation here).
+                return Err(io::Error::from_raw_os_error(nix::libc::ESRCH));
             }
             Ok(())
         });
