@@ -13,6 +13,7 @@ Prints one line per check and "N passed, N failed"; exits 1 if any check failed.
 
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -29,7 +30,10 @@ RUN_TIMEOUT = 40.0
 
 
 class Listener:
-    """A Unix socket that collects every message of every connection, like proclab's server."""
+    """A Unix socket that collects every message of every connection, like proclab's server.
+
+    Its threads are always woken (shutdown) and joined before its sockets are closed: a thread
+    still using a closed socket's fd number could read the next listener's connections."""
 
     def __init__(self, folder):
         self.path = os.path.join(folder, "trace.sock")
@@ -41,10 +45,12 @@ class Listener:
         self.bad_lines = []
         self.open = 0
         self.connections = []
+        self.threads = []
         self.reading = threading.Event()
         self.reading.set()
         self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.accepter = threading.Thread(target=self._accept, daemon=True)
+        self.accepter.start()
 
     def _accept(self):
         while True:
@@ -58,9 +64,10 @@ class Listener:
                     return
                 self.open += 1
                 self.connections.append(conn)
-            threading.Thread(
-                target=self._serve, args=(conn, len(self.connections)), daemon=True
-            ).start()
+                number = len(self.connections)
+                thread = threading.Thread(target=self._serve, args=(conn, number), daemon=True)
+                self.threads.append(thread)
+            thread.start()
 
     def _serve(self, conn, number):
         pending = b""
@@ -68,7 +75,7 @@ class Listener:
             while True:
                 self.reading.wait()
                 try:
-                    data = conn.recv(65536)
+                    data = conn.recv(1 << 20)
                 except OSError:
                     break
                 if not data:
@@ -93,32 +100,39 @@ class Listener:
                 self.open -= 1
 
     def wait_all_closed(self, timeout):
-        """Waits until every connection ended (every process exited), or timeout."""
+        """Waits until every connection, accepted or still waiting to be, has ended."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                if self.open == 0:
+                if self.closed:
+                    return True
+            waiting, _, _ = select.select([self.server], [], [], 0)
+            with self.lock:
+                if self.open == 0 and not waiting:
                     return True
             time.sleep(0.02)
         return False
 
-    def close_connections(self):
-        """Closes every connection from this side, as a dying proclab would."""
-        with self.lock:
-            self.closed = True
-            for conn in self.connections:
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                conn.close()
-        self.server.close()
-
     def close(self):
-        self.server.close()
+        """Ends every connection from this side (as a dying proclab would) and the listener."""
         with self.lock:
-            for conn in self.connections:
-                conn.close()
+            if self.closed:
+                return
+            self.closed = True
+            connections = list(self.connections)
+        for sock in [self.server] + connections:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked on it
+            except OSError:
+                pass
+        self.reading.set()
+        self.accepter.join(5)
+        with self.lock:
+            threads = list(self.threads)
+        for thread in threads:
+            thread.join(5)
+        for sock in [self.server] + connections:
+            sock.close()
 
 
 class Run:
@@ -966,7 +980,7 @@ def exits_with_proclab(h):
                 if any(m["k"] == "output" for m in listener.messages):
                     break
             time.sleep(0.02)
-        listener.close_connections()
+        listener.close()
 
     for method in ("fork", "spawn"):
         start = time.monotonic()
@@ -1032,7 +1046,7 @@ def a_stuck_proclab_costs_at_most_about_a_second(h):
             time.sleep(0.01)
         took.append(time.monotonic() - start)
         listener.reading.set()
-        listener.close_connections()  # the socket was kept open: proclab's end still kills
+        listener.close()  # the socket was kept open: proclab's end still kills
 
     run = h.traced(path, [marker], exit_with=True, during=stall_then_die)
     check(
