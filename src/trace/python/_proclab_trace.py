@@ -766,7 +766,7 @@ def _patch_executor(module):
                 traced = _TracedFunc(fn, call, "args")
             except Exception:
                 return orig_submit(self, fn, *args, **kwargs)
-            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            _local.inside = True
             try:
                 return orig_submit(self, traced, index, *args, **kwargs)
             finally:
@@ -778,7 +778,7 @@ def _patch_executor(module):
     if orig_map is not None:
 
         def map(self, fn, *iterables, **kwargs):
-            if _inside() or not _conn.alive:
+            if _inside() or not _conn.alive or not iterables:
                 return orig_map(self, fn, *iterables, **kwargs)
             try:
                 lengths = [_length(it) for it in iterables]
@@ -789,7 +789,7 @@ def _patch_executor(module):
                 traced = _TracedFunc(fn, call, "zip")
             except Exception:
                 return orig_map(self, fn, *iterables, **kwargs)
-            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            _local.inside = True  # its own submits pass through
             try:
                 return orig_map(self, traced, itertools.count(), *iterables, **kwargs)
             finally:

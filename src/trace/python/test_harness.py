@@ -837,6 +837,7 @@ EXECUTOR = """
             print("submit", [f.result() for f in futures])
             print("map", list(ex.map(square, range(7), chunksize=3)))
             print("map two", list(ex.map(add, [1, 2, 3], (10, 20, 30))))
+            print("map nothing", list(ex.map(add)))
             try:
                 ex.submit(fails, "k").result()
             except KeyError as error:
