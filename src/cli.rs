@@ -115,6 +115,8 @@ pub enum Commands {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Run a command and show its processes (a Python program's tasks too) as a run.
+    Trace(TraceArgs),
 }
 
 /// Settings shared by `run` and `open`.
@@ -245,6 +247,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Commands::New { id, dir }) => new_lesson(&id, &dir),
         Some(Commands::Completions { shell }) => completions(shell),
         Some(Commands::Man { dir }) => man(dir.as_deref()),
+        Some(Commands::Trace(args)) => trace(args),
     }
 }
 
@@ -605,4 +608,100 @@ fn man(dir: Option<&std::path::Path>) -> Result<ExitCode> {
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `proclab trace`: what to run and how to show it.
+#[derive(Debug, Args)]
+#[command(
+    override_usage = "proclab trace [OPTIONS] -- COMMAND [ARGS]...",
+    after_help = "Examples:\n  proclab trace -- python3 my_program.py\n  proclab trace --json --speed 20 -- python3 program.py\n  proclab trace -- sh -c 'sleep 0.3 & sleep 0.2 & wait'"
+)]
+pub struct TraceArgs {
+    /// Print the events as JSON lines (the program's own output goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Also save the events to FILE, to replay or export later.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Give the program pipes instead of a terminal (Python then block-buffers its prints).
+    #[arg(long)]
+    pub pipe: bool,
+    /// Divide Python's time.sleep durations by X (timing only; results are unchanged).
+    #[arg(long, value_name = "X", default_value = "1", allow_negative_numbers = true, value_parser = parse_speed)]
+    pub speed: f64,
+    /// The command to run and its arguments (put them after --).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// Traces a command: its output echoed live (stdout, or stderr with --json), then the report
+/// (or the events as JSON lines). Exits with the command's code (128 + signal if killed), 130
+/// if interrupted.
+fn trace(args: TraceArgs) -> Result<ExitCode> {
+    use crate::recording::RecordingWriter;
+    use crate::trace::{Echo, TraceSpec};
+
+    let interrupted = interrupt_flag()?;
+    let mut recording = match &args.record {
+        Some(path) => Some(RecordingWriter::create(path).with_context(|| {
+            format!(
+                "Failed to create the recording {}: choose a FILE in a folder you can write",
+                path.display()
+            )
+        })?),
+        None => None,
+    };
+    let spec = TraceSpec {
+        command: args.command,
+        pipe: args.pipe,
+        speed: args.speed,
+        echo: if args.json {
+            Echo::Stderr
+        } else {
+            Echo::Stdout
+        },
+    };
+    let mut record = RunRecord::new();
+    let mut recording_error = None;
+    let stdout = std::io::stdout();
+    let mut sink = |event: Event| {
+        if args.json {
+            let mut out = stdout.lock();
+            if writeln!(out, "{}", event.to_json())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return false;
+            }
+        }
+        if let Some(writer) = recording.as_mut()
+            && recording_error.is_none()
+            && let Err(error) = writer.push(&event)
+        {
+            recording_error = Some(error);
+        }
+        record.push(event);
+        true
+    };
+    let outcome = crate::trace::run(&spec, &mut sink, Some(Arc::clone(&interrupted)))?;
+    if let (Some(path), Some(writer)) = (&args.record, recording) {
+        match recording_error {
+            Some(error) => Err(error),
+            None => writer.finish(),
+        }
+        .with_context(|| format!("Failed to write the recording {}", path.display()))?;
+    }
+    if !args.json {
+        let mut out = std::io::stdout().lock();
+        write!(out, "\n{}", report::render(&record, None))?;
+    }
+    if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(ExitCode::from(outcome.shell_code()))
 }

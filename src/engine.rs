@@ -79,19 +79,41 @@ impl Drop for RunHandle {
 /// The event channel is bounded: a reader that falls behind (a worker flooding its output)
 /// slows the engine down, and so the workers, instead of letting memory grow.
 pub fn start(plan: RunPlan) -> RunHandle {
+    start_runner("proclab-engine", move |sink, control, stop| {
+        run::Engine::new(&plan, sink, Some(control), Some(stop))?.run();
+        Ok(())
+    })
+}
+
+/// Runs `body` in a background thread named `name` and returns the handle that reads its
+/// events and controls it: `body` gets the event sink (it returns `false` once nobody listens or
+/// the handle stopped), the control requests, and the flag set when the handle is stopped or
+/// dropped. An error from `body` becomes a `notice` event.
+pub fn start_runner<F>(name: &str, body: F) -> RunHandle
+where
+    F: FnOnce(
+            &mut dyn FnMut(Event) -> bool,
+            Receiver<Control>,
+            Arc<AtomicBool>,
+        ) -> std::io::Result<()>
+        + Send
+        + 'static,
+{
     let (event_tx, events) = mpsc::sync_channel(EVENT_QUEUE);
     let (control, control_rx) = mpsc::channel();
     let abandoned = Arc::new(AtomicBool::new(false));
     let stop_flag = Arc::clone(&abandoned);
     let thread = std::thread::Builder::new()
-        .name("proclab-engine".into())
+        .name(name.into())
         .spawn(move || {
-            let mut sink = |mut event: Event| loop {
-                match event_tx.try_send(event) {
+            let sink_tx = event_tx.clone();
+            let sink_stop = Arc::clone(&stop_flag);
+            let mut sink = move |mut event: Event| loop {
+                match sink_tx.try_send(event) {
                     Ok(()) => return true,
                     Err(TrySendError::Disconnected(_)) => return false,
                     Err(TrySendError::Full(back)) => {
-                        if stop_flag.load(Ordering::Relaxed) {
+                        if sink_stop.load(Ordering::Relaxed) {
                             return false;
                         }
                         event = back;
@@ -99,15 +121,11 @@ pub fn start(plan: RunPlan) -> RunHandle {
                     }
                 }
             };
-            let interrupted = Some(Arc::clone(&stop_flag));
-            match run::Engine::new(&plan, &mut sink, Some(control_rx), interrupted) {
-                Ok(engine) => engine.run(),
-                Err(error) => {
-                    let _ = event_tx.send(Event::Notice {
-                        t_ms: 0.0,
-                        text: format!("cannot start the run: {error}"),
-                    });
-                }
+            if let Err(error) = body(&mut sink, control_rx, stop_flag) {
+                let _ = event_tx.send(Event::Notice {
+                    t_ms: 0.0,
+                    text: format!("cannot start the run: {error}"),
+                });
             }
         })
         .expect("a thread can be started");

@@ -62,6 +62,9 @@ pub struct WorkerInfo {
     pub pinned: Option<u32>,
     /// An orphan proclab adopted, not a worker it started.
     pub adopted: bool,
+    /// It ended but its exit status could not be learned (a traced process whose parent
+    /// reaped it without telling proclab); `status` then says `Exited(0)`.
+    pub status_unknown: bool,
 }
 
 impl WorkerInfo {
@@ -325,6 +328,7 @@ impl RunRecord {
                         joined_ms: None,
                         pinned: None,
                         adopted: false,
+                        status_unknown: false,
                     });
                 }
                 let w = &mut self.workers[*worker];
@@ -430,6 +434,7 @@ impl RunRecord {
             } => {
                 if let Some(w) = self.workers.get_mut(*worker) {
                     w.exited_ms = Some(*t_ms);
+                    w.status_unknown = code.is_none() && signal.is_none();
                     w.status = match (code, signal) {
                         (_, Some(signal)) => WorkerStatus::Killed(*signal),
                         (code, None) => WorkerStatus::Exited(code.unwrap_or(0)),

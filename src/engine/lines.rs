@@ -14,7 +14,12 @@ pub struct LineReader {
     skipping: bool,
     /// Bytes dropped from over-long lines so far.
     pub dropped_bytes: u64,
+    /// Where reads land (allocated at the first read).
+    buffer: Vec<u8>,
 }
+
+/// Most bytes one read takes.
+const READ_SIZE: usize = 65536;
 
 /// What one read produced.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -38,6 +43,7 @@ impl LineReader {
         LineReader {
             file: Some(file),
             pending: Vec::new(),
+            buffer: Vec::new(),
             max_line,
             skipping: false,
             dropped_bytes: 0,
@@ -49,10 +55,34 @@ impl LineReader {
         LineReader {
             file: None,
             pending: Vec::new(),
+            buffer: Vec::new(),
             max_line: 0,
             skipping: false,
             dropped_bytes: 0,
         }
+    }
+
+    /// A splitter with no pipe of its own: bytes read elsewhere are handed to
+    /// [`LineReader::push_bytes`] (a pty, or text that arrived inside messages).
+    pub fn splitter(max_line: usize) -> LineReader {
+        LineReader {
+            max_line,
+            ..LineReader::closed()
+        }
+    }
+
+    /// Splits bytes read elsewhere; returns the lines they complete.
+    pub fn push_bytes(&mut self, bytes: &[u8]) -> Vec<String> {
+        self.split(bytes)
+    }
+
+    /// The unterminated last line, if any (at the end of the stream).
+    pub fn take_partial(&mut self) -> Option<String> {
+        let partial = (!self.pending.is_empty() && !self.skipping)
+            .then(|| String::from_utf8_lossy(&self.pending).into_owned());
+        self.pending.clear();
+        self.skipping = false;
+        partial
     }
 
     /// The open pipe, if it is not at EOF yet.
@@ -68,12 +98,16 @@ impl LineReader {
                 eof: true,
             };
         };
-        let mut buffer = [0u8; 65536];
+        // Kept between reads: zeroing 64 KiB for every read of a few bytes costs more than
+        // the read.
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.resize(READ_SIZE, 0);
         let n = loop {
             match file.read(&mut buffer) {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 // Nothing there now (the pipe is non-blocking): not the end.
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    self.buffer = buffer;
                     return Chunk {
                         lines: Vec::new(),
                         eof: false,
@@ -92,10 +126,9 @@ impl LineReader {
             self.pending.clear();
             return Chunk { lines, eof: true };
         }
-        Chunk {
-            lines: self.split(&buffer[..n]),
-            eof: false,
-        }
+        let lines = self.split(&buffer[..n]);
+        self.buffer = buffer;
+        Chunk { lines, eof: false }
     }
 
     /// Reads everything there is now, without waiting: after a worker exits its pipe holds

@@ -16,6 +16,9 @@ const MAX_OUTPUT_LINES: usize = 200;
 
 /// The whole report. `lesson` adds the title and the checkpoints' observations.
 pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
+    if record.lesson == crate::trace::LESSON {
+        return render_trace(record);
+    }
     let mut out = String::new();
     let title = lesson.map_or(String::new(), |l| format!(" — {}", l.title));
     let _ = writeln!(out, "proclab run {}{title}", record.lesson);
@@ -52,21 +55,91 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
                 expected.saturating_sub(value)
             );
         }
-        timeline(&mut out, record, index);
+        timeline(&mut out, record, index, false);
     }
     speedup(&mut out, record);
     output(&mut out, record);
     orders(&mut out, record);
+    notices(&mut out, record);
+    if let Some(lesson) = lesson {
+        checkpoints(&mut out, record, lesson);
+    }
+    out
+}
+
+/// The report of a trace: the command, every process found (parent, cores, lifetime, exit),
+/// a timeline of the processes that ran tasks, the output by PID, the task order.
+fn render_trace(record: &RunRecord) -> String {
+    let mut out = String::new();
+    let command = record.stages.first().map_or("", |s| s.name.as_str());
+    let _ = writeln!(out, "proclab trace {command}");
+    let speed = if record.speed == 1.0 {
+        String::new()
+    } else {
+        format!(
+            " · Python's time.sleep divided by {}",
+            crate::task::format_secs(record.speed)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "proclab PID {} · {} core{} available{speed}",
+        record.parent_pid,
+        record.cores,
+        if record.cores == 1 { "" } else { "s" },
+    );
+    let took = record
+        .stages
+        .first()
+        .and_then(|s| {
+            s.end_ms
+                .map(|end| format!(", {} in all", seconds(end - s.start_ms)))
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nProcesses ({} seen{took}; times are from the start of the trace)",
+        record.workers.len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<24} exit",
+        "worker", "PID", "parent", "cores seen", "tasks", "lived"
+    );
+    for w in record.stage_workers(0) {
+        let cores = if w.cores_seen.is_empty() {
+            "-".to_string()
+        } else {
+            let list: Vec<String> = w.cores_seen.iter().map(u32::to_string).collect();
+            list.join(",")
+        };
+        let end = w.exited_ms.map_or("…".to_string(), seconds);
+        let lived = format!("{} → {end}", seconds(w.started_ms));
+        let exit = if w.status_unknown {
+            "ended (its parent reaped it)".to_string()
+        } else {
+            status_text(w.status)
+        };
+        let _ = writeln!(
+            out,
+            "  {:<7} {:<8} {:<8} {:<11} {:<6} {:<24} {exit}",
+            w.slot, w.pid, w.ppid, cores, w.tasks_done, lived
+        );
+    }
+    timeline(&mut out, record, 0, true);
+    output(&mut out, record);
+    orders(&mut out, record);
+    notices(&mut out, record);
+    out
+}
+
+fn notices(out: &mut String, record: &RunRecord) {
     if !record.notices.is_empty() {
         out.push_str("\nNotes from proclab\n");
         for notice in &record.notices {
             let _ = writeln!(out, "  • {notice}");
         }
     }
-    if let Some(lesson) = lesson {
-        checkpoints(&mut out, record, lesson);
-    }
-    out
 }
 
 fn plural(n: u64) -> &'static str {
@@ -177,14 +250,18 @@ fn workers_table(out: &mut String, record: &RunRecord, stage: usize) {
     }
 }
 
-fn timeline(out: &mut String, record: &RunRecord, stage: usize) {
+/// The timeline of a stage; `busy_only` draws only the lanes of workers that ran tasks.
+fn timeline(out: &mut String, record: &RunRecord, stage: usize, busy_only: bool) {
     let Some(info) = record.stages.get(stage) else {
         return;
     };
     let start = info.start_ms;
     let end = info.end_ms.unwrap_or(record.now_ms).max(start + 0.001);
     let span = end - start;
-    let workers: Vec<_> = record.stage_workers(stage).collect();
+    let workers: Vec<_> = record
+        .stage_workers(stage)
+        .filter(|w| !busy_only || !record.lane(w.slot).is_empty())
+        .collect();
     if workers.iter().all(|w| record.lane(w.slot).is_empty()) {
         return;
     }
@@ -198,7 +275,11 @@ fn timeline(out: &mut String, record: &RunRecord, stage: usize) {
             let Some(task_start) = task.start_ms else {
                 continue;
             };
-            let task_end = task.end_ms.unwrap_or(end);
+            // A lost task ends when its worker died.
+            let task_end = task
+                .end_ms
+                .or_else(|| task.lost.then_some(w.exited_ms).flatten())
+                .unwrap_or(end);
             let mark = if task.lost {
                 'x'
             } else {
@@ -272,7 +353,11 @@ fn orders(out: &mut String, record: &RunRecord) {
     if record.tasks.is_empty() {
         return;
     }
-    let shorten = |labels: Vec<&str>| {
+    let shorten = |mut labels: Vec<&str>| {
+        // A task known only by its number (a traced task that never started) has no label.
+        for label in labels.iter_mut().filter(|l| l.is_empty()) {
+            *label = "·";
+        }
         if labels.len() > 20 {
             format!("{} … ({} in all)", labels[..20].join(" "), labels.len())
         } else {
@@ -283,7 +368,14 @@ fn orders(out: &mut String, record: &RunRecord) {
     let _ = writeln!(out, "  input:      {}", shorten(record.input_labels()));
     let _ = writeln!(out, "  completion: {}", shorten(record.completion_labels()));
     if let Some(results) = &record.results {
-        let shown: Vec<String> = results.iter().take(20).map(|r| r.to_string()).collect();
+        // A trace's results are Python reprs: shown as Python prints them.
+        let traced = record.lesson == crate::trace::LESSON;
+        let show = |r: &serde_json::Value| match (traced, r) {
+            (true, serde_json::Value::String(repr)) => repr.clone(),
+            (true, serde_json::Value::Null) => "·".to_string(),
+            _ => r.to_string(),
+        };
+        let shown: Vec<String> = results.iter().take(20).map(show).collect();
         let more = if results.len() > 20 {
             format!(", … ({} in all)", results.len())
         } else {
@@ -375,6 +467,85 @@ mod tests {
         assert!(
             lane0.contains("|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA           |"),
             "{lane0}"
+        );
+    }
+
+    #[test]
+    fn a_trace_reports_its_processes_parents_lifetimes_and_exits() {
+        use crate::event::Event;
+        let spawned = |t_ms, worker, pid, ppid| Event::Spawned {
+            t_ms,
+            worker,
+            pid,
+            ppid,
+            stage: 0,
+            tid: None,
+            spawn_us: 0.0,
+            pinned: None,
+            adopted: false,
+        };
+        let exited = |t_ms, worker, pid, code, signal| Event::Exited {
+            t_ms,
+            worker,
+            pid,
+            code,
+            signal,
+        };
+        let events = vec![
+            Event::RunStarted {
+                t_ms: 0.0,
+                lesson: crate::trace::LESSON.into(),
+                parent_pid: 10,
+                cores: 2,
+                workers: 1,
+                speed: 20.0,
+                stages: 1,
+                version: "0.1.0".into(),
+            },
+            Event::StageStarted {
+                t_ms: 0.0,
+                stage: 0,
+                name: "python3 prog.py".into(),
+                kind: "processes".into(),
+                workers: 1,
+                chunksize: None,
+                tasks: 0,
+                sweep_workers: None,
+                sweep_part: None,
+            },
+            spawned(1.0, 0, 11, 10),
+            spawned(6.5, 1, 12, 11),
+            spawned(7.0, 2, 13, 11),
+            exited(30.0, 1, 12, None, None),
+            exited(1200.0, 2, 13, None, Some(15)),
+            exited(1250.0, 0, 11, Some(0), None),
+            Event::StageFinished {
+                t_ms: 1250.0,
+                stage: 0,
+                wall_ms: 1250.0,
+            },
+        ];
+        let text = render(&RunRecord::from_events(events), None);
+        assert!(
+            text.starts_with("proclab trace python3 prog.py\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("proclab PID 10 · 2 cores available · Python's time.sleep divided by 20"),
+            "{text}"
+        );
+        assert!(text.contains("Processes (3 seen, 1.25 s in all"), "{text}");
+        let row = |pid: &str| text.lines().find(|l| l.contains(pid)).unwrap().to_string();
+        assert!(row(" 12 ").contains("6.5 ms → 30.0 ms"), "{text}");
+        assert!(
+            row(" 12 ").ends_with("ended (its parent reaped it)"),
+            "{text}"
+        );
+        assert!(row(" 13 ").contains("killed by SIGTERM (15)"), "{text}");
+        assert!(row(" 11 ").ends_with("exit code 0"), "{text}");
+        assert!(
+            !text.contains("Stage 1"),
+            "no lesson stages in a trace:\n{text}"
         );
     }
 

@@ -1,0 +1,115 @@
+//! `proclab trace -- COMMAND [ARGS…]`: runs a command the user typed and follows its processes
+//! live, producing the same [`Event`]s as a lesson's run, so the TUI, the text report, `--json`
+//! and recordings show a trace as they show a run.
+//!
+//! Any command gets process-level detail from `/proc` (descendants, parents, states, cores,
+//! lifetimes, exit statuses). A Python command also gets task-level detail: proclab puts
+//! instrumentation on its `PYTHONPATH` (`python/sitecustomize.py`, `python/_proclab_trace.py`)
+//! that reports over a Unix socket in a private temporary folder.
+
+mod command;
+mod launch;
+mod message;
+mod output;
+mod pty;
+mod server;
+mod tasks;
+mod tracer;
+mod tree;
+mod workspace;
+
+use std::ffi::OsString;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+pub use command::command_line;
+
+use crate::engine::{self, RunHandle};
+use crate::event::Event;
+
+/// The `lesson` of a trace's `run_started` event.
+pub const LESSON: &str = "trace";
+
+/// Where the program's raw output (what it wrote, byte for byte) is echoed as it arrives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Echo {
+    /// Nowhere (the TUI shows the output events instead).
+    #[default]
+    Off,
+    /// proclab's stdout (the text report follows it).
+    Stdout,
+    /// proclab's stderr (stdout carries `--json`).
+    Stderr,
+}
+
+/// What to trace and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceSpec {
+    /// The command and its arguments, as typed; the first is looked up on `PATH`.
+    pub command: Vec<OsString>,
+    /// Pipes instead of a pty for the program's output (it then sees no terminal, and Python
+    /// block-buffers its prints).
+    pub pipe: bool,
+    /// Python's `time.sleep` durations are divided by this (timing only, never results).
+    pub speed: f64,
+    /// Where to echo the raw output.
+    pub echo: Echo,
+}
+
+impl TraceSpec {
+    /// A pty-mode trace of `command` at speed 1 with no echo.
+    pub fn new(command: Vec<OsString>) -> TraceSpec {
+        TraceSpec {
+            command,
+            pipe: false,
+            speed: 1.0,
+            echo: Echo::Off,
+        }
+    }
+}
+
+/// How the traced command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceOutcome {
+    /// Its exit code, if it exited.
+    pub code: Option<i32>,
+    /// The signal that killed it, if one did.
+    pub signal: Option<i32>,
+    /// proclab stopped it (Ctrl-C, `q`, a stop request).
+    pub stopped: bool,
+}
+
+impl TraceOutcome {
+    /// The exit code a shell would report for the command: its own, or 128 + the signal.
+    pub fn shell_code(&self) -> u8 {
+        match (self.code, self.signal) {
+            (Some(code), _) => (code & 0xff) as u8,
+            (None, Some(signal)) => (128 + signal).clamp(0, 255) as u8,
+            (None, None) => 1,
+        }
+    }
+}
+
+/// Traces `spec` on this thread, handing each event to `sink` (`false` stops the trace).
+/// `interrupted` (set by a signal handler) stops it too. Returns once every process of the
+/// program has ended and proclab's children are reaped. A command that cannot be started
+/// (`command not found: X`) is an error and no event is emitted.
+pub fn run(
+    spec: &TraceSpec,
+    sink: &mut dyn FnMut(Event) -> bool,
+    interrupted: Option<Arc<AtomicBool>>,
+) -> io::Result<TraceOutcome> {
+    tracer::Tracer::start(spec, sink, None, interrupted)?.run()
+}
+
+/// Starts a trace in a background thread, controlled like a lesson's run: `Pause`/`Resume`
+/// send SIGSTOP/SIGCONT to every traced process, `Kill(slot)` SIGKILLs one, `Stop` ends the
+/// whole tree (SIGTERM, then SIGKILL after 0.5 s).
+pub fn start(spec: TraceSpec) -> RunHandle {
+    engine::start_runner("proclab-trace", move |sink, control, stop| {
+        tracer::Tracer::start(&spec, sink, Some(control), Some(stop))?
+            .run()
+            .map(drop)
+    })
+}

@@ -1,0 +1,1039 @@
+"""proclab's instrumentation of a traced Python program (loaded by proclab's sitecustomize).
+
+Every Python process of the traced program (the main one, forked children, spawned children, the
+fork server and its children, pool and executor workers) opens its own connection to the Unix
+socket named by PROCLAB_TRACE_SOCKET and sends UTF-8 JSON objects there, one a line. Every
+message has "k" (its kind), "pid" (the sender) and "t" (time.monotonic(): CLOCK_MONOTONIC).
+
+Kinds and their fields:
+  hello            ppid, name, python, executable (first message of every connection)
+  process_started  child, name, role ("process" | "pool" | "executor"), sent by the parent
+  process_exited   child, code (multiprocessing's exitcode), sent by the parent, once
+  exiting          code, sent by a multiprocessing child at the end of its _bootstrap
+  call             call, api, n, chunksize, workers, sent by the caller before work is queued
+  task_started     call, index, label, sent by the worker that runs the item
+  task_finished    call, index, result, error, sent by that worker
+  output           stream ("stdout" | "stderr"), text, sent when bytes reach fd 1 or 2
+
+PROCLAB_TRACE_SPEED=X divides every time.sleep duration by X. With
+PROCLAB_TRACE_EXIT_WITH_PROCLAB=1 the process is killed (SIGKILL) when proclab closes its end of
+the connection: the kernel does that itself (O_ASYNC with F_SETSIG=SIGKILL on the socket), so
+no watcher thread runs in the program (a thread would make os.fork() warn on Python 3.12+); a
+thread watches only where the kernel refuses that.
+
+Nothing here may raise into the program or block it for long: a process that cannot report
+stops reporting and runs as it would without proclab.
+"""
+
+import _socket
+import _thread
+import codecs
+import fcntl
+import io
+import itertools
+import os
+import sys
+import time
+
+_monotonic = time.monotonic
+_real_sleep = time.sleep
+
+try:
+    from _json import encode_basestring_ascii as _json_str
+except ImportError:  # a CPython built without the accelerator
+    from json.encoder import py_encode_basestring_ascii as _json_str
+
+
+SOCKET_PATH = os.environ.get("PROCLAB_TRACE_SOCKET") or None
+EXIT_WITH_PROCLAB = os.environ.get("PROCLAB_TRACE_EXIT_WITH_PROCLAB") == "1"
+
+LABEL_CHARS = 24
+RESULT_CHARS = 80
+ERROR_CHARS = 200
+# Longest a send may wait for room in the socket before this process gives up reporting.
+SEND_PATIENCE_S = 1.0
+# Room kept free in the socket's send buffer: a send never has to wait inside the kernel.
+SEND_MARGIN = 16384
+CHUNK = 16384
+# What one send may cost in the kernel's accounting (sk_buff truesize): at most about twice its
+# bytes (allocations round up to a power of two) plus the sk_buff itself.
+SKB_OVERHEAD = 1024
+PENDING_LIMIT = 10000
+
+_F_SETSIG = 10  # fcntl.h on Linux; the fcntl module may not name it
+_TIOCOUTQ = 0x5411  # bytes queued in a socket's send buffer (SIOCOUTQ), generic Linux value
+_SIGKILL = 9
+
+
+# ---------------------------------------------------------------------------------------------
+# The connection: one per process, opened again in a forked child.
+
+
+class _Conn:
+    """This process's connection to proclab, or the reason it has none."""
+
+    __slots__ = (
+        "sock",
+        "fd",
+        "ident",
+        "pid",
+        "sndbuf",
+        "room",
+        "alive",
+        "pending",
+        "busy",
+        "deferred",
+    )
+
+    def __init__(self):
+        self.sock = None
+        self.fd = -1
+        self.ident = None
+        self.pid = os.getpid()
+        self.sndbuf = 212992
+        self.room = 0  # bytes that can surely be sent without measuring the queue again
+        self.alive = False
+        self.pending = None  # a list while hello waits for the process's name
+        self.busy = False
+        self.deferred = []
+
+
+_conn = _Conn()
+_lock = _thread.RLock()
+_local = _thread._local()
+_call_numbers = itertools.count(1)
+
+
+def _connect(conn):
+    """Opens the connection; on any failure the process just does not report."""
+    if SOCKET_PATH is None:
+        return
+    sock = None
+    try:
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        sock.settimeout(SEND_PATIENCE_S)
+        sock.connect(SOCKET_PATH)
+        sock.setblocking(False)
+        fd = sock.fileno()
+        st = os.fstat(fd)
+        conn.sndbuf = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_SNDBUF)
+        conn.sock, conn.fd, conn.ident = sock, fd, (st.st_dev, st.st_ino)
+        conn.alive = True
+        if EXIT_WITH_PROCLAB:
+            try:
+                _kill_me_on_eof(fd)
+            except Exception:  # no signal-driven I/O here: a thread watches instead
+                _thread.start_new_thread(_watch_for_eof, (conn,))
+    except Exception:
+        if sock is not None:
+            try:
+                sock.close()
+            except Exception:
+                pass
+
+
+def _kill_me_on_eof(fd):
+    """Asks the kernel to SIGKILL this process when the socket turns readable (proclab never
+    writes, so that is proclab closing its end, or dying)."""
+    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(fd, getattr(fcntl, "F_SETSIG", _F_SETSIG), _SIGKILL)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+
+
+def _watch_for_eof(conn):
+    """Kills this process when proclab closes the connection (only where _kill_me_on_eof
+    failed: a thread is visible to the program, the kernel's signal is not)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(conn.fd, select.POLLIN | select.POLLHUP)
+        while conn.sock is not None and conn.pid == os.getpid():
+            if not poller.poll(1000):
+                continue
+            if not _still_ours(conn):
+                return
+            try:
+                data = conn.sock.recv(1, _socket.MSG_PEEK | _socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            if not data:
+                os.kill(os.getpid(), _SIGKILL)
+            conn.sock.recv(65536, _socket.MSG_DONTWAIT)  # proclab never writes; drop it
+    except Exception:
+        pass
+
+
+def _drop(conn, proclab_gone=False):
+    """Stops reporting from this process. If proclab is gone and asked for it, the process
+    dies; if proclab is only slow, the socket stays open so that its end still kills us."""
+    conn.alive = False
+    conn.pending = None
+    if proclab_gone and EXIT_WITH_PROCLAB:
+        os.kill(os.getpid(), _SIGKILL)
+    sock = conn.sock
+    if sock is None:
+        return
+    try:
+        if not _still_ours(conn):
+            conn.sock = None
+            sock.detach()  # the fd number now belongs to the program: leave it alone
+        elif proclab_gone or not EXIT_WITH_PROCLAB:
+            conn.sock = None
+            sock.close()
+    except Exception:
+        pass
+
+
+def _still_ours(conn):
+    """Whether our fd still is our socket (a program may close fds it did not open)."""
+    try:
+        st = os.fstat(conn.fd)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == conn.ident
+
+
+def _queued_bytes(fd):
+    raw = fcntl.ioctl(fd, _TIOCOUTQ, b"\0\0\0\0")
+    return int.from_bytes(raw, sys.byteorder)
+
+
+def _write_line(conn, data):
+    """Writes one line without ever waiting inside the kernel: the send buffer must have room
+    first (a send that had to wait would arm the socket's write-space signal). The queue is
+    measured (ioctl) only when what was sent since the last measure might have filled it."""
+    if not _still_ours(conn):
+        _drop(conn)
+        return
+    sock = conn.sock
+    view = memoryview(data)
+    deadline = None
+    while view:
+        piece = view[:CHUNK]
+        cost = 2 * len(piece) + SKB_OVERHEAD
+        if conn.room < cost:
+            conn.room = conn.sndbuf - SEND_MARGIN - _queued_bytes(conn.fd)
+            if conn.room < cost:
+                if deadline is None:
+                    deadline = _monotonic() + SEND_PATIENCE_S
+                elif _monotonic() > deadline:
+                    _drop(conn)
+                    return
+                _real_sleep(0.001)
+                continue
+        try:
+            sent = sock.send(piece, _socket.MSG_NOSIGNAL)
+        except BlockingIOError:
+            sent = 0
+            conn.room = 0
+        except (BrokenPipeError, ConnectionResetError):
+            _drop(conn, proclab_gone=True)
+            return
+        conn.room -= cost
+        view = view[sent:]
+
+
+def _encode(value):
+    kind = type(value)
+    if kind is str:
+        return _json_str(value)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value) if value == value and abs(value) != float("inf") else "null"
+    return _json_str(str(value))
+
+
+def _line(kind, fields):
+    parts = ['{"k":"%s","pid":%d,"t":%r' % (kind, os.getpid(), _monotonic())]
+    for key, value in fields:
+        parts.append(',"%s":%s' % (key, _encode(value)))
+    parts.append("}\n")
+    return "".join(parts).encode("utf-8")
+
+
+def send(kind, *fields):
+    """Sends one message of `kind` with `fields` ((name, value) pairs); never raises."""
+    try:
+        conn = _conn
+        if conn.pid != os.getpid():  # forked without the at-fork hooks (a C extension's fork)
+            _after_fork_in_child()
+            conn = _conn
+        if not conn.alive:
+            return
+        data = _line(kind, fields)
+        with _lock:
+            if conn.pending is not None:
+                if len(conn.pending) < PENDING_LIMIT:
+                    conn.pending.append(data)
+                return
+            if conn.busy:  # re-entered (a signal handler printed during a send): send after
+                conn.deferred.append(data)
+                return
+            conn.busy = True
+            try:
+                _write_line(conn, data)
+                while conn.deferred and conn.alive:
+                    _write_line(conn, conn.deferred.pop(0))
+            finally:
+                conn.busy = False
+                conn.deferred = []
+    except Exception:
+        try:
+            _drop(_conn)
+        except Exception:
+            pass
+
+
+def _process_name():
+    mp = sys.modules.get("multiprocessing.process")
+    if mp is not None:
+        try:
+            return mp.current_process().name
+        except Exception:
+            pass
+    return "MainProcess"
+
+
+def send_hello(name=None):
+    """Sends hello, then anything that waited for it (under the lock: nothing comes between)."""
+    conn = _conn
+    with _lock:
+        pending, conn.pending = conn.pending, None
+        send(
+            "hello",
+            ("ppid", os.getppid()),
+            ("name", _process_name() if name is None else name),
+            ("python", "%d.%d.%d" % tuple(sys.version_info[:3])),
+            ("executable", sys.executable),
+        )
+        try:
+            for data in pending or ():
+                if not conn.alive:
+                    break
+                _write_line(conn, data)
+        except Exception:
+            _drop(conn)
+
+
+def _wait_for_name():
+    """Holds messages back until hello can say the process's name (set by _bootstrap)."""
+    _conn.pending = []
+
+
+def _start_connection(wait_for_name=False, name=None):
+    _connect(_conn)
+    if wait_for_name:
+        _wait_for_name()
+    else:
+        send_hello(name)
+
+
+def _after_fork_in_child():
+    """A forked child reports on a connection of its own, never on its parent's."""
+    global _conn, _lock
+    try:
+        old = _conn
+        _lock = _thread.RLock()
+        _conn = _Conn()
+        if old.sock is not None:
+            try:
+                if _still_ours(old):
+                    old.sock.close()
+                else:
+                    old.sock.detach()
+            except Exception:
+                pass
+        starting = getattr(_local, "starting", None)
+        _local.starting = None
+        if starting is not None:  # forked by Process.start(): the child's name is known
+            _start_connection(name=starting.name)
+        else:  # the fork server's children get their name from _bootstrap
+            _start_connection(wait_for_name=_in_fork_server)
+    except Exception:
+        pass
+
+
+_in_fork_server = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: the std streams keep their buffering; their lowest layer reports what reaches the fd.
+
+
+class _ReportingFileIO(io.FileIO):
+    """fd 1 or 2: every write is reported with the bytes that reached the fd. Named like the
+    class it stands for, so a program that prints its streams' types prints the same."""
+
+    # Reached through the class: at interpreter shutdown module globals may already be gone
+    # while objects' __del__ methods still print.
+    _fileio_write = io.FileIO.write
+
+    def write(self, b):
+        n = self._fileio_write(b)
+        if n:
+            try:
+                data = bytes(memoryview(b).cast("B")[:n])
+                text = self._proclab_decoder.decode(data)
+                if text:
+                    self._proclab_send("output", ("stream", self._proclab_stream), ("text", text))
+            except Exception:
+                pass
+        return n
+
+
+_ReportingFileIO.__name__ = _ReportingFileIO.__qualname__ = "FileIO"
+_ReportingFileIO._proclab_send = staticmethod(send)
+
+_original_streams = []
+
+
+def _replace_stream(attr, fd, stream):
+    """sys.<attr> again, over a reporting raw layer, with the same buffering and encoding."""
+    orig = getattr(sys, attr, None)
+    if type(orig) is not io.TextIOWrapper:
+        return
+    buf = orig.buffer
+    if type(buf) is io.BufferedWriter:
+        raw = buf.raw
+    elif type(buf) is io.FileIO:
+        raw, buf = buf, None
+    else:
+        return
+    if type(raw) is not io.FileIO or raw.fileno() != fd or orig.closed:
+        return
+    orig.flush()
+    new_raw = _ReportingFileIO(fd, "w", closefd=False)
+    new_raw.name = raw.name
+    new_raw._proclab_stream = stream
+    new_raw._proclab_decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    layer = new_raw
+    if buf is not None:
+        size = buf.__sizeof__() - object.__sizeof__(buf)  # the buffer's own bytes
+        if size <= 0:
+            size = getattr(raw, "_blksize", io.DEFAULT_BUFFER_SIZE)
+        layer = io.BufferedWriter(new_raw, size)
+    new = io.TextIOWrapper(
+        layer,
+        encoding=orig.encoding,
+        errors=orig.errors,
+        newline="\n",
+        line_buffering=orig.line_buffering,
+        write_through=orig.write_through,
+    )
+    new.mode = orig.mode
+    _original_streams.append(orig)
+    setattr(sys, attr, new)
+    if getattr(sys, "__%s__" % attr, None) is orig:
+        setattr(sys, "__%s__" % attr, new)
+
+
+# ---------------------------------------------------------------------------------------------
+# time.sleep at --speed.
+
+
+def _speed():
+    try:
+        speed = float(os.environ.get("PROCLAB_TRACE_SPEED", ""))
+    except ValueError:
+        return None
+    if speed > 0 and speed != 1 and speed != float("inf"):
+        return speed
+    return None
+
+
+def _scale_sleep(speed):
+    real = time.sleep
+
+    def sleep(secs):
+        try:
+            scaled = secs / speed
+        except TypeError:
+            return real(secs)  # the same error as without proclab
+        return real(scaled)
+
+    sleep.__doc__ = real.__doc__
+    sleep.__wrapped__ = real
+    time.sleep = sleep
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks: the function a pool or executor runs, wrapped so the worker reports each item.
+
+
+def label_of(item):
+    """Short text for an item: the first element of a tuple/list if a str or int, else str."""
+    try:
+        if isinstance(item, (tuple, list)) and item and isinstance(item[0], (str, int)):
+            text = str(item[0])
+        else:
+            text = _text_start(str, item, LABEL_CHARS)
+    except Exception:
+        text = "?"
+    return text[:LABEL_CHARS]
+
+
+def _describe_error(exc):
+    try:
+        return ("%s: %s" % (type(exc).__name__, exc))[:ERROR_CHARS]
+    except Exception:
+        return type(exc).__name__[:ERROR_CHARS]
+
+
+def _describe_result(value):
+    try:
+        return _text_start(repr, value, RESULT_CHARS)
+    except Exception:
+        return None
+
+
+def _text_start(show, value, chars):
+    """show(value)[:chars], without showing all of a long list, tuple, set or dict (every
+    element takes at least 3 characters, so `chars` elements give the same start)."""
+    kind = type(value)
+    if kind in (list, tuple, set, dict) and len(value) > chars:
+        if kind is dict:
+            head = ", ".join("%r: %r" % pair for pair in itertools.islice(value.items(), chars))
+            return ("{" + head)[:chars]
+        if kind is set:
+            return ("{" + ", ".join(map(repr, itertools.islice(value, chars))))[:chars]
+        return show(value[:chars])[:chars]
+    return show(value)[:chars]
+
+
+class _TracedFunc:
+    """A pool or executor function: reports each item's start and end in the worker, and
+    changes nothing else (result, exception object, order).
+
+    mode "one": called with (index, item), runs func(item)   (map, imap, map_async)
+    mode "star": called with index, item, runs func(*item)   (starmap)
+    mode "args": called with index, *args, **kw               (apply, apply_async, submit)
+    mode "zip": called with index, *items, runs func(*items)  (Executor.map)
+    """
+
+    __slots__ = ("func", "call", "mode")
+
+    def __init__(self, func, call, mode):
+        self.func = func
+        self.call = call
+        self.mode = mode
+
+    def __reduce__(self):
+        return (_TracedFunc, (self.func, self.call, self.mode))
+
+    def __call__(self, *args, **kwargs):
+        mode = self.mode
+        if mode == "one":
+            ((index, item),) = args
+            call_args = (item,)
+        elif mode == "star":
+            index, item = args
+            call_args = item
+        else:
+            index = args[0]
+            call_args = args[1:]
+            item = call_args if (mode == "args" or len(call_args) != 1) else call_args[0]
+        send("task_started", ("call", self.call), ("index", index), ("label", label_of(item)))
+        result = None
+        error = None
+        try:
+            result = self.func(*call_args, **kwargs)
+            return result
+        except BaseException as exc:
+            error = _describe_error(exc)
+            raise
+        finally:
+            send(
+                "task_finished",
+                ("call", self.call),
+                ("index", index),
+                ("result", None if error is not None else _describe_result(result)),
+                ("error", error),
+            )
+
+
+class _Indexed:
+    """(index, item) pairs of a sized collection, lazily, with its length (Pool.map computes
+    the default chunksize from it)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        return enumerate(self.items)
+
+
+def _new_call(api, n, chunksize, workers):
+    call = "%d.%d" % (os.getpid(), next(_call_numbers))
+    send(
+        "call",
+        ("call", call),
+        ("api", api),
+        ("n", n),
+        ("chunksize", chunksize),
+        ("workers", workers),
+    )
+    return call
+
+
+def _inside():
+    return getattr(_local, "inside", False)
+
+
+def _length(iterable):
+    try:
+        return len(iterable)
+    except Exception:
+        return None
+
+
+_batches = None  # pool or executor -> [call id, next index]
+
+
+def _batch_item(owner, api, workers):
+    """(call, index) for one more apply_async/submit: consecutive ones on one pool share a
+    call, with increasing indexes."""
+    global _batches
+    if _batches is None:
+        import weakref
+
+        _batches = weakref.WeakKeyDictionary()
+    with _lock:
+        try:
+            batch = _batches.get(owner)
+        except TypeError:
+            batch = None
+        if batch is None or batch[0] != api:
+            batch = [api, _new_call(api, None, None, workers), 0]
+            try:
+                _batches[owner] = batch
+            except TypeError:
+                pass
+        index = batch[2]
+        batch[2] += 1
+        return batch[1], index
+
+
+def _end_batch(owner):
+    if _batches is not None:
+        try:
+            _batches.pop(owner, None)
+        except TypeError:
+            pass
+
+
+def _pool_size(pool):
+    size = getattr(pool, "_processes", None)
+    return size if isinstance(size, int) else None
+
+
+def _patch_pool(module):
+    Pool = getattr(module, "Pool", None)
+    if Pool is None:
+        return
+    thread_pool = getattr(module, "ThreadPool", ())
+
+    def _in_threads(pool):
+        """A ThreadPool's tasks run in this process's threads: not what trace shows."""
+        return isinstance(pool, thread_pool)
+
+    def mapping(name, mode, default_chunksize):
+        orig = Pool.__dict__.get(name)
+        if orig is None:
+            return
+        api = "Pool." + name
+
+        def patched(self, func, iterable, chunksize=default_chunksize, *rest, **kwargs):
+            if _inside() or not _conn.alive or _in_threads(self):
+                return orig(self, func, iterable, chunksize, *rest, **kwargs)
+            lazy = name.startswith("imap")
+            if not lazy and not hasattr(iterable, "__len__"):
+                iterable = list(iterable)  # what Pool does itself (its errors are the program's)
+            try:
+                if lazy:
+                    n = _length(iterable)
+                    items = enumerate(iterable)
+                    size = chunksize
+                else:
+                    n = len(iterable)
+                    items = _Indexed(iterable)
+                    size = chunksize
+                    if size is None:
+                        size = _default_chunksize(self, n)
+                _end_batch(self)
+                call = _new_call(api, n, size, _pool_size(self))
+                traced = _TracedFunc(func, call, mode)
+            except Exception:
+                return orig(self, func, iterable, chunksize, *rest, **kwargs)
+            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            try:
+                return orig(self, traced, items, chunksize, *rest, **kwargs)
+            finally:
+                _local.inside = False
+
+        _copy_names(patched, orig)
+        setattr(Pool, name, patched)
+
+    mapping("map", "one", None)
+    mapping("map_async", "one", None)
+    mapping("starmap", "star", None)
+    mapping("starmap_async", "star", None)
+    mapping("imap", "one", 1)
+    mapping("imap_unordered", "one", 1)
+
+    def applying(name, batched):
+        orig = Pool.__dict__.get(name)
+        if orig is None:
+            return
+        api = "Pool." + name
+
+        # The same defaults as Pool's own apply/apply_async; kwds is passed on, never changed.
+        def patched(self, func, args=(), kwds={}, *rest, **kwargs):  # noqa: B006
+            if _inside() or not _conn.alive or _in_threads(self):
+                return orig(self, func, args, kwds, *rest, **kwargs)
+            try:
+                if batched:
+                    call, index = _batch_item(self, api, _pool_size(self))
+                else:
+                    _end_batch(self)
+                    call, index = _new_call(api, 1, None, _pool_size(self)), 0
+                traced = _TracedFunc(func, call, "args")
+                wrapped_args = (index,) + tuple(args)
+            except Exception:
+                return orig(self, func, args, kwds, *rest, **kwargs)
+            _local.inside = True  # nested public calls (apply -> apply_async) pass through
+            try:
+                return orig(self, traced, wrapped_args, kwds, *rest, **kwargs)
+            finally:
+                _local.inside = False
+
+        _copy_names(patched, orig)
+        setattr(Pool, name, patched)
+
+    applying("apply", False)
+    applying("apply_async", True)
+
+
+def _default_chunksize(pool, n):
+    """The chunksize Pool.map picks when given none."""
+    try:
+        chunksize, extra = divmod(n, len(pool._pool) * 4)
+        if extra:
+            chunksize += 1
+        return 0 if n == 0 else chunksize
+    except Exception:
+        return None
+
+
+def _is_traced_chunk(fn):
+    """partial(_process_chunk, traced): Executor.map's own submits (lazy ones in 3.14)."""
+    args = getattr(fn, "args", None)
+    return type(fn).__name__ == "partial" and bool(args) and isinstance(args[0], _TracedFunc)
+
+
+def _patch_executor(module):
+    Executor = getattr(module, "ProcessPoolExecutor", None)
+    if Executor is None:
+        return
+    orig_submit = Executor.__dict__.get("submit")
+    orig_map = Executor.__dict__.get("map")
+
+    def workers_of(executor):
+        size = getattr(executor, "_max_workers", None)
+        return size if isinstance(size, int) else None
+
+    if orig_submit is not None:
+
+        def submit(self, fn, /, *args, **kwargs):
+            if _inside() or not _conn.alive or isinstance(fn, _TracedFunc) or _is_traced_chunk(fn):
+                return orig_submit(self, fn, *args, **kwargs)
+            try:
+                call, index = _batch_item(self, "Executor.submit", workers_of(self))
+                traced = _TracedFunc(fn, call, "args")
+            except Exception:
+                return orig_submit(self, fn, *args, **kwargs)
+            _local.inside = True
+            try:
+                return orig_submit(self, traced, index, *args, **kwargs)
+            finally:
+                _local.inside = False
+
+        _copy_names(submit, orig_submit)
+        Executor.submit = submit
+
+    if orig_map is not None:
+
+        def map(self, fn, *iterables, **kwargs):
+            if _inside() or not _conn.alive or not iterables:
+                return orig_map(self, fn, *iterables, **kwargs)
+            try:
+                lengths = [_length(it) for it in iterables]
+                n = None if (not lengths or None in lengths) else min(lengths)
+                chunksize = kwargs.get("chunksize", 1)
+                _end_batch(self)
+                call = _new_call("Executor.map", n, chunksize, workers_of(self))
+                traced = _TracedFunc(fn, call, "zip")
+            except Exception:
+                return orig_map(self, fn, *iterables, **kwargs)
+            _local.inside = True  # its own submits pass through
+            try:
+                return orig_map(self, traced, itertools.count(), *iterables, **kwargs)
+            finally:
+                _local.inside = False
+
+        _copy_names(map, orig_map)
+        Executor.map = map
+
+
+def _copy_names(wrapper, orig):
+    for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+        try:
+            setattr(wrapper, attr, getattr(orig, attr))
+        except Exception:
+            pass
+    wrapper.__wrapped__ = orig
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes: who started whom, and how each one ended.
+
+
+def _role(process):
+    target = getattr(process, "_target", None)
+    module = getattr(target, "__module__", None)
+    name = getattr(target, "__name__", None)
+    if module == "multiprocessing.pool" and name == "worker":
+        return "pool"
+    if module == "concurrent.futures.process" and name == "_process_worker":
+        return "executor"
+    return "process"
+
+
+def _patch_process(module):
+    BaseProcess = getattr(module, "BaseProcess", None)
+    if BaseProcess is None:
+        return
+    orig_start = BaseProcess.__dict__.get("start")
+    orig_bootstrap = BaseProcess.__dict__.get("_bootstrap")
+
+    if orig_start is not None:
+
+        def start(self):
+            role = _role(self)  # start() forgets the target
+            _local.starting = self
+            try:
+                result = orig_start(self)
+            finally:
+                _local.starting = None
+            try:
+                send("process_started", ("child", self.pid), ("name", self.name), ("role", role))
+            except Exception:
+                pass
+            return result
+
+        _copy_names(start, orig_start)
+        BaseProcess.start = start
+
+    if orig_bootstrap is not None:
+
+        def _bootstrap(self, *args, **kwargs):
+            try:
+                if _conn.pending is not None:
+                    send_hello(self.name)
+            except Exception:
+                pass
+            code = orig_bootstrap(self, *args, **kwargs)
+            try:
+                send("exiting", ("code", code if isinstance(code, int) else None))
+            except Exception:
+                pass
+            return code
+
+        _copy_names(_bootstrap, orig_bootstrap)
+        BaseProcess._bootstrap = _bootstrap
+
+
+def _patch_popen(module):
+    Popen = getattr(module, "Popen", None)
+    orig_poll = None if Popen is None else Popen.__dict__.get("poll")
+    if orig_poll is None:
+        return
+
+    def poll(self, *args, **kwargs):
+        code = orig_poll(self, *args, **kwargs)
+        if code is not None:
+            try:
+                if not self.__dict__.get("_proclab_exit_sent"):
+                    self.__dict__["_proclab_exit_sent"] = True
+                    send("process_exited", ("child", self.pid), ("code", code))
+            except Exception:
+                pass
+        return code
+
+    _copy_names(poll, orig_poll)
+    Popen.poll = poll
+
+
+def _patch_fork_server(module):
+    orig_main = getattr(module, "main", None)
+    if orig_main is None:
+        return
+
+    def main(*args, **kwargs):
+        global _in_fork_server
+        _in_fork_server = True
+        return orig_main(*args, **kwargs)
+
+    _copy_names(main, orig_main)
+    module.main = main
+
+
+_PATCHERS = {
+    "multiprocessing.process": _patch_process,
+    "multiprocessing.pool": _patch_pool,
+    "multiprocessing.popen_fork": _patch_popen,
+    "multiprocessing.popen_forkserver": _patch_popen,
+    "multiprocessing.forkserver": _patch_fork_server,
+    "concurrent.futures.process": _patch_executor,
+}
+
+
+def _patch(name, module):
+    try:
+        _PATCHERS[name](module)
+    except Exception:
+        pass
+
+
+class _PatchingLoader:
+    """Runs the real loader, then patches the module it made."""
+
+    def __init__(self, loader, name):
+        self._loader = loader
+        self._name = name
+
+    def create_module(self, spec):
+        create = getattr(self._loader, "create_module", None)
+        return None if create is None else create(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _patch(self._name, module)
+
+    def __getattr__(self, attr):
+        return getattr(self._loader, attr)
+
+
+class _PatchingFinder:
+    """Patches multiprocessing's modules when the program imports them (importing them up
+    front would make every start slower)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name not in _PATCHERS:
+            return None
+        try:
+            for finder in sys.meta_path:
+                if isinstance(finder, _PatchingFinder):
+                    continue
+                find = getattr(finder, "find_spec", None)
+                if find is None:
+                    continue
+                spec = find(name, path, target)
+                if spec is not None:
+                    if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                        spec.loader = _PatchingLoader(spec.loader, name)
+                    return spec
+        except Exception:
+            pass  # the import system asks the other finders itself, as without proclab
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def install():
+    """Connects, says hello, and instruments this process. Called once, by sitecustomize."""
+    try:
+        _install()
+    except Exception:
+        pass
+
+
+def _install():
+    speed = _speed()
+    if speed is not None:
+        _scale_sleep(speed)
+    if SOCKET_PATH is None:
+        return
+    spawned_child = "--multiprocessing-fork" in getattr(sys, "argv", ())
+    _start_connection(wait_for_name=spawned_child)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+    for attr, fd in (("stdout", 1), ("stderr", 2)):
+        try:
+            _replace_stream(attr, fd, attr)
+        except Exception:
+            pass
+    for name in _PATCHERS:
+        module = sys.modules.get(name)
+        if module is not None:
+            _patch(name, module)
+    sys.meta_path.insert(0, _PatchingFinder())
+    if spawned_child:
+        import atexit
+
+        atexit.register(_hello_if_still_waiting)
+
+
+def _hello_if_still_waiting():
+    if _conn.pending is not None and _conn.pid == os.getpid():
+        send_hello()
+
+
+def run_users_sitecustomize(ours):
+    """Imports the next sitecustomize on sys.path after ours (file `ours`) as `sitecustomize`,
+    so the program's own start-up customization still runs."""
+    try:
+        spec = _users_sitecustomize(ours)
+        if spec is None or spec.loader is None:
+            return
+        module = sys.modules["_frozen_importlib"].module_from_spec(spec)
+    except Exception:
+        return
+    previous = sys.modules.get("sitecustomize")
+    sys.modules["sitecustomize"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        if previous is not None:
+            sys.modules["sitecustomize"] = previous
+        raise
+
+
+def _users_sitecustomize(ours):
+    """The spec of the first sitecustomize on sys.path outside our folder, or None."""
+    finder = next(f for f in sys.meta_path if getattr(f, "__name__", "") == "PathFinder")
+    here = os.path.realpath(os.path.dirname(os.path.abspath(ours)))
+    others = []
+    for entry in sys.path:
+        try:
+            folder = os.path.realpath(os.path.abspath(entry or os.curdir))
+        except Exception:
+            continue
+        if folder != here:
+            others.append(entry)
+    return finder.find_spec("sitecustomize", others)

@@ -1,0 +1,147 @@
+//! The Unix socket instrumented processes report on: one connection per process, read line by
+//! line without ever blocking proclab.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+
+use nix::sys::socket::getsockopt;
+use nix::sys::socket::sockopt::PeerCredentials;
+
+use super::message::Message;
+use crate::engine::lines::LineReader;
+
+/// Longest message line accepted; a longer one is cut, so it counts as malformed.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// Most connections open at once; past it new ones wait in the backlog (their senders time out
+/// and only lose detail).
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// One process's connection.
+#[derive(Debug)]
+struct Connection {
+    reader: LineReader,
+    /// The PID the kernel says connected (`SO_PEERCRED`).
+    peer: Option<u32>,
+}
+
+/// The listening socket and its open connections.
+#[derive(Debug)]
+pub struct Server {
+    listener: UnixListener,
+    connections: Vec<Connection>,
+    /// Lines that were not messages of the protocol, or claimed another process's PID.
+    pub malformed: u64,
+    /// Connections not taken because [`MAX_CONNECTIONS`] were open.
+    pub at_capacity: bool,
+}
+
+impl Server {
+    /// Listens at `path` (inside proclab's private folder).
+    pub fn bind(path: &Path) -> io::Result<Server> {
+        let listener = UnixListener::bind(path)?;
+        listener.set_nonblocking(true)?;
+        Ok(Server {
+            listener,
+            connections: Vec::new(),
+            malformed: 0,
+            at_capacity: false,
+        })
+    }
+
+    /// Descriptors to poll: the listener first, then each open connection.
+    pub fn fds(&self) -> Vec<BorrowedFd<'_>> {
+        std::iter::once(self.listener.as_fd())
+            .chain(
+                self.connections
+                    .iter()
+                    .filter_map(|c| c.reader.file().map(AsFd::as_fd)),
+            )
+            .collect()
+    }
+
+    /// Takes every waiting connection and reads what every connection has now, in the order
+    /// the connections were made. A message must carry the PID of the process that made its
+    /// connection, so no process can speak for another.
+    pub fn receive(&mut self) -> Vec<Message> {
+        self.accept();
+        let mut messages = Vec::new();
+        for connection in &mut self.connections {
+            loop {
+                let chunk = connection.reader.read_once();
+                let empty = chunk.lines.is_empty();
+                for line in chunk.lines {
+                    match Message::parse(&line) {
+                        Some(message) if Some(message.pid) == connection.peer => {
+                            messages.push(message)
+                        }
+                        _ => self.malformed += 1,
+                    }
+                }
+                if chunk.eof || empty {
+                    break;
+                }
+            }
+        }
+        self.connections.retain(|c| c.reader.file().is_some());
+        messages
+    }
+
+    fn accept(&mut self) {
+        while self.connections.len() < MAX_CONNECTIONS {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    let peer = getsockopt(&stream, PeerCredentials)
+                        .ok()
+                        .and_then(|c| u32::try_from(c.pid()).ok());
+                    let file = File::from(OwnedFd::from(stream));
+                    self.connections.push(Connection {
+                        reader: LineReader::new(file, MAX_MESSAGE_BYTES),
+                        peer,
+                    });
+                }
+                Err(_) => return,
+            }
+        }
+        self.at_capacity = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn reads_messages_from_several_connections_and_counts_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let mut server = Server::bind(&path).unwrap();
+        let mut a = UnixStream::connect(&path).unwrap();
+        let mut b = UnixStream::connect(&path).unwrap();
+        let me = std::process::id();
+        let exiting =
+            |pid: u32| format!("{{\"k\":\"exiting\",\"pid\":{pid},\"t\":1.0,\"code\":0}}\n");
+        a.write_all(format!("{}garbage\n{}{{\"k\":", exiting(me), exiting(me + 1)).as_bytes())
+            .unwrap();
+        b.write_all(exiting(me).as_bytes()).unwrap();
+        drop(b);
+        let messages = server.receive();
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            server.malformed, 2,
+            "garbage, and a PID that is not the sender's"
+        );
+        a.write_all(format!("\"exiting\",\"pid\":{me},\"t\":2.0,\"code\":1}}\n").as_bytes())
+            .unwrap();
+        assert_eq!(server.receive().len(), 1);
+        assert_eq!(
+            server.fds().len(),
+            2,
+            "b's connection closed and was dropped"
+        );
+    }
+}

@@ -1,0 +1,1097 @@
+//! The trace loop: one thread starts the command, then waits on its output, the socket and a
+//! 5 ms clock; finds new processes in `/proc`, samples cores and states every 20 ms, reaps what
+//! is proclab's to reap, and turns all of it into [`Event`]s in the order proclab learned it.
+//!
+//! Whatever happens (the end, a stop, a panic unwinding through here), `Drop for Tracer` kills
+//! every process of the trace that is still running and reaps proclab's own children.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::io::ErrorKind;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+use super::command::{PythonMode, command_line, cut, python_mode};
+use super::launch;
+use super::message::{Kind, Message};
+use super::output::ProgramOutput;
+use super::server::Server;
+use super::tasks::TaskTable;
+use super::tree;
+use super::workspace::Workspace;
+use super::{TraceOutcome, TraceSpec};
+use crate::engine::Control;
+use crate::engine::lines::LineReader;
+use crate::engine::procfs;
+use crate::event::{Event, Stream};
+use crate::limits;
+use crate::protocol::monotonic_ns;
+
+/// How often the process tree is searched for new processes and ended ones.
+const SCAN_INTERVAL: Duration = Duration::from_millis(5);
+/// How often cores and kernel states are sampled.
+const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
+/// How long an ended process's exit code may take to arrive from its parent.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
+/// How long a stop waits after SIGTERM before SIGKILL.
+const TERM_GRACE: Duration = Duration::from_millis(500);
+/// How long a stop waits after SIGKILL before it finishes regardless.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+/// How long output may keep arriving after every traced process ended.
+const OUTPUT_GRACE: Duration = Duration::from_millis(300);
+/// Longest task label kept (the instrumentation sends at most 24 characters).
+const MAX_LABEL_CHARS: usize = 64;
+/// Longest result or error text kept (the instrumentation sends at most 200 characters).
+const MAX_RESULT_CHARS: usize = 256;
+/// How long a `/proc` reading for task events is reused.
+const READING_REUSE: Duration = Duration::from_millis(1);
+/// Most processes one trace follows.
+const MAX_TRACED: usize = limits::MAX_WORKERS as usize * 4;
+
+/// One process of the traced program.
+#[derive(Debug)]
+struct Traced {
+    pid: u32,
+    slot: usize,
+    /// Its `exited` event is out.
+    ended: bool,
+    /// When it was first seen gone from `/proc` or a zombie.
+    gone_ns: Option<u64>,
+    /// Gone from `/proc`: reaped by someone.
+    joined: bool,
+    /// Its `joined` event is out.
+    join_announced: bool,
+    /// How it ended, from a source that knows: proclab's own wait, its zombie's `stat`, or its
+    /// parent's `process_exited`.
+    status: Option<(Option<i32>, Option<i32>)>,
+    /// The code it said it was about to exit with.
+    exiting_code: Option<i32>,
+    last_cpu: Option<u32>,
+    /// The last reading for a task event: when, the core, the main thread's CPU time.
+    task_reading: Option<(u64, Option<u32>, Option<u64>)>,
+    last_state: Option<char>,
+    last_ppid: Option<u32>,
+    /// Tasks it started and has not finished, with its CPU time at their start.
+    in_flight: Vec<(usize, Option<u64>)>,
+}
+
+/// Per-process splitters of the text in `output` messages.
+type OutputSplitters = HashMap<(u32, u8), LineReader>;
+
+/// A trace in progress.
+pub struct Tracer<'a> {
+    sink: &'a mut dyn FnMut(Event) -> bool,
+    control: Option<Receiver<Control>>,
+    interrupted: Option<Arc<AtomicBool>>,
+    start_ns: u64,
+    me: u32,
+    root: u32,
+    root_reaped: bool,
+    /// Children of proclab found not to be the program's (another session: a lesson's
+    /// worker, another command).
+    foreign: HashSet<u32>,
+    /// Its pty, or its stdout and stderr pipes.
+    output: ProgramOutput,
+    server: Option<Server>,
+    _workspace: Workspace,
+    python: PythonMode,
+    /// Some Python process said hello: its output comes with its PID in messages.
+    instrumented: bool,
+    splitters: OutputSplitters,
+    procs: Vec<Traced>,
+    by_pid: HashMap<u32, usize>,
+    /// PIDs that connected but are not part of the program.
+    strangers: HashSet<u32>,
+    tasks: TaskTable,
+    lost: Vec<usize>,
+    children_files: bool,
+    next_scan_ns: u64,
+    next_sample_ns: u64,
+    listening: bool,
+    stopped: bool,
+    term_deadline_ns: Option<u64>,
+    kill_deadline_ns: Option<u64>,
+    all_ended_ns: Option<u64>,
+    said_still_running: bool,
+    said_too_many: bool,
+    was_subreaper: bool,
+}
+
+impl<'a> Tracer<'a> {
+    /// Starts `spec`'s command and announces the run; its events go to `sink`.
+    pub fn start(
+        spec: &TraceSpec,
+        sink: &'a mut dyn FnMut(Event) -> bool,
+        control: Option<Receiver<Control>>,
+        interrupted: Option<Arc<AtomicBool>>,
+    ) -> std::io::Result<Tracer<'a>> {
+        let Some(name) = spec.command.first() else {
+            return Err(std::io::Error::new(
+                ErrorKind::InvalidInput,
+                "no command to trace: give one after --, e.g. proclab trace -- python3 prog.py",
+            ));
+        };
+        let program = launch::resolve(name)?;
+        let python = python_mode(&spec.command);
+        let workspace = Workspace::create(python == PythonMode::Instrumented)?;
+        let server = Server::bind(&workspace.socket_path())?;
+        let mut env: Vec<(OsString, OsString)> = Vec::new();
+        if python == PythonMode::Instrumented {
+            let mut path = OsString::from(workspace.path());
+            if let Some(old) = std::env::var_os("PYTHONPATH").filter(|p| !p.is_empty()) {
+                path.push(":");
+                path.push(old);
+            }
+            env.push(("PYTHONPATH".into(), path));
+            env.push((
+                "PROCLAB_TRACE_SOCKET".into(),
+                workspace.socket_path().into_os_string(),
+            ));
+            env.push(("PROCLAB_TRACE_EXIT_WITH_PROCLAB".into(), "1".into()));
+            if spec.speed != 1.0 {
+                env.push(("PROCLAB_TRACE_SPEED".into(), spec.speed.to_string().into()));
+            }
+        }
+        let me = std::process::id();
+        let was_subreaper = nix::sys::prctl::get_child_subreaper().unwrap_or(false);
+        // Orphans of the program are re-parented to proclab, which follows and reaps them.
+        nix::sys::prctl::set_child_subreaper(true)?;
+        let start_ns = monotonic_ns();
+        let launched = match launch::launch(&program, &spec.command, &env, spec.pipe) {
+            Ok(launched) => launched,
+            Err(error) => {
+                if !was_subreaper {
+                    let _ = nix::sys::prctl::set_child_subreaper(false);
+                }
+                return Err(error);
+            }
+        };
+        let launched_ns = monotonic_ns();
+        let root = launched.child.id();
+        let mut tracer = Tracer {
+            sink,
+            control,
+            interrupted,
+            start_ns,
+            me,
+            root,
+            root_reaped: false,
+            foreign: HashSet::new(),
+            output: ProgramOutput::new(launched.output, spec.echo),
+            server: Some(server),
+            _workspace: workspace,
+            python,
+            instrumented: false,
+            splitters: HashMap::new(),
+            procs: Vec::new(),
+            by_pid: HashMap::new(),
+            strangers: HashSet::new(),
+            tasks: TaskTable::default(),
+            lost: Vec::new(),
+            children_files: tree::children_files_available(),
+            next_scan_ns: launched_ns,
+            next_sample_ns: launched_ns,
+            listening: true,
+            stopped: false,
+            term_deadline_ns: None,
+            kill_deadline_ns: None,
+            all_ended_ns: None,
+            said_still_running: false,
+            said_too_many: false,
+            was_subreaper,
+        };
+        tracer.announce(spec, launched_ns);
+        Ok(tracer)
+    }
+
+    fn announce(&mut self, spec: &TraceSpec, launched_ns: u64) {
+        self.emit(Event::RunStarted {
+            t_ms: 0.0,
+            lesson: super::LESSON.into(),
+            parent_pid: self.me,
+            cores: crate::engine::available_cores(),
+            workers: 1,
+            speed: spec.speed,
+            stages: 1,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        });
+        self.emit(Event::StageStarted {
+            t_ms: 0.0,
+            stage: 0,
+            name: command_line(&spec.command),
+            kind: "processes".into(),
+            workers: 1,
+            chunksize: None,
+            tasks: 0,
+            sweep_workers: None,
+            sweep_part: None,
+        });
+        let spawn_us = launched_ns.saturating_sub(self.start_ns) as f64 / 1e3;
+        self.track(self.root, self.me, spawn_us);
+        match &self.python {
+            PythonMode::Blocked(flag) => self.notice(format!(
+                "python was started with {flag}, which keeps proclab's instrumentation from \
+                 loading: process-level detail only (no tasks; output is the main process's)"
+            )),
+            PythonMode::NotPython if spec.speed != 1.0 => self.notice(
+                "--speed only shortens Python's time.sleep; this command is not Python and runs \
+                 at its own pace",
+            ),
+            _ => {}
+        }
+        if !procfs::available() {
+            self.notice(
+                "/proc is not readable here: proclab cannot follow the program's processes",
+            );
+        }
+    }
+
+    fn t_ms(&self, t_ns: u64) -> f64 {
+        t_ns.saturating_sub(self.start_ns) as f64 / 1e6
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.t_ms(monotonic_ns())
+    }
+
+    /// A message's time (`CLOCK_MONOTONIC` seconds) as run milliseconds.
+    fn message_ms(&self, t: f64) -> f64 {
+        ((t * 1e9 - self.start_ns as f64) / 1e6).max(0.0)
+    }
+
+    fn emit(&mut self, event: Event) {
+        if self.listening && !(self.sink)(event) {
+            self.listening = false;
+            self.stop();
+        }
+    }
+
+    fn notice(&mut self, text: impl Into<String>) {
+        let event = Event::Notice {
+            t_ms: self.now_ms(),
+            text: text.into(),
+        };
+        self.emit(event);
+    }
+
+    /// Follows a new process of the program; returns its index, `None` past the limit.
+    fn track(&mut self, pid: u32, ppid: u32, spawn_us: f64) -> Option<usize> {
+        if let Some(&index) = self.by_pid.get(&pid) {
+            return Some(index);
+        }
+        if self.procs.len() >= MAX_TRACED {
+            if !self.said_too_many {
+                self.said_too_many = true;
+                self.notice(format!(
+                    "the program started more than {MAX_TRACED} processes: proclab follows the \
+                     first {MAX_TRACED} only"
+                ));
+            }
+            return None;
+        }
+        let index = self.procs.len();
+        self.procs.push(Traced {
+            pid,
+            slot: index,
+            ended: false,
+            gone_ns: None,
+            joined: false,
+            join_announced: false,
+            status: None,
+            exiting_code: None,
+            last_cpu: None,
+            task_reading: None,
+            last_state: None,
+            last_ppid: None,
+            in_flight: Vec::new(),
+        });
+        self.by_pid.insert(pid, index);
+        // A stranger's PID, reused by a process of the program.
+        self.strangers.remove(&pid);
+        let t_ms = self.now_ms();
+        self.emit(Event::Spawned {
+            t_ms,
+            worker: index,
+            pid,
+            ppid,
+            stage: 0,
+            tid: None,
+            spawn_us,
+            pinned: None,
+            adopted: false,
+        });
+        // A first sample now: a process living less than a sampling period still shows its
+        // state and core.
+        self.sample_one(index, monotonic_ns());
+        Some(index)
+    }
+
+    /// Runs until the program and every process it started have ended (or it is stopped),
+    /// then finishes the run.
+    pub fn run(mut self) -> std::io::Result<TraceOutcome> {
+        while !self.done() {
+            self.pump();
+        }
+        Ok(self.finish())
+    }
+
+    fn done(&mut self) -> bool {
+        let now = monotonic_ns();
+        if let Some(deadline) = self.kill_deadline_ns
+            && now > deadline
+        {
+            return true;
+        }
+        let all_ended = self.root_reaped && self.procs.iter().all(|p| p.ended);
+        if !all_ended {
+            self.all_ended_ns = None;
+            return false;
+        }
+        let since = *self.all_ended_ns.get_or_insert(now);
+        self.output.is_finished()
+            || self.stopped
+            || now.saturating_sub(since) > OUTPUT_GRACE.as_nanos() as u64
+    }
+
+    /// One turn: waits for output, messages or the next scan; handles what came.
+    fn pump(&mut self) {
+        let now = monotonic_ns();
+        let wait = Duration::from_nanos(self.next_scan_ns.saturating_sub(now)).min(SCAN_INTERVAL);
+        let (socket_ready, outputs_ready) = self.wait_for_input(wait);
+        if socket_ready {
+            self.receive_messages();
+        }
+        // Highest first: an output at its end is removed, which moves those after it.
+        for index in outputs_ready.into_iter().rev() {
+            let (stream, lines) = self.output.read(index);
+            self.raw_lines(stream, lines);
+        }
+        let now = monotonic_ns();
+        if now >= self.next_scan_ns {
+            self.next_scan_ns = now + SCAN_INTERVAL.as_nanos() as u64;
+            self.scan();
+        }
+        if now >= self.next_sample_ns {
+            self.next_sample_ns = now + SAMPLE_INTERVAL.as_nanos() as u64;
+            self.sample();
+        }
+        self.settle_exits();
+        self.check_controls();
+        self.escalate();
+    }
+
+    /// Polls the socket and the outputs; returns whether the socket side has something and
+    /// which outputs do.
+    fn wait_for_input(&self, wait: Duration) -> (bool, Vec<usize>) {
+        let mut fds: Vec<PollFd> = Vec::new();
+        let socket_fds = self.server.as_ref().map_or(Vec::new(), Server::fds);
+        let socket_count = socket_fds.len();
+        fds.extend(
+            socket_fds
+                .into_iter()
+                .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
+        );
+        fds.extend(
+            self.output
+                .fds()
+                .into_iter()
+                .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
+        );
+        // Rounded up to whole milliseconds: rounding down would spin on a timeout of 0.
+        let timeout =
+            PollTimeout::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(PollTimeout::MAX);
+        if poll(&mut fds, timeout).unwrap_or(0) <= 0 {
+            return (false, Vec::new());
+        }
+        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+        let socket = fds[..socket_count].iter().any(ready);
+        let outputs = fds[socket_count..]
+            .iter()
+            .enumerate()
+            .filter(|(_, fd)| ready(fd))
+            .map(|(i, _)| i)
+            .collect();
+        (socket, outputs)
+    }
+
+    /// Makes the program's raw output lines into events, attributed to the command, unless
+    /// the instrumentation reports the same text with the PID that wrote it.
+    fn raw_lines(&mut self, stream: Stream, lines: Vec<String>) {
+        if self.instrumented {
+            return;
+        }
+        // The command is always the first process followed.
+        let root_slot = self.procs.first().map(|p| p.slot);
+        for text in lines {
+            let event = Event::Output {
+                t_ms: self.now_ms(),
+                worker: root_slot,
+                pid: self.root,
+                stream,
+                text,
+            };
+            self.emit(event);
+        }
+    }
+
+    fn receive_messages(&mut self) {
+        let Some(server) = self.server.as_mut() else {
+            return;
+        };
+        let messages = server.receive();
+        for message in messages {
+            self.handle_message(message);
+        }
+    }
+
+    /// The index of the process that sent a message, taking it in if it is a newly seen
+    /// descendant; `None` for a process outside the program (or past the limit).
+    fn sender(&mut self, pid: u32, ppid: Option<u32>) -> Option<usize> {
+        if let Some(&index) = self.by_pid.get(&pid) {
+            return Some(index);
+        }
+        if self.strangers.contains(&pid) {
+            return None;
+        }
+        // It may be newer than the last scan: look again, then up its ancestry.
+        self.scan();
+        if let Some(&index) = self.by_pid.get(&pid) {
+            return Some(index);
+        }
+        let mut chain = vec![pid];
+        // The kernel's word first; the message's only if the process is already gone.
+        let mut current = procfs::read_process(pid).map(|s| s.ppid).or(ppid);
+        while let Some(parent) = current {
+            if self.by_pid.contains_key(&parent) {
+                let mut index = None;
+                let mut above = parent;
+                for &pid in chain.iter().rev() {
+                    index = self.track(pid, above, 0.0);
+                    above = pid;
+                }
+                return index;
+            }
+            if parent <= 1 || parent == self.me || chain.len() > 64 {
+                break;
+            }
+            chain.push(parent);
+            current = procfs::read_process(parent).map(|s| s.ppid);
+        }
+        self.strangers.insert(pid);
+        None
+    }
+
+    fn handle_message(&mut self, message: Message) {
+        let ppid = match message.kind {
+            Kind::Hello { ppid, .. } => Some(ppid),
+            _ => None,
+        };
+        let Some(index) = self.sender(message.pid, ppid) else {
+            return;
+        };
+        let t_ms = self.message_ms(message.t);
+        let pid = message.pid;
+        match message.kind {
+            Kind::Hello { .. } => self.instrumented = true,
+            Kind::ProcessStarted { child } => {
+                // Taken in only if /proc agrees it is the sender's child.
+                let is_child = procfs::read_process(child).is_some_and(|s| s.ppid == pid);
+                if !self.by_pid.contains_key(&child) && is_child {
+                    self.track(child, pid, 0.0);
+                }
+            }
+            Kind::ProcessExited { child, code } => {
+                if let Some(&child) = self.by_pid.get(&child) {
+                    let child = &mut self.procs[child];
+                    if child.status.is_none() {
+                        child.status = Some(python_exitcode(code));
+                    }
+                }
+            }
+            Kind::Exiting { code } => self.procs[index].exiting_code = Some(code),
+            Kind::Call { call, n } => self.tasks.call(&call, n),
+            Kind::TaskStarted {
+                call,
+                index: item,
+                label,
+            } => {
+                let Some(task) = self.tasks.index(&call, item) else {
+                    return;
+                };
+                let label = cut(&label, MAX_LABEL_CHARS);
+                self.tasks.started(task, &label);
+                let (cpu, cpu_time) = self.task_reading(index);
+                let proc = &mut self.procs[index];
+                proc.in_flight.push((task, cpu_time));
+                let worker = proc.slot;
+                self.emit(Event::TaskStarted {
+                    t_ms,
+                    task,
+                    label,
+                    worker,
+                    pid,
+                    cpu,
+                });
+            }
+            Kind::TaskFinished {
+                call,
+                index: item,
+                result,
+                error,
+            } => {
+                let Some(task) = self.tasks.index(&call, item) else {
+                    return;
+                };
+                let result = match (error, result) {
+                    (Some(error), _) => {
+                        Value::String(cut(&format!("raised {error}"), MAX_RESULT_CHARS))
+                    }
+                    (None, Some(repr)) => Value::String(cut(&repr, MAX_RESULT_CHARS)),
+                    (None, None) => Value::Null,
+                };
+                self.tasks.finished(task, result.clone());
+                let (cpu, cpu_time) = self.task_reading(index);
+                let proc = &mut self.procs[index];
+                let cpu_start = proc
+                    .in_flight
+                    .iter()
+                    .position(|&(t, _)| t == task)
+                    .and_then(|i| proc.in_flight.remove(i).1);
+                let cpu_ms = match (cpu_start, cpu_time) {
+                    (Some(start), Some(end)) => end.saturating_sub(start) as f64 / 1e6,
+                    _ => 0.0,
+                };
+                let worker = proc.slot;
+                let label = self.tasks.label(task).to_string();
+                self.emit(Event::TaskFinished {
+                    t_ms,
+                    task,
+                    label,
+                    worker,
+                    pid,
+                    cpu,
+                    result,
+                    cpu_ms,
+                });
+            }
+            Kind::Output { stream, text } => {
+                let key = (pid, stream as u8);
+                let lines = self
+                    .splitters
+                    .entry(key)
+                    .or_insert_with(line_splitter)
+                    .push_bytes(text.as_bytes());
+                let worker = self.procs[index].slot;
+                for line in lines {
+                    let text = line.strip_suffix('\r').unwrap_or(&line).to_string();
+                    self.emit(Event::Output {
+                        t_ms,
+                        worker: Some(worker),
+                        pid,
+                        stream,
+                        text,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The core a process is on and its main thread's CPU time, from `/proc`, for a task
+    /// event. A reading less than [`READING_REUSE`] old is reused, so a program running
+    /// thousands of tiny tasks a second does not make proclab read `/proc` for each. The core is
+    /// remembered so no `cpu` event repeats it.
+    fn task_reading(&mut self, index: usize) -> (Option<u32>, Option<u64>) {
+        let now = monotonic_ns();
+        let proc = &mut self.procs[index];
+        if let Some((at, cpu, cpu_time)) = proc.task_reading
+            && now.saturating_sub(at) < READING_REUSE.as_nanos() as u64
+        {
+            return (cpu, cpu_time);
+        }
+        let cpu = procfs::read_process(proc.pid).map(|s| s.cpu);
+        let cpu_time = tree::cpu_time_ns(proc.pid);
+        proc.task_reading = Some((now, cpu, cpu_time));
+        if cpu.is_some() {
+            proc.last_cpu = cpu;
+        }
+        (cpu, cpu_time)
+    }
+
+    /// Looks for new children of every live process of the program (and orphans handed to
+    /// proclab), and notices processes that are gone.
+    fn scan(&mut self) {
+        let now = monotonic_ns();
+        let live: Vec<u32> = self
+            .procs
+            .iter()
+            .filter(|p| p.gone_ns.is_none())
+            .map(|p| p.pid)
+            .collect();
+        let mut found: Vec<(u32, u32)> = Vec::new();
+        if self.children_files {
+            let me = self.me;
+            for parent in live.into_iter().chain(std::iter::once(me)) {
+                match tree::children_of(parent) {
+                    Some(children) => found.extend(children.into_iter().map(|c| (c, parent))),
+                    None => self.gone(parent, now),
+                }
+            }
+        } else {
+            let mut parents: HashSet<u32> = live.iter().copied().collect();
+            parents.insert(self.me);
+            found = tree::scan_by_parent(&parents);
+            for pid in live {
+                if !tree::exists(pid) {
+                    self.gone(pid, now);
+                }
+            }
+        }
+        let root_listed = found.iter().any(|&(pid, _)| pid == self.root);
+        let mine: HashSet<u32> = found
+            .iter()
+            .filter(|&&(_, parent)| parent == self.me)
+            .map(|&(pid, _)| pid)
+            .collect();
+        self.foreign.retain(|pid| mine.contains(pid));
+        for (pid, parent) in found {
+            if parent == self.me {
+                if !self.is_programs(pid) {
+                    continue;
+                }
+                // The command, or an orphan of the program handed to proclab (its child
+                // subreaper): proclab follows it and reaps it.
+                if self.track(pid, parent, 0.0).is_some() {
+                    self.reap_if_ended(pid);
+                }
+            } else if !self.by_pid.contains_key(&pid) {
+                self.track(pid, parent, 0.0);
+            }
+        }
+        if !self.root_reaped && !root_listed {
+            self.reap_if_ended(self.root);
+        }
+    }
+
+    /// Whether a child of proclab belongs to the traced program: one it follows already, or
+    /// one in the session the command leads. Others (a lesson's workers) are never touched.
+    fn is_programs(&mut self, pid: u32) -> bool {
+        if self.by_pid.contains_key(&pid) {
+            return true;
+        }
+        if self.foreign.contains(&pid) {
+            return false;
+        }
+        if tree::session_of(pid) == Some(self.root) {
+            return true;
+        }
+        self.foreign.insert(pid);
+        false
+    }
+
+    fn gone(&mut self, pid: u32, now: u64) {
+        if let Some(&index) = self.by_pid.get(&pid) {
+            let proc = &mut self.procs[index];
+            proc.gone_ns.get_or_insert(now);
+            if !tree::exists(pid) {
+                proc.joined = true;
+            }
+        }
+    }
+
+    /// Reaps `pid` if it is proclab's child (the command, or an adopted orphan) and has ended.
+    fn reap_if_ended(&mut self, pid: u32) {
+        let status = match waitpid(Pid::from_raw(pid as i32), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, code)) => (Some(code), None),
+            Ok(WaitStatus::Signaled(_, signal, _)) => (None, Some(signal as i32)),
+            _ => return,
+        };
+        if pid == self.root {
+            self.root_reaped = true;
+        }
+        if let Some(&index) = self.by_pid.get(&pid) {
+            let proc = &mut self.procs[index];
+            proc.status = Some(status);
+            proc.gone_ns.get_or_insert(monotonic_ns());
+            proc.joined = true;
+        }
+    }
+
+    /// Samples the core, state and parent of every live process.
+    fn sample(&mut self) {
+        let now = monotonic_ns();
+        for index in 0..self.procs.len() {
+            if !self.procs[index].joined {
+                self.sample_one(index, now);
+            }
+        }
+    }
+
+    /// Samples one process: `state` and `cpu` events when they changed; notes its end.
+    fn sample_one(&mut self, index: usize, now: u64) {
+        let pid = self.procs[index].pid;
+        let Some(stat) = procfs::read_process(pid) else {
+            self.gone(pid, now);
+            return;
+        };
+        let t_ms = self.now_ms();
+        let proc = &mut self.procs[index];
+        if stat.state == 'Z' {
+            proc.gone_ns.get_or_insert(now);
+            if proc.status.is_none() {
+                proc.status = tree::zombie_status(pid);
+            }
+        }
+        let slot = proc.slot;
+        if proc.last_state != Some(stat.state) || proc.last_ppid != Some(stat.ppid) {
+            proc.last_state = Some(stat.state);
+            proc.last_ppid = Some(stat.ppid);
+            self.emit(Event::State {
+                t_ms,
+                worker: slot,
+                pid,
+                state: stat.state.to_string(),
+                ppid: stat.ppid,
+            });
+        }
+        let proc = &mut self.procs[index];
+        if stat.state != 'Z' && proc.last_cpu != Some(stat.cpu) {
+            proc.last_cpu = Some(stat.cpu);
+            self.emit(Event::Cpu {
+                t_ms,
+                worker: slot,
+                pid,
+                cpu: stat.cpu,
+            });
+        }
+        if stat.state == 'Z' && stat.ppid == self.me {
+            self.reap_if_ended(pid);
+        }
+    }
+
+    /// Emits `exited` for processes that ended, once their status is known or has had time
+    /// to arrive, then `joined` once they are gone from `/proc`.
+    fn settle_exits(&mut self) {
+        if self.procs.iter().any(|p| p.gone_ns.is_some() && !p.ended) {
+            // What an ended process sent just before it ended comes before its `exited`.
+            self.receive_messages();
+        }
+        let now = monotonic_ns();
+        for index in 0..self.procs.len() {
+            let proc = &self.procs[index];
+            let Some(gone_ns) = proc.gone_ns else {
+                continue;
+            };
+            if !proc.ended {
+                // Only an instrumented parent may still tell how it ended.
+                let waited = !self.instrumented
+                    || now.saturating_sub(gone_ns) > EXIT_GRACE.as_nanos() as u64;
+                let status = match (proc.status, proc.exiting_code) {
+                    (Some(status), _) => status,
+                    _ if !waited && !self.stopped => continue,
+                    (None, Some(code)) => python_exitcode(code),
+                    (None, None) => (None, None),
+                };
+                self.exited(index, status);
+            }
+            let proc = &mut self.procs[index];
+            if proc.ended && !proc.joined && !tree::exists(proc.pid) {
+                proc.joined = true;
+            }
+            if proc.ended && proc.joined && !proc.join_announced {
+                proc.join_announced = true;
+                let (pid, slot) = (proc.pid, proc.slot);
+                // A PID reused later names a new process.
+                if self.by_pid.get(&pid) == Some(&index) {
+                    self.by_pid.remove(&pid);
+                }
+                let t_ms = self.now_ms();
+                self.emit(Event::Joined {
+                    t_ms,
+                    worker: slot,
+                    pid,
+                });
+            }
+        }
+        if self.root_reaped
+            && !self.said_still_running
+            && !self.stopped
+            && self.procs.iter().any(|p| p.gone_ns.is_none())
+        {
+            self.said_still_running = true;
+            let running = self.procs.iter().filter(|p| p.gone_ns.is_none()).count();
+            self.notice(format!(
+                "the command exited, but {running} process{} it started still run{}: proclab \
+                 waits for them (Ctrl-C stops them)",
+                if running == 1 { "" } else { "es" },
+                if running == 1 { "s" } else { "" },
+            ));
+        }
+    }
+
+    /// Emits `exited` (at the time the process was first seen ended) and `task_lost` for
+    /// the tasks it held.
+    fn exited(&mut self, index: usize, status: (Option<i32>, Option<i32>)) {
+        let ended_ns = self.procs[index].gone_ns.unwrap_or_else(monotonic_ns);
+        let t_ms = self.t_ms(ended_ns);
+        let proc = &mut self.procs[index];
+        proc.ended = true;
+        let (pid, slot) = (proc.pid, proc.slot);
+        let lost: Vec<usize> = proc.in_flight.drain(..).map(|(t, _)| t).collect();
+        for task in lost {
+            self.lost.push(task);
+            let label = self.tasks.label(task).to_string();
+            self.emit(Event::TaskLost {
+                t_ms,
+                task,
+                label,
+                worker: slot,
+                pid,
+            });
+        }
+        self.emit(Event::Exited {
+            t_ms,
+            worker: slot,
+            pid,
+            code: status.0,
+            signal: status.1,
+        });
+    }
+
+    fn check_controls(&mut self) {
+        if !self.stopped
+            && self
+                .interrupted
+                .as_ref()
+                .is_some_and(|flag| flag.load(Ordering::Relaxed))
+        {
+            self.notice("interrupted: proclab stops the traced program");
+            self.stop();
+        }
+        let Some(control) = &self.control else { return };
+        let requests: Vec<Control> = control.try_iter().collect();
+        for request in requests {
+            match request {
+                Control::Pause => self.signal_all(Signal::SIGSTOP),
+                Control::Resume => self.signal_all(Signal::SIGCONT),
+                Control::Kill(slot) => {
+                    if let Some(proc) = self.procs.get(slot).filter(|p| p.gone_ns.is_none()) {
+                        let _ = kill(Pid::from_raw(proc.pid as i32), Signal::SIGKILL);
+                    }
+                }
+                Control::Stop if !self.stopped => {
+                    self.notice("proclab stopped the traced program");
+                    self.stop();
+                }
+                Control::Stop => {}
+            }
+        }
+    }
+
+    /// Sends `signal` to the command's process group and to every live process of the
+    /// program (they may have made groups or sessions of their own).
+    fn signal_all(&self, signal: Signal) {
+        if !self.root_reaped {
+            let _ = kill(Pid::from_raw(-(self.root as i32)), signal);
+        }
+        for proc in self.procs.iter().filter(|p| p.gone_ns.is_none()) {
+            let _ = kill(Pid::from_raw(proc.pid as i32), signal);
+        }
+    }
+
+    /// Asks every process of the program to end (SIGTERM); [`Tracer::escalate`] sends
+    /// SIGKILL to what is left after [`TERM_GRACE`].
+    fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        self.signal_all(Signal::SIGTERM);
+        self.signal_all(Signal::SIGCONT);
+        self.term_deadline_ns = Some(monotonic_ns() + TERM_GRACE.as_nanos() as u64);
+    }
+
+    fn escalate(&mut self) {
+        let Some(deadline) = self.term_deadline_ns else {
+            return;
+        };
+        if monotonic_ns() < deadline || self.kill_deadline_ns.is_some() {
+            return;
+        }
+        self.signal_all(Signal::SIGKILL);
+        self.kill_deadline_ns = Some(monotonic_ns() + KILL_GRACE.as_nanos() as u64);
+    }
+
+    /// Emits the last events; returns how the command ended.
+    fn finish(&mut self) -> TraceOutcome {
+        // The last messages of processes that just ended may still wait in the socket.
+        for _ in 0..3 {
+            self.receive_messages();
+        }
+        self.flush_partial_lines();
+        let (malformed, at_capacity) = self
+            .server
+            .take()
+            .map_or((0, false), |s| (s.malformed, s.at_capacity));
+        if !self.root_reaped || self.procs.iter().any(|p| !p.ended) {
+            self.kill_everything();
+        }
+        for index in 0..self.procs.len() {
+            if !self.procs[index].ended {
+                let status = self.procs[index].status.unwrap_or((None, None));
+                self.exited(index, status);
+            }
+        }
+        if at_capacity {
+            self.notice(format!(
+                "more than {} processes reported at once: the others only lost their detail",
+                super::server::MAX_CONNECTIONS
+            ));
+        }
+        if malformed > 0 {
+            let n = malformed;
+            self.notice(format!(
+                "{n} message{} from the instrumentation could not be read and were ignored",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        if self.python == PythonMode::Instrumented && !self.instrumented {
+            self.notice(
+                "no Python process reported to proclab (an old Python, or the program replaced \
+                 PYTHONPATH): process-level detail only",
+            );
+        }
+        if self.tasks.over_limit > 0 {
+            let n = self.tasks.over_limit;
+            self.notice(format!(
+                "{n} tasks past the first {} were not followed",
+                limits::MAX_TASKS
+            ));
+        }
+        let t_ms = self.now_ms();
+        self.emit(Event::StageFinished {
+            t_ms,
+            stage: 0,
+            wall_ms: t_ms,
+        });
+        let results = self.tasks.results();
+        let event = Event::RunFinished {
+            t_ms,
+            completion_order: self.tasks.completion().to_vec(),
+            result_order: (0..results.len()).collect(),
+            results,
+            lost: self.lost.clone(),
+            stopped: self.stopped,
+        };
+        self.emit(event);
+        // The command is always the first process followed.
+        let (code, signal) = self
+            .procs
+            .first()
+            .and_then(|p| p.status)
+            .unwrap_or((None, None));
+        TraceOutcome {
+            code,
+            signal,
+            stopped: self.stopped,
+        }
+    }
+
+    /// Emits the unterminated last line each process wrote, if any.
+    fn flush_partial_lines(&mut self) {
+        let mut partial: Vec<((u32, u8), String)> = self
+            .splitters
+            .iter_mut()
+            .filter_map(|(&key, splitter)| Some((key, splitter.take_partial()?)))
+            .collect();
+        partial.sort_by_key(|&(key, _)| key);
+        let t_ms = self.now_ms();
+        for ((pid, stream), text) in partial {
+            // The latest process with that PID (a joined one has left `by_pid`).
+            let worker = self
+                .procs
+                .iter()
+                .rev()
+                .find(|p| p.pid == pid)
+                .map(|p| p.slot);
+            let stream = if stream == Stream::Stderr as u8 {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            };
+            self.emit(Event::Output {
+                t_ms,
+                worker,
+                pid,
+                stream,
+                text,
+            });
+        }
+    }
+
+    /// SIGKILL to everything of the program that may still run; reaps proclab's children.
+    fn kill_everything(&mut self) {
+        self.signal_all(Signal::SIGKILL);
+        if !self.root_reaped {
+            if let Ok(status) = waitpid(Pid::from_raw(self.root as i32), None) {
+                let status = match status {
+                    WaitStatus::Exited(_, code) => (Some(code), None),
+                    WaitStatus::Signaled(_, signal, _) => (None, Some(signal as i32)),
+                    _ => (None, None),
+                };
+                if let Some(proc) = self.procs.first_mut() {
+                    proc.status.get_or_insert(status);
+                }
+            }
+            self.root_reaped = true;
+        }
+        // Orphans handed to proclab: reap those that died, give the rest a moment.
+        for _ in 0..50 {
+            let mine: Vec<u32> = tree::children_of(self.me)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|&pid| self.is_programs(pid))
+                .collect();
+            if mine.is_empty() {
+                break;
+            }
+            for pid in mine {
+                let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+                self.reap_if_ended(pid);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for Tracer<'_> {
+    fn drop(&mut self) {
+        if !self.root_reaped || self.procs.iter().any(|p| p.gone_ns.is_none()) {
+            self.kill_everything();
+        }
+        if !self.was_subreaper {
+            let _ = nix::sys::prctl::set_child_subreaper(false);
+        }
+    }
+}
+
+/// A splitter of output into lines of at most [`limits::MAX_LINE_BYTES`].
+fn line_splitter() -> LineReader {
+    LineReader::splitter(limits::MAX_LINE_BYTES)
+}
+
+/// `(code, signal)` from multiprocessing's exitcode (negative: minus the signal).
+fn python_exitcode(code: i32) -> (Option<i32>, Option<i32>) {
+    if code < 0 {
+        (None, Some(-code))
+    } else {
+        (Some(code), None)
+    }
+}

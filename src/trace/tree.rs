@@ -1,0 +1,123 @@
+//! Finding a traced program's processes in `/proc`: children through
+//! `/proc/<pid>/task/<tid>/children` (each thread lists the children it forked), or by parent PID
+//! where the kernel lacks that file; exit statuses of zombies; a process's CPU time.
+
+use std::collections::HashSet;
+use std::fs;
+
+/// Whether `/proc/<pid>/task/<tid>/children` exists on this kernel.
+pub fn children_files_available() -> bool {
+    let me = std::process::id();
+    fs::metadata(format!("/proc/{me}/task/{me}/children")).is_ok()
+}
+
+/// The children of `pid`, gathered from every one of its threads; `None` if it is gone.
+pub fn children_of(pid: u32) -> Option<Vec<u32>> {
+    let mut children = Vec::new();
+    for entry in fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let tid = entry.file_name();
+        let Ok(text) = fs::read_to_string(format!(
+            "/proc/{pid}/task/{}/children",
+            tid.to_string_lossy()
+        )) else {
+            continue;
+        };
+        children.extend(
+            text.split_whitespace()
+                .filter_map(|n| n.parse::<u32>().ok()),
+        );
+    }
+    Some(children)
+}
+
+/// Every process whose parent is in `parents`, as `(pid, ppid)`: a whole scan of `/proc`, for
+/// kernels without the children files.
+pub fn scan_by_parent(parents: &HashSet<u32>) -> Vec<(u32, u32)> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = crate::engine::procfs::read_process(pid)?;
+            parents.contains(&stat.ppid).then_some((pid, stat.ppid))
+        })
+        .collect()
+}
+
+/// Whether `pid` still has an entry in `/proc` (running, stopped or a zombie).
+pub fn exists(pid: u32) -> bool {
+    fs::metadata(format!("/proc/{pid}")).is_ok()
+}
+
+/// The session `pid` belongs to (field 6 of its `stat`).
+pub fn session_of(pid: u32) -> Option<u32> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the name, field 3 is at index 0, so field 6 is at index 3.
+    text[text.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()
+}
+
+/// How a zombie ended, from field 52 of its `stat` (the status `waitpid` will return):
+/// `(code, signal)`. `None` if `pid` is not a zombie.
+pub fn zombie_status(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = text[text.rfind(')')? + 1..].split_whitespace().collect();
+    if fields.first() != Some(&"Z") {
+        return None;
+    }
+    // After the name, field 3 is at index 0, so field 52 is at index 49.
+    let status: i32 = fields.get(49)?.parse().ok()?;
+    Some(decode_wait_status(status))
+}
+
+/// `(code, signal)` of a raw `waitpid` status.
+pub fn decode_wait_status(status: i32) -> (Option<i32>, Option<i32>) {
+    let signal = status & 0x7f;
+    if signal == 0 {
+        (Some((status >> 8) & 0xff), None)
+    } else {
+        (None, Some(signal))
+    }
+}
+
+/// CPU time the main thread of `pid` has used, in nanoseconds (`schedstat`).
+pub fn cpu_time_ns(pid: u32) -> Option<u64> {
+    let text = fs::read_to_string(format!("/proc/{pid}/task/{pid}/schedstat")).ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_child_then_its_zombie_status() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "exit 7"])
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        assert!(children_files_available());
+        assert!(children_of(std::process::id()).unwrap().contains(&pid));
+        assert_eq!(session_of(pid), session_of(std::process::id()));
+        let status = (0..500).find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            zombie_status(pid)
+        });
+        assert_eq!(status, Some((Some(7), None)));
+        child.wait().unwrap();
+        assert!(!exists(pid));
+        assert_eq!(children_of(pid), None);
+    }
+
+    #[test]
+    fn decodes_signals_and_codes() {
+        assert_eq!(decode_wait_status(9), (None, Some(9)));
+        assert_eq!(decode_wait_status(3 << 8), (Some(3), None));
+    }
+}
