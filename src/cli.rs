@@ -247,7 +247,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Commands::New { id, dir }) => new_lesson(&id, &dir),
         Some(Commands::Completions { shell }) => completions(shell),
         Some(Commands::Man { dir }) => man(dir.as_deref()),
-        Some(Commands::Trace(args)) => trace(args),
+        Some(Commands::Trace(args)) => trace(args, cli.lessons, cli.projector),
     }
 }
 
@@ -642,10 +642,22 @@ pub struct TraceArgs {
 /// Traces a command: its output echoed live (stdout, or stderr with --json), then the report
 /// (or the events as JSON lines). Exits with the command's code (128 + signal if killed), 130
 /// if interrupted.
-fn trace(args: TraceArgs) -> Result<ExitCode> {
+/// `proclab trace`: live in the terminal UI when there is a terminal (and neither `--json` nor
+/// `--record` asks for a stream), else the program's output and then the report, or JSON.
+fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<ExitCode> {
     use crate::recording::RecordingWriter;
     use crate::trace::{Echo, TraceSpec};
 
+    let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if terminal && !args.json && args.record.is_none() {
+        crate::trace::find_command(&args.command[0])
+            .with_context(|| format!("cannot run {}", args.command[0].to_string_lossy()))?;
+        let mut spec = TraceSpec::new(args.command);
+        spec.pipe = args.pipe;
+        spec.speed = args.speed;
+        crate::tui::trace(load_catalog(lessons.as_ref())?, spec, projector)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let interrupted = interrupt_flag()?;
     let mut recording = match &args.record {
         Some(path) => Some(RecordingWriter::create(path).with_context(|| {

@@ -54,6 +54,8 @@ pub enum Origin {
     Folder(PathBuf),
     /// Made up to show a recording whose lesson is not loaded.
     Recording(PathBuf),
+    /// Made up to show a command traced with `proclab trace`.
+    Trace,
 }
 
 impl Lesson {

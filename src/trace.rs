@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 pub use command::command_line;
+pub use launch::resolve as find_command;
 
 use crate::engine::{self, RunHandle};
 use crate::event::Event;

@@ -43,6 +43,7 @@ pub mod speedup;
 pub mod theme;
 pub mod timeline;
 pub mod too_small;
+pub mod trace_screen;
 pub mod view;
 pub mod watch;
 
@@ -84,6 +85,7 @@ pub fn run(
         area,
     );
     app.projector = projector;
+    app.python = crate::trace::find_command("python3".as_ref()).is_ok();
     app.resume(loaded.progress, loaded.notice);
     let (sender, messages) = runtime::channel();
     let _watching = watch
@@ -117,6 +119,41 @@ pub fn replay(
         catalog.lessons,
         lesson,
         recording.events,
+        engine::available_cores(),
+        theme,
+        area,
+    );
+    app.projector = projector;
+    if let app::Screen::Lesson(screen) = &mut app.screen {
+        screen.projector = projector;
+    }
+    let (sender, messages) = runtime::channel();
+    runtime::run_loop(
+        &mut session.terminal,
+        app,
+        &mut ProgressStore::at(None),
+        sender,
+        messages,
+    )
+}
+
+/// Traces `spec` live on a screen of its own: a page that says what is shown (and the program,
+/// when the command runs a Python file), beside the run panel; `r` traces it again. Saved
+/// progress is left alone.
+pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -> Result<()> {
+    std::thread::spawn(highlight::warm_up);
+    let theme = theme::Theme::from_env();
+    let lesson = trace_screen::stand_in_lesson(&spec);
+    let mut session = runtime::TerminalSession::enter()?;
+    let size = session
+        .terminal
+        .size()
+        .context("Failed to read the terminal's size")?;
+    let area = Rect::new(0, 0, size.width, size.height);
+    let mut app = app::App::tracing(
+        catalog.lessons,
+        lesson,
+        spec,
         engine::available_cores(),
         theme,
         area,

@@ -17,7 +17,7 @@ use super::layout;
 use super::lesson_list;
 use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
 use super::live_run::{LiveRun, RunState, Series};
-use super::message::{Command, Message, RunId};
+use super::message::{Command, Message, ProgramFile, RunId};
 use super::processes;
 use super::progress::Progress;
 use super::replay::Replay;
@@ -28,6 +28,7 @@ use crate::lesson::Lesson;
 use crate::lesson::model::{AnswerKind, Observation};
 use crate::record::WorkerStatus;
 use crate::record::observe::observe;
+use crate::trace::TraceSpec;
 
 mod places;
 pub use places::ResetScope;
@@ -104,6 +105,13 @@ pub struct App {
     pub quit: bool,
     /// What the next run looks like, worked out once per change of lesson or options.
     pub plan_cache: knobs::NextRunCache,
+    /// A command to carry out as soon as the UI starts (`proclab trace` starts its trace).
+    pub startup: Option<Command>,
+    /// Whether `python3` is on the `PATH`, for `p` (run the lesson's Python program).
+    pub python: bool,
+    /// Whether leaving the lesson screen leaves proclab (`proclab trace` and `proclab replay`
+    /// open on a screen of their own, not from the list).
+    pub single_screen: bool,
     /// Projector mode: high contrast, big text, only the essential keys shown.
     pub projector: bool,
     /// The digits typed so far to jump to a lesson (list) or a page (lesson).
@@ -140,6 +148,9 @@ impl App {
             next_run: RunId(1),
             quit: false,
             plan_cache: knobs::NextRunCache::default(),
+            startup: None,
+            python: false,
+            single_screen: false,
             projector: false,
             jump: None,
             confirm: None,
@@ -173,6 +184,26 @@ impl App {
         screen.notice = Some("A recording, paused at its start: Space plays it, . and , step one event, [ and ] seek.".into());
         app.next_run = RunId(app.next_run.0 + 1);
         app.screen = Screen::Lesson(Box::new(screen));
+        app.single_screen = true;
+        app
+    }
+
+    /// A UI tracing `spec` on the screen of `lesson` (a stand-in that describes the trace); the
+    /// trace starts with the UI.
+    pub fn tracing(
+        lessons: Vec<Lesson>,
+        lesson: Lesson,
+        spec: TraceSpec,
+        cores: u32,
+        theme: Theme,
+        area: Rect,
+    ) -> App {
+        let mut app = App::new(lessons, None, RunOptions::default(), cores, theme, area);
+        let mut screen = LessonScreen::new(lesson, &app.theme);
+        screen.trace = Some(spec);
+        app.screen = Screen::Lesson(Box::new(screen));
+        app.single_screen = true;
+        app.startup = app.start_trace();
         app
     }
 
@@ -239,7 +270,8 @@ impl App {
                 let screen = self.lesson_screen_mut()?;
                 let live = screen.run.as_mut().filter(|live| live.id == run)?;
                 live.push(event, at);
-                if live.record.is_finished() {
+                // Checkpoints are judged on the lesson's own run, not on a traced program.
+                if live.record.is_finished() && live.traced.is_none() {
                     self.judge_checkpoints(run);
                 }
                 None
@@ -408,6 +440,7 @@ impl App {
         let areas = screen.areas(body);
         match action {
             Action::Back if screen.notes.is_some() => screen.notes = None,
+            Action::Back if self.single_screen => return self.leave(),
             Action::Back => {
                 let live = screen.run.as_ref().is_some_and(LiveRun::is_live);
                 self.screen = Screen::List;
@@ -467,10 +500,12 @@ impl App {
                     screen.notice = Some("No more hints on this page.".into());
                 }
             }
+            Action::Run if screen.trace.is_some() => return self.start_trace(),
             Action::Run => {
                 screen.series = None;
                 return self.start_run();
             }
+            Action::TracePython => return self.start_trace(),
             Action::Repeat => {
                 let observation = series_observation(&screen.lesson);
                 screen.series = Some(Series {
@@ -657,6 +692,7 @@ impl App {
                 replay.toggle(run, at);
             }
             Action::Repeat
+            | Action::TracePython
             | Action::Kill
             | Action::MoreWorkers
             | Action::FewerWorkers
@@ -675,6 +711,51 @@ impl App {
     }
 
     // ----- runs -----
+
+    /// Traces the `proclab trace` screen's command again, or runs the lesson's Python program
+    /// under trace, as the next run.
+    fn start_trace(&mut self) -> Option<Command> {
+        let run = self.next_run;
+        let (speed, python) = (self.options.speed, self.python);
+        let screen = self.lesson_screen_mut()?;
+        screen.series = None;
+        let (spec, program) = match &screen.trace {
+            Some(spec) => (spec.clone(), None),
+            None if screen.lesson.program.trim().is_empty() => {
+                screen.notice = Some("This lesson has no Python program to run.".into());
+                return None;
+            }
+            None if !python => {
+                screen.notice = Some(
+                    "p runs the lesson's Python program, but python3 is not on your PATH: install Python 3 (Debian/Ubuntu: sudo apt install python3) and press p again."
+                        .into(),
+                );
+                return None;
+            }
+            None => {
+                let mut spec = TraceSpec::new(vec!["python3".into()]);
+                spec.speed = speed;
+                let program = ProgramFile {
+                    name: screen.lesson.program_name.clone(),
+                    text: screen.lesson.program.clone(),
+                };
+                (spec, Some(program))
+            }
+        };
+        let mut live = LiveRun::new(run);
+        live.traced = Some(match &program {
+            Some(program) => format!("python3 {}", program.name),
+            None => crate::trace::command_line(&spec.command),
+        });
+        screen.run = Some(live);
+        screen.output_scroll = None;
+        self.next_run = RunId(run.0 + 1);
+        Some(Command::Trace {
+            run,
+            spec: Box::new(spec),
+            program,
+        })
+    }
 
     /// Plans the current lesson with the current options and asks for a new run.
     fn start_run(&mut self) -> Option<Command> {

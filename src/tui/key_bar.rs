@@ -127,7 +127,10 @@ mod tests {
             hit(Context::Lesson, bar, first.from + 1, false),
             Some(first.action)
         );
-        assert_eq!(hit(Context::Lesson, bar, 79, false), None);
+        let end = items(Context::Lesson, false)
+            .last()
+            .map_or(0, |item| item.to);
+        assert_eq!(hit(Context::Lesson, bar, end, false), None);
         let zoom = items(Context::Lesson, true);
         assert_eq!(
             zoom.iter().map(|i| i.action).collect::<Vec<_>>(),

@@ -88,6 +88,8 @@ pub enum Action {
     Reset,
     /// Save the run shown to a recording file.
     Record,
+    /// Run the lesson's Python program under trace.
+    TracePython,
     /// Replay: show the next event.
     StepForward,
     /// Replay: show one event fewer.
@@ -415,7 +417,7 @@ pub const BINDINGS: &[Binding] = &[
         "k",
         Action::Kill,
         "kill the selected worker (SIGKILL)",
-        Some("kill"),
+        None,
     ),
     bind(
         InLesson,
@@ -456,6 +458,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::Knobs,
         "change the lesson's knobs (try this)",
         Some("knobs"),
+    ),
+    bind(
+        InLesson,
+        &[Char('p')],
+        "p",
+        Action::TracePython,
+        "run the lesson's Python program for real (python3, traced): its PIDs, tasks and prints",
+        Some("python"),
     ),
     bind(
         InLesson,

@@ -14,6 +14,7 @@ use super::narrative::{self, PageText};
 use super::replay::Replay;
 use super::theme::Theme;
 use crate::lesson::Lesson;
+use crate::trace::TraceSpec;
 
 /// What the reading pane shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,8 @@ pub struct LessonScreen {
     pub notice: Option<String>,
     /// When the run shown is a recording being played back.
     pub replay: Option<Replay>,
+    /// On the screen of `proclab trace`: the command `r` traces again.
+    pub trace: Option<TraceSpec>,
     /// Projector mode: the processes panel gets room for big PIDs.
     pub projector: bool,
     /// The instructor's notes over the reading pane (key `i`): rows scrolled off their top.
@@ -122,6 +125,7 @@ impl LessonScreen {
             series: None,
             notice: None,
             replay: None,
+            trace: None,
             projector: false,
             notes: None,
         }

@@ -33,6 +33,8 @@ pub struct LiveRun {
     pub state: RunState,
     /// The run's time shown as "now", in ms.
     pub now_ms: f64,
+    /// For a traced program (not the lesson's native run): its command line.
+    pub traced: Option<String>,
     /// The latest event's time and when it arrived, to move "now" on between events.
     last_event: Option<(f64, Instant)>,
 }
@@ -46,6 +48,7 @@ impl LiveRun {
             placement: Placement::new(),
             state: RunState::Running,
             now_ms: 0.0,
+            traced: None,
             last_event: None,
         }
     }

@@ -9,6 +9,7 @@ use crate::engine::{Control, RunPlan};
 use crate::event::Event;
 use crate::lesson::{Lesson, Problem};
 use crate::notes::Shown;
+use crate::trace::TraceSpec;
 
 /// Which run an engine message belongs to; a new run gets the next number, so events still on
 /// their way from a stopped run are recognised and dropped.
@@ -57,10 +58,29 @@ pub enum Command {
         /// What to run.
         plan: Box<RunPlan>,
     },
+    /// Stop the current run if any, then trace `spec` as run `run`; with `program`, write it to
+    /// a private temporary folder first and add its path to the command.
+    Trace {
+        /// Its number.
+        run: RunId,
+        /// What to trace.
+        spec: Box<TraceSpec>,
+        /// A program to write out and run (a lesson's `program.py`).
+        program: Option<ProgramFile>,
+    },
     /// Pass this to the current run.
     Control(Control),
     /// Stop the current run and wait until its workers are reaped.
     Stop,
     /// Stop the current run, reap its workers, and leave the UI.
     Quit,
+}
+
+/// A lesson's program, to be written to a file so a traced interpreter can run it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramFile {
+    /// Its file name, e.g. `program.py`.
+    pub name: String,
+    /// Its text.
+    pub text: String,
 }

@@ -127,6 +127,12 @@ impl RunPanel<'_> {
             Some(replay) => replay_status(run, replay, theme),
             None => status(run, theme),
         };
+        if let Some(command) = &run.traced {
+            line.spans.insert(
+                0,
+                Span::styled(format!(" traced: {command} ·"), theme.strong()),
+            );
+        }
         if let Some(series) = &screen.series {
             line.spans.insert(
                 0,

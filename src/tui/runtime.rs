@@ -4,6 +4,7 @@
 //! an idle screen uses no CPU.
 
 use std::io::stdout;
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
@@ -17,11 +18,12 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use super::app::App;
-use super::message::{Command, Message, RunId};
+use super::message::{Command, Message, ProgramFile, RunId};
 use super::view;
 use crate::engine::{self, RunHandle};
 use crate::event::Event;
 use crate::progress_store::ProgressStore;
+use crate::trace;
 
 /// How often the "now" line moves while a run is live.
 pub const TICK: Duration = Duration::from_millis(100);
@@ -69,6 +71,10 @@ impl Drop for TerminalSession {
 #[derive(Default)]
 struct Runs {
     current: Option<(RunId, RunHandle)>,
+    /// The private folder holding the program a trace runs; removed after the trace stops.
+    program_folder: Option<tempfile::TempDir>,
+    /// The interpreter `python3` really is, found once (see [`real_python`]).
+    python: Option<PathBuf>,
 }
 
 impl Runs {
@@ -77,6 +83,7 @@ impl Runs {
         if let Some((_, handle)) = self.current.take() {
             handle.stop();
         }
+        self.program_folder = None;
     }
 
     /// Lets go of run `run` once it has ended by itself (its engine thread is finishing).
@@ -86,14 +93,43 @@ impl Runs {
         }
     }
 
+    /// Forwards the events of `handle`, the run numbered `run`, and keeps it as the current run.
+    fn follow(&mut self, run: RunId, mut handle: RunHandle, messages: &SyncSender<Message>) {
+        let events = std::mem::replace(&mut handle.events, mpsc::channel().1);
+        forward_events(run, events, messages.clone());
+        self.current = Some((run, handle));
+    }
+
     fn execute(&mut self, command: Command, messages: &SyncSender<Message>) {
         match command {
             Command::Start { run, plan } => {
                 self.stop();
-                let mut handle = engine::start(*plan);
-                let events = std::mem::replace(&mut handle.events, mpsc::channel().1);
-                forward_events(run, events, messages.clone());
-                self.current = Some((run, handle));
+                self.follow(run, engine::start(*plan), messages);
+            }
+            Command::Trace { run, spec, program } => {
+                self.stop();
+                let mut spec = *spec;
+                if let Some(program) = program {
+                    let python = self.python.get_or_insert_with(real_python);
+                    spec.command[0] = python.clone().into_os_string();
+                    match write_program(&program) {
+                        Ok((folder, path)) => {
+                            spec.command.push(path.into_os_string());
+                            self.program_folder = Some(folder);
+                        }
+                        Err(error) => {
+                            let text = format!("Cannot write {} to run it: {error}", program.name);
+                            let _ = messages.send(Message::Engine {
+                                run,
+                                event: Event::Notice { t_ms: 0.0, text },
+                                at: Instant::now(),
+                            });
+                            let _ = messages.send(Message::RunEnded(run));
+                            return;
+                        }
+                    }
+                }
+                self.follow(run, trace::start(spec), messages);
             }
             Command::Control(control) => {
                 if let Some((_, handle)) = &self.current {
@@ -103,6 +139,33 @@ impl Runs {
             Command::Stop | Command::Quit => self.stop(),
         }
     }
+}
+
+/// The interpreter behind `python3`: a version manager's shim (pyenv's is a shell script that
+/// starts a dozen helpers) would crowd a lesson's trace, so a lesson's program runs on the
+/// interpreter itself. Falls back to `python3` if it cannot tell.
+fn real_python() -> PathBuf {
+    std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .map(|text| PathBuf::from(text.trim()))
+        .filter(|path| path.is_absolute() && path.is_file())
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// Writes a lesson's program into a private temporary folder; returns the folder and the path.
+fn write_program(program: &ProgramFile) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
+    let folder = tempfile::Builder::new()
+        .prefix("proclab-program-")
+        .tempdir()?;
+    let path = folder.path().join(&program.name);
+    crate::files::write_atomically(&path, program.text.as_bytes())?;
+    Ok((folder, path))
 }
 
 /// Sends run `run`'s events into the UI channel, then [`Message::RunEnded`]; ends early if the
@@ -214,6 +277,9 @@ pub fn run_loop(
     read_input(sender.clone());
     let signals = watch_signals(sender.clone())?;
     let mut runs = Runs::default();
+    if let Some(command) = app.startup.take() {
+        runs.execute(command, &sender);
+    }
     let result = (|| -> Result<()> {
         terminal
             .draw(|frame| view::draw(frame, &app))

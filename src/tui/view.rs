@@ -133,6 +133,7 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
         ""
     };
     let status = match &screen.run {
+        _ if screen.trace.is_some() => "a traced command · r traces it again".to_string(),
         Some(run) if screen.replay.is_some() => format!(
             "a recording · {} cores · speed ×{}",
             run.record.cores,

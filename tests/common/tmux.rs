@@ -83,7 +83,7 @@ impl Tmux {
     }
 
     /// Polls the screen until `ready` holds; panics with the last screen after the deadline.
-    pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    pub fn wait_for(&self, what: &str, mut ready: impl FnMut(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();

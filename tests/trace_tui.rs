@@ -1,0 +1,171 @@
+//! Traces in the terminal UI: `p` on a lesson runs its Python program under trace beside the
+//! lesson, and `proclab trace` in a terminal shows the traced command live. Real processes,
+//! a real terminal (tmux), nothing left behind.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command as Process;
+use std::time::Instant;
+
+use common::tmux::{DEADLINE, Tmux};
+use proclab::engine::RunOptions;
+use proclab::lesson::Catalog;
+use proclab::tui::app::App;
+use proclab::tui::message::{Command, Message};
+use proclab::tui::theme::Theme;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+fn python3() -> bool {
+    let ok = Process::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("note: skipped: python3 is not installed");
+    }
+    ok
+}
+
+fn key(c: char) -> Message {
+    Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn lesson_app(id: &str, speed: f64) -> App {
+    App::new(
+        Catalog::load(None).unwrap().lessons,
+        Some(id),
+        RunOptions {
+            speed,
+            ..RunOptions::default()
+        },
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, 120, 40),
+    )
+}
+
+#[test]
+fn p_asks_for_a_trace_of_the_lessons_program_at_the_lessons_speed() {
+    let mut app = lesson_app("pool-sleep", 10.0);
+    app.python = true;
+    let Some(Command::Trace { spec, program, .. }) = app.update(key('p')) else {
+        panic!("p traces the program")
+    };
+    assert_eq!(spec.command, vec![std::ffi::OsString::from("python3")]);
+    assert_eq!(spec.speed, 10.0);
+    let program = program.expect("the lesson's program goes along");
+    assert_eq!(program.name, "program.py");
+    assert!(program.text.contains("Pool(processes=2)"));
+    let run = app.lesson_screen().unwrap().run.as_ref().unwrap();
+    assert_eq!(run.traced.as_deref(), Some("python3 program.py"));
+}
+
+#[test]
+fn p_without_python_says_how_to_get_it() {
+    let mut app = lesson_app("pool-sleep", 1.0);
+    app.python = false;
+    assert_eq!(app.update(key('p')), None);
+    let notice = app.lesson_screen().unwrap().notice.clone().unwrap();
+    assert!(notice.contains("python3 is not on your PATH"), "{notice}");
+    assert!(notice.contains("install"), "{notice}");
+}
+
+/// Every process below `root`, now.
+fn descendants(root: u64) -> BTreeSet<u64> {
+    let mut found = BTreeSet::new();
+    let mut frontier = vec![root];
+    while let Some(pid) = frontier.pop() {
+        for child in common::children_of(pid) {
+            if found.insert(child) {
+                frontier.push(child);
+            }
+        }
+    }
+    found
+}
+
+fn proclab_pid(tmux: &Tmux) -> u64 {
+    let shell = u64::from(tmux.shell_pid());
+    let start = Instant::now();
+    loop {
+        if let Some(pid) = common::children_of(shell).into_iter().find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "proclab")
+        }) {
+            return pid;
+        }
+        assert!(start.elapsed() < DEADLINE, "proclab did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits for proclab to exit, then checks that none of `seen` is still running.
+fn gone(proclab: u64, seen: &BTreeSet<u64>) {
+    assert!(
+        common::eventually(10.0, || common::proc_state(proclab).is_none()),
+        "proclab did not exit"
+    );
+    for pid in seen {
+        assert!(
+            common::eventually(3.0, || common::proc_state(*pid).is_none()),
+            "{pid} outlived proclab"
+        );
+    }
+}
+
+#[test]
+fn p_on_process_create_runs_the_python_program_live() {
+    if !python3() {
+        return;
+    }
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&format!(
+        "{} open process-create --speed 5",
+        common::PROCLAB
+    ));
+    tmux.wait_for("the lesson", |s| s.contains("process-create · page 1"));
+    let proclab = proclab_pid(&tmux);
+    tmux.keys(&["p"]);
+    let mut seen = BTreeSet::new();
+    let screen = tmux.wait_for("the traced run to finish", |s| {
+        seen.extend(descendants(proclab));
+        s.contains("traced: python3 program.py") && s.contains("finished in")
+    });
+    // The timeline has a lane per process of the program: the parent and its child. The
+    // parent is a real descendant of proclab (the child may have come and gone between polls).
+    let lanes: Vec<u64> = screen
+        .lines()
+        .filter_map(|line| {
+            let lane = line.split('│').nth(1)?;
+            let mut words = lane.trim_start_matches('▶').split_whitespace();
+            words.next().filter(|w| w.starts_with('w'))?;
+            words.next()?.parse().ok()
+        })
+        .collect();
+    assert!(lanes.len() >= 2, "{screen}");
+    assert!(seen.contains(&lanes[0]), "{lanes:?} {seen:?}\n{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the list", |s| s.contains("Lessons ("));
+    tmux.keys(&["q"]);
+    gone(proclab, &seen);
+}
+
+#[test]
+fn trace_in_a_terminal_shows_the_command_tree_and_q_ends_it() {
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&format!(
+        "{} trace -- sh -c 'sleep 30 & sleep 30 & wait'",
+        common::PROCLAB
+    ));
+    let proclab = proclab_pid(&tmux);
+    let mut seen = BTreeSet::new();
+    tmux.wait_for("three processes", |s| {
+        seen.extend(descendants(proclab));
+        s.contains("traced: sh -c") && s.contains("Processes (3 started, 3 alive)")
+    });
+    assert!(seen.len() >= 3, "{seen:?}");
+    tmux.keys(&["q"]);
+    gone(proclab, &seen);
+}
