@@ -86,6 +86,7 @@ pub fn run(
     );
     app.projector = projector;
     app.python = crate::trace::find_command("python3".as_ref()).is_ok();
+    app.python_unbuffered = std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty());
     app.resume(loaded.progress, loaded.notice);
     let (sender, messages) = runtime::channel();
     let _watching = watch

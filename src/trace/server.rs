@@ -10,7 +10,7 @@ use std::path::Path;
 use nix::sys::socket::getsockopt;
 use nix::sys::socket::sockopt::PeerCredentials;
 
-use super::message::Message;
+use super::message::{Kind, Message};
 use crate::engine::lines::LineReader;
 
 /// Longest message line accepted; a longer one is cut, so it counts as malformed.
@@ -67,15 +67,19 @@ impl Server {
     /// connection, so no process can speak for another.
     pub fn receive(&mut self) -> Vec<Message> {
         self.accept();
-        let mut messages = Vec::new();
+        // (when it happened, message): sorted at the end, because each process has its own
+        // connection, and reading them one after the other would put a line printed later by
+        // one process before a line printed earlier by another.
+        let mut messages: Vec<(f64, Message)> = Vec::new();
         for connection in &mut self.connections {
+            let first = messages.len();
             loop {
                 let chunk = connection.reader.read_once();
                 let empty = chunk.lines.is_empty();
                 for line in chunk.lines {
                     match Message::parse(&line) {
                         Some(message) if Some(message.pid) == connection.peer => {
-                            messages.push(message)
+                            messages.push((message.t, message))
                         }
                         _ => self.malformed += 1,
                     }
@@ -84,9 +88,17 @@ impl Server {
                     break;
                 }
             }
+            // A process may send what it held back until its hello (spawned children do):
+            // the hello still goes first, at the time of the earliest of them.
+            let batch = &mut messages[first..];
+            let earliest = batch.iter().map(|(t, _)| *t).fold(f64::INFINITY, f64::min);
+            if let Some((t, Message { kind: Kind::Hello { .. }, .. })) = batch.first_mut() {
+                *t = earliest;
+            }
         }
         self.connections.retain(|c| c.reader.file().is_some());
-        messages
+        messages.sort_by(|a, b| a.0.total_cmp(&b.0));
+        messages.into_iter().map(|(_, message)| message).collect()
     }
 
     fn accept(&mut self) {

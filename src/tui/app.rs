@@ -109,6 +109,8 @@ pub struct App {
     pub startup: Option<Command>,
     /// Whether `python3` is on the `PATH`, for `p` (run the lesson's Python program).
     pub python: bool,
+    /// Whether `PYTHONUNBUFFERED` is set, which turns off the buffering `P` is there to show.
+    pub python_unbuffered: bool,
     /// Whether leaving the lesson screen leaves proclab (`proclab trace` and `proclab replay`
     /// open on a screen of their own, not from the list).
     pub single_screen: bool,
@@ -150,6 +152,7 @@ impl App {
             plan_cache: knobs::NextRunCache::default(),
             startup: None,
             python: false,
+            python_unbuffered: false,
             single_screen: false,
             projector: false,
             jump: None,
@@ -203,7 +206,7 @@ impl App {
         screen.trace = Some(spec);
         app.screen = Screen::Lesson(Box::new(screen));
         app.single_screen = true;
-        app.startup = app.start_trace();
+        app.startup = app.start_trace(None);
         app
     }
 
@@ -500,12 +503,13 @@ impl App {
                     screen.notice = Some("No more hints on this page.".into());
                 }
             }
-            Action::Run if screen.trace.is_some() => return self.start_trace(),
+            Action::Run if screen.trace.is_some() => return self.start_trace(None),
             Action::Run => {
                 screen.series = None;
                 return self.start_run();
             }
-            Action::TracePython => return self.start_trace(),
+            Action::TracePython => return self.start_trace(Some(false)),
+            Action::TracePythonPiped => return self.start_trace(Some(true)),
             Action::Repeat => {
                 let observation = series_observation(&screen.lesson);
                 screen.series = Some(Series {
@@ -693,6 +697,7 @@ impl App {
             }
             Action::Repeat
             | Action::TracePython
+            | Action::TracePythonPiped
             | Action::Kill
             | Action::MoreWorkers
             | Action::FewerWorkers
@@ -713,10 +718,12 @@ impl App {
     // ----- runs -----
 
     /// Traces the `proclab trace` screen's command again, or runs the lesson's Python program
-    /// under trace, as the next run.
-    fn start_trace(&mut self) -> Option<Command> {
+    /// under trace, as the next run; `pipe` chooses pipes or a terminal for its output (`None`:
+    /// as the command was given).
+    fn start_trace(&mut self, pipe: Option<bool>) -> Option<Command> {
         let run = self.next_run;
         let (speed, python) = (self.options.speed, self.python);
+        let unbuffered = self.python_unbuffered && pipe == Some(true);
         let screen = self.lesson_screen_mut()?;
         screen.series = None;
         let (spec, program) = match &screen.trace {
@@ -742,13 +749,23 @@ impl App {
                 (spec, Some(program))
             }
         };
+        let mut spec = spec;
+        spec.pipe = pipe.unwrap_or(spec.pipe);
         let mut live = LiveRun::new(run);
-        live.traced = Some(match &program {
+        let command = match &program {
             Some(program) => format!("python3 {}", program.name),
             None => crate::trace::command_line(&spec.command),
-        });
+        };
+        let into = if spec.pipe { " → pipes" } else { "" };
+        live.traced = Some(format!("{command}{into}"));
         screen.run = Some(live);
         screen.output_scroll = None;
+        if unbuffered {
+            screen.notice = Some(
+                "PYTHONUNBUFFERED is set here, so Python writes at once even into pipes; run `env -u PYTHONUNBUFFERED proclab` to see block buffering."
+                    .into(),
+            );
+        }
         self.next_run = RunId(run.0 + 1);
         Some(Command::Trace {
             run,

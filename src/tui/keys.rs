@@ -90,6 +90,8 @@ pub enum Action {
     Record,
     /// Run the lesson's Python program under trace.
     TracePython,
+    /// Run it under trace with pipes for its output instead of a terminal.
+    TracePythonPiped,
     /// Replay: show the next event.
     StepForward,
     /// Replay: show one event fewer.
@@ -466,6 +468,14 @@ pub const BINDINGS: &[Binding] = &[
         Action::TracePython,
         "run the lesson's Python program for real (python3, traced): its PIDs, tasks and prints",
         Some("python"),
+    ),
+    bind(
+        InLesson,
+        &[Char('P')],
+        "P",
+        Action::TracePythonPiped,
+        "the same with pipes instead of a terminal: see Python's block buffering",
+        None,
     ),
     bind(
         InLesson,

@@ -29,6 +29,7 @@ pub fn signal_name(signal: i32) -> String {
 /// What the state column says about a worker whose last sampled state letter is `letter`.
 pub fn state_text(worker: &WorkerInfo, letter: Option<char>) -> String {
     match worker.status {
+        WorkerStatus::Exited(_) if worker.status_unknown => "ended".into(),
         WorkerStatus::Exited(code) if letter == Some('Z') && worker.joined_ms.is_none() => {
             format!("Z exited {code}")
         }
