@@ -752,3 +752,41 @@ fn a_background_job_outliving_the_command_is_followed_to_its_end() {
         "{notices:?}"
     );
 }
+
+/// four-prints in pipes: each child's lines reach the pipe together when it exits, so they come
+/// out grouped; in a terminal they interleave. Either way the lines are in the order they were
+/// written, though every process reports on a connection of its own.
+#[test]
+fn four_prints_lines_come_in_write_order_grouped_only_in_pipes() {
+    if !have_python("four_prints_lines_come_in_write_order_grouped_only_in_pipes") {
+        return;
+    }
+    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/four-prints/program.py");
+    let program = program.to_str().unwrap();
+    let lines = |pipe: bool| {
+        let mut args = vec!["--speed", "2"];
+        if pipe {
+            args.push("--pipe");
+        }
+        args.extend(["--", "python3", program]);
+        let events = trace_json(&args, None, 0);
+        let output = of_kind(&events, "output");
+        let times: Vec<f64> = output.iter().map(|e| e["t_ms"].as_f64().unwrap()).collect();
+        assert!(times.is_sorted(), "output out of order: {output:?}");
+        output
+            .iter()
+            .map(|e| e["text"].as_str().unwrap().to_string())
+            .filter(|text| text.len() == 2 && (text.starts_with('A') || text.starts_with('B')))
+            .collect::<Vec<_>>()
+    };
+    let grouped = |lines: &[String]| {
+        let firsts: String = lines.iter().map(|l| &l[..1]).collect();
+        firsts == "AAABBB" || firsts == "BBBAAA"
+    };
+    let piped = lines(true);
+    assert_eq!(piped.len(), 6, "{piped:?}");
+    assert!(grouped(&piped), "pipes group each child's lines: {piped:?}");
+    let terminal = lines(false);
+    assert_eq!(terminal.len(), 6, "{terminal:?}");
+    assert!(!grouped(&terminal), "a terminal interleaves them: {terminal:?}");
+}
