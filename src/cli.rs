@@ -645,7 +645,6 @@ pub struct TraceArgs {
 /// `proclab trace`: live in the terminal UI when there is a terminal (and neither `--json` nor
 /// `--record` asks for a stream), else the program's output and then the report, or JSON.
 fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<ExitCode> {
-    use crate::recording::RecordingWriter;
     use crate::trace::{Echo, TraceSpec};
 
     let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
@@ -659,15 +658,7 @@ fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<E
         return Ok(ExitCode::SUCCESS);
     }
     let interrupted = interrupt_flag()?;
-    let mut recording = match &args.record {
-        Some(path) => Some(RecordingWriter::create(path).with_context(|| {
-            format!(
-                "Failed to create the recording {}: choose a FILE in a folder you can write",
-                path.display()
-            )
-        })?),
-        None => None,
-    };
+    let mut recording = start_recording(args.record.as_deref())?;
     let spec = TraceSpec {
         command: args.command,
         pipe: args.pipe,
@@ -701,13 +692,11 @@ fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<E
         true
     };
     let outcome = crate::trace::run(&spec, &mut sink, Some(Arc::clone(&interrupted)))?;
-    if let (Some(path), Some(writer)) = (&args.record, recording) {
-        match recording_error {
-            Some(error) => Err(error),
-            None => writer.finish(),
-        }
-        .with_context(|| format!("Failed to write the recording {}", path.display()))?;
+    if let (Some(error), Some(path)) = (recording_error, &args.record) {
+        return Err(error)
+            .with_context(|| format!("cannot write the recording {}", path.display()));
     }
+    finish_recording(recording, args.record.as_deref())?;
     if !args.json {
         let mut out = std::io::stdout().lock();
         write!(out, "\n{}", report::render(&record, None))?;

@@ -59,6 +59,26 @@ pub enum Origin {
 }
 
 impl Lesson {
+    /// A lesson made up to frame something that is not a lesson (a recording, a trace): one
+    /// narrative, no live run of its own, no checkpoints or knobs.
+    pub fn stand_in(id: &str, title: String, narrative: String, origin: Origin) -> Lesson {
+        Lesson {
+            id: id.to_string(),
+            summary: title.clone(),
+            title,
+            narrative,
+            program: String::new(),
+            program_name: String::new(),
+            time_limit_s: 0.0,
+            stages: Vec::new(),
+            checkpoints: Vec::new(),
+            knobs: Vec::new(),
+            instructor_notes: String::new(),
+            page_notes: Vec::new(),
+            origin,
+        }
+    }
+
     /// The narrative split into pages (at lines that hold only `---`).
     pub fn pages(&self) -> Vec<&str> {
         split_pages(&self.narrative)

@@ -69,11 +69,7 @@ pub fn run(
     std::thread::spawn(highlight::warm_up);
     let theme = theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
-    let size = session
-        .terminal
-        .size()
-        .context("Failed to read the terminal's size")?;
-    let area = Rect::new(0, 0, size.width, size.height);
+    let area = terminal_area(&session)?;
     let mut store = ProgressStore::in_state_dir();
     let loaded = store.load();
     let mut app = app::App::new(
@@ -104,26 +100,49 @@ pub fn replay(
     path: &std::path::Path,
     projector: bool,
 ) -> Result<()> {
-    std::thread::spawn(highlight::warm_up);
-    let theme = theme::Theme::from_env();
     let lesson = catalog
         .get(recording.lesson())
         .cloned()
         .unwrap_or_else(|| replay::stand_in_lesson(&recording, path));
+    run_single_screen(projector, |theme, area| {
+        app::App::replaying(
+            catalog.lessons,
+            lesson,
+            recording.events,
+            engine::available_cores(),
+            theme,
+            area,
+        )
+    })
+}
+
+/// Traces `spec` live on a screen of its own: a page that says what is shown (and the program,
+/// when the command runs a Python file), beside the run panel; `r` traces it again. Saved
+/// progress is left alone.
+pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -> Result<()> {
+    let lesson = trace_screen::stand_in_lesson(&spec);
+    run_single_screen(projector, |theme, area| {
+        app::App::tracing(
+            catalog.lessons,
+            lesson,
+            spec,
+            engine::available_cores(),
+            theme,
+            area,
+        )
+    })
+}
+
+/// Opens the terminal and runs the UI that `make` builds for its size, on one screen of its own
+/// (`q` leaves proclab) and without touching the saved progress.
+fn run_single_screen(
+    projector: bool,
+    make: impl FnOnce(theme::Theme, Rect) -> app::App,
+) -> Result<()> {
+    std::thread::spawn(highlight::warm_up);
+    let theme = theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
-    let size = session
-        .terminal
-        .size()
-        .context("Failed to read the terminal's size")?;
-    let area = Rect::new(0, 0, size.width, size.height);
-    let mut app = app::App::replaying(
-        catalog.lessons,
-        lesson,
-        recording.events,
-        engine::available_cores(),
-        theme,
-        area,
-    );
+    let mut app = make(theme, terminal_area(&session)?);
     app.projector = projector;
     if let app::Screen::Lesson(screen) = &mut app.screen {
         screen.projector = projector;
@@ -138,37 +157,11 @@ pub fn replay(
     )
 }
 
-/// Traces `spec` live on a screen of its own: a page that says what is shown (and the program,
-/// when the command runs a Python file), beside the run panel; `r` traces it again. Saved
-/// progress is left alone.
-pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -> Result<()> {
-    std::thread::spawn(highlight::warm_up);
-    let theme = theme::Theme::from_env();
-    let lesson = trace_screen::stand_in_lesson(&spec);
-    let mut session = runtime::TerminalSession::enter()?;
+/// The whole terminal, as the UI's area.
+fn terminal_area(session: &runtime::TerminalSession) -> Result<Rect> {
     let size = session
         .terminal
         .size()
         .context("Failed to read the terminal's size")?;
-    let area = Rect::new(0, 0, size.width, size.height);
-    let mut app = app::App::tracing(
-        catalog.lessons,
-        lesson,
-        spec,
-        engine::available_cores(),
-        theme,
-        area,
-    );
-    app.projector = projector;
-    if let app::Screen::Lesson(screen) = &mut app.screen {
-        screen.projector = projector;
-    }
-    let (sender, messages) = runtime::channel();
-    runtime::run_loop(
-        &mut session.terminal,
-        app,
-        &mut ProgressStore::at(None),
-        sender,
-        messages,
-    )
+    Ok(Rect::new(0, 0, size.width, size.height))
 }

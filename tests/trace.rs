@@ -788,5 +788,8 @@ fn four_prints_lines_come_in_write_order_grouped_only_in_pipes() {
     assert!(grouped(&piped), "pipes group each child's lines: {piped:?}");
     let terminal = lines(false);
     assert_eq!(terminal.len(), 6, "{terminal:?}");
-    assert!(!grouped(&terminal), "a terminal interleaves them: {terminal:?}");
+    assert!(
+        !grouped(&terminal),
+        "a terminal interleaves them: {terminal:?}"
+    );
 }

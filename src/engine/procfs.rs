@@ -3,6 +3,8 @@
 use std::fs;
 use std::sync::OnceLock;
 
+use crate::event::Event;
+
 /// What `/proc/<pid>/stat` says about a process right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcStat {
@@ -12,6 +14,46 @@ pub struct ProcStat {
     pub ppid: u32,
     /// The core it last ran on (field 39).
     pub cpu: u32,
+}
+
+/// What was last reported about one process from `/proc`, so that only changes become events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reported {
+    /// The core in the last `cpu` event (or task event).
+    pub cpu: Option<u32>,
+    /// The state letter in the last `state` event.
+    pub state: Option<char>,
+    /// The parent PID in the last `state` event.
+    pub ppid: Option<u32>,
+}
+
+impl Reported {
+    /// The `state` and `cpu` events that `stat`, read at `t_ms`, adds to what was reported
+    /// about worker slot `worker` (PID `pid`); a zombie has no core to report.
+    pub fn changes(&mut self, stat: &ProcStat, t_ms: f64, worker: usize, pid: u32) -> Vec<Event> {
+        let mut events = Vec::new();
+        if self.state != Some(stat.state) || self.ppid != Some(stat.ppid) {
+            self.state = Some(stat.state);
+            self.ppid = Some(stat.ppid);
+            events.push(Event::State {
+                t_ms,
+                worker,
+                pid,
+                state: stat.state.to_string(),
+                ppid: stat.ppid,
+            });
+        }
+        if stat.state != 'Z' && self.cpu != Some(stat.cpu) {
+            self.cpu = Some(stat.cpu);
+            events.push(Event::Cpu {
+                t_ms,
+                worker,
+                pid,
+                cpu: stat.cpu,
+            });
+        }
+        events
+    }
 }
 
 /// Parses the text of a `stat` file. The command name (field 2) may hold spaces and `)`, so the

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::child::{ExtraFds, WorkerProcess, spawn};
 use super::plan::{RunPlan, StagePlan, SweepPart};
-use super::procfs;
+use super::procfs::{self, Reported};
 use super::queue::TaskQueue;
 use super::shared::SharedCounter;
 use crate::event::{Event, Stream};
@@ -53,9 +53,8 @@ pub type Sink<'a> = dyn FnMut(Event) -> bool + 'a;
 struct Slot {
     process: usize,
     tid: Option<u32>,
-    last_cpu: Option<u32>,
-    last_state: Option<char>,
-    last_ppid: Option<u32>,
+    /// What its events last said about its state, parent and core.
+    reported: Reported,
     /// Its `spawned` event was emitted.
     announced: bool,
 }
@@ -88,9 +87,7 @@ impl Slot {
         Slot {
             process,
             tid: None,
-            last_cpu: None,
-            last_state: None,
-            last_ppid: None,
+            reported: Reported::default(),
             announced,
         }
     }
@@ -722,7 +719,7 @@ impl<'a> Engine<'a> {
         let label = self.labels.get(task)?.to_string();
         let worker = self.slot_of_task(process, task);
         if cpu.is_some() {
-            self.slots[worker].last_cpu = cpu;
+            self.slots[worker].reported.cpu = cpu;
         }
         Some((label, worker))
     }
@@ -736,7 +733,7 @@ impl<'a> Engine<'a> {
                 let spawn_us = t_ns.saturating_sub(proc.worker.requested_ns) as f64 / 1e3;
                 let (stage, slots, pinned) = (proc.stage, proc.slots.clone(), proc.pinned);
                 if slots.len() == 1 {
-                    self.slots[slots[0]].last_cpu = cpu;
+                    self.slots[slots[0]].reported.cpu = cpu;
                     self.slots[slots[0]].announced = true;
                     self.emit(Event::Spawned {
                         t_ms: self.t_ms(t_ns),
@@ -960,27 +957,8 @@ impl<'a> Engine<'a> {
             };
             let Some(stat) = stat else { continue };
             let t_ms = self.now_ms();
-            let state = &mut self.slots[slot];
-            if state.last_state != Some(stat.state) || state.last_ppid != Some(stat.ppid) {
-                state.last_state = Some(stat.state);
-                state.last_ppid = Some(stat.ppid);
-                self.emit(Event::State {
-                    t_ms,
-                    worker: slot,
-                    pid,
-                    state: stat.state.to_string(),
-                    ppid: stat.ppid,
-                });
-            }
-            let state = &mut self.slots[slot];
-            if stat.state != 'Z' && state.last_cpu != Some(stat.cpu) {
-                state.last_cpu = Some(stat.cpu);
-                self.emit(Event::Cpu {
-                    t_ms,
-                    worker: slot,
-                    pid,
-                    cpu: stat.cpu,
-                });
+            for event in self.slots[slot].reported.changes(&stat, t_ms, slot, pid) {
+                self.emit(event);
             }
         }
     }

@@ -92,7 +92,14 @@ impl Server {
             // the hello still goes first, at the time of the earliest of them.
             let batch = &mut messages[first..];
             let earliest = batch.iter().map(|(t, _)| *t).fold(f64::INFINITY, f64::min);
-            if let Some((t, Message { kind: Kind::Hello { .. }, .. })) = batch.first_mut() {
+            if let Some((
+                t,
+                Message {
+                    kind: Kind::Hello { .. },
+                    ..
+                },
+            )) = batch.first_mut()
+            {
                 *t = earliest;
             }
         }

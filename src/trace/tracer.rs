@@ -30,7 +30,7 @@ use super::workspace::Workspace;
 use super::{TraceOutcome, TraceSpec};
 use crate::engine::Control;
 use crate::engine::lines::LineReader;
-use crate::engine::procfs;
+use crate::engine::procfs::{self, Reported};
 use crate::event::{Event, Stream};
 use crate::limits;
 use crate::protocol::monotonic_ns;
@@ -74,11 +74,10 @@ struct Traced {
     status: Option<(Option<i32>, Option<i32>)>,
     /// The code it said it was about to exit with.
     exiting_code: Option<i32>,
-    last_cpu: Option<u32>,
+    /// What its events last said about its state, parent and core.
+    reported: Reported,
     /// The last reading for a task event: when, the core, the main thread's CPU time.
     task_reading: Option<(u64, Option<u32>, Option<u64>)>,
-    last_state: Option<char>,
-    last_ppid: Option<u32>,
     /// Tasks it started and has not finished, with its CPU time at their start.
     in_flight: Vec<(usize, Option<u64>)>,
 }
@@ -307,10 +306,8 @@ impl<'a> Tracer<'a> {
             join_announced: false,
             status: None,
             exiting_code: None,
-            last_cpu: None,
+            reported: Reported::default(),
             task_reading: None,
-            last_state: None,
-            last_ppid: None,
             in_flight: Vec::new(),
         });
         self.by_pid.insert(pid, index);
@@ -620,7 +617,7 @@ impl<'a> Tracer<'a> {
         let cpu_time = tree::cpu_time_ns(proc.pid);
         proc.task_reading = Some((now, cpu, cpu_time));
         if cpu.is_some() {
-            proc.last_cpu = cpu;
+            proc.reported.cpu = cpu;
         }
         (cpu, cpu_time)
     }
@@ -750,26 +747,8 @@ impl<'a> Tracer<'a> {
             }
         }
         let slot = proc.slot;
-        if proc.last_state != Some(stat.state) || proc.last_ppid != Some(stat.ppid) {
-            proc.last_state = Some(stat.state);
-            proc.last_ppid = Some(stat.ppid);
-            self.emit(Event::State {
-                t_ms,
-                worker: slot,
-                pid,
-                state: stat.state.to_string(),
-                ppid: stat.ppid,
-            });
-        }
-        let proc = &mut self.procs[index];
-        if stat.state != 'Z' && proc.last_cpu != Some(stat.cpu) {
-            proc.last_cpu = Some(stat.cpu);
-            self.emit(Event::Cpu {
-                t_ms,
-                worker: slot,
-                pid,
-                cpu: stat.cpu,
-            });
+        for event in proc.reported.changes(&stat, t_ms, slot, pid) {
+            self.emit(event);
         }
         if stat.state == 'Z' && stat.ppid == self.me {
             self.reap_if_ended(pid);

@@ -262,21 +262,12 @@ pub fn stand_in_lesson(recording: &Recording, path: &std::path::Path) -> Lesson 
         workers = record.workers.len(),
         events = recording.events.len(),
     );
-    Lesson {
-        id: recording.lesson().to_string(),
-        title: format!("Recording of {}", recording.lesson()),
-        summary: format!("A run recorded by proclab {}", recording.version()),
+    Lesson::stand_in(
+        recording.lesson(),
+        format!("Recording of {}", recording.lesson()),
         narrative,
-        program: String::new(),
-        program_name: String::new(),
-        time_limit_s: 0.0,
-        stages: Vec::new(),
-        checkpoints: Vec::new(),
-        knobs: Vec::new(),
-        instructor_notes: String::new(),
-        page_notes: Vec::new(),
-        origin: Origin::Recording(path.to_path_buf()),
-    }
+        Origin::Recording(path.to_path_buf()),
+    )
 }
 
 #[cfg(test)]

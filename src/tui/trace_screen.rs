@@ -45,19 +45,14 @@ pub fn stand_in_lesson(spec: &TraceSpec) -> Lesson {
          - **v** shows the program; **R** saves the run to replay later\n"
     );
     Lesson {
-        id: trace::LESSON.to_string(),
-        title: format!("Trace of {command}"),
-        summary: "A command traced by proclab".to_string(),
-        narrative,
         program,
         program_name,
-        time_limit_s: 0.0,
-        stages: Vec::new(),
-        checkpoints: Vec::new(),
-        knobs: Vec::new(),
-        instructor_notes: String::new(),
-        page_notes: Vec::new(),
-        origin: Origin::Trace,
+        ..Lesson::stand_in(
+            trace::LESSON,
+            format!("Trace of {command}"),
+            narrative,
+            Origin::Trace,
+        )
     }
 }
 
