@@ -276,7 +276,7 @@ fn a_window_that_is_too_small_says_so() {
 
 #[test]
 fn help_lists_every_key() {
-    let mut app = app_after_fixture_run(MONO, 100, 30);
+    let mut app = app_after_fixture_run(MONO, 100, 60);
     app.update(key('?'));
     let screen = text(&render_app(&app));
     assert!(screen.contains("Keys"));
