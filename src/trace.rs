@@ -25,6 +25,7 @@ use std::sync::atomic::AtomicBool;
 
 pub use command::command_line;
 pub use launch::resolve as find_command;
+pub use workspace::private_folder;
 
 use crate::engine::{self, RunHandle};
 use crate::event::Event;

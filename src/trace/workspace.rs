@@ -28,13 +28,7 @@ pub struct Workspace {
 impl Workspace {
     /// Makes the folder in the system's temporary folder; with `python`, writes the modules.
     pub fn create(python: bool) -> io::Result<Workspace> {
-        remove_stale(&std::env::temp_dir());
-        let prefix = format!("{PREFIX}{}-", std::process::id());
-        // 0700: private to the user.
-        let dir = tempfile::Builder::new()
-            .prefix(&prefix)
-            .permissions(fs::Permissions::from_mode(0o700))
-            .tempdir()?;
+        let dir = private_folder("run")?;
         if python {
             files::write_atomically(
                 &dir.path().join("sitecustomize.py"),
@@ -57,6 +51,16 @@ impl Workspace {
     pub fn socket_path(&self) -> PathBuf {
         self.dir.path().join("trace.sock")
     }
+}
+
+/// A folder in the system's temporary folder, private to the user (0700), named after this
+/// proclab's PID so that a later trace removes it if this proclab is killed before it can.
+pub fn private_folder(what: &str) -> io::Result<TempDir> {
+    remove_stale(&std::env::temp_dir());
+    tempfile::Builder::new()
+        .prefix(&format!("{PREFIX}{}-{what}-", std::process::id()))
+        .permissions(fs::Permissions::from_mode(0o700))
+        .tempdir()
 }
 
 /// Removes trace folders in `temp` that belong to this user and whose proclab is gone.

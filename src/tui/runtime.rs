@@ -160,9 +160,7 @@ fn real_python() -> PathBuf {
 
 /// Writes a lesson's program into a private temporary folder; returns the folder and the path.
 fn write_program(program: &ProgramFile) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
-    let folder = tempfile::Builder::new()
-        .prefix("proclab-program-")
-        .tempdir()?;
+    let folder = trace::private_folder("program")?;
     let path = folder.path().join(&program.name);
     crate::files::write_atomically(&path, program.text.as_bytes())?;
     Ok((folder, path))
