@@ -104,12 +104,12 @@ fn proclab_pid(tmux: &Tmux) -> u64 {
 /// Waits for proclab to exit, then checks that none of `seen` is still running.
 fn gone(proclab: u64, seen: &BTreeSet<u64>) {
     assert!(
-        common::eventually(10.0, || common::proc_state(proclab).is_none()),
+        common::eventually(10.0, || common::dead_and_reaped(proclab)),
         "proclab did not exit"
     );
     for pid in seen {
         assert!(
-            common::eventually(3.0, || common::proc_state(*pid).is_none()),
+            common::eventually(3.0, || common::dead_and_reaped(*pid)),
             "{pid} outlived proclab"
         );
     }
@@ -168,4 +168,36 @@ fn trace_in_a_terminal_shows_the_command_tree_and_q_ends_it() {
     assert!(seen.len() >= 3, "{seen:?}");
     tmux.keys(&["q"]);
     gone(proclab, &seen);
+}
+
+/// SIGKILL of proclab while `p` runs a pool: the pool's processes end too (their socket to
+/// proclab closes), and nothing is left.
+#[test]
+fn sigkill_of_proclab_during_p_leaves_no_python_behind() {
+    if !python3() {
+        return;
+    }
+    common::become_subreaper();
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&format!("{} open pool-sleep", common::PROCLAB));
+    tmux.wait_for("the lesson", |s| s.contains("pool-sleep · page 1"));
+    let proclab = proclab_pid(&tmux);
+    tmux.keys(&["p"]);
+    let mut seen = BTreeSet::new();
+    tmux.wait_for("the pool's workers at work", |s| {
+        seen.extend(descendants(proclab));
+        s.contains("B waiting 2 s")
+    });
+    assert!(seen.len() >= 3, "{seen:?}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(proclab as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    for pid in &seen {
+        assert!(
+            common::eventually(5.0, || common::dead_and_reaped(*pid)),
+            "{pid} outlived a SIGKILLed proclab"
+        );
+    }
 }
