@@ -243,28 +243,44 @@ impl Replay {
 pub fn stand_in_lesson(recording: &Recording, path: &std::path::Path) -> Lesson {
     let record = RunRecord::from_events(recording.events.iter().cloned());
     let seconds = record.finished_ms.unwrap_or(record.now_ms) / 1000.0;
+    let what = match record.stages.first() {
+        Some(stage) if recording.lesson() == crate::trace::LESSON => {
+            format!("a trace of `{}`", stage.name)
+        }
+        _ => format!("a run of **{}**", recording.lesson()),
+    };
+    let lesson_note = if recording.lesson() == crate::trace::LESSON {
+        ""
+    } else {
+        " Its lesson is not loaded here, so this page stands in for it (load it with \
+         `--lessons DIR` to see its own pages)."
+    };
     let narrative = format!(
         "# A recorded run\n\n\
-         This run of **{lesson}** was recorded by proclab {version} on a machine with {cores} \
-         cores, and saved to `{file}`. Its lesson is not loaded here, so this page stands in for \
-         it (load it with `--lessons DIR` to see its own pages).\n\n\
-         It started {workers} workers and lasted {seconds:.2} s, in {events} events.\n\n\
+         This is {what}, recorded by proclab {version} on a machine with {cores} cores, and \
+         saved to `{file}`.{lesson_note}\n\n\
+         It started {workers} processes and lasted {seconds:.2} s, in {events} events.\n\n\
          Everything on the right is what happened then: the PIDs, cores and times are the ones \
          the recording machine reported, shown again in order.\n\n\
          - **Space** plays or pauses\n\
          - **.** and **,** step one event forward or back\n\
          - **[** and **]** seek; **Home** and **End** go to the ends\n\
          - **<** and **>** change the playback rate\n",
-        lesson = recording.lesson(),
         version = recording.version(),
         cores = recording.cores(),
         file = path.display(),
         workers = record.workers.len(),
         events = recording.events.len(),
     );
+    let title = match record.stages.first() {
+        Some(stage) if recording.lesson() == crate::trace::LESSON => {
+            format!("Recording of a trace of {}", stage.name)
+        }
+        _ => format!("Recording of {}", recording.lesson()),
+    };
     Lesson::stand_in(
         recording.lesson(),
-        format!("Recording of {}", recording.lesson()),
+        title,
         narrative,
         Origin::Recording(path.to_path_buf()),
     )
