@@ -51,8 +51,7 @@ pub const MAX_EXPORT_BARS: usize = 20_000;
 /// Most task bars an exported SVG labels; past it, bars are thin and unlabelled.
 pub const MAX_EXPORT_LABELLED_BARS: usize = 2_000;
 
-/// The largest progress file proclab reads (bytes); a larger one is set aside as corrupt.
+/// The largest progress file proclab reads (bytes); a larger one is set aside as corrupt (and
+/// `proclab notes` stops following it).
 pub const MAX_PROGRESS_BYTES: u64 = 1024 * 1024;
 
-/// The largest progress file `proclab notes` reads to follow the lesson screen (bytes).
-pub const MAX_FOLLOWED_PROGRESS_BYTES: u64 = 4 * 1024 * 1024;

@@ -35,7 +35,7 @@ pub fn progress_path() -> Option<PathBuf> {
 /// What the progress file at `path` says is shown; `None` when it is missing, unreadable, being
 /// replaced, or names nothing.
 pub fn read_shown(path: &Path) -> Option<Shown> {
-    let bytes = read_regular(path, limits::MAX_FOLLOWED_PROGRESS_BYTES).ok()?;
+    let bytes = read_regular(path, limits::MAX_PROGRESS_BYTES).ok()?;
     serde_json::from_slice::<ProgressLast>(&bytes).ok()?.last
 }
 
