@@ -466,7 +466,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Char('p')],
         "p",
         Action::TracePython,
-        "run the lesson's Python program for real (python3, traced): its PIDs, tasks and prints",
+        "run the lesson's Python program for real, traced (python3)",
         Some("python"),
     ),
     bind(
@@ -474,7 +474,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Char('P')],
         "P",
         Action::TracePythonPiped,
-        "the same with pipes instead of a terminal: see Python's block buffering",
+        "the same into pipes: see Python's block buffering",
         None,
     ),
     bind(
