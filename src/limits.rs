@@ -54,4 +54,3 @@ pub const MAX_EXPORT_LABELLED_BARS: usize = 2_000;
 /// The largest progress file proclab reads (bytes); a larger one is set aside as corrupt (and
 /// `proclab notes` stops following it).
 pub const MAX_PROGRESS_BYTES: u64 = 1024 * 1024;
-
