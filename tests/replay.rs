@@ -4,34 +4,20 @@
 mod common;
 
 use std::path::Path;
-use std::time::Instant;
 
+use common::screens::{fixture_events, fixture_lessons, play, render};
 use proclab::engine::RunOptions;
 use proclab::event::Event;
-use proclab::lesson::Catalog;
 use proclab::recording::Recording;
 use proclab::tui::app::App;
-use proclab::tui::message::{Command, Message};
+use proclab::tui::message::Message;
 use proclab::tui::theme::Theme;
-use proclab::tui::view;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
-
-fn fixture() -> Vec<Event> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl");
-    Recording::read(&path).unwrap().events
-}
-
-fn lessons() -> Catalog {
-    Catalog::load(Some(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
-    ))
-    .unwrap()
-}
 
 fn key(code: KeyCode) -> Message {
     Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -57,43 +43,22 @@ fn comparable_rows(buf: &Buffer) -> Vec<String> {
         .collect()
 }
 
-fn render(app: &App) -> Buffer {
-    let mut buf = Buffer::empty(app.area);
-    view::render(app, app.area, &mut buf);
-    buf
-}
-
 /// The live app after the first `count` events of `events`.
 fn live_after(events: &[Event], count: usize) -> App {
     let mut app = App::new(
-        lessons().lessons,
+        fixture_lessons().lessons,
         Some("pool-demo"),
         RunOptions::default(),
         2,
         Theme::monochrome(),
         Rect::new(0, 0, WIDTH, HEIGHT),
     );
-    let Some(Command::Start { run, .. }) = app.update(Message::Key(KeyEvent::new(
-        KeyCode::Char('r'),
-        KeyModifiers::NONE,
-    ))) else {
-        panic!("r starts a run")
-    };
-    for event in &events[..count] {
-        app.update(Message::Engine {
-            run,
-            event: event.clone(),
-            at: Instant::now(),
-        });
-    }
-    if count == events.len() {
-        app.update(Message::RunEnded(run));
-    }
+    play(&mut app, events, count);
     app
 }
 
 fn replaying(events: &[Event]) -> App {
-    let catalog = lessons();
+    let catalog = fixture_lessons();
     let lesson = catalog.get("pool-demo").unwrap().clone();
     App::replaying(
         catalog.lessons,
@@ -112,7 +77,7 @@ fn shown_events(app: &App) -> usize {
 
 #[test]
 fn stepping_through_a_recording_draws_the_live_screens() {
-    let events = fixture();
+    let events = fixture_events();
     let mut replay = replaying(&events);
     // The recording opens with its first event shown; step through the rest one by one and
     // compare each screen with the live run's after as many events.
@@ -137,7 +102,7 @@ fn stepping_through_a_recording_draws_the_live_screens() {
 
 #[test]
 fn seeking_back_and_to_the_end_draws_the_same_screens() {
-    let events = fixture();
+    let events = fixture_events();
     let mut replay = replaying(&events);
     replay.update(key(KeyCode::End));
     let end = comparable_rows(&render(&replay));
@@ -164,7 +129,7 @@ fn seeking_back_and_to_the_end_draws_the_same_screens() {
 
 #[test]
 fn a_replay_refuses_to_start_a_real_run() {
-    let mut replay = replaying(&fixture());
+    let mut replay = replaying(&fixture_events());
     for c in ['n', 'k', 'w', 's', 'R'] {
         assert_eq!(replay.update(key(KeyCode::Char(c))), None);
     }

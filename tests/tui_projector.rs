@@ -2,18 +2,14 @@
 //! `tests/fixtures/pool-sleep.jsonl`) compared with their expected screens
 //! (`tests/fixtures/snapshots/projector_*.snap`), and its degradation in small windows.
 
-use std::path::Path;
-use std::time::Instant;
+mod common;
 
+use common::screens::{fixture_events, fixture_lessons, key, play, render, text};
 use proclab::engine::RunOptions;
-use proclab::lesson::Catalog;
-use proclab::record::RunRecord;
 use proclab::tui::app::App;
-use proclab::tui::message::{Command, Message};
+use proclab::tui::message::Message;
 use proclab::tui::theme::Theme;
-use proclab::tui::view;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyModifiers;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 
@@ -26,10 +22,7 @@ macro_rules! snapshot {
 }
 
 fn app(start: Option<&str>, theme: Theme, width: u16, height: u16) -> App {
-    let catalog = Catalog::load(Some(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
-    ))
-    .unwrap();
+    let catalog = fixture_lessons();
     let mut app = App::new(
         catalog.lessons,
         start,
@@ -43,50 +36,12 @@ fn app(start: Option<&str>, theme: Theme, width: u16, height: u16) -> App {
     app
 }
 
-fn key(c: char) -> Message {
-    Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
 /// The pool demo lesson in projector mode after the fixture's run.
 fn after_run(theme: Theme, width: u16, height: u16) -> App {
     let mut app = app(Some("pool-demo"), theme, width, height);
-    let Some(Command::Start { run, .. }) = app.update(key('r')) else {
-        panic!("r starts a run")
-    };
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
-    )
-    .unwrap();
-    for event in RunRecord::from_json_lines(&text).unwrap().events {
-        app.update(Message::Engine {
-            run,
-            event,
-            at: Instant::now(),
-        });
-    }
-    app.update(Message::RunEnded(run));
+    let events = fixture_events();
+    play(&mut app, &events, events.len());
     app
-}
-
-fn render(app: &App) -> Buffer {
-    let mut buf = Buffer::empty(app.area);
-    view::render(app, app.area, &mut buf);
-    buf
-}
-
-/// The text of a buffer, one line per row, trailing spaces cut.
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    (area.top()..area.bottom())
-        .map(|y| {
-            (area.left()..area.right())
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

@@ -2,68 +2,37 @@
 //! (`tests/fixtures/pool-sleep.jsonl`, recorded once with `proclab run pool-sleep --speed 10
 //! --json`) and compared with its expected screen (`tests/fixtures/snapshots/`).
 
-use std::path::Path;
 use std::time::Instant;
 
+mod common;
+
+use common::screens::{fixture_events, fixture_lessons, key, play, render as render_screen, text};
 use proclab::engine::RunOptions;
-use proclab::lesson::Catalog;
 use proclab::lesson::model::Observation;
-use proclab::record::RunRecord;
 use proclab::tui::app::App;
 use proclab::tui::cores::CoresPanel;
 use proclab::tui::distribution::DistributionPanel;
 use proclab::tui::live_run::{LiveRun, Series};
-use proclab::tui::message::{Command, Message, RunId};
+use proclab::tui::message::{Message, RunId};
 use proclab::tui::order::OrderPanel;
 use proclab::tui::output::OutputPanel;
 use proclab::tui::processes::ProcessesPanel;
 use proclab::tui::theme::Theme;
 use proclab::tui::timeline::TimelinePanel;
-use proclab::tui::view;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::widgets::Widget;
 
-fn fixture_events() -> RunRecord {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
-    )
-    .unwrap();
-    RunRecord::from_json_lines(&text).unwrap()
-}
-
 /// The fixture run, as the UI holds it once every worker is reaped.
 fn fixture_run() -> LiveRun {
     let mut run = LiveRun::new(RunId(1));
-    for event in fixture_events().events {
+    for event in fixture_events() {
         run.push(event, Instant::now());
     }
     run.end();
     run
-}
-
-fn catalog() -> Catalog {
-    Catalog::load(Some(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
-    ))
-    .unwrap()
-}
-
-/// The text of a buffer, one line per row, trailing spaces cut.
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    (area.top()..area.bottom())
-        .map(|y| {
-            (area.left()..area.right())
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn render(widget: impl Widget, width: u16, height: u16) -> Buffer {
@@ -167,7 +136,7 @@ fn output_lists_every_line_with_its_pid_in_arrival_order() {
 #[test]
 fn order_sets_sent_finished_and_result_orders_side_by_side() {
     let run = fixture_run();
-    let lesson = catalog().get("pool-demo").unwrap().clone();
+    let lesson = fixture_lessons().get("pool-demo").unwrap().clone();
     let theme = Theme::colored();
     let buf = render(
         &OrderPanel {
@@ -209,50 +178,31 @@ fn distribution_counts_outcomes() {
     snapshot!("distribution", text(&buf));
 }
 
-fn key(c: char) -> Message {
-    Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
 /// The pool demo lesson after a run that produced the fixture's events.
 fn app_after_fixture_run(theme: Theme, width: u16, height: u16) -> App {
     let mut app = App::new(
-        catalog().lessons,
+        fixture_lessons().lessons,
         Some("pool-demo"),
         RunOptions::default(),
         2,
         theme,
         Rect::new(0, 0, width, height),
     );
-    let Some(Command::Start { run, .. }) = app.update(key('r')) else {
-        panic!("r starts a run")
-    };
-    for event in fixture_events().events {
-        app.update(Message::Engine {
-            run,
-            event,
-            at: Instant::now(),
-        });
-    }
-    app.update(Message::RunEnded(run));
+    let events = fixture_events();
+    play(&mut app, &events, events.len());
     app
-}
-
-fn render_app(app: &App) -> Buffer {
-    let mut buf = Buffer::empty(app.area);
-    view::render(app, app.area, &mut buf);
-    buf
 }
 
 #[test]
 fn lesson_screen_after_a_run() {
     let app = app_after_fixture_run(MONO, 100, 30);
-    snapshot!("lesson_screen", text(&render_app(&app)));
+    snapshot!("lesson_screen", text(&render_screen(&app)));
 }
 
 #[test]
 fn lesson_list_with_progress_marks() {
     let mut app = App::new(
-        catalog().lessons,
+        fixture_lessons().lessons,
         None,
         RunOptions::default(),
         2,
@@ -261,7 +211,7 @@ fn lesson_list_with_progress_marks() {
     );
     app.progress.visit("pool-sleep");
     app.progress.answered_right("pool-sleep", "last-job");
-    let buf = render_app(&app);
+    let buf = render_screen(&app);
     let screen = text(&buf);
     assert!(screen.contains("● 1/3  pool-sleep"), "{screen}");
     assert!(screen.contains("○ 0/3  pool-demo"), "{screen}");
@@ -271,14 +221,14 @@ fn lesson_list_with_progress_marks() {
 #[test]
 fn a_window_that_is_too_small_says_so() {
     let app = app_after_fixture_run(MONO, 40, 10);
-    snapshot!("too_small", text(&render_app(&app)));
+    snapshot!("too_small", text(&render_screen(&app)));
 }
 
 #[test]
 fn help_lists_every_key() {
     let mut app = app_after_fixture_run(MONO, 100, 60);
     app.update(key('?'));
-    let screen = text(&render_app(&app));
+    let screen = text(&render_screen(&app));
     assert!(screen.contains("Keys"));
     assert!(screen.contains("show or hide this help"));
     assert!(screen.contains("kill the selected worker"));
@@ -288,7 +238,7 @@ fn help_lists_every_key() {
 fn no_color_means_no_colour_in_any_cell() {
     let mut app = app_after_fixture_run(MONO, 100, 30);
     app.update(key('c'));
-    let buf = render_app(&app);
+    let buf = render_screen(&app);
     for cell in buf.content() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
     }
@@ -302,5 +252,5 @@ fn answer_dialog_shows_the_question_and_choices() {
         KeyCode::Tab,
         KeyModifiers::NONE,
     )));
-    snapshot!("answer_dialog", text(&render_app(&app)));
+    snapshot!("answer_dialog", text(&render_screen(&app)));
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod screens;
 pub mod tmux;
 
 use std::process::{Command, Output};
