@@ -243,6 +243,16 @@ impl RunRecord {
         task
     }
 
+    /// How a result reads: a trace's results are Python reprs, shown as Python prints them
+    /// (`·` where none came back); a lesson's are JSON.
+    pub fn result_text(&self, result: &Value) -> String {
+        match (self.lesson == crate::trace::LESSON, result) {
+            (true, Value::String(repr)) => repr.clone(),
+            (true, Value::Null) => "·".to_string(),
+            _ => result.to_string(),
+        }
+    }
+
     /// Adds one event and updates every derived fact.
     pub fn push(&mut self, event: Event) {
         self.now_ms = self.now_ms.max(event.t_ms());

@@ -368,14 +368,11 @@ fn orders(out: &mut String, record: &RunRecord) {
     let _ = writeln!(out, "  input:      {}", shorten(record.input_labels()));
     let _ = writeln!(out, "  completion: {}", shorten(record.completion_labels()));
     if let Some(results) = &record.results {
-        // A trace's results are Python reprs: shown as Python prints them.
-        let traced = record.lesson == crate::trace::LESSON;
-        let show = |r: &serde_json::Value| match (traced, r) {
-            (true, serde_json::Value::String(repr)) => repr.clone(),
-            (true, serde_json::Value::Null) => "·".to_string(),
-            _ => r.to_string(),
-        };
-        let shown: Vec<String> = results.iter().take(20).map(show).collect();
+        let shown: Vec<String> = results
+            .iter()
+            .take(20)
+            .map(|r| record.result_text(r))
+            .collect();
         let more = if results.len() > 20 {
             format!(", … ({} in all)", results.len())
         } else {

@@ -6,7 +6,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
-use serde_json::Value;
 
 use super::theme::Theme;
 use crate::lesson::Lesson;
@@ -105,7 +104,7 @@ impl Widget for &OrderPanel<'_> {
             let shown: Vec<String> = values
                 .iter()
                 .take(rows.max(8))
-                .map(Value::to_string)
+                .map(|value| record.result_text(value))
                 .collect();
             let more = if values.len() > shown.len() {
                 ", …"
