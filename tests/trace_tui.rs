@@ -201,3 +201,43 @@ fn sigkill_of_proclab_during_p_leaves_no_python_behind() {
         );
     }
 }
+
+/// A panic in the UI while `proclab trace` follows a tree, and SIGTERM to proclab while `p`
+/// runs a pool: either way the traced processes end with proclab.
+#[test]
+fn a_ui_panic_or_sigterm_during_a_trace_leaves_nothing_behind() {
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&format!(
+        "PROCLAB_DEBUG_PANIC_ON_F12=1 {} trace -- sh -c 'sleep 30 & sleep 30 & wait'",
+        common::PROCLAB
+    ));
+    let proclab = proclab_pid(&tmux);
+    let mut seen = BTreeSet::new();
+    tmux.wait_for("three processes", |s| {
+        seen.extend(descendants(proclab));
+        s.contains("Processes (3 started, 3 alive)")
+    });
+    tmux.keys(&["F12"]);
+    gone(proclab, &seen);
+    tmux.wait_for("the panic message", |s| s.contains("deliberate panic"));
+
+    if !python3() {
+        return;
+    }
+    tmux.type_line(&format!("clear; {} open pool-sleep", common::PROCLAB));
+    tmux.wait_for("the lesson", |s| s.contains("pool-sleep · page 1"));
+    let proclab = proclab_pid(&tmux);
+    tmux.keys(&["p"]);
+    let mut seen = BTreeSet::new();
+    tmux.wait_for("the pool's workers at work", |s| {
+        seen.extend(descendants(proclab));
+        s.contains("B waiting 2 s")
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(proclab as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    gone(proclab, &seen);
+    tmux.wait_for("the shell", |s| s.trim_end().ends_with('$'));
+}
