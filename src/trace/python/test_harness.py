@@ -53,15 +53,26 @@ class Listener:
         self.accepter.start()
 
     def _accept(self):
+        # A connection is taken from the queue and counted under one lock, so
+        # wait_all_closed cannot look between the two and miss it.
+        self.server.setblocking(False)
         while True:
             try:
-                conn, _ = self.server.accept()
-            except OSError:
+                ready, _, _ = select.select([self.server], [], [], 0.05)
+            except (OSError, ValueError):
                 return
             with self.lock:
                 if self.closed:
-                    conn.close()
                     return
+                if not ready:
+                    continue
+                try:
+                    conn, _ = self.server.accept()
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    return
+                conn.setblocking(True)
                 self.open += 1
                 self.connections.append(conn)
                 number = len(self.connections)
@@ -106,8 +117,8 @@ class Listener:
             with self.lock:
                 if self.closed:
                     return True
-            waiting, _, _ = select.select([self.server], [], [], 0)
             with self.lock:
+                waiting, _, _ = select.select([self.server], [], [], 0)
                 if self.open == 0 and not waiting:
                     return True
             time.sleep(0.02)
