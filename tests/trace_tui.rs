@@ -6,9 +6,8 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::process::Command as Process;
-use std::time::Instant;
 
-use common::tmux::{DEADLINE, Tmux};
+use common::tmux::Tmux;
 use proclab::engine::RunOptions;
 use proclab::lesson::Catalog;
 use proclab::tui::app::App;
@@ -86,19 +85,50 @@ fn descendants(root: u64) -> BTreeSet<u64> {
     found
 }
 
-fn proclab_pid(tmux: &Tmux) -> u64 {
-    let shell = u64::from(tmux.shell_pid());
-    let start = Instant::now();
-    loop {
-        if let Some(pid) = common::children_of(shell).into_iter().find(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.trim() == "proclab")
-        }) {
-            return pid;
-        }
-        assert!(start.elapsed() < DEADLINE, "proclab did not start");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+/// Waits until `ready` holds on screen, noting every process below proclab meanwhile.
+fn watch(
+    tmux: &Tmux,
+    proclab: u64,
+    what: &str,
+    ready: impl Fn(&str) -> bool,
+) -> (String, BTreeSet<u64>) {
+    let mut seen = BTreeSet::new();
+    let screen = tmux.wait_for(what, |s| {
+        seen.extend(descendants(proclab));
+        ready(s)
+    });
+    (screen, seen)
+}
+
+/// Runs `proclab trace` on a shell with two background sleeps (`env` set before it) until its
+/// three processes show; returns proclab's PID and the processes seen.
+fn trace_two_sleepers(tmux: &Tmux, env: &str) -> (u64, BTreeSet<u64>) {
+    tmux.type_line(&format!(
+        "{env} {} trace -- sh -c 'sleep 30 & sleep 30 & wait'",
+        common::PROCLAB
+    ));
+    let proclab = tmux.proclab_pid();
+    let (_, seen) = watch(tmux, proclab, "three processes", |s| {
+        s.contains("traced: sh -c") && s.contains("Processes (3 started, 3 alive)")
+    });
+    (proclab, seen)
+}
+
+/// Opens pool-sleep and presses `p` until the pool's workers are at work; returns proclab's PID
+/// and the processes seen.
+fn pool_sleep_under_p(tmux: &Tmux) -> (u64, BTreeSet<u64>) {
+    tmux.type_line(&format!("clear; {} open pool-sleep", common::PROCLAB));
+    tmux.wait_for("the lesson", |s| s.contains("pool-sleep · page 1"));
+    let proclab = tmux.proclab_pid();
+    tmux.keys(&["p"]);
+    let (_, seen) = watch(tmux, proclab, "the pool's workers at work", |s| {
+        s.contains("B waiting 2 s")
+    });
+    (proclab, seen)
+}
+
+fn signal(pid: u64, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal).unwrap();
 }
 
 /// Waits for proclab to exit, then checks that none of `seen` is still running.
@@ -126,11 +156,9 @@ fn p_on_process_create_runs_the_python_program_live() {
         common::PROCLAB
     ));
     tmux.wait_for("the lesson", |s| s.contains("process-create · page 1"));
-    let proclab = proclab_pid(&tmux);
+    let proclab = tmux.proclab_pid();
     tmux.keys(&["p"]);
-    let mut seen = BTreeSet::new();
-    let screen = tmux.wait_for("the traced run to finish", |s| {
-        seen.extend(descendants(proclab));
+    let (screen, seen) = watch(&tmux, proclab, "the traced run to finish", |s| {
         s.contains("traced: python3 program.py") && s.contains("finished in")
     });
     // The timeline has a lane per process of the program: the parent and its child. The
@@ -155,16 +183,7 @@ fn p_on_process_create_runs_the_python_program_live() {
 #[test]
 fn trace_in_a_terminal_shows_the_command_tree_and_q_ends_it() {
     let tmux = Tmux::start(120, 40);
-    tmux.type_line(&format!(
-        "{} trace -- sh -c 'sleep 30 & sleep 30 & wait'",
-        common::PROCLAB
-    ));
-    let proclab = proclab_pid(&tmux);
-    let mut seen = BTreeSet::new();
-    tmux.wait_for("three processes", |s| {
-        seen.extend(descendants(proclab));
-        s.contains("traced: sh -c") && s.contains("Processes (3 started, 3 alive)")
-    });
+    let (proclab, seen) = trace_two_sleepers(&tmux, "");
     assert!(seen.len() >= 3, "{seen:?}");
     tmux.keys(&["q"]);
     gone(proclab, &seen);
@@ -179,21 +198,9 @@ fn sigkill_of_proclab_during_p_leaves_no_python_behind() {
     }
     common::become_subreaper();
     let tmux = Tmux::start(120, 40);
-    tmux.type_line(&format!("{} open pool-sleep", common::PROCLAB));
-    tmux.wait_for("the lesson", |s| s.contains("pool-sleep · page 1"));
-    let proclab = proclab_pid(&tmux);
-    tmux.keys(&["p"]);
-    let mut seen = BTreeSet::new();
-    tmux.wait_for("the pool's workers at work", |s| {
-        seen.extend(descendants(proclab));
-        s.contains("B waiting 2 s")
-    });
+    let (proclab, seen) = pool_sleep_under_p(&tmux);
     assert!(seen.len() >= 3, "{seen:?}");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(proclab as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    signal(proclab, nix::sys::signal::Signal::SIGKILL);
     for pid in &seen {
         assert!(
             common::eventually(5.0, || common::dead_and_reaped(*pid)),
@@ -207,16 +214,7 @@ fn sigkill_of_proclab_during_p_leaves_no_python_behind() {
 #[test]
 fn a_ui_panic_or_sigterm_during_a_trace_leaves_nothing_behind() {
     let tmux = Tmux::start(120, 40);
-    tmux.type_line(&format!(
-        "PROCLAB_DEBUG_PANIC_ON_F12=1 {} trace -- sh -c 'sleep 30 & sleep 30 & wait'",
-        common::PROCLAB
-    ));
-    let proclab = proclab_pid(&tmux);
-    let mut seen = BTreeSet::new();
-    tmux.wait_for("three processes", |s| {
-        seen.extend(descendants(proclab));
-        s.contains("Processes (3 started, 3 alive)")
-    });
+    let (proclab, seen) = trace_two_sleepers(&tmux, "PROCLAB_DEBUG_PANIC_ON_F12=1");
     tmux.keys(&["F12"]);
     gone(proclab, &seen);
     tmux.wait_for("the panic message", |s| s.contains("deliberate panic"));
@@ -224,20 +222,8 @@ fn a_ui_panic_or_sigterm_during_a_trace_leaves_nothing_behind() {
     if !python3() {
         return;
     }
-    tmux.type_line(&format!("clear; {} open pool-sleep", common::PROCLAB));
-    tmux.wait_for("the lesson", |s| s.contains("pool-sleep · page 1"));
-    let proclab = proclab_pid(&tmux);
-    tmux.keys(&["p"]);
-    let mut seen = BTreeSet::new();
-    tmux.wait_for("the pool's workers at work", |s| {
-        seen.extend(descendants(proclab));
-        s.contains("B waiting 2 s")
-    });
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(proclab as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
+    let (proclab, seen) = pool_sleep_under_p(&tmux);
+    signal(proclab, nix::sys::signal::Signal::SIGTERM);
     gone(proclab, &seen);
     tmux.wait_for("the shell", |s| s.trim_end().ends_with('$'));
 }

@@ -9,49 +9,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::tmux::{DEADLINE, Tmux};
-
-/// State letter and parent PID of a process, from /proc/<pid>/stat.
-fn stat(pid: u32) -> Option<(char, u32)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let mut fields = text.rsplit_once(')')?.1.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    Some((state, ppid))
-}
-
-fn children_of(parent: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| stat(*pid).is_some_and(|(_, ppid)| ppid == parent))
-        .collect()
-}
-
-/// The PID of the proclab the shell started.
-fn proclab_pid(tmux: &Tmux) -> u32 {
-    let shell = tmux.shell_pid();
-    let start = Instant::now();
-    loop {
-        let found = children_of(shell).into_iter().find(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.trim() == "proclab")
-        });
-        if let Some(pid) = found {
-            return pid;
-        }
-        assert!(start.elapsed() < DEADLINE, "proclab did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use common::{children_of, proc_state as stat};
 
 fn open_command(args: &str) -> String {
     format!("{} open {args}", env!("CARGO_BIN_EXE_proclab"))
 }
 
 /// Leaves proclab with q (lesson → list → shell) and checks the terminal and the processes.
-fn quit_and_check(tmux: &Tmux, proclab: u32, workers: &BTreeSet<u32>) {
+fn quit_and_check(tmux: &Tmux, proclab: u64, workers: &BTreeSet<u64>) {
     tmux.keys(&["q"]);
     tmux.wait_for("the lesson list", |s| s.contains("Lessons ("));
     tmux.keys(&["q"]);
@@ -115,7 +80,7 @@ fn a_run_shows_real_worker_pids_their_lines_and_the_completion_order() {
     tmux.wait_for("the lesson screen", |s| {
         s.contains("page 1 of") && s.contains("No run yet")
     });
-    let proclab = proclab_pid(&tmux);
+    let proclab = tmux.proclab_pid();
 
     tmux.keys(&["r"]);
     let mut workers = BTreeSet::new();
@@ -137,7 +102,7 @@ fn a_run_shows_real_worker_pids_their_lines_and_the_completion_order() {
         );
         std::thread::sleep(Duration::from_millis(5));
     };
-    let shown: Vec<&u32> = workers
+    let shown: Vec<&u64> = workers
         .iter()
         .filter(|pid| screen.contains(&pid.to_string()))
         .collect();
@@ -163,11 +128,11 @@ fn space_pauses_the_real_workers_and_resumes_them() {
     let tmux = Tmux::start(120, 40);
     tmux.type_line(&open_command("pool-sleep --speed 1"));
     tmux.wait_for("the lesson screen", |s| s.contains("No run yet"));
-    let proclab = proclab_pid(&tmux);
+    let proclab = tmux.proclab_pid();
     tmux.keys(&["r"]);
     let start = Instant::now();
-    let workers: BTreeSet<u32> = loop {
-        let children: BTreeSet<u32> = children_of(proclab).into_iter().collect();
+    let workers: BTreeSet<u64> = loop {
+        let children: BTreeSet<u64> = children_of(proclab).into_iter().collect();
         if children.len() >= 2 {
             break children;
         }
@@ -212,7 +177,7 @@ fn a_small_window_says_so_and_the_layout_returns_when_it_grows() {
     tmux.wait_for("the too-small message", |s| {
         s.contains("Window too small") && s.contains("80×24")
     });
-    let proclab = proclab_pid(&tmux);
+    let proclab = tmux.proclab_pid();
     tmux.tmux(&["resize-window", "-t", "main", "-x", "120", "-y", "40"]);
     tmux.wait_for("the lesson layout", |s| {
         s.contains("page 1 of") && !s.contains("Window too small")
@@ -232,7 +197,7 @@ fn sets_a_colour(screen: &str) -> bool {
         };
         params.split(';').any(|p| {
             matches!(
-                p.parse::<u32>(),
+                p.parse::<u64>(),
                 Ok(30..=37 | 38 | 40..=47 | 48 | 90..=97 | 100..=107)
             )
         })
@@ -247,7 +212,7 @@ fn no_color_turns_every_colour_off_in_a_real_terminal() {
         open_command("pool-sleep --speed 10")
     ));
     tmux.wait_for("the lesson screen", |s| s.contains("No run yet"));
-    let proclab = proclab_pid(&tmux);
+    let proclab = tmux.proclab_pid();
     tmux.keys(&["r"]);
     tmux.wait_for("the finished run", |s| s.contains("finished in"));
     assert!(sets_a_colour("\x1b[0;38;5;4mX") && !sets_a_colour("\x1b[1;7mX\x1b[39m"));
@@ -261,9 +226,9 @@ fn no_color_turns_every_colour_off_in_a_real_terminal() {
 }
 
 /// Starts `proclab ARGS` in the shell and waits for its first screen; returns its PID.
-fn start_proclab(tmux: &Tmux, args: &str, ready: &str) -> u32 {
+fn start_proclab(tmux: &Tmux, args: &str, ready: &str) -> u64 {
     tmux.type_line(&format!("clear; {} {args}", env!("CARGO_BIN_EXE_proclab")));
-    let pid = proclab_pid(tmux);
+    let pid = tmux.proclab_pid();
     tmux.wait_for(ready, |s| s.contains(ready));
     pid
 }
@@ -288,7 +253,7 @@ fn list_position(id: &str) -> (usize, usize) {
 }
 
 /// Leaves proclab with q (from a lesson: q twice) and waits until it has exited.
-fn quit(tmux: &Tmux, proclab: u32, from_lesson: bool) {
+fn quit(tmux: &Tmux, proclab: u64, from_lesson: bool) {
     if from_lesson {
         tmux.keys(&["q"]);
         tmux.wait_for("the lesson list", |s| s.contains("Lessons ("));
@@ -409,7 +374,7 @@ fn watch_reloads_on_save_and_shows_problems_in_place() {
     tmux.wait_for("the lesson, watched", |s| {
         s.contains("A pool of two workers and jobs that sleep") && s.contains("watching files")
     });
-    let proclab = proclab_pid(&tmux);
+    let proclab = tmux.proclab_pid();
 
     save("title = \"Edited while proclab watches\"");
     tmux.wait_for("the new title", |s| {

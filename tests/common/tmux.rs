@@ -104,6 +104,23 @@ impl Tmux {
             .parse()
             .expect("a pane PID")
     }
+
+    /// The PID of the proclab the pane's shell started (waits for it to start).
+    pub fn proclab_pid(&self) -> u64 {
+        let shell = u64::from(self.shell_pid());
+        let start = Instant::now();
+        loop {
+            let found = super::children_of(shell).into_iter().find(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.trim() == "proclab")
+            });
+            if let Some(pid) = found {
+                return pid;
+            }
+            assert!(start.elapsed() < DEADLINE, "proclab did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Tmux {
