@@ -285,6 +285,12 @@ fn program_and_narrative_outside_the_folder_are_refused_unopened() {
     }
 }
 
+/// Replaces the file `name` of a lesson folder with a symbolic link to `target`.
+fn replace_with_link(folder: &Path, name: &str, target: impl AsRef<Path>) {
+    std::fs::remove_file(folder.join(name)).unwrap();
+    std::os::unix::fs::symlink(target, folder.join(name)).unwrap();
+}
+
 #[test]
 fn lesson_files_that_are_not_regular_files_are_refused_without_a_hang() {
     let scratch = Scratch::new();
@@ -295,10 +301,8 @@ fn lesson_files_that_are_not_regular_files_are_refused_without_a_hang() {
         "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"panic\" }]\n",
     );
     let folder_path = PathBuf::from(&folder);
-    std::fs::remove_file(folder_path.join("narrative.md")).unwrap();
-    std::fs::remove_file(folder_path.join("program.py")).unwrap();
-    std::os::unix::fs::symlink(outside.join("fifo"), folder_path.join("narrative.md")).unwrap();
-    std::os::unix::fs::symlink("/dev/zero", folder_path.join("program.py")).unwrap();
+    replace_with_link(&folder_path, "narrative.md", outside.join("fifo"));
+    replace_with_link(&folder_path, "program.py", "/dev/zero");
     let link = "is a symbolic link: a lesson's files must be regular files in its folder (copy the file there instead)";
     let expected = [
         format!("{folder}/narrative.md: {link}"),
@@ -675,9 +679,7 @@ fn symlinks_out_of_the_folder_are_not_followed() {
         "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"square\", n = 2 }]\n",
     );
     let folder_path = PathBuf::from(&folder);
-    std::fs::remove_file(folder_path.join("narrative.md")).unwrap();
-    std::os::unix::fs::symlink(outside.join("secret.md"), folder_path.join("narrative.md"))
-        .unwrap();
+    replace_with_link(&folder_path, "narrative.md", outside.join("secret.md"));
     let output = scratch.proclab(&["check", &folder], 20);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
