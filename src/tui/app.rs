@@ -111,9 +111,6 @@ pub struct App {
     pub python: bool,
     /// Whether `PYTHONUNBUFFERED` is set, which turns off the buffering `P` is there to show.
     pub python_unbuffered: bool,
-    /// Whether leaving the lesson screen leaves proclab (`proclab trace` and `proclab replay`
-    /// open on a screen of their own, not from the list).
-    pub single_screen: bool,
     /// Projector mode: high contrast, big text, only the essential keys shown.
     pub projector: bool,
     /// The digits typed so far to jump to a lesson (list) or a page (lesson).
@@ -153,7 +150,6 @@ impl App {
             startup: None,
             python: false,
             python_unbuffered: false,
-            single_screen: false,
             projector: false,
             jump: None,
             confirm: None,
@@ -187,7 +183,6 @@ impl App {
         screen.notice = Some("A recording, paused at its start: Space plays it, . and , step one event, [ and ] seek.".into());
         app.next_run = RunId(app.next_run.0 + 1);
         app.screen = Screen::Lesson(Box::new(screen));
-        app.single_screen = true;
         app
     }
 
@@ -205,7 +200,6 @@ impl App {
         let mut screen = LessonScreen::new(lesson, &app.theme);
         screen.trace = Some(spec);
         app.screen = Screen::Lesson(Box::new(screen));
-        app.single_screen = true;
         app.startup = app.start_trace(None);
         app
     }
@@ -443,7 +437,11 @@ impl App {
         let areas = screen.areas(body);
         match action {
             Action::Back if screen.notes.is_some() => screen.notes = None,
-            Action::Back if self.single_screen => return self.leave(),
+            // `proclab trace` and `proclab replay` open on a screen of their own, not from the
+            // list: leaving it leaves proclab.
+            Action::Back if screen.trace.is_some() || screen.replay.is_some() => {
+                return self.leave();
+            }
             Action::Back => {
                 let live = screen.run.as_ref().is_some_and(LiveRun::is_live);
                 self.screen = Screen::List;

@@ -20,6 +20,8 @@ const SEEK_SHARE: f64 = 0.05;
 #[derive(Debug, Clone)]
 pub struct Replay {
     events: Vec<Event>,
+    /// The latest event's time: the recorded run's length, in ms.
+    end_ms: f64,
     /// Events `events[..applied]` are in the run shown.
     applied: usize,
     /// The recorded time shown, in ms.
@@ -36,6 +38,7 @@ impl Replay {
     /// A replay of `events` (the first is `run_started`), paused at the start.
     pub fn new(events: Vec<Event>) -> Replay {
         Replay {
+            end_ms: events.iter().map(Event::t_ms).fold(0.0, f64::max),
             events,
             applied: 0,
             position_ms: 0.0,
@@ -47,7 +50,7 @@ impl Replay {
 
     /// The recorded run's length in ms (its last event's time).
     pub fn end_ms(&self) -> f64 {
-        self.events.iter().map(Event::t_ms).fold(0.0, f64::max)
+        self.end_ms
     }
 
     /// The time shown, in ms since the run started.
