@@ -77,38 +77,55 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.finish()
 }
 
+/// Why [`read_regular`] read nothing; callers may word each case for their own files.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The path is a symbolic link, which is never followed.
+    #[error("is a symbolic link; name the file it points to instead")]
+    Link,
+    /// The path is a folder, a FIFO, a device….
+    #[error("is not a regular file")]
+    NotRegular,
+    /// The file is larger than the limit: `len` bytes if known before reading, else it grew
+    /// past `max` while being read.
+    #[error("is larger than {max} bytes, the most proclab reads")]
+    TooBig {
+        /// Its size, if it was too big before reading.
+        len: Option<u64>,
+        /// The limit.
+        max: u64,
+    },
+    /// The file could not be looked at or read.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
 /// Reads a regular file of at most `max_bytes`, refusing symbolic links and anything else that
-/// is not a plain file, with a message that says what is wrong.
-pub fn read_regular(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+/// is not a plain file.
+pub fn read_regular(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let metadata = fs::symlink_metadata(path)?;
     if metadata.is_symlink() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is a symbolic link; name the file it points to instead",
-        ));
+        return Err(ReadError::Link);
     }
     if !metadata.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "is not a regular file",
-        ));
+        return Err(ReadError::NotRegular);
     }
-    let too_big = || {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("is larger than {max_bytes} bytes, the most proclab reads"),
-        )
-    };
     if metadata.len() > max_bytes {
-        return Err(too_big());
+        return Err(ReadError::TooBig {
+            len: Some(metadata.len()),
+            max: max_bytes,
+        });
     }
     let mut bytes = Vec::new();
     fs::File::open(path)?
         .take(max_bytes + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {
-        return Err(too_big());
+        return Err(ReadError::TooBig {
+            len: None,
+            max: max_bytes,
+        });
     }
     Ok(bytes)
 }

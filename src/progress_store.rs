@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::files;
+use crate::files::{self, ReadError};
 use crate::limits::MAX_PROGRESS_BYTES;
 use crate::state;
 use crate::tui::progress::{PROGRESS_VERSION, Progress};
@@ -69,7 +69,7 @@ impl ProgressStore {
             ));
         };
         let problem = match files::read_regular(&path, MAX_PROGRESS_BYTES) {
-            Err(error)
+            Err(ReadError::Io(error))
                 if matches!(
                     error.kind(),
                     io::ErrorKind::NotFound | io::ErrorKind::NotADirectory

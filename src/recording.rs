@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::event::Event;
-use crate::files::{self, SafeFile};
+use crate::files::{self, ReadError, SafeFile};
 use crate::limits;
 
 /// Why a recording could not be read.
@@ -18,7 +18,7 @@ pub enum RecordingError {
         /// The file.
         path: PathBuf,
         /// What went wrong.
-        source: io::Error,
+        source: ReadError,
     },
     /// A line is not an event, or the events do not make a run.
     #[error("{path}:{line}:{column}: {message}")]

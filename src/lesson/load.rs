@@ -1,7 +1,6 @@
 //! Loading lessons: the built-in ones compiled into the binary, and lesson folders on disk.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
@@ -11,6 +10,7 @@ use super::notes::{NarrativeNotes, split_notes};
 use super::problem::Problem;
 use super::validate::{Place, closest, is_plain_file_name, validate};
 use super::{Lesson, Origin, checkpoint_markers};
+use crate::files::{self, ReadError};
 use crate::limits;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
@@ -64,37 +64,21 @@ impl LessonFiles for Folder<'_> {
 /// valid UTF-8; anything else is a problem naming the file and the fix.
 pub fn read_limited(path: &Path) -> Result<String, Problem> {
     let name = path.display().to_string();
-    let fail = |message: String| Problem::whole_file(&name, message);
     // Never followed: a link could lead a lesson to read any file on the machine.
-    let metadata = fs::symlink_metadata(path).map_err(|e| fail(describe_io(&e)))?;
-    if metadata.is_symlink() {
-        return Err(fail(
-            "is a symbolic link: a lesson's files must be regular files in its folder (copy the file there instead)".into(),
-        ));
-    }
-    if !metadata.is_file() {
-        return Err(fail("is not a regular file".into()));
-    }
-    if metadata.len() > limits::MAX_LESSON_FILE_BYTES {
-        return Err(fail(format!(
-            "is {} bytes: a lesson file may be at most {} bytes",
-            metadata.len(),
-            limits::MAX_LESSON_FILE_BYTES
-        )));
-    }
-    let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|f| {
-            f.take(limits::MAX_LESSON_FILE_BYTES + 1)
-                .read_to_end(&mut bytes)
-        })
-        .map_err(|e| fail(describe_io(&e)))?;
-    if bytes.len() as u64 > limits::MAX_LESSON_FILE_BYTES {
-        return Err(fail(format!(
-            "is more than {} bytes: a lesson file may be at most that",
-            limits::MAX_LESSON_FILE_BYTES
-        )));
-    }
+    let bytes = files::read_regular(path, limits::MAX_LESSON_FILE_BYTES).map_err(|error| {
+        let message = match error {
+            ReadError::Link => "is a symbolic link: a lesson's files must be regular files in its folder (copy the file there instead)".into(),
+            ReadError::NotRegular => "is not a regular file".into(),
+            ReadError::TooBig { len: Some(len), max } => {
+                format!("is {len} bytes: a lesson file may be at most {max} bytes")
+            }
+            ReadError::TooBig { len: None, max } => {
+                format!("is more than {max} bytes: a lesson file may be at most that")
+            }
+            ReadError::Io(error) => describe_io(&error),
+        };
+        Problem::whole_file(&name, message)
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let text = String::from_utf8_lossy(good);
