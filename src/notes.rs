@@ -10,16 +10,10 @@ use serde::Deserialize;
 use crate::files::read_regular;
 use crate::lesson::Lesson;
 use crate::limits;
-use crate::state::{PROGRESS_FILE, state_dir};
+use crate::progress_store::ProgressStore;
 
-/// The lesson and page (0-based) the lesson screen shows.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Shown {
-    /// The lesson's id.
-    pub lesson: String,
-    /// The page, 0-based.
-    pub page: usize,
-}
+/// The lesson and page (0-based) the lesson screen shows: the `last` place of the progress file.
+pub use crate::tui::progress::Place as Shown;
 
 /// The part of the progress file the notes follow; every other field is left to its owner.
 #[derive(Deserialize)]
@@ -29,7 +23,7 @@ struct ProgressLast {
 
 /// The progress file the lesson screen writes, if proclab has a state folder.
 pub fn progress_path() -> Option<PathBuf> {
-    state_dir().map(|dir| dir.join(PROGRESS_FILE))
+    ProgressStore::default_path()
 }
 
 /// What the progress file at `path` says is shown; `None` when it is missing, unreadable, being
@@ -83,6 +77,7 @@ fn indent(text: &str, empty: &str) -> String {
 mod tests {
     use super::*;
     use crate::lesson::Catalog;
+    use crate::state::PROGRESS_FILE;
 
     #[test]
     fn reads_the_last_shown_page_and_ignores_the_rest() {

@@ -36,7 +36,12 @@ pub struct Loaded {
 impl ProgressStore {
     /// The store at `state::state_dir()/progress.json`.
     pub fn in_state_dir() -> ProgressStore {
-        ProgressStore::at(state::state_dir().map(|dir| dir.join(state::PROGRESS_FILE)))
+        ProgressStore::at(ProgressStore::default_path())
+    }
+
+    /// Where the progress file is kept: `progress.json` in the state folder, if there is one.
+    pub fn default_path() -> Option<PathBuf> {
+        state::state_dir().map(|dir| dir.join(state::PROGRESS_FILE))
     }
 
     /// A store at `path` (`None`: memory only).
