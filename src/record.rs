@@ -208,20 +208,6 @@ impl RunRecord {
         record
     }
 
-    /// Reads a record from JSON lines (one event a line), as `run --json` writes them.
-    pub fn from_json_lines(text: &str) -> Result<RunRecord, String> {
-        let mut events = Vec::new();
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let event = serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
-            events.push(event);
-        }
-        Ok(RunRecord::from_events(events))
-    }
-
     fn task_mut(&mut self, index: usize, label: &str) -> &mut TaskInfo {
         while self.tasks.len() <= index {
             let i = self.tasks.len();
@@ -686,18 +672,5 @@ mod tests {
         assert_eq!(record.workers[1].tasks_done, 3);
         assert_eq!(record.workers[1].status, WorkerStatus::Exited(0));
         assert!(record.is_finished());
-    }
-
-    #[test]
-    fn json_lines_round_trip() {
-        let events = pool_sleep_events();
-        let text: String = events.iter().map(|e| e.to_json() + "\n").collect();
-        let record = RunRecord::from_json_lines(&text).unwrap();
-        assert_eq!(record.events, events);
-        assert!(
-            RunRecord::from_json_lines("{\"event\":\"nope\"}")
-                .unwrap_err()
-                .starts_with("line 1:")
-        );
     }
 }

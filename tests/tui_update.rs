@@ -4,10 +4,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::screens::{fixture_events, fixture_lessons};
 use proclab::engine::{Control, RunOptions};
 use proclab::event::Event;
-use proclab::lesson::Catalog;
-use proclab::record::RunRecord;
 use proclab::tui::app::{App, SERIES_RUNS, Screen};
 use proclab::tui::keys::Context;
 use proclab::tui::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
@@ -20,24 +21,9 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 
-fn catalog() -> Catalog {
-    Catalog::load(Some(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons"),
-    ))
-    .unwrap()
-}
-
-fn fixture_events() -> Vec<Event> {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
-    )
-    .unwrap();
-    RunRecord::from_json_lines(&text).unwrap().events
-}
-
 fn app(start: Option<&str>) -> App {
     App::new(
-        catalog().lessons,
+        fixture_lessons().lessons,
         start,
         RunOptions {
             speed: 10.0,
