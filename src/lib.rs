@@ -22,6 +22,7 @@ pub mod recording;
 pub mod scaffold;
 pub mod state;
 pub mod task;
+pub mod text;
 pub mod trace;
 pub mod tui;
 pub mod watch;
