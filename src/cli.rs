@@ -365,7 +365,7 @@ fn notes(id: Option<String>, follow: bool, lessons: Option<&PathBuf>) -> Result<
         crate::tui::notes_window::run(catalog.lessons, id.as_deref(), follow)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let shown = crate::notes::progress_path().and_then(|path| crate::notes::read_shown(&path));
+    let shown = crate::notes::shown();
     let id = id.or(shown.map(|shown| shown.lesson)).ok_or_else(|| {
         anyhow::anyhow!(
             "name the lesson: proclab notes <id> (`proclab list` shows every id); \

@@ -15,7 +15,7 @@ pub mod files;
 pub mod lesson;
 pub mod limits;
 pub mod notes;
-pub mod progress_store;
+pub mod progress;
 pub mod protocol;
 pub mod record;
 pub mod recording;

@@ -1,36 +1,16 @@
 //! Instructor notes away from the learner's screen: the notes of a lesson as plain text
-//! (`proclab notes <id>` without a terminal), and which lesson and page the lesson screen shows,
-//! read from the `last` field of the progress file, for the notes window to follow.
+//! (`proclab notes <id>` without a terminal), and which lesson and page the lesson screen shows
+//! (the `last` place of the saved progress), for the notes window to follow.
 
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use crate::files::read_regular;
 use crate::lesson::Lesson;
-use crate::limits;
-use crate::progress_store::ProgressStore;
+use crate::progress::{Place, ProgressStore};
 
-/// The lesson and page (0-based) the lesson screen shows: the `last` place of the progress file.
-pub use crate::tui::progress::Place as Shown;
-
-/// The part of the progress file the notes follow; every other field is left to its owner.
-#[derive(Deserialize)]
-struct ProgressLast {
-    last: Option<Shown>,
-}
-
-/// The progress file the lesson screen writes, if proclab has a state folder.
-pub fn progress_path() -> Option<PathBuf> {
-    ProgressStore::default_path()
-}
-
-/// What the progress file at `path` says is shown; `None` when it is missing, unreadable, being
-/// replaced, or names nothing.
-pub fn read_shown(path: &Path) -> Option<Shown> {
-    let bytes = read_regular(path, limits::MAX_PROGRESS_BYTES).ok()?;
-    serde_json::from_slice::<ProgressLast>(&bytes).ok()?.last
+/// The lesson and page the lesson screen shows now, as the progress file says; `None` when
+/// there is no file, it cannot be read, or it names no place.
+pub fn shown() -> Option<Place> {
+    ProgressStore::in_state_dir().peek_place()
 }
 
 /// The title of a page: its first Markdown heading, else its first line.
@@ -77,30 +57,6 @@ fn indent(text: &str, empty: &str) -> String {
 mod tests {
     use super::*;
     use crate::lesson::Catalog;
-    use crate::state::PROGRESS_FILE;
-
-    #[test]
-    fn reads_the_last_shown_page_and_ignores_the_rest() {
-        let folder = tempfile::tempdir().unwrap();
-        let path = folder.path().join(PROGRESS_FILE);
-        assert_eq!(read_shown(&path), None);
-        std::fs::write(
-            &path,
-            r#"{"version":1,"lessons":{},"last":{"lesson":"pool-sleep","page":2}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            read_shown(&path),
-            Some(Shown {
-                lesson: "pool-sleep".into(),
-                page: 2
-            })
-        );
-        std::fs::write(&path, r#"{"lessons":{}}"#).unwrap();
-        assert_eq!(read_shown(&path), None);
-        std::fs::write(&path, "{not json").unwrap();
-        assert_eq!(read_shown(&path), None);
-    }
 
     #[test]
     fn page_titles_are_headings() {

@@ -3,9 +3,6 @@
 
 use std::path::PathBuf;
 
-/// The progress file's name inside the state folder (JSON; see `tui::progress`).
-pub const PROGRESS_FILE: &str = "progress.json";
-
 /// proclab's state folder (not created here), or `None` when neither `XDG_STATE_HOME` nor
 /// `HOME` is set to an absolute path.
 pub fn state_dir() -> Option<PathBuf> {

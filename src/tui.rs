@@ -33,7 +33,6 @@ pub mod output;
 pub mod placement;
 pub mod processes;
 pub mod program;
-pub mod progress;
 pub mod projector;
 pub mod recorder;
 pub mod replay;
@@ -52,7 +51,7 @@ use ratatui::layout::Rect;
 
 use crate::engine::{self, RunOptions};
 use crate::lesson::Catalog;
-use crate::progress_store::ProgressStore;
+use crate::progress::ProgressStore;
 use crate::recording::Recording;
 
 /// Opens the terminal UI at the lesson list, or at `start` if given, resuming the progress

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use proclab::engine::RunOptions;
 use proclab::lesson::Catalog;
+use proclab::progress::{Place, Progress};
 use proclab::tui::app::{App, ResetScope, Screen};
-use proclab::tui::progress::{Place, Progress};
 use proclab::tui::theme::Theme;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;

@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::progress::Progress;
 use super::theme::Theme;
 use crate::lesson::Lesson;
+use crate::progress::Progress;
 
 /// Rows each lesson takes: its title line and its summary line.
 const ROWS_PER_LESSON: u16 = 2;

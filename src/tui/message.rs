@@ -8,7 +8,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use crate::engine::{Control, RunPlan};
 use crate::event::Event;
 use crate::lesson::{Lesson, Problem};
-use crate::notes::Shown;
+use crate::progress::Place;
 use crate::trace::TraceSpec;
 
 /// Which run an engine message belongs to; a new run gets the next number, so events still on
@@ -45,7 +45,7 @@ pub enum Message {
     LessonReloaded(Result<Box<Lesson>, Vec<Problem>>),
     /// The lesson screen (maybe in another proclab) now shows this lesson and page; the notes
     /// window follows it.
-    Shown(Shown),
+    Shown(Place),
 }
 
 /// What the model asks the outside world to do after an update.

@@ -18,7 +18,7 @@ use super::notes_panel::{NotesPanel, max_scroll};
 use super::runtime::{self, TerminalSession};
 use super::theme::Theme;
 use crate::lesson::Lesson;
-use crate::notes::{Shown, progress_path, read_shown};
+use crate::progress::{Place, ProgressStore};
 use crate::watch::{FolderWatch, watch_folder};
 
 /// Rows one mouse wheel step scrolls.
@@ -97,7 +97,7 @@ impl NotesWindow {
         }
     }
 
-    fn follow_to(&mut self, shown: Shown) {
+    fn follow_to(&mut self, shown: Place) {
         if self.follow.is_err() || self.fixed.as_ref().is_some_and(|id| *id != shown.lesson) {
             return;
         }
@@ -193,18 +193,25 @@ impl Widget for &NotesWindow {
 
 /// Sends what the lesson screen shows now, then again each time the progress file changes.
 fn follow_progress(messages: SyncSender<Message>) -> Result<FolderWatch, String> {
-    let path = progress_path().ok_or("no state folder (set HOME or XDG_STATE_HOME)")?;
-    let folder = path.parent().ok_or("the progress file has no folder")?;
-    std::fs::create_dir_all(folder)
+    let store = ProgressStore::in_state_dir();
+    let path = store
+        .path()
+        .ok_or("no state folder (set HOME or XDG_STATE_HOME)")?
+        .to_path_buf();
+    let folder = path
+        .parent()
+        .ok_or("the progress file has no folder")?
+        .to_path_buf();
+    std::fs::create_dir_all(&folder)
         .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
-    if let Some(shown) = read_shown(&path) {
-        let _ = messages.send(Message::Shown(shown));
+    let shown = move || store.peek_place();
+    if let Some(place) = shown() {
+        let _ = messages.send(Message::Shown(place));
     }
-    let file = path.clone();
-    watch_folder(folder, move |changed| {
-        let about_progress = changed.is_empty() || changed.contains(&file);
-        match read_shown(&file).filter(|_| about_progress) {
-            Some(shown) => messages.send(Message::Shown(shown)).is_ok(),
+    watch_folder(&folder, move |changed| {
+        let about_progress = changed.is_empty() || changed.contains(&path);
+        match shown().filter(|_| about_progress) {
+            Some(place) => messages.send(Message::Shown(place)).is_ok(),
             None => true,
         }
     })
@@ -271,7 +278,7 @@ mod tests {
     }
 
     fn shown(lesson: &str, page: usize) -> Message {
-        Message::Shown(Shown {
+        Message::Shown(Place {
             lesson: lesson.into(),
             page,
         })

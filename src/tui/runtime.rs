@@ -22,7 +22,7 @@ use super::message::{Command, Message, ProgramFile, RunId};
 use super::view;
 use crate::engine::{self, RunHandle};
 use crate::event::Event;
-use crate::progress_store::ProgressStore;
+use crate::progress::ProgressStore;
 use crate::trace;
 
 /// How often the "now" line moves while a run is live.

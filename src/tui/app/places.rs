@@ -5,10 +5,10 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Screen};
+use crate::progress::{Place, Progress};
 use crate::tui::keys::Context;
 use crate::tui::layout;
 use crate::tui::message::Command;
-use crate::tui::progress::{Place, Progress};
 use crate::tui::projector;
 
 /// Most digits a jump takes.

@@ -8,10 +8,15 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::Deserialize;
+
+use super::model::{PROGRESS_VERSION, Place, Progress};
 use crate::files::{self, ReadError};
 use crate::limits::MAX_PROGRESS_BYTES;
 use crate::state;
-use crate::tui::progress::{PROGRESS_VERSION, Progress};
+
+/// The progress file's name inside the state folder.
+pub const PROGRESS_FILE: &str = "progress.json";
 
 /// Where progress is saved, and what was saved last.
 #[derive(Debug)]
@@ -41,7 +46,7 @@ impl ProgressStore {
 
     /// Where the progress file is kept: `progress.json` in the state folder, if there is one.
     pub fn default_path() -> Option<PathBuf> {
-        state::state_dir().map(|dir| dir.join(state::PROGRESS_FILE))
+        state::state_dir().map(|dir| dir.join(PROGRESS_FILE))
     }
 
     /// A store at `path` (`None`: memory only).
@@ -112,6 +117,20 @@ impl ProgressStore {
         fresh(Some(notice))
     }
 
+    /// The place the file says the learner is on (its `last` field), read without changing
+    /// anything (a bad file is not set aside): for a reader beside the lesson screen, such as
+    /// the notes window. Only that field is read, so another tool may write a file that holds
+    /// just `{"last": {"lesson": id, "page": p}}`. `None` when there is no file, it cannot be
+    /// read, it is being replaced, or it names no place.
+    pub fn peek_place(&self) -> Option<Place> {
+        #[derive(Deserialize)]
+        struct Last {
+            last: Option<Place>,
+        }
+        let bytes = files::read_regular(self.path.as_deref()?, MAX_PROGRESS_BYTES).ok()?;
+        serde_json::from_slice::<Last>(&bytes).ok()?.last
+    }
+
     /// Saves `progress` if it changed since the last save. Returns a notice the first time
     /// saving fails; progress then stays in memory until proclab ends.
     pub fn save(&mut self, progress: &Progress) -> Option<String> {
@@ -174,7 +193,7 @@ mod tests {
     use std::fs;
 
     fn store(dir: &Path) -> ProgressStore {
-        ProgressStore::at(Some(dir.join("proclab").join(state::PROGRESS_FILE)))
+        ProgressStore::at(Some(dir.join("proclab").join(PROGRESS_FILE)))
     }
 
     fn names(dir: &Path) -> Vec<String> {
@@ -210,6 +229,39 @@ mod tests {
         assert_eq!(json["version"], 1);
         let loaded = store(dir.path()).load();
         assert_eq!((loaded.progress, loaded.notice), (progress, None));
+    }
+
+    #[test]
+    fn peeking_reads_the_place_alone_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store(dir.path());
+        assert_eq!(store.peek_place(), None, "no file yet");
+        let mut progress = Progress::default();
+        progress.place("pool-sleep", 2);
+        store.save(&progress);
+        assert_eq!(store.peek_place(), progress.last);
+        let path = store.path().unwrap().to_path_buf();
+        fs::write(&path, r#"{"last": {"lesson": "four-prints", "page": 1}}"#).unwrap();
+        let place = store.peek_place().map(|p| (p.lesson, p.page));
+        assert_eq!(
+            place,
+            Some(("four-prints".to_string(), 1)),
+            "the place alone"
+        );
+        for bad in [
+            "{not json",
+            r#"{"lessons": {}}"#,
+            r#"{"last": {"lesson": 3}}"#,
+        ] {
+            fs::write(&path, bad).unwrap();
+            assert_eq!(store.peek_place(), None, "{bad}");
+        }
+        assert_eq!(
+            names(path.parent().unwrap()),
+            ["progress.json"],
+            "nothing set aside"
+        );
+        assert_eq!(ProgressStore::at(None).peek_place(), None);
     }
 
     #[test]
