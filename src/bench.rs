@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
+use crate::engine::plan::{NumberFn, StageTasks};
 use crate::engine::{self, RunPlan, StagePlan, child};
 use crate::lesson::Catalog;
 use crate::lesson::model::{Buffering, CounterScope, Join, Pin, ResultOrder, StageKind};
 use crate::protocol::WorkerConfig;
-use crate::task::{Task, TaskFn};
 
 /// Options of `proclab bench`.
 #[derive(Debug, Clone, Args)]
@@ -197,16 +197,7 @@ fn python_pool(python: &Path, script: &Path, items: u64, chunksize: &str) -> Res
 
 /// proclab's own pool: the same plan a lesson would make, run in this process.
 fn time_pool(items: u64, chunksize: Option<u64>) -> Result<Duration> {
-    let tasks: Vec<Task> = (1..=items as i64)
-        .enumerate()
-        .map(|(index, n)| Task {
-            index,
-            label: n.to_string(),
-            function: TaskFn::Square { n },
-            before: None,
-            after: None,
-        })
-        .collect();
+    let tasks = StageTasks::numbers(0, NumberFn::Square, 1, items as i64, None);
     let stage = StagePlan {
         name: "bench".into(),
         kind: StageKind::Pool,

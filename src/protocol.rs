@@ -158,7 +158,7 @@ pub enum TaskRun {
 }
 
 /// Packs tasks for the wire, turning runs of plain numeric tasks into [`TaskRun::Numbers`].
-pub fn compress(tasks: &[Task]) -> Vec<TaskRun> {
+pub fn compress(tasks: impl IntoIterator<Item = Task>) -> Vec<TaskRun> {
     let mut runs: Vec<TaskRun> = Vec::new();
     for task in tasks {
         let number = match task.function {
@@ -199,7 +199,7 @@ pub fn compress(tasks: &[Task]) -> Vec<TaskRun> {
                 to: n,
                 after: template,
             }),
-            _ => runs.push(TaskRun::One(task.clone())),
+            _ => runs.push(TaskRun::One(task)),
         }
     }
     runs
@@ -464,7 +464,7 @@ mod tests {
             before: None,
             after: None,
         });
-        let runs = compress(&tasks);
+        let runs = compress(tasks.clone());
         assert_eq!(runs.len(), 2);
         let back = expand(runs);
         assert_eq!(back.len(), tasks.len());

@@ -1196,7 +1196,7 @@ fn sane(plan: &engine::RunPlan, text: &str) -> Result<(), TestCaseError> {
         prop_assert!(stage.workers <= limits::MAX_WORKERS, "{text}");
         prop_assert!(stage.chunksize >= 1, "{text}");
         prop_assert!(stage.tasks.len() as u64 <= limits::MAX_TASKS, "{text}");
-        for task in &stage.tasks {
+        for task in stage.tasks.iter() {
             if let Some(secs) = task.function.secs() {
                 prop_assert!(
                     secs.is_finite()

@@ -7,11 +7,14 @@ use thiserror::Error;
 
 use crate::lesson::Lesson;
 use crate::lesson::model::{
-    Buffering, CounterScope, ItemRange, Join, Pin, ResultOrder, Stage, StageKind, TaskSpec,
-    WorkerCount,
+    Buffering, CounterScope, Join, Pin, ResultOrder, Stage, StageKind, TaskSpec, WorkerCount,
 };
 use crate::limits;
 use crate::task::{Task, TaskFn, fill_static};
+
+mod tasks;
+
+pub use tasks::{CopyTemplate, NumberFn, StageTasks};
 
 /// What the learner chose for this run.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +89,35 @@ pub struct RunPlan {
     pub stages: Vec<StagePlan>,
 }
 
+impl RunPlan {
+    /// How many tasks the whole run has.
+    pub fn task_count(&self) -> usize {
+        self.stages
+            .last()
+            .map_or(0, |stage| stage.tasks.indices().end)
+    }
+
+    /// The stage that holds the task with run-wide index `index`.
+    pub fn stage_of_task(&self, index: usize) -> Option<&StagePlan> {
+        let after = self
+            .stages
+            .partition_point(|stage| stage.tasks.indices().end <= index);
+        self.stages
+            .get(after)
+            .filter(|stage| stage.tasks.contains(index))
+    }
+
+    /// The task with run-wide index `index`, built now.
+    pub fn task(&self, index: usize) -> Option<Task> {
+        self.stage_of_task(index)?.tasks.task(index)
+    }
+
+    /// The label of the task with run-wide index `index`.
+    pub fn label(&self, index: usize) -> Option<String> {
+        Some(self.stage_of_task(index)?.tasks.label(index)?.into_owned())
+    }
+}
+
 /// One stage, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagePlan {
@@ -113,8 +145,8 @@ pub struct StagePlan {
     pub pin: Pin,
     /// For a stage made by a sweep: its worker count and part.
     pub sweep: Option<SweepPoint>,
-    /// Tasks in input order (indices are global to the run).
-    pub tasks: Vec<Task>,
+    /// Tasks in input order (indices are global to the run), built on demand.
+    pub tasks: StageTasks,
 }
 
 /// One point of a speedup sweep.
@@ -318,8 +350,9 @@ fn plan_stage(
     } else {
         None
     };
-    let mut tasks = Vec::new();
-    let mut push = |spec: &TaskSpec, label: String| {
+    let first = *next_index;
+    // The function as declared (after knobs), which `{secs}` in the texts shows.
+    let function = |spec: &TaskSpec, label: &str| {
         let mut function = to_task_fn(spec);
         if let TaskFn::Sleep { secs } | TaskFn::Spin { secs } = &mut function {
             let chosen = task_secs
@@ -328,41 +361,42 @@ fn plan_stage(
                 .map_or(*secs, |(_, v)| *v);
             *secs = chosen * scale;
         }
-        let before = spec
-            .before
-            .as_deref()
-            .map(|t| fill_static(t, &label, &function));
-        let after = spec
-            .after
-            .as_deref()
-            .map(|t| fill_static(t, &label, &function));
-        tasks.push(Task {
-            index: 0,
-            label,
-            function: function.scaled(options.speed),
-            before,
-            after,
-        });
+        function
     };
-    if let Some(each) = &stage.each {
-        let copies = workers_wanted.unwrap_or(1);
-        for copy in 0..copies {
-            push(
-                each,
-                format!("{}{copy}", each.label.as_deref().unwrap_or("W")),
-            );
-        }
-    }
-    for (i, spec) in stage.tasks.iter().enumerate() {
-        push(spec, spec.label.clone().unwrap_or_else(|| i.to_string()));
-    }
-    if let Some(items) = &stage.items {
-        tasks.extend(item_tasks(items));
-    }
-    for task in &mut tasks {
-        task.index = *next_index;
-        *next_index += 1;
-    }
+    let tasks = if let Some(each) = &stage.each {
+        let prefix = each.label.clone().unwrap_or_else(|| "W".into());
+        let declared = function(each, "");
+        let template = CopyTemplate {
+            prefix,
+            function: declared.scaled(options.speed),
+            declared,
+            before: each.before.clone(),
+            after: each.after.clone(),
+        };
+        StageTasks::copies(first, template, workers_wanted.unwrap_or(1) as usize)
+    } else if let Some(items) = &stage.items {
+        let function = if items.function == "cube" {
+            NumberFn::Cube
+        } else {
+            NumberFn::Square
+        };
+        StageTasks::numbers(first, function, items.from, items.to, items.after.clone())
+    } else {
+        let listed = stage.tasks.iter().enumerate().map(|(i, spec)| {
+            let label = spec.label.clone().unwrap_or_else(|| i.to_string());
+            let declared = function(spec, &label);
+            let fill = |text: &String| fill_static(text, &label, &declared);
+            Task {
+                index: 0,
+                before: spec.before.as_ref().map(fill),
+                after: spec.after.as_ref().map(fill),
+                function: declared.scaled(options.speed),
+                label,
+            }
+        });
+        StageTasks::listed(first, listed.collect())
+    };
+    *next_index += tasks.len();
     let workers = match stage.kind {
         StageKind::Pool => workers_wanted.unwrap_or(cores),
         StageKind::Processes | StageKind::Threads => tasks.len() as u32,
@@ -399,28 +433,6 @@ fn default_name(kind: StageKind, workers: u32) -> String {
         StageKind::Threads => format!("{workers} threads in one process"),
         StageKind::Serial => "one process, no pool".into(),
     }
-}
-
-fn item_tasks(items: &ItemRange) -> impl Iterator<Item = Task> + '_ {
-    (items.from..=items.to).map(move |n| {
-        let function = if items.function == "cube" {
-            TaskFn::Cube { n }
-        } else {
-            TaskFn::Square { n }
-        };
-        let label = n.to_string();
-        let after = items
-            .after
-            .as_deref()
-            .map(|t| fill_static(t, &label, &function));
-        Task {
-            index: 0,
-            label,
-            function,
-            before: None,
-            after,
-        }
-    })
 }
 
 /// The task function a validated task spec names.

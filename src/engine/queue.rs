@@ -4,12 +4,12 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Write};
+use std::ops::Range;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 
 use crate::protocol::{PACKET_BYTES, Packet};
-use crate::task::Task;
 
 /// Most bytes written at once: at most `PIPE_BUF`, so each write is atomic and whole packets
 /// are all a reader ever sees.
@@ -25,14 +25,16 @@ pub struct TaskQueue {
 }
 
 impl TaskQueue {
-    /// A queue holding `tasks` in chunks of `chunksize`, then one sentinel per worker.
-    pub fn new(tasks: &[Task], chunksize: u64, workers: u32) -> std::io::Result<TaskQueue> {
+    /// A queue holding the tasks with indices `tasks` in chunks of `chunksize`, then one
+    /// sentinel per worker.
+    pub fn new(tasks: Range<usize>, chunksize: u64, workers: u32) -> std::io::Result<TaskQueue> {
         let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
         // Only the parent's end is non-blocking: it tops the queue up between other work.
         fcntl(&write, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
-        let chunks = tasks.chunks(chunksize.max(1) as usize).map(|chunk| Packet {
-            first: chunk[0].index as u32,
-            len: chunk.len() as u32,
+        let chunksize = chunksize.max(1) as usize;
+        let chunks = tasks.clone().step_by(chunksize).map(|first| Packet {
+            first: first as u32,
+            len: (tasks.end - first).min(chunksize) as u32,
         });
         let sentinels = std::iter::repeat_n(Packet::SENTINEL, workers as usize);
         let packets = chunks.chain(sentinels).flat_map(Packet::to_bytes).collect();
@@ -70,21 +72,11 @@ impl TaskQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::TaskFn;
     use std::io::Read;
 
     #[test]
     fn chunks_then_sentinels_in_order() {
-        let tasks: Vec<Task> = (0..5)
-            .map(|index| Task {
-                index: index + 10,
-                label: String::new(),
-                function: TaskFn::Square { n: 1 },
-                before: None,
-                after: None,
-            })
-            .collect();
-        let mut queue = TaskQueue::new(&tasks, 2, 2).unwrap();
+        let mut queue = TaskQueue::new(10..15, 2, 2).unwrap();
         queue.fill();
         assert!(queue.is_full());
         let mut reader = File::from(queue.reader().try_clone_to_owned().unwrap());

@@ -6,6 +6,7 @@
 //! killed if still running and reaped before this returns: see `Drop for Engine`.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,7 +28,7 @@ use super::shared::SharedCounter;
 use crate::event::{Event, Stream};
 use crate::lesson::model::{CounterScope, Join, Pin, ResultOrder, StageKind};
 use crate::protocol::{self, Command, Report, WorkerConfig, monotonic_ns};
-use crate::task::{Task, TaskFn};
+use crate::task::TaskFn;
 
 /// How often live workers' cores and states are sampled.
 pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
@@ -124,8 +125,6 @@ pub struct Engine<'a> {
     parent_pid: u32,
     procs: Vec<Proc>,
     slots: Vec<Slot>,
-    /// Every task's label, by task index (borrowed from the plan).
-    labels: Vec<&'a str>,
     results: Vec<Option<Value>>,
     completion: Vec<usize>,
     lost: Vec<usize>,
@@ -148,17 +147,12 @@ impl<'a> Engine<'a> {
         control: Option<Receiver<Control>>,
         interrupted: Option<Arc<AtomicBool>>,
     ) -> std::io::Result<Engine<'a>> {
-        let labels: Vec<&str> = plan
-            .stages
-            .iter()
-            .flat_map(|s| s.tasks.iter().map(|t| t.label.as_str()))
-            .collect();
         let start_ns = monotonic_ns();
         let has_orphans = plan
             .stages
             .iter()
-            .flat_map(|s| &s.tasks)
-            .any(|t| matches!(t.function, TaskFn::Orphan { .. }));
+            .flat_map(|s| s.tasks.functions())
+            .any(|function| matches!(function, TaskFn::Orphan { .. }));
         if has_orphans {
             // Orphans of our workers are re-parented to proclab, which watches and reaps them.
             nix::sys::prctl::set_child_subreaper(true)?;
@@ -175,8 +169,7 @@ impl<'a> Engine<'a> {
             parent_pid: std::process::id(),
             procs: Vec::new(),
             slots: Vec::new(),
-            results: vec![None; labels.len()],
-            labels,
+            results: vec![None; plan.task_count()],
             completion: Vec::new(),
             lost: Vec::new(),
             listening: true,
@@ -371,10 +364,10 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn send(&mut self, process: usize, command: &Command, tasks: &[Task]) {
+    fn send(&mut self, process: usize, command: &Command, tasks: Range<usize>) {
         let proc = &mut self.procs[process];
-        proc.first_task = tasks.first().map_or(0, |t| t.index);
-        proc.in_flight.extend(tasks.iter().map(|t| t.index));
+        proc.first_task = tasks.start;
+        proc.in_flight.extend(tasks);
         let line = serde_json::to_string(command).expect("commands always serialize");
         proc.worker.send(&line);
     }
@@ -405,7 +398,7 @@ impl<'a> Engine<'a> {
 
     fn run_processes(&mut self, index: usize, stage: &StagePlan, stage_start: u64) {
         let first = self.procs.len();
-        for task in &stage.tasks {
+        for task in stage.tasks.iter() {
             if self.stopped {
                 break;
             }
@@ -413,9 +406,9 @@ impl<'a> Engine<'a> {
                 self.send(
                     process,
                     &Command::Run {
-                        tasks: protocol::compress(std::slice::from_ref(task)),
+                        tasks: protocol::compress([task.clone()]),
                     },
-                    std::slice::from_ref(task),
+                    task.index..task.index + 1,
                 );
                 let proc = &mut self.procs[process];
                 proc.worker.close();
@@ -460,7 +453,8 @@ impl<'a> Engine<'a> {
     }
 
     fn run_pool(&mut self, index: usize, stage: &StagePlan) {
-        let mut queue = match TaskQueue::new(&stage.tasks, stage.chunksize, stage.workers) {
+        let mut queue = match TaskQueue::new(stage.tasks.indices(), stage.chunksize, stage.workers)
+        {
             Ok(queue) => queue,
             Err(error) => {
                 self.notice(format!("could not make the pool's task queue: {error}"));
@@ -468,7 +462,7 @@ impl<'a> Engine<'a> {
             }
         };
         let command = Command::Pool {
-            tasks: protocol::compress(&stage.tasks),
+            tasks: protocol::compress(stage.tasks.iter()),
         };
         let line = serde_json::to_string(&command).expect("commands always serialize");
         let first = self.procs.len();
@@ -517,8 +511,8 @@ impl<'a> Engine<'a> {
         if !self.stopped {
             let never_run = stage
                 .tasks
-                .iter()
-                .filter(|t| !self.task_settled(t.index))
+                .indices()
+                .filter(|&t| !self.task_settled(t))
                 .count();
             if never_run > 0 {
                 self.notice(format!(
@@ -552,7 +546,7 @@ impl<'a> Engine<'a> {
 
     /// Whether every task of the stage finished or was lost.
     fn stage_done(&self, stage: &StagePlan) -> bool {
-        stage.tasks.iter().all(|t| self.task_settled(t.index))
+        stage.tasks.indices().all(|t| self.task_settled(t))
     }
 
     /// All tasks in one worker process, sent as one message: no pool.
@@ -563,9 +557,9 @@ impl<'a> Engine<'a> {
         self.send(
             process,
             &Command::Run {
-                tasks: protocol::compress(&stage.tasks),
+                tasks: protocol::compress(stage.tasks.iter()),
             },
-            &stage.tasks,
+            stage.tasks.indices(),
         );
         self.wait_for(process);
         if !self.stopped {
@@ -594,9 +588,9 @@ impl<'a> Engine<'a> {
         self.send(
             process,
             &Command::Threads {
-                tasks: stage.tasks.clone(),
+                tasks: stage.tasks.iter().collect(),
             },
-            &stage.tasks,
+            stage.tasks.indices(),
         );
         self.wait_for(process);
         if !self.stopped {
@@ -716,7 +710,7 @@ impl<'a> Engine<'a> {
         task: usize,
         cpu: Option<u32>,
     ) -> Option<(String, usize)> {
-        let label = self.labels.get(task)?.to_string();
+        let label = self.plan.label(task)?;
         let worker = self.slot_of_task(process, task);
         if cpu.is_some() {
             self.slots[worker].reported.cpu = cpu;
@@ -777,7 +771,7 @@ impl<'a> Engine<'a> {
             Report::Took { first, len } => {
                 let in_flight = &mut self.procs[process].in_flight;
                 in_flight.clear();
-                in_flight.extend(first..first.saturating_add(len).min(self.labels.len()));
+                in_flight.extend(first..first.saturating_add(len).min(self.results.len()));
             }
             Report::Started { task, cpu, t_ns } => {
                 let Some((label, worker)) = self.task_report(process, task, cpu) else {
@@ -903,7 +897,7 @@ impl<'a> Engine<'a> {
         for task in lost {
             self.lost.push(task);
             let worker = self.slot_of_task(process, task);
-            let label = self.labels[task].to_string();
+            let label = self.plan.label(task).unwrap_or_default();
             self.emit(Event::TaskLost {
                 t_ms,
                 task,
@@ -1049,8 +1043,8 @@ fn allowed_cpus() -> Vec<u32> {
 fn expected_count(stage: &StagePlan) -> u64 {
     stage
         .tasks
-        .iter()
-        .map(|t| match t.function {
+        .functions()
+        .map(|function| match function {
             TaskFn::Count { times } => times,
             _ => 0,
         })
