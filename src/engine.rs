@@ -1,25 +1,24 @@
-//! Runs a lesson's plan with real OS processes and streams what happens as [`Event`]s.
+//! Runs a lesson's plan with real OS processes and streams what happens as [`Event`]s; one of
+//! the two clients of the observation core ([`crate::observe`]), the trace being the other.
 //!
 //! The engine knows nothing about terminals: the text report, `--json` and the TUI all read the
 //! same events.
 
-pub mod child;
-pub mod lines;
+pub(crate) mod child;
 pub mod plan;
-pub mod procfs;
-pub mod queue;
-pub mod run;
-pub mod shared;
+pub(crate) mod queue;
+pub(crate) mod run;
+pub(crate) mod shared;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, TrySendError};
-use std::thread::JoinHandle;
+use std::sync::atomic::AtomicBool;
 
+pub use crate::observe::controls::Control;
+pub use crate::observe::runner::RunHandle;
 pub use plan::{PlanError, RunOptions, RunPlan, StagePlan, available_cores, plan};
-pub use run::Control;
 
 use crate::event::Event;
+use crate::observe::runner::start_runner;
 
 /// Runs `plan` on this thread, handing each event to `sink` as it happens. `sink` returns
 /// `false` to stop the run. `interrupted` (set by a signal handler) stops it too. Every worker is
@@ -33,46 +32,6 @@ pub fn run(
     Ok(())
 }
 
-/// Events a background run may have waiting for its reader.
-pub const EVENT_QUEUE: usize = 4096;
-
-/// A run going on in a background thread.
-pub struct RunHandle {
-    /// Events, in order; the channel closes after `run_finished`.
-    pub events: Receiver<Event>,
-    control: Sender<Control>,
-    /// Set when the handle is stopped or dropped: the engine stops even while it waits for
-    /// room in the event channel.
-    abandoned: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl RunHandle {
-    /// Asks the engine to do something (pause, resume, kill a worker, stop).
-    pub fn send(&self, control: Control) {
-        let _ = self.control.send(control);
-    }
-
-    /// Stops the run if it is still going and waits until every worker is reaped.
-    pub fn stop(mut self) {
-        self.stop_and_wait();
-    }
-
-    fn stop_and_wait(&mut self) {
-        self.abandoned.store(true, Ordering::Relaxed);
-        let _ = self.control.send(Control::Stop);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for RunHandle {
-    fn drop(&mut self) {
-        self.stop_and_wait();
-    }
-}
-
 /// Starts `plan` in a background thread. The thread that starts the workers lives until they
 /// are all reaped (their `PR_SET_PDEATHSIG` is tied to it).
 ///
@@ -83,56 +42,4 @@ pub fn start(plan: RunPlan) -> RunHandle {
         run::Engine::new(&plan, sink, Some(control), Some(stop))?.run();
         Ok(())
     })
-}
-
-/// Runs `body` in a background thread named `name` and returns the handle that reads its
-/// events and controls it: `body` gets the event sink (it returns `false` once nobody listens or
-/// the handle stopped), the control requests, and the flag set when the handle is stopped or
-/// dropped. An error from `body` becomes a `notice` event.
-pub fn start_runner<F>(name: &str, body: F) -> RunHandle
-where
-    F: FnOnce(
-            &mut dyn FnMut(Event) -> bool,
-            Receiver<Control>,
-            Arc<AtomicBool>,
-        ) -> std::io::Result<()>
-        + Send
-        + 'static,
-{
-    let (event_tx, events) = mpsc::sync_channel(EVENT_QUEUE);
-    let (control, control_rx) = mpsc::channel();
-    let abandoned = Arc::new(AtomicBool::new(false));
-    let stop_flag = Arc::clone(&abandoned);
-    let thread = std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || {
-            let sink_tx = event_tx.clone();
-            let sink_stop = Arc::clone(&stop_flag);
-            let mut sink = move |mut event: Event| loop {
-                match sink_tx.try_send(event) {
-                    Ok(()) => return true,
-                    Err(TrySendError::Disconnected(_)) => return false,
-                    Err(TrySendError::Full(back)) => {
-                        if sink_stop.load(Ordering::Relaxed) {
-                            return false;
-                        }
-                        event = back;
-                        std::thread::sleep(std::time::Duration::from_micros(200));
-                    }
-                }
-            };
-            if let Err(error) = body(&mut sink, control_rx, stop_flag) {
-                let _ = event_tx.send(Event::Notice {
-                    t_ms: 0.0,
-                    text: format!("cannot start the run: {error}"),
-                });
-            }
-        })
-        .expect("a thread can be started");
-    RunHandle {
-        events,
-        control,
-        abandoned,
-        thread: Some(thread),
-    }
 }

@@ -1,7 +1,8 @@
 //! proclab: a terminal lab that teaches multiprocessing with real processes.
 //!
 //! Layers, each knowing only those below it: [`lesson`] (data) → [`engine`] and [`worker`]
-//! (real processes, producing [`event::Event`]s) → [`record`] (a run as a value, the text report)
+//! (real processes, producing [`event::Event`]s; [`engine`] and [`trace`] are the two clients of
+//! one observation core, `observe`) → [`record`] (a run as a value, the text report)
 //! → `cli` and `tui` (what people see).
 
 #![warn(missing_docs)]
@@ -15,6 +16,7 @@ pub mod files;
 pub mod lesson;
 pub mod limits;
 pub mod notes;
+mod observe;
 pub mod progress;
 pub mod protocol;
 pub mod record;

@@ -389,13 +389,6 @@ pub fn own_binary() -> std::io::Result<std::path::PathBuf> {
     }
 }
 
-/// Nanoseconds on `CLOCK_MONOTONIC`, comparable between processes.
-pub fn monotonic_ns() -> u64 {
-    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
-        .expect("CLOCK_MONOTONIC is always available on Linux");
-    now.tv_sec() as u64 * 1_000_000_000 + now.tv_nsec() as u64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

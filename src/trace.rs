@@ -27,8 +27,8 @@ pub use command::command_line;
 pub use launch::resolve as find_command;
 pub use workspace::private_folder;
 
-use crate::engine::{self, RunHandle};
 use crate::event::Event;
+use crate::observe::runner::{RunHandle, start_runner};
 
 /// The `lesson` of a trace's `run_started` event.
 pub const LESSON: &str = "trace";
@@ -109,7 +109,7 @@ pub fn run(
 /// send SIGSTOP/SIGCONT to every traced process, `Kill(slot)` SIGKILLs one, `Stop` ends the
 /// whole tree (SIGTERM, then SIGKILL after 0.5 s).
 pub fn start(spec: TraceSpec) -> RunHandle {
-    engine::start_runner("proclab-trace", move |sink, control, stop| {
+    start_runner("proclab-trace", move |sink, control, stop| {
         tracer::Tracer::start(&spec, sink, Some(control), Some(stop))?
             .run()
             .map(drop)

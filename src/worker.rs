@@ -15,9 +15,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::lesson::model::{Buffering, CounterScope};
+use crate::observe::clock::monotonic_ns;
 use crate::protocol::{
     self, Command, PACKET_BYTES, Packet, QUEUE_FD, REPORT_FD, Report, SHARED_FD, WorkerConfig,
-    monotonic_ns,
 };
 use crate::task::{Task, TaskFn};
 

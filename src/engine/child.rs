@@ -12,8 +12,9 @@ use nix::fcntl::OFlag;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
-use super::lines::LineReader;
 use crate::limits;
+use crate::observe::clock::monotonic_ns;
+use crate::observe::lines::LineReader;
 use crate::protocol::{self, QUEUE_FD, REPORT_FD, SHARED_FD, WorkerConfig};
 
 /// Longest report line accepted (a result is small; anything longer is malformed).
@@ -83,7 +84,7 @@ pub fn spawn(exe: &Path, config: WorkerConfig, extra: &ExtraFds) -> io::Result<W
             Ok(())
         });
     }
-    let requested_ns = protocol::monotonic_ns();
+    let requested_ns = monotonic_ns();
     let mut child = command.spawn()?;
     drop(report_write);
     let pid = child.id();
@@ -135,7 +136,7 @@ impl WorkerProcess {
             reports: LineReader::closed(),
             stdout: LineReader::closed(),
             stderr: LineReader::closed(),
-            requested_ns: protocol::monotonic_ns(),
+            requested_ns: monotonic_ns(),
         }
     }
 

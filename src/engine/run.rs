@@ -10,44 +10,28 @@ use std::ops::Range;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 use serde_json::Value;
 
 use super::child::{ExtraFds, WorkerProcess, spawn};
 use super::plan::{RunPlan, StagePlan, SweepPart};
-use super::procfs::{self, Reported};
 use super::queue::TaskQueue;
 use super::shared::SharedCounter;
 use crate::event::{Event, Stream};
 use crate::lesson::model::{CounterScope, Join, Pin, ResultOrder, StageKind};
-use crate::protocol::{self, Command, Report, WorkerConfig, monotonic_ns};
+use crate::observe::clock::{Period, RunClock, monotonic_ns};
+use crate::observe::controls::{Control, Controlled, Controls, StopCause};
+use crate::observe::emitter::{Emitter, Sink};
+use crate::observe::exit::{self, ExitStatus};
+use crate::observe::procfs::{self, Reported, SAMPLE_INTERVAL};
+use crate::observe::ready;
+use crate::protocol::{self, Command, Report, WorkerConfig};
 use crate::task::TaskFn;
-
-/// How often live workers' cores and states are sampled.
-pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
-
-/// What a UI (or a signal) can ask of a running engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    /// SIGSTOP every live worker.
-    Pause,
-    /// SIGCONT every live worker.
-    Resume,
-    /// SIGKILL the process of this worker slot.
-    Kill(usize),
-    /// Kill everything, reap, and finish the run now.
-    Stop,
-}
-
-/// Where events go; returns `false` when nobody listens any more (the run then stops).
-pub type Sink<'a> = dyn FnMut(Event) -> bool + 'a;
 
 /// One worker slot as the run tracks it.
 #[derive(Debug)]
@@ -74,8 +58,8 @@ struct Proc {
     /// Tasks sent and not finished yet.
     in_flight: VecDeque<usize>,
     hello: bool,
-    /// Exit status once known: (code, signal).
-    status: Option<(Option<i32>, Option<i32>)>,
+    /// How it ended, once known.
+    status: Option<ExitStatus>,
     reaped: bool,
     /// proclab closed its stdin on purpose (its exit is expected).
     released: bool,
@@ -115,20 +99,17 @@ impl Proc {
 /// The run in progress.
 pub struct Engine<'a> {
     plan: &'a RunPlan,
-    sink: &'a mut Sink<'a>,
-    control: Option<Receiver<Control>>,
-    interrupted: Option<Arc<AtomicBool>>,
+    out: Emitter<'a>,
+    controls: Controls,
     exe: PathBuf,
-    start_ns: u64,
     deadline_ns: u64,
-    next_sample_ns: u64,
+    sampling: Period,
     parent_pid: u32,
     procs: Vec<Proc>,
     slots: Vec<Slot>,
     results: Vec<Option<Value>>,
     completion: Vec<usize>,
     lost: Vec<usize>,
-    listening: bool,
     stopped: bool,
     proc_available: bool,
     /// Cores proclab may run on (its affinity mask), for pinning.
@@ -147,7 +128,7 @@ impl<'a> Engine<'a> {
         control: Option<Receiver<Control>>,
         interrupted: Option<Arc<AtomicBool>>,
     ) -> std::io::Result<Engine<'a>> {
-        let start_ns = monotonic_ns();
+        let clock = RunClock::start_now();
         let has_orphans = plan
             .stages
             .iter()
@@ -159,20 +140,17 @@ impl<'a> Engine<'a> {
         }
         Ok(Engine {
             plan,
-            sink,
-            control,
-            interrupted,
+            out: Emitter::new(sink, clock),
+            controls: Controls::new(control, interrupted),
             exe: crate::protocol::own_binary()?,
-            start_ns,
-            deadline_ns: start_ns + plan.time_limit.as_nanos() as u64,
-            next_sample_ns: start_ns,
+            deadline_ns: clock.start_ns() + plan.time_limit.as_nanos() as u64,
+            sampling: Period::new(SAMPLE_INTERVAL, clock.start_ns()),
             parent_pid: std::process::id(),
             procs: Vec::new(),
             slots: Vec::new(),
             results: vec![None; plan.task_count()],
             completion: Vec::new(),
             lost: Vec::new(),
-            listening: true,
             stopped: false,
             proc_available: procfs::available(),
             allowed_cpus: allowed_cpus(),
@@ -182,26 +160,23 @@ impl<'a> Engine<'a> {
     }
 
     fn t_ms(&self, t_ns: u64) -> f64 {
-        t_ns.saturating_sub(self.start_ns) as f64 / 1e6
+        self.out.clock.ms(t_ns)
     }
 
     fn now_ms(&self) -> f64 {
-        self.t_ms(monotonic_ns())
+        self.out.clock.now_ms()
     }
 
     fn emit(&mut self, event: Event) {
-        if self.listening && !(self.sink)(event) {
-            self.listening = false;
-            self.stop();
+        if self.out.emit(event).is_err() {
+            self.end_every_worker();
         }
     }
 
     fn notice(&mut self, text: impl Into<String>) {
-        let event = Event::Notice {
-            t_ms: self.now_ms(),
-            text: text.into(),
-        };
-        self.emit(event);
+        if self.out.notice(text).is_err() {
+            self.end_every_worker();
+        }
     }
 
     /// Runs every stage and emits `run_finished`.
@@ -479,7 +454,7 @@ impl<'a> Engine<'a> {
             for process in ended {
                 self.reap(process);
                 let proc = &self.procs[process];
-                let died = proc.status != Some((Some(0), None)) || proc.dropped_work;
+                let died = proc.status != Some(ExitStatus::Code(0)) || proc.dropped_work;
                 if !died || self.stage_done(stage) {
                     continue;
                 }
@@ -601,8 +576,7 @@ impl<'a> Engine<'a> {
     /// Waits up to `max_wait` for anything on any pipe, handles it, samples when due, and
     /// checks controls, signals and the time limit.
     fn pump(&mut self, max_wait: Duration) {
-        let now = monotonic_ns();
-        let until_sample = Duration::from_nanos(self.next_sample_ns.saturating_sub(now));
+        let until_sample = self.sampling.until(monotonic_ns());
         let mut wait = max_wait.min(until_sample).min(SAMPLE_INTERVAL);
         if self.procs.iter().any(|p| {
             !p.reaped && p.status.is_none() && p.worker.streams_closed() && !p.worker.is_adopted()
@@ -614,12 +588,12 @@ impl<'a> Engine<'a> {
             self.read_stream(process, stream);
         }
         self.check_exits(false);
-        if monotonic_ns() >= self.next_sample_ns {
+        if self.sampling.due(monotonic_ns()) {
             self.sample();
             self.check_exits(true);
-            self.next_sample_ns = monotonic_ns() + SAMPLE_INTERVAL.as_nanos() as u64;
         }
         self.check_controls();
+        self.check_time_limit();
     }
 
     /// Which (process, stream) pairs have data or EOF. Streams: 0 reports, 1 stdout, 2 stderr.
@@ -635,22 +609,13 @@ impl<'a> Engine<'a> {
             for (s, reader) in readers.into_iter().enumerate() {
                 if let Some(file) = reader.file() {
                     owners.push((p, s as u8));
-                    fds.push(PollFd::new(file.as_fd(), PollFlags::POLLIN));
+                    fds.push(file.as_fd());
                 }
             }
         }
-        if fds.is_empty() {
-            std::thread::sleep(wait);
-            return Vec::new();
-        }
-        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
-        if poll(&mut fds, timeout).unwrap_or(0) <= 0 {
-            return Vec::new();
-        }
-        fds.iter()
-            .zip(owners)
-            .filter(|(fd, _)| fd.revents().is_some_and(|r| !r.is_empty()))
-            .map(|(_, owner)| owner)
+        ready::readable(&fds, wait)
+            .into_iter()
+            .map(|i| owners[i])
             .collect()
     }
 
@@ -857,17 +822,13 @@ impl<'a> Engine<'a> {
             if proc.reaped || proc.status.is_some() || !(all || proc.worker.streams_closed()) {
                 continue;
             }
-            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
-            let status = match waitid(Id::Pid(Pid::from_raw(proc.worker.pid as i32)), flags) {
-                Ok(WaitStatus::Exited(_, code)) => (Some(code), None),
-                Ok(WaitStatus::Signaled(_, signal, _)) => (None, Some(signal as i32)),
-                _ => continue,
-            };
-            self.exited(process, status);
+            if let Some(status) = exit::peek(proc.worker.pid) {
+                self.exited(process, status);
+            }
         }
     }
 
-    fn exited(&mut self, process: usize, status: (Option<i32>, Option<i32>)) {
+    fn exited(&mut self, process: usize, status: ExitStatus) {
         // Everything it wrote before dying comes first.
         for stream in 0..3u8 {
             let worker = &mut self.procs[process].worker;
@@ -911,8 +872,8 @@ impl<'a> Engine<'a> {
                 t_ms,
                 worker,
                 pid,
-                code: status.0,
-                signal: status.1,
+                code: status.code(),
+                signal: status.signal(),
             });
         }
     }
@@ -957,52 +918,19 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn check_controls(&mut self) {
-        if self
-            .interrupted
-            .as_ref()
-            .is_some_and(|flag| flag.load(Ordering::Relaxed))
-        {
-            self.notice("interrupted: stopping every worker");
-            self.stop();
-        }
+    /// Stops the run once it passes its time limit.
+    fn check_time_limit(&mut self) {
         if monotonic_ns() > self.deadline_ns && !self.stopped {
             let limit = self.plan.time_limit.as_secs_f64();
             self.notice(format!(
                 "the run passed its time limit of {limit:.1} s: stopping every worker"
             ));
-            self.stop();
-        }
-        let Some(control) = &self.control else { return };
-        let requests: Vec<Control> = control.try_iter().collect();
-        for request in requests {
-            match request {
-                Control::Pause => self.signal_all(Signal::SIGSTOP),
-                Control::Resume => self.signal_all(Signal::SIGCONT),
-                Control::Kill(slot) => {
-                    if let Some(s) = self.slots.get(slot) {
-                        let proc = &self.procs[s.process];
-                        if proc.status.is_none() {
-                            let _ = kill(Pid::from_raw(proc.worker.pid as i32), Signal::SIGKILL);
-                        }
-                    }
-                }
-                Control::Stop => {
-                    self.notice("stopped: every worker killed");
-                    self.stop();
-                }
-            }
-        }
-    }
-
-    fn signal_all(&self, signal: Signal) {
-        for proc in self.procs.iter().filter(|p| p.status.is_none()) {
-            let _ = kill(Pid::from_raw(proc.worker.pid as i32), signal);
+            self.end_every_worker();
         }
     }
 
     /// Kills every live worker (including stopped ones) and marks the run stopped.
-    fn stop(&mut self) {
+    fn end_every_worker(&mut self) {
         self.stopped = true;
         self.signal_all(Signal::SIGKILL);
         self.signal_all(Signal::SIGCONT);
@@ -1017,10 +945,7 @@ impl<'a> Engine<'a> {
             if self.procs[process].status.is_none() {
                 let pid = self.procs[process].worker.pid;
                 let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
-                let _ = waitid(
-                    Id::Pid(Pid::from_raw(pid as i32)),
-                    WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
-                );
+                exit::wait_ended(pid);
                 self.check_exits(true);
             }
             self.reap(process);
@@ -1049,6 +974,39 @@ fn expected_count(stage: &StagePlan) -> u64 {
             _ => 0,
         })
         .sum()
+}
+
+impl Controlled for Engine<'_> {
+    fn controls(&self) -> &Controls {
+        &self.controls
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    fn signal_all(&mut self, signal: Signal) {
+        for proc in self.procs.iter().filter(|p| p.status.is_none()) {
+            let _ = kill(Pid::from_raw(proc.worker.pid as i32), signal);
+        }
+    }
+
+    fn kill_slot(&mut self, slot: usize) {
+        if let Some(s) = self.slots.get(slot) {
+            let proc = &self.procs[s.process];
+            if proc.status.is_none() {
+                let _ = kill(Pid::from_raw(proc.worker.pid as i32), Signal::SIGKILL);
+            }
+        }
+    }
+
+    fn stop(&mut self, cause: StopCause) {
+        self.notice(match cause {
+            StopCause::Interrupted => "interrupted: stopping every worker",
+            StopCause::Requested => "stopped: every worker killed",
+        });
+        self.end_every_worker();
+    }
 }
 
 impl Drop for Engine<'_> {

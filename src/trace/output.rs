@@ -7,9 +7,9 @@ use std::os::fd::{AsFd, BorrowedFd};
 
 use super::Echo;
 use super::launch::RawOutput;
-use crate::engine::lines::LineReader;
 use crate::event::Stream;
 use crate::limits;
+use crate::observe::lines::LineReader;
 
 /// The program's output streams still open.
 #[derive(Debug)]

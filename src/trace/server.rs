@@ -11,7 +11,7 @@ use nix::sys::socket::getsockopt;
 use nix::sys::socket::sockopt::PeerCredentials;
 
 use super::message::{Kind, Message};
-use crate::engine::lines::LineReader;
+use crate::observe::lines::LineReader;
 
 /// Longest message line accepted; a longer one is cut, so it counts as malformed.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;

@@ -9,13 +9,11 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::ErrorKind;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use serde_json::Value;
 
@@ -28,17 +26,18 @@ use super::tasks::TaskTable;
 use super::tree;
 use super::workspace::Workspace;
 use super::{TraceOutcome, TraceSpec};
-use crate::engine::Control;
-use crate::engine::lines::LineReader;
-use crate::engine::procfs::{self, Reported};
 use crate::event::{Event, Stream};
 use crate::limits;
-use crate::protocol::monotonic_ns;
+use crate::observe::clock::{Period, RunClock, monotonic_ns};
+use crate::observe::controls::{Control, Controlled, Controls, StopCause};
+use crate::observe::emitter::Emitter;
+use crate::observe::exit::{self, ExitStatus};
+use crate::observe::lines::LineReader;
+use crate::observe::procfs::{self, Reported, SAMPLE_INTERVAL};
+use crate::observe::ready;
 
 /// How often the process tree is searched for new processes and ended ones.
 const SCAN_INTERVAL: Duration = Duration::from_millis(5);
-/// How often cores and kernel states are sampled.
-const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
 /// How long an ended process's exit code may take to arrive from its parent.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
 /// How long a stop waits after SIGTERM before SIGKILL.
@@ -71,7 +70,7 @@ struct Traced {
     join_announced: bool,
     /// How it ended, from a source that knows: proclab's own wait, its zombie's `stat`, or its
     /// parent's `process_exited`.
-    status: Option<(Option<i32>, Option<i32>)>,
+    status: Option<ExitStatus>,
     /// The code it said it was about to exit with.
     exiting_code: Option<i32>,
     /// What its events last said about its state, parent and core.
@@ -87,10 +86,8 @@ type OutputSplitters = HashMap<(u32, u8), LineReader>;
 
 /// A trace in progress.
 pub struct Tracer<'a> {
-    sink: &'a mut dyn FnMut(Event) -> bool,
-    control: Option<Receiver<Control>>,
-    interrupted: Option<Arc<AtomicBool>>,
-    start_ns: u64,
+    out: Emitter<'a>,
+    controls: Controls,
     me: u32,
     root: u32,
     root_reaped: bool,
@@ -112,9 +109,8 @@ pub struct Tracer<'a> {
     tasks: TaskTable,
     lost: Vec<usize>,
     children_files: bool,
-    next_scan_ns: u64,
-    next_sample_ns: u64,
-    listening: bool,
+    scanning: Period,
+    sampling: Period,
     stopped: bool,
     term_deadline_ns: Option<u64>,
     kill_deadline_ns: Option<u64>,
@@ -163,7 +159,7 @@ impl<'a> Tracer<'a> {
         let was_subreaper = nix::sys::prctl::get_child_subreaper().unwrap_or(false);
         // Orphans of the program are re-parented to proclab, which follows and reaps them.
         nix::sys::prctl::set_child_subreaper(true)?;
-        let start_ns = monotonic_ns();
+        let clock = RunClock::start_now();
         let launched = match launch::launch(&program, &spec.command, &env, spec.pipe) {
             Ok(launched) => launched,
             Err(error) => {
@@ -176,10 +172,8 @@ impl<'a> Tracer<'a> {
         let launched_ns = monotonic_ns();
         let root = launched.child.id();
         let mut tracer = Tracer {
-            sink,
-            control,
-            interrupted,
-            start_ns,
+            out: Emitter::new(sink, clock),
+            controls: Controls::new(control, interrupted),
             me,
             root,
             root_reaped: false,
@@ -196,9 +190,8 @@ impl<'a> Tracer<'a> {
             tasks: TaskTable::default(),
             lost: Vec::new(),
             children_files: tree::children_files_available(),
-            next_scan_ns: launched_ns,
-            next_sample_ns: launched_ns,
-            listening: true,
+            scanning: Period::new(SCAN_INTERVAL, launched_ns),
+            sampling: Period::new(SAMPLE_INTERVAL, launched_ns),
             stopped: false,
             term_deadline_ns: None,
             kill_deadline_ns: None,
@@ -233,7 +226,7 @@ impl<'a> Tracer<'a> {
             sweep_workers: None,
             sweep_part: None,
         });
-        let spawn_us = launched_ns.saturating_sub(self.start_ns) as f64 / 1e3;
+        let spawn_us = launched_ns.saturating_sub(self.out.clock.start_ns()) as f64 / 1e3;
         self.track(self.root, self.me, spawn_us);
         match &self.python {
             PythonMode::Blocked(flag) => self.notice(format!(
@@ -254,31 +247,23 @@ impl<'a> Tracer<'a> {
     }
 
     fn t_ms(&self, t_ns: u64) -> f64 {
-        t_ns.saturating_sub(self.start_ns) as f64 / 1e6
+        self.out.clock.ms(t_ns)
     }
 
     fn now_ms(&self) -> f64 {
-        self.t_ms(monotonic_ns())
-    }
-
-    /// A message's time (`CLOCK_MONOTONIC` seconds) as run milliseconds.
-    fn message_ms(&self, t: f64) -> f64 {
-        ((t * 1e9 - self.start_ns as f64) / 1e6).max(0.0)
+        self.out.clock.now_ms()
     }
 
     fn emit(&mut self, event: Event) {
-        if self.listening && !(self.sink)(event) {
-            self.listening = false;
-            self.stop();
+        if self.out.emit(event).is_err() {
+            self.end_program();
         }
     }
 
     fn notice(&mut self, text: impl Into<String>) {
-        let event = Event::Notice {
-            t_ms: self.now_ms(),
-            text: text.into(),
-        };
-        self.emit(event);
+        if self.out.notice(text).is_err() {
+            self.end_program();
+        }
     }
 
     /// Follows a new process of the program; returns its index, `None` past the limit.
@@ -360,8 +345,7 @@ impl<'a> Tracer<'a> {
 
     /// One turn: waits for output, messages or the next scan; handles what came.
     fn pump(&mut self) {
-        let now = monotonic_ns();
-        let wait = Duration::from_nanos(self.next_scan_ns.saturating_sub(now)).min(SCAN_INTERVAL);
+        let wait = self.scanning.until(monotonic_ns()).min(SCAN_INTERVAL);
         let (socket_ready, outputs_ready) = self.wait_for_input(wait);
         if socket_ready {
             self.receive_messages();
@@ -372,12 +356,10 @@ impl<'a> Tracer<'a> {
             self.raw_lines(stream, lines);
         }
         let now = monotonic_ns();
-        if now >= self.next_scan_ns {
-            self.next_scan_ns = now + SCAN_INTERVAL.as_nanos() as u64;
+        if self.scanning.due(now) {
             self.scan();
         }
-        if now >= self.next_sample_ns {
-            self.next_sample_ns = now + SAMPLE_INTERVAL.as_nanos() as u64;
+        if self.sampling.due(now) {
             self.sample();
         }
         self.settle_exits();
@@ -388,33 +370,15 @@ impl<'a> Tracer<'a> {
     /// Polls the socket and the outputs; returns whether the socket side has something and
     /// which outputs do.
     fn wait_for_input(&self, wait: Duration) -> (bool, Vec<usize>) {
-        let mut fds: Vec<PollFd> = Vec::new();
-        let socket_fds = self.server.as_ref().map_or(Vec::new(), Server::fds);
-        let socket_count = socket_fds.len();
-        fds.extend(
-            socket_fds
-                .into_iter()
-                .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
-        );
-        fds.extend(
-            self.output
-                .fds()
-                .into_iter()
-                .map(|fd| PollFd::new(fd, PollFlags::POLLIN)),
-        );
-        // Rounded up to whole milliseconds: rounding down would spin on a timeout of 0.
-        let timeout =
-            PollTimeout::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(PollTimeout::MAX);
-        if poll(&mut fds, timeout).unwrap_or(0) <= 0 {
-            return (false, Vec::new());
-        }
-        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
-        let socket = fds[..socket_count].iter().any(ready);
-        let outputs = fds[socket_count..]
-            .iter()
-            .enumerate()
-            .filter(|(_, fd)| ready(fd))
-            .map(|(i, _)| i)
+        let mut fds = self.server.as_ref().map_or(Vec::new(), Server::fds);
+        let socket_count = fds.len();
+        fds.extend(self.output.fds());
+        let ready = ready::readable(&fds, wait);
+        let socket = ready.iter().any(|&i| i < socket_count);
+        let outputs = ready
+            .into_iter()
+            .filter(|&i| i >= socket_count)
+            .map(|i| i - socket_count)
             .collect();
         (socket, outputs)
     }
@@ -494,7 +458,7 @@ impl<'a> Tracer<'a> {
         let Some(index) = self.sender(message.pid, ppid) else {
             return;
         };
-        let t_ms = self.message_ms(message.t);
+        let t_ms = self.out.clock.secs_ms(message.t);
         let pid = message.pid;
         match message.kind {
             Kind::Hello { .. } => self.instrumented = true,
@@ -509,7 +473,7 @@ impl<'a> Tracer<'a> {
                 if let Some(&child) = self.by_pid.get(&child) {
                     let child = &mut self.procs[child];
                     if child.status.is_none() {
-                        child.status = Some(python_exitcode(code));
+                        child.status = Some(ExitStatus::from_python(code));
                     }
                 }
             }
@@ -705,10 +669,8 @@ impl<'a> Tracer<'a> {
 
     /// Reaps `pid` if it is proclab's child (the command, or an adopted orphan) and has ended.
     fn reap_if_ended(&mut self, pid: u32) {
-        let status = match waitpid(Pid::from_raw(pid as i32), Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::Exited(_, code)) => (Some(code), None),
-            Ok(WaitStatus::Signaled(_, signal, _)) => (None, Some(signal as i32)),
-            _ => return,
+        let Some(status) = exit::reap_if_ended(pid) else {
+            return;
         };
         if pid == self.root {
             self.root_reaped = true;
@@ -775,8 +737,8 @@ impl<'a> Tracer<'a> {
                 let status = match (proc.status, proc.exiting_code) {
                     (Some(status), _) => status,
                     _ if !waited && !self.stopped => continue,
-                    (None, Some(code)) => python_exitcode(code),
-                    (None, None) => (None, None),
+                    (None, Some(code)) => ExitStatus::from_python(code),
+                    (None, None) => ExitStatus::Unknown,
                 };
                 self.exited(index, status);
             }
@@ -817,7 +779,7 @@ impl<'a> Tracer<'a> {
 
     /// Emits `exited` (at the time the process was first seen ended) and `task_lost` for
     /// the tasks it held.
-    fn exited(&mut self, index: usize, status: (Option<i32>, Option<i32>)) {
+    fn exited(&mut self, index: usize, status: ExitStatus) {
         let ended_ns = self.procs[index].gone_ns.unwrap_or_else(monotonic_ns);
         let t_ms = self.t_ms(ended_ns);
         let proc = &mut self.procs[index];
@@ -839,44 +801,14 @@ impl<'a> Tracer<'a> {
             t_ms,
             worker: slot,
             pid,
-            code: status.0,
-            signal: status.1,
+            code: status.code(),
+            signal: status.signal(),
         });
-    }
-
-    fn check_controls(&mut self) {
-        if !self.stopped
-            && self
-                .interrupted
-                .as_ref()
-                .is_some_and(|flag| flag.load(Ordering::Relaxed))
-        {
-            self.notice("interrupted: proclab stops the traced program");
-            self.stop();
-        }
-        let Some(control) = &self.control else { return };
-        let requests: Vec<Control> = control.try_iter().collect();
-        for request in requests {
-            match request {
-                Control::Pause => self.signal_all(Signal::SIGSTOP),
-                Control::Resume => self.signal_all(Signal::SIGCONT),
-                Control::Kill(slot) => {
-                    if let Some(proc) = self.procs.get(slot).filter(|p| p.gone_ns.is_none()) {
-                        let _ = kill(Pid::from_raw(proc.pid as i32), Signal::SIGKILL);
-                    }
-                }
-                Control::Stop if !self.stopped => {
-                    self.notice("proclab stopped the traced program");
-                    self.stop();
-                }
-                Control::Stop => {}
-            }
-        }
     }
 
     /// Sends `signal` to the command's process group and to every live process of the
     /// program (they may have made groups or sessions of their own).
-    fn signal_all(&self, signal: Signal) {
+    fn signal_program(&self, signal: Signal) {
         if !self.root_reaped {
             let _ = kill(Pid::from_raw(-(self.root as i32)), signal);
         }
@@ -887,13 +819,13 @@ impl<'a> Tracer<'a> {
 
     /// Asks every process of the program to end (SIGTERM); [`Tracer::escalate`] sends
     /// SIGKILL to what is left after [`TERM_GRACE`].
-    fn stop(&mut self) {
+    fn end_program(&mut self) {
         if self.stopped {
             return;
         }
         self.stopped = true;
-        self.signal_all(Signal::SIGTERM);
-        self.signal_all(Signal::SIGCONT);
+        self.signal_program(Signal::SIGTERM);
+        self.signal_program(Signal::SIGCONT);
         self.term_deadline_ns = Some(monotonic_ns() + TERM_GRACE.as_nanos() as u64);
     }
 
@@ -904,7 +836,7 @@ impl<'a> Tracer<'a> {
         if monotonic_ns() < deadline || self.kill_deadline_ns.is_some() {
             return;
         }
-        self.signal_all(Signal::SIGKILL);
+        self.signal_program(Signal::SIGKILL);
         self.kill_deadline_ns = Some(monotonic_ns() + KILL_GRACE.as_nanos() as u64);
     }
 
@@ -924,7 +856,7 @@ impl<'a> Tracer<'a> {
         }
         for index in 0..self.procs.len() {
             if !self.procs[index].ended {
-                let status = self.procs[index].status.unwrap_or((None, None));
+                let status = self.procs[index].status.unwrap_or(ExitStatus::Unknown);
                 self.exited(index, status);
             }
         }
@@ -971,14 +903,14 @@ impl<'a> Tracer<'a> {
         };
         self.emit(event);
         // The command is always the first process followed.
-        let (code, signal) = self
+        let status = self
             .procs
             .first()
             .and_then(|p| p.status)
-            .unwrap_or((None, None));
+            .unwrap_or(ExitStatus::Unknown);
         TraceOutcome {
-            code,
-            signal,
+            code: status.code(),
+            signal: status.signal(),
             stopped: self.stopped,
         }
     }
@@ -1017,17 +949,12 @@ impl<'a> Tracer<'a> {
 
     /// SIGKILL to everything of the program that may still run; reaps proclab's children.
     fn kill_everything(&mut self) {
-        self.signal_all(Signal::SIGKILL);
+        self.signal_program(Signal::SIGKILL);
         if !self.root_reaped {
-            if let Ok(status) = waitpid(Pid::from_raw(self.root as i32), None) {
-                let status = match status {
-                    WaitStatus::Exited(_, code) => (Some(code), None),
-                    WaitStatus::Signaled(_, signal, _) => (None, Some(signal as i32)),
-                    _ => (None, None),
-                };
-                if let Some(proc) = self.procs.first_mut() {
-                    proc.status.get_or_insert(status);
-                }
+            if let Some(status) = exit::reap(self.root)
+                && let Some(proc) = self.procs.first_mut()
+            {
+                proc.status.get_or_insert(status);
             }
             self.root_reaped = true;
         }
@@ -1050,6 +977,34 @@ impl<'a> Tracer<'a> {
     }
 }
 
+impl Controlled for Tracer<'_> {
+    fn controls(&self) -> &Controls {
+        &self.controls
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    fn signal_all(&mut self, signal: Signal) {
+        self.signal_program(signal);
+    }
+
+    fn kill_slot(&mut self, slot: usize) {
+        if let Some(proc) = self.procs.get(slot).filter(|p| p.gone_ns.is_none()) {
+            let _ = kill(Pid::from_raw(proc.pid as i32), Signal::SIGKILL);
+        }
+    }
+
+    fn stop(&mut self, cause: StopCause) {
+        self.notice(match cause {
+            StopCause::Interrupted => "interrupted: proclab stops the traced program",
+            StopCause::Requested => "proclab stopped the traced program",
+        });
+        self.end_program();
+    }
+}
+
 impl Drop for Tracer<'_> {
     fn drop(&mut self) {
         if !self.root_reaped || self.procs.iter().any(|p| p.gone_ns.is_none()) {
@@ -1064,13 +1019,4 @@ impl Drop for Tracer<'_> {
 /// A splitter of output into lines of at most [`limits::MAX_LINE_BYTES`].
 fn line_splitter() -> LineReader {
     LineReader::splitter(limits::MAX_LINE_BYTES)
-}
-
-/// `(code, signal)` from multiprocessing's exitcode (negative: minus the signal).
-fn python_exitcode(code: i32) -> (Option<i32>, Option<i32>) {
-    if code < 0 {
-        (None, Some(-code))
-    } else {
-        (Some(code), None)
-    }
 }

@@ -5,6 +5,8 @@
 use std::collections::HashSet;
 use std::fs;
 
+use crate::observe::exit::ExitStatus;
+
 /// Whether `/proc/<pid>/task/<tid>/children` exists on this kernel.
 pub fn children_files_available() -> bool {
     let me = std::process::id();
@@ -40,7 +42,7 @@ pub fn scan_by_parent(parents: &HashSet<u32>) -> Vec<(u32, u32)> {
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter_map(|pid| {
-            let stat = crate::engine::procfs::read_process(pid)?;
+            let stat = crate::observe::procfs::read_process(pid)?;
             parents.contains(&stat.ppid).then_some((pid, stat.ppid))
         })
         .collect()
@@ -62,9 +64,9 @@ pub fn session_of(pid: u32) -> Option<u32> {
         .ok()
 }
 
-/// How a zombie ended, from field 52 of its `stat` (the status `waitpid` will return):
-/// `(code, signal)`. `None` if `pid` is not a zombie.
-pub fn zombie_status(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
+/// How a zombie ended, from field 52 of its `stat` (the status `waitpid` will return).
+/// `None` if `pid` is not a zombie.
+pub fn zombie_status(pid: u32) -> Option<ExitStatus> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let fields: Vec<&str> = text[text.rfind(')')? + 1..].split_whitespace().collect();
     if fields.first() != Some(&"Z") {
@@ -72,17 +74,7 @@ pub fn zombie_status(pid: u32) -> Option<(Option<i32>, Option<i32>)> {
     }
     // After the name, field 3 is at index 0, so field 52 is at index 49.
     let status: i32 = fields.get(49)?.parse().ok()?;
-    Some(decode_wait_status(status))
-}
-
-/// `(code, signal)` of a raw `waitpid` status.
-pub fn decode_wait_status(status: i32) -> (Option<i32>, Option<i32>) {
-    let signal = status & 0x7f;
-    if signal == 0 {
-        (Some((status >> 8) & 0xff), None)
-    } else {
-        (None, Some(signal))
-    }
+    Some(ExitStatus::from_raw(status))
 }
 
 /// CPU time the main thread of `pid` has used, in nanoseconds (`schedstat`).
@@ -109,15 +101,9 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(2));
             zombie_status(pid)
         });
-        assert_eq!(status, Some((Some(7), None)));
+        assert_eq!(status, Some(ExitStatus::Code(7)));
         child.wait().unwrap();
         assert!(!exists(pid));
         assert_eq!(children_of(pid), None);
-    }
-
-    #[test]
-    fn decodes_signals_and_codes() {
-        assert_eq!(decode_wait_status(9), (None, Some(9)));
-        assert_eq!(decode_wait_status(3 << 8), (Some(3), None));
     }
 }

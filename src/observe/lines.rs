@@ -6,14 +6,14 @@ use std::io::{ErrorKind, Read};
 
 /// A pipe being read line by line.
 #[derive(Debug)]
-pub struct LineReader {
+pub(crate) struct LineReader {
     file: Option<File>,
     pending: Vec<u8>,
     max_line: usize,
     /// Inside a line that was already cut: drop bytes up to the next newline.
     skipping: bool,
     /// Bytes dropped from over-long lines so far.
-    pub dropped_bytes: u64,
+    pub(crate) dropped_bytes: u64,
     /// Where reads land (allocated at the first read).
     buffer: Vec<u8>,
 }
@@ -23,19 +23,19 @@ const READ_SIZE: usize = 65536;
 
 /// What one read produced.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Chunk {
+pub(crate) struct Chunk {
     /// Complete lines, without newlines (cut lines end with ` […]`).
-    pub lines: Vec<String>,
+    pub(crate) lines: Vec<String>,
     /// The pipe is closed and everything was read.
-    pub eof: bool,
+    pub(crate) eof: bool,
 }
 
 /// Appended to a line that was cut at the length cap.
-pub const CUT_MARK: &str = " […]";
+pub(crate) const CUT_MARK: &str = " […]";
 
 impl LineReader {
     /// Reads `file` (made non-blocking) in lines of at most `max_line` bytes.
-    pub fn new(file: File, max_line: usize) -> LineReader {
+    pub(crate) fn new(file: File, max_line: usize) -> LineReader {
         let _ = nix::fcntl::fcntl(
             &file,
             nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
@@ -51,7 +51,7 @@ impl LineReader {
     }
 
     /// A reader with nothing to read (for a process whose pipes proclab does not hold).
-    pub fn closed() -> LineReader {
+    pub(crate) fn closed() -> LineReader {
         LineReader {
             file: None,
             pending: Vec::new(),
@@ -64,7 +64,7 @@ impl LineReader {
 
     /// A splitter with no pipe of its own: bytes read elsewhere are handed to
     /// [`LineReader::push_bytes`] (a pty, or text that arrived inside messages).
-    pub fn splitter(max_line: usize) -> LineReader {
+    pub(crate) fn splitter(max_line: usize) -> LineReader {
         LineReader {
             max_line,
             ..LineReader::closed()
@@ -72,12 +72,12 @@ impl LineReader {
     }
 
     /// Splits bytes read elsewhere; returns the lines they complete.
-    pub fn push_bytes(&mut self, bytes: &[u8]) -> Vec<String> {
+    pub(crate) fn push_bytes(&mut self, bytes: &[u8]) -> Vec<String> {
         self.split(bytes)
     }
 
     /// The unterminated last line, if any (at the end of the stream).
-    pub fn take_partial(&mut self) -> Option<String> {
+    pub(crate) fn take_partial(&mut self) -> Option<String> {
         let partial = (!self.pending.is_empty() && !self.skipping)
             .then(|| String::from_utf8_lossy(&self.pending).into_owned());
         self.pending.clear();
@@ -86,12 +86,12 @@ impl LineReader {
     }
 
     /// The open pipe, if it is not at EOF yet.
-    pub fn file(&self) -> Option<&File> {
+    pub(crate) fn file(&self) -> Option<&File> {
         self.file.as_ref()
     }
 
     /// Reads what is available once (call when poll says the pipe is readable).
-    pub fn read_once(&mut self) -> Chunk {
+    pub(crate) fn read_once(&mut self) -> Chunk {
         let Some(file) = self.file.as_mut() else {
             return Chunk {
                 lines: Vec::new(),
@@ -133,7 +133,7 @@ impl LineReader {
 
     /// Reads everything there is now, without waiting: after a worker exits its pipe holds
     /// its last lines, but a process it started may still hold the pipe open.
-    pub fn drain(&mut self) -> Vec<String> {
+    pub(crate) fn drain(&mut self) -> Vec<String> {
         let mut lines = Vec::new();
         loop {
             let mut chunk = self.read_once();

@@ -2,35 +2,45 @@
 
 use std::fs;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use crate::event::Event;
 
+/// How often live processes' cores and states are sampled.
+pub(crate) const SAMPLE_INTERVAL: Duration = Duration::from_millis(20);
+
 /// What `/proc/<pid>/stat` says about a process right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcStat {
+pub(crate) struct ProcStat {
     /// State letter: R running, S sleeping, D disk wait, T stopped, Z zombie, …
-    pub state: char,
+    pub(crate) state: char,
     /// Parent PID.
-    pub ppid: u32,
+    pub(crate) ppid: u32,
     /// The core it last ran on (field 39).
-    pub cpu: u32,
+    pub(crate) cpu: u32,
 }
 
 /// What was last reported about one process from `/proc`, so that only changes become events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Reported {
+pub(crate) struct Reported {
     /// The core in the last `cpu` event (or task event).
-    pub cpu: Option<u32>,
+    pub(crate) cpu: Option<u32>,
     /// The state letter in the last `state` event.
-    pub state: Option<char>,
+    pub(crate) state: Option<char>,
     /// The parent PID in the last `state` event.
-    pub ppid: Option<u32>,
+    pub(crate) ppid: Option<u32>,
 }
 
 impl Reported {
     /// The `state` and `cpu` events that `stat`, read at `t_ms`, adds to what was reported
     /// about worker slot `worker` (PID `pid`); a zombie has no core to report.
-    pub fn changes(&mut self, stat: &ProcStat, t_ms: f64, worker: usize, pid: u32) -> Vec<Event> {
+    pub(crate) fn changes(
+        &mut self,
+        stat: &ProcStat,
+        t_ms: f64,
+        worker: usize,
+        pid: u32,
+    ) -> Vec<Event> {
         let mut events = Vec::new();
         if self.state != Some(stat.state) || self.ppid != Some(stat.ppid) {
             self.state = Some(stat.state);
@@ -58,7 +68,7 @@ impl Reported {
 
 /// Parses the text of a `stat` file. The command name (field 2) may hold spaces and `)`, so the
 /// fields are counted from the LAST `)`.
-pub fn parse_stat(text: &str) -> Option<ProcStat> {
+pub(crate) fn parse_stat(text: &str) -> Option<ProcStat> {
     let rest = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // After the name: field 3 (state) is at 0, field 4 (ppid) at 1, field 39 (processor) at 36.
@@ -77,17 +87,17 @@ fn proc_root() -> &'static str {
 }
 
 /// Reads a process's stat, or `None` if it is gone or `/proc` is unavailable.
-pub fn read_process(pid: u32) -> Option<ProcStat> {
+pub(crate) fn read_process(pid: u32) -> Option<ProcStat> {
     parse_stat(&fs::read_to_string(format!("{}/{pid}/stat", proc_root())).ok()?)
 }
 
 /// Reads one thread's stat.
-pub fn read_thread(pid: u32, tid: u32) -> Option<ProcStat> {
+pub(crate) fn read_thread(pid: u32, tid: u32) -> Option<ProcStat> {
     parse_stat(&fs::read_to_string(format!("{}/{pid}/task/{tid}/stat", proc_root())).ok()?)
 }
 
 /// Whether `/proc` can tell proclab about its own process.
-pub fn available() -> bool {
+pub(crate) fn available() -> bool {
     read_process(std::process::id()).is_some()
 }
 
