@@ -102,7 +102,7 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         out,
         "\nSpawn: one worker started, said hello, and reaped, vs Command::new(\"/bin/true\")"
     )?;
-    let ours = median(args.rounds, || time_spawns(&exe, args.spawns))?;
+    let ours = median(args.rounds, || time_spawns(args.spawns))?;
     let theirs = median(args.rounds, || time_true(args.spawns))?;
     let per = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(args.spawns);
     writeln!(
@@ -239,7 +239,7 @@ fn time_pool(items: u64, chunksize: Option<u64>) -> Result<Duration> {
     Ok(elapsed)
 }
 
-fn time_spawns(exe: &Path, count: u32) -> Result<Duration> {
+fn time_spawns(count: u32) -> Result<Duration> {
     let config = WorkerConfig {
         buffering: Buffering::Line,
         counter: CounterScope::Own,
@@ -247,7 +247,7 @@ fn time_spawns(exe: &Path, count: u32) -> Result<Duration> {
     };
     let start = Instant::now();
     for _ in 0..count {
-        let mut worker = child::spawn(exe, config, &child::ExtraFds::default())?;
+        let mut worker = child::spawn(config, &child::ExtraFds::default())?;
         // The report pipe is non-blocking: wait until the hello is there.
         if let Some(file) = worker.reports.file() {
             let mut fds = [nix::poll::PollFd::new(

@@ -119,6 +119,16 @@ pub enum Commands {
     Trace(TraceArgs),
 }
 
+impl Commands {
+    /// Whether the command may run a lesson's workers (the terminal UI, `run`, `bench`).
+    fn runs_lessons(&self) -> bool {
+        matches!(
+            self,
+            Commands::Open { .. } | Commands::Run { .. } | Commands::Bench(_)
+        )
+    }
+}
+
 /// Settings shared by `run` and `open`.
 #[derive(Debug, Clone, Args)]
 pub struct RunFlags {
@@ -175,6 +185,15 @@ fn parse_setting(text: &str) -> Result<(String, f64), String> {
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before any thread: workers are forked from this copy of proclab (see engine::fork_server).
+    let runs_lessons = cli.command.as_ref().is_none_or(Commands::runs_lessons);
+    let _fork_server = match runs_lessons.then(engine::fork_server::start) {
+        Some(Err(error)) => {
+            eprintln!("error: cannot start proclab's fork server: {error}");
+            return ExitCode::from(1);
+        }
+        started => started.and_then(Result::ok),
+    };
     match dispatch(cli) {
         Ok(code) => code,
         // A closed pipe (`proclab list | head -1`) is the reader's choice, not an error.

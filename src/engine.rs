@@ -5,6 +5,7 @@
 //! same events.
 
 pub(crate) mod child;
+pub mod fork_server;
 pub mod plan;
 pub(crate) mod queue;
 pub(crate) mod run;
@@ -32,8 +33,7 @@ pub fn run(
     Ok(())
 }
 
-/// Starts `plan` in a background thread. The thread that starts the workers lives until they
-/// are all reaped (their `PR_SET_PDEATHSIG` is tied to it).
+/// Starts `plan` in a background thread.
 ///
 /// The event channel is bounded: a reader that falls behind (a worker flooding its output)
 /// slows the engine down, and so the workers, instead of letting memory grow.

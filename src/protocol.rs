@@ -1,6 +1,7 @@
 //! What the parent and a worker say to each other.
 //!
-//! Commands go to the worker's stdin as JSON lines. Reports come back on file descriptor 3 (never
+//! A worker is forked by the fork server ([`crate::engine::fork_server`]) with its settings, a
+//! [`WorkerConfig`]. Commands go to the worker's stdin as JSON lines. Reports come back on file descriptor 3 (never
 //! the worker's stdout, so what a worker prints stays exactly as printed) as short text lines that
 //! are cheap to write and parse, because a pool may report hundreds of thousands of tasks.
 //! Times are `CLOCK_MONOTONIC` nanoseconds: that clock is shared by every process on the machine,
@@ -11,15 +12,17 @@ use serde::{Deserialize, Serialize};
 use crate::lesson::model::{Buffering, CounterScope};
 use crate::task::{Task, TaskFn};
 
-/// The hidden subcommand that turns the proclab binary into a worker.
-pub const WORKER_ARG: &str = "__worker";
 /// The file descriptor a worker writes its reports to.
 pub const REPORT_FD: i32 = 3;
 /// The file descriptor a pool worker reads chunk packets from: the pool's shared task queue.
 pub const QUEUE_FD: i32 = 4;
 /// The file descriptor of the shared-memory counter (a memfd), in stages that have one.
 pub const SHARED_FD: i32 = 5;
-/// Size of the shared-memory region: the counter (u64 at 0) and its lock (u32 at 8).
+/// The file descriptor of a pool's queue lock (a memfd holding a [`crate::engine::shared`] lock):
+/// a worker holds it while it reads the next chunk, as Python's pool workers hold the queue's
+/// read lock.
+pub const QUEUE_LOCK_FD: i32 = 6;
+/// Size of a shared-memory region: the counter (u64 at 0) and its lock (two u32 at 8).
 pub const SHARED_BYTES: usize = 4096;
 /// Size of one packet on the task queue: first task index and length, two little-endian u32.
 pub const PACKET_BYTES: usize = 8;
@@ -56,8 +59,8 @@ impl Packet {
     }
 }
 
-/// How a worker process is set up, passed on its command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a worker process is set up (sent to the fork server with its request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkerConfig {
     /// How its prints are buffered.
     pub buffering: Buffering,
@@ -65,51 +68,6 @@ pub struct WorkerConfig {
     pub counter: CounterScope,
     /// The core it pins itself to, if any.
     pub pin: Option<u32>,
-}
-
-impl WorkerConfig {
-    /// Command-line arguments after [`WORKER_ARG`].
-    pub fn to_args(self) -> [String; 3] {
-        let buffering = match self.buffering {
-            Buffering::Line => "line",
-            Buffering::Block => "block",
-        };
-        let counter = match self.counter {
-            CounterScope::Own => "own",
-            CounterScope::Shared => "shared",
-            CounterScope::SharedMemory => "shared-memory",
-            CounterScope::SharedMemoryLocked => "shared-memory-locked",
-        };
-        let pin = self
-            .pin
-            .map_or_else(|| "-".to_string(), |core| core.to_string());
-        [buffering.to_string(), counter.to_string(), pin]
-    }
-
-    /// Parses the arguments written by [`WorkerConfig::to_args`].
-    pub fn from_args(args: &[String]) -> Option<WorkerConfig> {
-        let buffering = match args.first()?.as_str() {
-            "line" => Buffering::Line,
-            "block" => Buffering::Block,
-            _ => return None,
-        };
-        let counter = match args.get(1)?.as_str() {
-            "own" => CounterScope::Own,
-            "shared" => CounterScope::Shared,
-            "shared-memory" => CounterScope::SharedMemory,
-            "shared-memory-locked" => CounterScope::SharedMemoryLocked,
-            _ => return None,
-        };
-        let pin = match args.get(2)?.as_str() {
-            "-" => None,
-            core => Some(core.parse().ok()?),
-        };
-        Some(WorkerConfig {
-            buffering,
-            counter,
-            pin,
-        })
-    }
 }
 
 /// A command from the parent, one JSON line on the worker's stdin.
@@ -476,16 +434,5 @@ mod tests {
             len: 3,
         };
         assert_eq!(Packet::from_bytes(packet.to_bytes()), packet);
-    }
-
-    #[test]
-    fn worker_config_round_trips() {
-        let config = WorkerConfig {
-            buffering: Buffering::Block,
-            counter: CounterScope::SharedMemoryLocked,
-            pin: Some(3),
-        };
-        let args: Vec<String> = config.to_args().iter().map(|s| s.to_string()).collect();
-        assert_eq!(WorkerConfig::from_args(&args), Some(config));
     }
 }

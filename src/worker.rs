@@ -1,38 +1,33 @@
-//! The worker side: the proclab binary re-executed with a hidden subcommand.
+//! The worker side: a fork of proclab's fork server ([`crate::engine::fork_server`]).
 //!
 //! A worker reads commands (JSON lines) from stdin, runs task functions from the fixed
 //! vocabulary, prints what the tasks print to its own stdout, and reports starts and finishes on
 //! fd 3. It exits when stdin closes (the pool is closed, or proclab died), when a report cannot be
-//! written (proclab died), or by the kernel's `PR_SET_PDEATHSIG` set before it was executed.
+//! written (proclab died), or by the kernel's `PR_SET_PDEATHSIG` set as it was forked.
 
 use std::fs::File;
 use std::io::{BufRead, BufWriter, Read, Write};
 use std::os::fd::{AsFd, FromRawFd};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::engine::shared::SharedRegion;
 use crate::lesson::model::{Buffering, CounterScope};
 use crate::observe::clock::monotonic_ns;
 use crate::protocol::{
-    self, Command, PACKET_BYTES, Packet, QUEUE_FD, REPORT_FD, Report, SHARED_FD, WorkerConfig,
+    self, Command, PACKET_BYTES, Packet, QUEUE_FD, QUEUE_LOCK_FD, REPORT_FD, Report, SHARED_FD,
+    WorkerConfig,
 };
 use crate::task::{Task, TaskFn};
 
 pub mod children;
 
-/// Runs the worker; never returns.
-pub fn main(args: &[String]) -> ! {
-    let Some(config) = WorkerConfig::from_args(args) else {
-        eprintln!(
-            "proclab worker: bad arguments {args:?} (this subcommand is started by proclab itself)"
-        );
-        std::process::exit(2);
-    };
-    // SAFETY: proclab's engine opens fd 3 as the write end of the report pipe before exec; a
-    // worker started any other way has no fd 3 and fails at its first report.
+/// Runs the worker set up by `config`; never returns.
+pub(crate) fn run(config: WorkerConfig) -> ! {
+    // SAFETY: the fork server places the write end of the report pipe on fd 3 before this runs.
     let reports = unsafe { File::from_raw_fd(REPORT_FD) };
     children::close_on_exec(&reports);
     if let Some(core) = config.pin {
@@ -81,8 +76,7 @@ struct Worker {
 
 /// The counter every worker of a stage maps (fd 5), and the lock beside it.
 struct SharedMemory {
-    counter: &'static AtomicU64,
-    lock: &'static AtomicU32,
+    region: SharedRegion,
     locked: bool,
 }
 
@@ -94,51 +88,28 @@ impl SharedMemory {
             CounterScope::SharedMemoryLocked => true,
             _ => return None,
         };
-        // SAFETY: the engine places the stage's memfd on fd 5 in such stages; the File closes
-        // it after mapping (the mapping stays).
+        // SAFETY: the fork server places the stage's memfd on fd 5 in such stages; the File
+        // closes it after mapping (the mapping stays).
         let file = unsafe { File::from_raw_fd(SHARED_FD) };
-        let map = crate::engine::shared::map_shared(file.as_fd()).ok()?;
-        let (counter, lock) = (
-            crate::engine::shared::counter_at(map),
-            crate::engine::shared::lock_at(map),
-        );
-        Some(SharedMemory {
-            counter,
-            lock,
-            locked,
-        })
+        let region = SharedRegion::open(file.as_fd()).ok()?;
+        Some(SharedMemory { region, locked })
     }
 
     /// Adds 1, `times` times: a load then a store, which another process can interleave with
     /// (a lost update), unless the lock is held around them. Returns the counter afterwards.
     fn add(&self, times: u64) -> u64 {
+        let counter = self.region.counter();
         for _ in 0..times {
-            if self.locked {
-                let mut spins = 0u32;
-                while self
-                    .lock
-                    .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
-                    .is_err()
-                {
-                    spins += 1;
-                    if spins.is_multiple_of(64) {
-                        std::thread::yield_now();
-                    } else {
-                        std::hint::spin_loop();
-                    }
-                }
-            }
+            let guard = self.locked.then(|| self.region.lock().lock());
             // The fences keep the compiler from merging iterations (or reusing its own last
             // store): every iteration really reads the shared counter, then writes it.
             std::sync::atomic::compiler_fence(Ordering::SeqCst);
-            let value = self.counter.load(Ordering::Relaxed);
+            let value = counter.load(Ordering::Relaxed);
             std::sync::atomic::compiler_fence(Ordering::SeqCst);
-            self.counter.store(value + 1, Ordering::Relaxed);
-            if self.locked {
-                self.lock.store(0, Ordering::Release);
-            }
+            counter.store(value + 1, Ordering::Relaxed);
+            drop(guard);
         }
-        self.counter.load(Ordering::SeqCst)
+        counter.load(Ordering::SeqCst)
     }
 }
 
@@ -173,14 +144,25 @@ impl Worker {
     /// Takes chunks from the pool's shared queue (fd 4) until the sentinel, then exits, as a
     /// Python pool worker does.
     fn run_pool(&self, tasks: &[Task]) -> ! {
-        // SAFETY: the engine places the queue's read end on fd 4 of every pool worker.
+        // SAFETY: the fork server places the queue's read end on fd 4 and its lock on fd 6 of
+        // every pool worker.
         let mut queue = unsafe { File::from_raw_fd(QUEUE_FD) };
+        let lock_file = unsafe { File::from_raw_fd(QUEUE_LOCK_FD) };
+        let Ok(lock) = SharedRegion::open(lock_file.as_fd()) else {
+            eprintln!("proclab worker: the pool's queue lock cannot be mapped");
+            self.exit(2);
+        };
+        drop(lock_file);
         let base = tasks.first().map_or(0, |t| t.index);
         loop {
             let mut bytes = [0; PACKET_BYTES];
+            // As Python's pool workers do: one reader at a time, holding the queue's lock while
+            // it waits for the next chunk; the others sleep on the lock.
+            let guard = lock.lock().lock();
             if queue.read_exact(&mut bytes).is_err() {
                 self.exit(1); // the queue is gone: so is proclab
             }
+            drop(guard);
             let packet = Packet::from_bytes(bytes);
             if packet == Packet::SENTINEL {
                 self.exit(0);

@@ -209,6 +209,19 @@ fn descendants(root: Proc) -> BTreeSet<Proc> {
     found
 }
 
+/// The workers among `proclab`'s children: all but its fork server.
+fn workers_of(proclab: Proc) -> Vec<Proc> {
+    children_of(proclab)
+        .into_iter()
+        .filter(|&p| !is_fork_server(p))
+        .collect()
+}
+
+/// Whether `p` is proclab's fork server (a child of proclab that lives as long as proclab).
+fn is_fork_server(p: Proc) -> bool {
+    comm(p) == proclab::engine::fork_server::SERVER_NAME
+}
+
 fn comm(p: Proc) -> String {
     std::fs::read_to_string(format!("/proc/{}/comm", p.pid))
         .unwrap_or_default()
@@ -749,7 +762,7 @@ fn headless_in_terminal(how: Terminal) -> Result<Duration, String> {
     loop {
         let text = tmux.history();
         if text.matches("{\"event\":\"task_started\"").count() >= 2
-            && children_of(proclab).len() >= 2
+            && workers_of(proclab).len() >= 2
         {
             break;
         }
@@ -817,7 +830,7 @@ fn open_tui_mid_run(env: &str) -> Result<Tui, String> {
     tmux.keys(&["r"]);
     let deadline = Instant::now() + SETUP;
     let workers = loop {
-        let workers = children_of(proclab);
+        let workers = workers_of(proclab);
         if workers.len() >= 2 {
             let screen = tmux.screen();
             if screen.contains("running") && workers.iter().all(|w| shows_number(&screen, w.pid)) {
@@ -923,13 +936,20 @@ fn tui(damage: Damage) -> Result<Duration, String> {
         Damage::Sigkill | Damage::StopThenKill => Reaper::Init,
         _ => Reaper::Proclab,
     };
-    let took = none_remain(&tui.started, reaper, since)?;
+    // After `q` proclab is still running (at the lesson list), and so is its fork server: the
+    // run's processes must be gone now, the server once proclab has left.
+    let (fork_server, run_processes): (BTreeSet<Proc>, BTreeSet<Proc>) = match damage {
+        Damage::Q => tui.started.iter().partition(|&&p| is_fork_server(p)),
+        _ => (BTreeSet::new(), tui.started.clone()),
+    };
+    let took = none_remain(&run_processes, reaper, since)?;
     match damage {
         Damage::Q => {
             tui.tmux
                 .wait_for("the lesson list", |s| s.contains("Lessons ("))?;
             tui.tmux.keys(&["q"]);
             check_terminal(&tui.tmux, tui.proclab)?;
+            none_remain(&fork_server, Reaper::Proclab, Instant::now())?;
         }
         Damage::CtrlC | Damage::Sigterm | Damage::Panic => {
             check_terminal(&tui.tmux, tui.proclab)?;

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::tmux::{DEADLINE, Tmux};
-use common::{children_of, proc_state as stat};
+use common::{proc_state as stat, workers_of};
 
 fn open_command(args: &str) -> String {
     format!("{} open {args}", env!("CARGO_BIN_EXE_proclab"))
@@ -86,7 +86,7 @@ fn a_run_shows_real_worker_pids_their_lines_and_the_completion_order() {
     let mut workers = BTreeSet::new();
     let start = Instant::now();
     let screen = loop {
-        for child in children_of(proclab) {
+        for child in workers_of(proclab) {
             if let Some((_, ppid)) = stat(child) {
                 assert_eq!(ppid, proclab);
                 workers.insert(child);
@@ -132,7 +132,7 @@ fn space_pauses_the_real_workers_and_resumes_them() {
     tmux.keys(&["r"]);
     let start = Instant::now();
     let workers: BTreeSet<u64> = loop {
-        let children: BTreeSet<u64> = children_of(proclab).into_iter().collect();
+        let children: BTreeSet<u64> = workers_of(proclab).into_iter().collect();
         if children.len() >= 2 {
             break children;
         }

@@ -1,21 +1,19 @@
-//! Starting one worker process: our own binary, re-executed with the hidden worker subcommand,
-//! its stdin for commands, fd 3 for reports, stdout and stderr captured.
+//! Starting one worker process: forked by the fork server ([`super::fork_server`]), with its
+//! stdin for commands, fd 3 for reports, stdout and stderr captured.
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::fcntl::OFlag;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
+use super::fork_server::{self, QueueFds, WorkerFds};
 use crate::limits;
 use crate::observe::clock::monotonic_ns;
 use crate::observe::lines::LineReader;
-use crate::protocol::{self, QUEUE_FD, REPORT_FD, SHARED_FD, WorkerConfig};
+use crate::protocol::WorkerConfig;
 
 /// Longest report line accepted (a result is small; anything longer is malformed).
 const MAX_REPORT_LINE: usize = 64 * 1024;
@@ -23,8 +21,8 @@ const MAX_REPORT_LINE: usize = 64 * 1024;
 /// Descriptors a worker gets besides its pipes.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ExtraFds<'a> {
-    /// A pool's shared task queue (read end).
-    pub queue: Option<BorrowedFd<'a>>,
+    /// A pool's shared task queue: its read end and its lock.
+    pub queue: Option<QueueFds<'a>>,
     /// The stage's shared-memory counter.
     pub shared: Option<BorrowedFd<'a>>,
 }
@@ -32,12 +30,12 @@ pub struct ExtraFds<'a> {
 /// A started worker process and its pipes.
 #[derive(Debug)]
 pub struct WorkerProcess {
-    /// The process, when proclab started it (an adopted orphan has none).
-    child: Option<Child>,
     /// Its PID.
     pub pid: u32,
+    /// proclab adopted it (an orphan re-parented to it) rather than started it: it has no pipes.
+    adopted: bool,
     /// Commands go here; `None` once closed.
-    pub stdin: Option<ChildStdin>,
+    pub stdin: Option<File>,
     /// Reports from fd 3.
     pub reports: LineReader,
     /// What it prints on stdout.
@@ -48,90 +46,50 @@ pub struct WorkerProcess {
     pub requested_ns: u64,
 }
 
-/// Starts a worker. It dies with proclab: `PR_SET_PDEATHSIG` is set between fork and exec (so
-/// there is no moment when it could miss proclab's death), and it exits on EOF of its stdin.
-///
-/// `extra` are the pool's task queue (becomes fd 4) and the stage's shared memory (fd 5).
-pub fn spawn(exe: &Path, config: WorkerConfig, extra: &ExtraFds) -> io::Result<WorkerProcess> {
-    let (report_read, report_write): (OwnedFd, OwnedFd) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-    let raw = |fd: Option<BorrowedFd>| fd.map_or(-1, |fd| fd.as_raw_fd());
-    let moves = [
-        (report_write.as_raw_fd(), REPORT_FD),
-        (raw(extra.queue), QUEUE_FD),
-        (raw(extra.shared), SHARED_FD),
-    ];
-    let parent = nix::unistd::getpid();
-    let mut command = Command::new(exe);
-    command
-        .arg(protocol::WORKER_ARG)
-        .args(config.to_args())
-        // A panicking task shows one line, as an uncaught exception would, not a backtrace.
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // SAFETY: the closure runs in the child between fork and exec and only makes
-    // async-signal-safe system calls (fcntl, dup2, prctl, getppid); it allocates nothing.
-    unsafe {
-        command.pre_exec(move || {
-            place_fds(&moves)?;
-            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
-            if nix::unistd::getppid() != parent {
-                return Err(io::Error::other(
-                    "proclab exited while this worker was starting",
-                ));
-            }
-            Ok(())
-        });
-    }
-    let requested_ns = monotonic_ns();
-    let mut child = command.spawn()?;
-    drop(report_write);
-    let pid = child.id();
-    let stdout = File::from(OwnedFd::from(child.stdout.take().expect("stdout is piped")));
-    let stderr = File::from(OwnedFd::from(child.stderr.take().expect("stderr is piped")));
-    Ok(WorkerProcess {
-        stdin: child.stdin.take(),
-        child: Some(child),
-        pid,
-        reports: LineReader::new(File::from(report_read), MAX_REPORT_LINE),
-        stdout: LineReader::new(stdout, limits::MAX_LINE_BYTES),
-        stderr: LineReader::new(stderr, limits::MAX_LINE_BYTES),
-        requested_ns,
-    })
+/// A pipe whose both ends are close-on-exec: `(read, write)`.
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    Ok(nix::unistd::pipe2(OFlag::O_CLOEXEC)?)
 }
 
-/// Makes `from` available as `to` in the child, without close-on-exec.
-/// In the forked child: makes each `(from, to)` descriptor available as `to`, without
-/// close-on-exec (`from < 0`: nothing to place). Sources are first copied above 9, so placing
-/// one can never overwrite another.
-fn place_fds(moves: &[(i32, i32); 3]) -> io::Result<()> {
-    let mut high = [-1; 3];
-    for (slot, &(from, _)) in high.iter_mut().zip(moves) {
-        if from >= 0 {
-            // SAFETY: fcntl on a descriptor number the parent opened; async-signal-safe.
-            *slot = unsafe { nix::libc::fcntl(from, nix::libc::F_DUPFD_CLOEXEC, 10) };
-            if *slot < 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
-    }
-    for (&fd, &(_, to)) in high.iter().zip(moves) {
-        // SAFETY: dup2 onto 3, 4 or 5, which are free in the child (everything proclab opens is
-        // close-on-exec, std sets up only 0, 1, 2); dup2 clears close-on-exec on the copy.
-        if fd >= 0 && unsafe { nix::libc::dup2(fd, to) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
+/// Starts a worker, forked by the fork server: proclab's own child, which dies with proclab
+/// (`PR_SET_PDEATHSIG`, set as it is forked) and exits on EOF of its stdin.
+///
+/// `extra` are the pool's task queue (becomes fd 4, its lock fd 6) and the stage's shared memory
+/// (fd 5).
+pub fn spawn(config: WorkerConfig, extra: &ExtraFds) -> io::Result<WorkerProcess> {
+    let (stdin_read, stdin_write) = pipe()?;
+    let (stdout_read, stdout_write) = pipe()?;
+    let (stderr_read, stderr_write) = pipe()?;
+    let (report_read, report_write) = pipe()?;
+    let requested_ns = monotonic_ns();
+    let pid = fork_server::fork_worker(
+        config,
+        &WorkerFds {
+            stdin: stdin_read.as_fd(),
+            stdout: stdout_write.as_fd(),
+            stderr: stderr_write.as_fd(),
+            reports: report_write.as_fd(),
+            queue: extra.queue,
+            shared: extra.shared,
+        },
+    )?;
+    Ok(WorkerProcess {
+        pid,
+        adopted: false,
+        stdin: Some(File::from(stdin_write)),
+        reports: LineReader::new(File::from(report_read), MAX_REPORT_LINE),
+        stdout: LineReader::new(File::from(stdout_read), limits::MAX_LINE_BYTES),
+        stderr: LineReader::new(File::from(stderr_read), limits::MAX_LINE_BYTES),
+        requested_ns,
+    })
 }
 
 impl WorkerProcess {
     /// A process proclab did not start but adopted (an orphan re-parented to it): no pipes.
     pub fn adopted(pid: u32) -> WorkerProcess {
         WorkerProcess {
-            child: None,
             pid,
+            adopted: true,
             stdin: None,
             reports: LineReader::closed(),
             stdout: LineReader::closed(),
@@ -142,18 +100,12 @@ impl WorkerProcess {
 
     /// Whether proclab adopted it rather than started it.
     pub fn is_adopted(&self) -> bool {
-        self.child.is_none()
+        self.adopted
     }
 
     /// Reaps the process (it must have exited, or this waits for it).
     pub fn wait(&mut self) {
-        match self.child.as_mut() {
-            Some(child) => drop(child.wait()),
-            None => drop(nix::sys::wait::waitpid(
-                Pid::from_raw(self.pid as i32),
-                None,
-            )),
-        }
+        let _ = nix::sys::wait::waitpid(Pid::from_raw(self.pid as i32), None);
     }
 
     /// Sends SIGKILL.

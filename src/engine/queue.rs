@@ -1,6 +1,7 @@
 //! A pool's shared task queue, as in Python's `Pool`: the parent writes chunk packets into one
 //! pipe that every worker of the pool reads, and a worker that is free takes the next chunk
-//! itself, without waiting for the parent. Sentinels at the end tell workers to leave.
+//! itself, without waiting for the parent. Sentinels at the end tell workers to leave. A lock in
+//! shared memory lets one worker read at a time, as Python's queue has a read lock.
 
 use std::fs::File;
 use std::io::{ErrorKind, Write};
@@ -9,6 +10,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 
+use super::shared::SharedRegion;
 use crate::protocol::{PACKET_BYTES, Packet};
 
 /// Most bytes written at once: at most `PIPE_BUF`, so each write is atomic and whole packets
@@ -19,6 +21,8 @@ const WRITE_BYTES: usize = 4096 / PACKET_BYTES * PACKET_BYTES;
 #[derive(Debug)]
 pub struct TaskQueue {
     read: OwnedFd,
+    /// The lock readers take (workers map it).
+    lock: SharedRegion,
     write: File,
     packets: Vec<u8>,
     written: usize,
@@ -40,6 +44,7 @@ impl TaskQueue {
         let packets = chunks.chain(sentinels).flat_map(Packet::to_bytes).collect();
         Ok(TaskQueue {
             read,
+            lock: SharedRegion::new("proclab-queue-lock")?,
             write: File::from(write),
             packets,
             written: 0,
@@ -49,6 +54,11 @@ impl TaskQueue {
     /// The end workers read from (it becomes their fd 4).
     pub fn reader(&self) -> BorrowedFd<'_> {
         self.read.as_fd()
+    }
+
+    /// The readers' lock (it becomes their fd 6).
+    pub fn lock(&self) -> BorrowedFd<'_> {
+        self.lock.fd().expect("the queue made its lock")
     }
 
     /// Writes as many packets as the pipe takes now.

@@ -7,10 +7,9 @@
 
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::os::fd::{AsFd, BorrowedFd};
-use std::path::PathBuf;
+use std::os::fd::AsFd;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
@@ -19,9 +18,10 @@ use nix::unistd::Pid;
 use serde_json::Value;
 
 use super::child::{ExtraFds, WorkerProcess, spawn};
+use super::fork_server::QueueFds;
 use super::plan::{RunPlan, StagePlan, SweepPart};
 use super::queue::TaskQueue;
-use super::shared::SharedCounter;
+use super::shared::SharedRegion;
 use crate::event::{Event, Stream};
 use crate::lesson::model::{CounterScope, Join, Pin, ResultOrder, StageKind};
 use crate::observe::clock::{Period, RunClock, monotonic_ns};
@@ -101,7 +101,6 @@ pub struct Engine<'a> {
     plan: &'a RunPlan,
     out: Emitter<'a>,
     controls: Controls,
-    exe: PathBuf,
     deadline_ns: u64,
     sampling: Period,
     parent_pid: u32,
@@ -117,7 +116,7 @@ pub struct Engine<'a> {
     /// The first worker slot of the current stage.
     stage_first_slot: usize,
     /// The current stage's shared-memory counter, if it has one.
-    shared: Option<SharedCounter>,
+    shared: Option<SharedRegion>,
 }
 
 impl<'a> Engine<'a> {
@@ -142,7 +141,6 @@ impl<'a> Engine<'a> {
             plan,
             out: Emitter::new(sink, clock),
             controls: Controls::new(control, interrupted),
-            exe: crate::protocol::own_binary()?,
             deadline_ns: clock.start_ns() + plan.time_limit.as_nanos() as u64,
             sampling: Period::new(SAMPLE_INTERVAL, clock.start_ns()),
             parent_pid: std::process::id(),
@@ -262,7 +260,7 @@ impl<'a> Engine<'a> {
             stage.counter,
             CounterScope::SharedMemory | CounterScope::SharedMemoryLocked
         ) {
-            match SharedCounter::new() {
+            match SharedRegion::new("proclab-counter") {
                 Ok(shared) => self.shared = Some(shared),
                 Err(error) => self.notice(format!("could not make shared memory: {error}")),
             }
@@ -277,7 +275,7 @@ impl<'a> Engine<'a> {
             let event = Event::SharedCounter {
                 t_ms: self.now_ms(),
                 stage: index,
-                value: shared.value(),
+                value: shared.counter().load(Ordering::SeqCst),
                 expected: expected_count(stage),
             };
             self.emit(event);
@@ -314,14 +312,14 @@ impl<'a> Engine<'a> {
         stage_index: usize,
         stage: &StagePlan,
         slot_count: usize,
-        queue: Option<BorrowedFd>,
+        queue: Option<QueueFds>,
     ) -> Option<usize> {
         let config = self.config(stage);
         let extra = ExtraFds {
             queue,
-            shared: self.shared.as_ref().map(SharedCounter::fd),
+            shared: self.shared.as_ref().and_then(SharedRegion::fd),
         };
-        match spawn(&self.exe, config, &extra) {
+        match spawn(config, &extra) {
             Ok(worker) => {
                 let process = self.procs.len();
                 let first = self.slots.len();
@@ -352,10 +350,9 @@ impl<'a> Engine<'a> {
         // can change it. It is printed to show exactly that; in a stage with shared memory,
         // the parent reads the counter the workers shared instead.
         let parent_counter: u64 = 0;
-        let counter = self
-            .shared
-            .as_ref()
-            .map_or(parent_counter, SharedCounter::value);
+        let counter = self.shared.as_ref().map_or(parent_counter, |shared| {
+            shared.counter().load(Ordering::SeqCst)
+        });
         if let Some(text) = &stage.parent_says {
             let text = text
                 .replace("{counter}", &counter.to_string())
@@ -444,6 +441,15 @@ impl<'a> Engine<'a> {
         for _ in 0..stage.workers {
             self.start_pool_worker(index, stage, &queue, &line);
         }
+        // As with Python's `Pool()`: every worker runs before `map` queues the first task, so
+        // which worker takes which item is their race, not the order they were started in.
+        while !self.stopped
+            && self.procs[first..]
+                .iter()
+                .any(|p| !p.hello && p.status.is_none())
+        {
+            self.pump(SAMPLE_INTERVAL);
+        }
         // Each death loses at most one chunk; beyond this, workers die without taking work.
         let mut replacements_left = stage.tasks.len() + stage.workers as usize;
         while !self.stopped {
@@ -506,7 +512,11 @@ impl<'a> Engine<'a> {
         queue: &TaskQueue,
         line: &str,
     ) -> Option<usize> {
-        let process = self.start_process(index, stage, 1, Some(queue.reader()))?;
+        let fds = QueueFds {
+            packets: queue.reader(),
+            lock: queue.lock(),
+        };
+        let process = self.start_process(index, stage, 1, Some(fds))?;
         let proc = &mut self.procs[process];
         proc.worker.send(line);
         proc.worker.close();

@@ -63,7 +63,15 @@ impl Drop for TerminalSession {
             return;
         }
         let _ = execute!(stdout(), DisableMouseCapture);
-        ratatui::restore();
+        if ratatui::try_restore().is_err() {
+            // The terminal is gone (hung up): there is nothing to restore, and a message printed
+            // on it would fail and panic, and a panic here aborts proclab before it reaps its
+            // children. What is printed from now on goes nowhere.
+            if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+                let _ = nix::unistd::dup2_stdout(&null);
+                let _ = nix::unistd::dup2_stderr(&null);
+            }
+        }
     }
 }
 

@@ -65,6 +65,18 @@ pub fn children_of(ppid: u64) -> Vec<u64> {
         .collect()
 }
 
+/// The workers among proclab's children: all of them but its fork server (a child of proclab
+/// too, named [`proclab::engine::fork_server::SERVER_NAME`]).
+pub fn workers_of(proclab: u64) -> Vec<u64> {
+    children_of(proclab)
+        .into_iter()
+        .filter(|&pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() != proclab::engine::fork_server::SERVER_NAME)
+        })
+        .collect()
+}
+
 /// Waits up to `seconds` for `check` to hold, polling.
 pub fn eventually(seconds: f64, mut check: impl FnMut() -> bool) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds);
