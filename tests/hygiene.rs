@@ -963,6 +963,57 @@ fn tui(damage: Damage) -> Result<Duration, String> {
     Ok(took)
 }
 
+/// `zombies-and-orphans` in the TUI, paused (Space: SIGSTOP to every process of the run) while
+/// the orphan that proclab adopted runs, then SIGKILL to proclab: the stopped orphan goes too.
+///
+/// The shell runs without job control (`set +m`), so proclab shares its process group: the
+/// kernel's rule for orphaned process groups (SIGHUP and SIGCONT to a group that loses its last
+/// link outside and has a stopped member) does not apply, as when a script starts proclab, and
+/// nothing but proclab's own care ends the stopped orphan.
+fn tui_paused_orphan_then_sigkill() -> Result<Duration, String> {
+    let mut tmux = Tmux::start()?;
+    tmux.type_line("set +m");
+    tmux.type_line(&format!(
+        "{} open zombies-and-orphans --speed 2",
+        proclab_bin()
+    ));
+    let proclab = tmux.proclab()?;
+    tmux.wait_for("the lesson screen", |s| s.contains("No run yet"))?;
+    tmux.keys(&["r"]);
+    let deadline = Instant::now() + SETUP;
+    let orphan = loop {
+        if let Some(orphan) = workers_of(proclab)
+            .into_iter()
+            .find(|&p| cmdline(p).contains("__orphan"))
+        {
+            break orphan;
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "proclab never adopted the orphan; the screen:\n{}",
+                tmux.screen()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let started = descendants(proclab);
+    tmux.tracked.extend(&started);
+    tmux.keys(&["Space"]);
+    if !eventually(SETUP.as_secs_f64(), || {
+        orphan.now().is_some_and(|s| s.state == 'T')
+    }) {
+        return Err(format!("the orphan was not paused: {}", orphan.describe()));
+    }
+    proclab.signal(Signal::SIGKILL)?;
+    none_remain(&started, Reaper::Init, Instant::now())
+}
+
+fn cmdline(p: Proc) -> String {
+    std::fs::read(format!("/proc/{}/cmdline", p.pid))
+        .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
+        .unwrap_or_default()
+}
+
 // ----- the cases ----------------------------------------------------------------------------
 
 #[test]
@@ -1017,6 +1068,14 @@ fn tui_sigkill_with_a_stopped_worker_leaves_no_process() {
     repeat("TUI: SIGSTOP a worker, SIGKILL", || {
         tui(Damage::StopThenKill)
     });
+}
+
+#[test]
+fn tui_pause_then_sigkill_leaves_no_stopped_orphan() {
+    repeat(
+        "TUI: pause with an orphan, SIGKILL",
+        tui_paused_orphan_then_sigkill,
+    );
 }
 
 #[test]

@@ -110,7 +110,13 @@ pub fn start_orphan(secs: f64) -> std::io::Result<u32> {
 
 /// `proclab __orphan SECS PROCLAB_PID`: says who its parent is, and again each time that
 /// changes, for `SECS` seconds. It leaves early if proclab itself is gone.
+///
+/// It must outlive its parent (that is the lesson), so its parent's death cannot kill it; it
+/// continues it instead (`PR_SET_PDEATHSIG` with SIGCONT, harmless to a running process): an
+/// orphan that proclab paused (SIGSTOP) and that then loses proclab runs again, sees that
+/// nobody is watching, and leaves.
 pub fn orphan_main(args: &[String]) -> ! {
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGCONT);
     let secs: f64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(1.0);
     let proclab: i32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let me = std::process::id();
