@@ -145,7 +145,7 @@ pub struct RunFlags {
 
 impl RunFlags {
     /// The engine's options.
-    pub fn options(&self) -> RunOptions {
+    pub(crate) fn options(&self) -> RunOptions {
         RunOptions {
             speed: self.speed,
             workers: self.workers,
@@ -426,27 +426,72 @@ struct Output<'a> {
     record: Option<&'a Path>,
 }
 
-/// Starts the recording asked for, with an error that names the file.
-fn start_recording(path: Option<&Path>) -> Result<Option<RecordingWriter>> {
-    path.map(|path| {
-        RecordingWriter::create(path)
-            .with_context(|| format!("cannot write the recording {}", path.display()))
-    })
-    .transpose()
+/// The one sink of a headless run or trace: every event goes to the recording (if asked for),
+/// then to standard output as a JSON line (with `--json`), then into the record the report is
+/// drawn from. A recording that cannot be written stops the run, and [`EventSink::finish`]
+/// says why; a closed standard output stops it quietly (the reader chose to stop reading).
+struct EventSink<'a> {
+    output: Output<'a>,
+    recording: Option<RecordingWriter>,
+    recording_error: Option<std::io::Error>,
+    record: RunRecord,
 }
 
-/// Puts a finished recording in place and says where it is.
-fn finish_recording(recording: Option<RecordingWriter>, path: Option<&Path>) -> Result<()> {
-    if let (Some(writer), Some(path)) = (recording, path) {
-        writer
-            .finish()
-            .with_context(|| format!("cannot write the recording {}", path.display()))?;
+impl<'a> EventSink<'a> {
+    /// Starts the recording asked for, with an error that names the file.
+    fn start(output: Output<'a>) -> Result<EventSink<'a>> {
+        let recording = output
+            .record
+            .map(|path| {
+                RecordingWriter::create(path)
+                    .with_context(|| format!("cannot write the recording {}", path.display()))
+            })
+            .transpose()?;
+        Ok(EventSink {
+            output,
+            recording,
+            recording_error: None,
+            record: RunRecord::new(),
+        })
+    }
+
+    /// Takes one event; `false` asks the run to stop.
+    fn accept(&mut self, event: Event) -> bool {
+        if let Some(writer) = self.recording.as_mut()
+            && let Err(error) = writer.push(&event)
+        {
+            self.recording_error = Some(error);
+            return false;
+        }
+        if self.output.json {
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{}", event.to_json())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return false;
+            }
+        }
+        self.record.push(event);
+        true
+    }
+
+    /// Puts the recording in place and says where it is; returns the run's record.
+    fn finish(self) -> Result<RunRecord> {
+        let (Some(writer), Some(path)) = (self.recording, self.output.record) else {
+            return Ok(self.record);
+        };
+        let context = || format!("cannot write the recording {}", path.display());
+        if let Some(error) = self.recording_error {
+            return Err(error).with_context(context);
+        }
+        writer.finish().with_context(context)?;
         eprintln!(
             "Recorded to {}: show it with `proclab replay {0}`",
             path.display()
         );
+        Ok(self.record)
     }
-    Ok(())
 }
 
 /// One headless run; `--json` streams its events as they happen. `first_stage_only` runs
@@ -462,37 +507,14 @@ fn run_once(
     if first_stage_only {
         plan.stages.truncate(1);
     }
-    let mut recording = start_recording(output.record)?;
-    let mut write_error = None;
-    let mut record = RunRecord::new();
-    let stdout = std::io::stdout();
-    let mut sink = |event: Event| {
-        if let Some(writer) = recording.as_mut()
-            && let Err(error) = writer.push(&event)
-        {
-            write_error = Some(error);
-            return false;
-        }
-        if output.json {
-            let mut out = stdout.lock();
-            if writeln!(out, "{}", event.to_json())
-                .and_then(|()| out.flush())
-                .is_err()
-            {
-                return false;
-            }
-        }
-        record.push(event);
-        true
-    };
-    engine::run(&plan, &mut sink, Some(Arc::clone(interrupted)))
-        .context("Failed to start the run")?;
-    if let (Some(error), Some(path)) = (write_error, output.record) {
-        return Err(error)
-            .with_context(|| format!("cannot write the recording {}", path.display()));
-    }
-    finish_recording(recording, output.record)?;
-    Ok(record)
+    let mut sink = EventSink::start(output)?;
+    engine::run(
+        &plan,
+        &mut |event| sink.accept(event),
+        Some(Arc::clone(interrupted)),
+    )
+    .context("Failed to start the run")?;
+    sink.finish()
 }
 
 fn run_headless(
@@ -658,11 +680,10 @@ pub struct TraceArgs {
     pub command: Vec<std::ffi::OsString>,
 }
 
-/// Traces a command: its output echoed live (stdout, or stderr with --json), then the report
-/// (or the events as JSON lines). Exits with the command's code (128 + signal if killed), 130
-/// if interrupted.
 /// `proclab trace`: live in the terminal UI when there is a terminal (and neither `--json` nor
-/// `--record` asks for a stream), else the program's output and then the report, or JSON.
+/// `--record` asks for a stream); else the program's output echoed live (on stderr with
+/// `--json`), then the report or the events as JSON lines. Exits with the command's code
+/// (128 + signal if killed), 130 if interrupted.
 fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<ExitCode> {
     use crate::trace::{Echo, TraceSpec};
 
@@ -677,7 +698,10 @@ fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<E
         return Ok(ExitCode::SUCCESS);
     }
     let interrupted = interrupt_flag()?;
-    let mut recording = start_recording(args.record.as_deref())?;
+    let mut sink = EventSink::start(Output {
+        json: args.json,
+        record: args.record.as_deref(),
+    })?;
     let spec = TraceSpec {
         command: args.command,
         pipe: args.pipe,
@@ -688,34 +712,12 @@ fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<E
             Echo::Stdout
         },
     };
-    let mut record = RunRecord::new();
-    let mut recording_error = None;
-    let stdout = std::io::stdout();
-    let mut sink = |event: Event| {
-        if args.json {
-            let mut out = stdout.lock();
-            if writeln!(out, "{}", event.to_json())
-                .and_then(|()| out.flush())
-                .is_err()
-            {
-                return false;
-            }
-        }
-        if let Some(writer) = recording.as_mut()
-            && recording_error.is_none()
-            && let Err(error) = writer.push(&event)
-        {
-            recording_error = Some(error);
-        }
-        record.push(event);
-        true
-    };
-    let outcome = crate::trace::run(&spec, &mut sink, Some(Arc::clone(&interrupted)))?;
-    if let (Some(error), Some(path)) = (recording_error, &args.record) {
-        return Err(error)
-            .with_context(|| format!("cannot write the recording {}", path.display()));
-    }
-    finish_recording(recording, args.record.as_deref())?;
+    let outcome = crate::trace::run(
+        &spec,
+        &mut |event| sink.accept(event),
+        Some(Arc::clone(&interrupted)),
+    )?;
+    let record = sink.finish()?;
     if !args.json {
         let mut out = std::io::stdout().lock();
         write!(out, "\n{}", report::render(&record, None))?;

@@ -1,7 +1,7 @@
 //! `proclab export`: a recorded run as the text report of `proclab run`, or as an SVG timeline
 //! for slides and handouts ([`svg`]).
 
-pub mod svg;
+pub(crate) mod svg;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ pub struct ExportArgs {
 
 impl ExportArgs {
     /// The format to write and where (`None`: standard output).
-    pub fn target(&self) -> (Format, Option<&Path>) {
+    pub(crate) fn target(&self) -> (Format, Option<&Path>) {
         if let Some(svg) = &self.svg {
             return (Format::Svg, Some(svg));
         }
@@ -56,14 +56,14 @@ impl ExportArgs {
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ExportError {
+pub(crate) enum ExportError {
     /// The recording could not be read (names the file, line and column).
     #[error(transparent)]
     Recording(#[from] RecordingError),
     /// The output could not be written.
     #[error("could not write {}: {}", path.display(), explain(error))]
     Write {
-        /// Where.
+        /// The file being written.
         path: PathBuf,
         /// What went wrong.
         error: io::Error,
@@ -86,7 +86,7 @@ fn explain(error: &io::Error) -> String {
 
 /// The run of a recording in `format`. The text report uses the lesson from `catalog` (for its
 /// title and checkpoints) when the recorded lesson is there.
-pub fn render(record: &RunRecord, format: Format, catalog: Option<&Catalog>) -> String {
+pub(crate) fn render(record: &RunRecord, format: Format, catalog: Option<&Catalog>) -> String {
     match format {
         Format::Text => report::render(record, catalog.and_then(|c| c.get(&record.lesson))),
         Format::Svg => svg::render(record),
@@ -95,7 +95,7 @@ pub fn render(record: &RunRecord, format: Format, catalog: Option<&Catalog>) -> 
 
 /// Reads the recording, renders it and writes it to a file (atomically) or to `stdout`; when it
 /// writes a file, says so on `stdout`.
-pub fn export(
+pub(crate) fn export(
     args: &ExportArgs,
     catalog: Option<&Catalog>,
     stdout: &mut dyn Write,

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 /// A file being written; it appears at its path only when [`SafeFile::finish`] is called.
-pub struct SafeFile {
+pub(crate) struct SafeFile {
     temp: io::BufWriter<NamedTempFile>,
     path: PathBuf,
 }
 
 impl SafeFile {
     /// Starts writing `path` (its folder must exist).
-    pub fn create(path: &Path) -> io::Result<SafeFile> {
+    pub(crate) fn create(path: &Path) -> io::Result<SafeFile> {
         let folder = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
@@ -52,7 +52,7 @@ impl SafeFile {
     }
 
     /// Flushes and renames the file into place.
-    pub fn finish(self) -> io::Result<()> {
+    pub(crate) fn finish(self) -> io::Result<()> {
         let temp = self.temp.into_inner().map_err(|e| e.into_error())?;
         temp.as_file().sync_data()?;
         temp.persist(&self.path).map_err(|e| e.error)?;
@@ -71,7 +71,7 @@ impl Write for SafeFile {
 }
 
 /// Writes `bytes` to `path` all at once (see [`SafeFile`]).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = SafeFile::create(path)?;
     file.write_all(bytes)?;
     file.finish()
@@ -102,7 +102,7 @@ pub enum ReadError {
 
 /// Reads a regular file of at most `max_bytes`, refusing symbolic links and anything else that
 /// is not a plain file.
-pub fn read_regular(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_regular(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let metadata = fs::symlink_metadata(path)?;
     if metadata.is_symlink() {

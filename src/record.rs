@@ -1,9 +1,15 @@
 //! A run as a value: the events in order, and the facts derived from them (per-worker lanes,
 //! completion order, results). Built one event at a time, so a live view and a finished report
 //! read the same thing.
+//!
+//! [`RunRecord::push`] hands each event to the handler of its kind: [`workers`] for process
+//! events, [`stages`] and [`tasks`] for theirs; the run-wide ones are handled here.
 
 pub mod observe;
 pub mod report;
+mod stages;
+mod tasks;
+mod workers;
 
 use std::collections::VecDeque;
 
@@ -12,98 +18,14 @@ use serde_json::Value;
 use crate::event::{Event, Stream};
 use crate::limits;
 
-/// How a worker slot stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkerStatus {
-    /// Started, running or sleeping.
-    Alive,
-    /// Exited with this code (may not be joined yet).
-    Exited(i32),
-    /// Killed by this signal number.
-    Killed(i32),
-}
-
-/// What the run knows about one worker slot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkerInfo {
-    /// Slot, 0-based across the run.
-    pub slot: usize,
-    /// Its PID.
-    pub pid: u32,
-    /// Its parent's PID when it started.
-    pub ppid: u32,
-    /// The stage it belongs to.
-    pub stage: usize,
-    /// For threads: the TID.
-    pub tid: Option<u32>,
-    /// Microseconds it took to start.
-    pub spawn_us: f64,
-    /// When it was running.
-    pub started_ms: f64,
-    /// Cores it was seen on, in the order first seen.
-    pub cores_seen: Vec<u32>,
-    /// Core it is on now (last known).
-    pub cpu: Option<u32>,
-    /// Times its core changed.
-    pub migrations: usize,
-    /// Kernel state letter, last sampled.
-    pub state: Option<char>,
-    /// Parent PID as last sampled.
-    pub ppid_now: u32,
-    /// Tasks it finished.
-    pub tasks_done: usize,
-    /// Running, exited or killed.
-    pub status: WorkerStatus,
-    /// When its exit was noticed.
-    pub exited_ms: Option<f64>,
-    /// When the parent joined it.
-    pub joined_ms: Option<f64>,
-    /// The core it was pinned to.
-    pub pinned: Option<u32>,
-    /// An orphan proclab adopted, not a worker it started.
-    pub adopted: bool,
-    /// It ended but its exit status could not be learned (a traced process whose parent
-    /// reaped it without telling proclab); `status` then says `Exited(0)`.
-    pub status_unknown: bool,
-}
-
-impl WorkerInfo {
-    fn saw_cpu(&mut self, cpu: u32) {
-        if self.cpu.is_some_and(|now| now != cpu) {
-            self.migrations += 1;
-        }
-        self.cpu = Some(cpu);
-        if !self.cores_seen.contains(&cpu) {
-            self.cores_seen.push(cpu);
-        }
-    }
-}
-
-/// What the run knows about one task.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskInfo {
-    /// Index in input order.
-    pub index: usize,
-    /// Label.
-    pub label: String,
-    /// The worker slot that ran it.
-    pub worker: Option<usize>,
-    /// When it started.
-    pub start_ms: Option<f64>,
-    /// When it finished.
-    pub end_ms: Option<f64>,
-    /// Core at start.
-    pub cpu_start: Option<u32>,
-    /// CPU time it used, ms.
-    pub cpu_ms: Option<f64>,
-    /// Its worker died before it finished.
-    pub lost: bool,
-}
+pub use stages::StageInfo;
+pub use tasks::TaskInfo;
+pub use workers::{WorkerInfo, WorkerStatus};
 
 /// One printed line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputLine {
-    /// When it arrived.
+    /// When it arrived, in run milliseconds.
     pub t_ms: f64,
     /// The worker slot, or `None` for the parent.
     pub worker: Option<usize>,
@@ -111,33 +33,8 @@ pub struct OutputLine {
     pub pid: u32,
     /// Which stream.
     pub stream: Stream,
-    /// The text.
+    /// The text, without its newline.
     pub text: String,
-}
-
-/// One stage's facts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StageInfo {
-    /// Name.
-    pub name: String,
-    /// `processes`, `pool` or `threads`.
-    pub kind: String,
-    /// Workers.
-    pub workers: u32,
-    /// Pool chunksize.
-    pub chunksize: Option<u64>,
-    /// Tasks it ran.
-    pub tasks: usize,
-    /// For a speedup sweep: the worker count of its point.
-    pub sweep_workers: Option<u32>,
-    /// For a speedup sweep: whether it is the serial part.
-    pub sweep_serial: bool,
-    /// Its shared-memory counter at the end and the value expected, if it had one.
-    pub shared_counter: Option<(u64, u64)>,
-    /// Start.
-    pub start_ms: f64,
-    /// End, once finished.
-    pub end_ms: Option<f64>,
 }
 
 /// A run: its events and everything derived from them.
@@ -152,17 +49,17 @@ pub struct RunRecord {
     pub events_dropped: u64,
     /// Approximate bytes `events` holds.
     kept_bytes: usize,
-    /// The lesson's id.
+    /// The lesson's id ([`crate::trace::LESSON`] for a trace).
     pub lesson: String,
-    /// proclab's PID.
+    /// proclab's PID: the parent of every worker.
     pub parent_pid: u32,
-    /// Cores available.
+    /// Cores available to the run.
     pub cores: u32,
-    /// `--speed`.
+    /// The `--speed` divisor in force.
     pub speed: f64,
-    /// Stages.
+    /// Stages, in order.
     pub stages: Vec<StageInfo>,
-    /// Worker slots.
+    /// Worker slots, by slot.
     pub workers: Vec<WorkerInfo>,
     /// Tasks, by index.
     pub tasks: Vec<TaskInfo>,
@@ -172,7 +69,7 @@ pub struct RunRecord {
     pub output_total: u64,
     /// Older lines dropped from `output` to keep memory bounded.
     pub output_dropped: u64,
-    /// proclab's own notes.
+    /// proclab's own notes (a time limit hit, sampling unavailable…).
     pub notices: Vec<String>,
     /// Task indices in completion order.
     pub completion_order: Vec<usize>,
@@ -184,7 +81,7 @@ pub struct RunRecord {
     pub lost: Vec<usize>,
     /// When the run finished.
     pub finished_ms: Option<f64>,
-    /// Whether it was stopped early.
+    /// Whether it was stopped early (time limit, or stopped by the user).
     pub stopped: bool,
     /// Time of the latest event.
     pub now_ms: f64,
@@ -208,30 +105,9 @@ impl RunRecord {
         record
     }
 
-    fn task_mut(&mut self, index: usize, label: &str) -> &mut TaskInfo {
-        while self.tasks.len() <= index {
-            let i = self.tasks.len();
-            self.tasks.push(TaskInfo {
-                index: i,
-                label: String::new(),
-                worker: None,
-                start_ms: None,
-                end_ms: None,
-                cpu_start: None,
-                cpu_ms: None,
-                lost: false,
-            });
-        }
-        let task = &mut self.tasks[index];
-        if task.label.is_empty() {
-            task.label = label.to_string();
-        }
-        task
-    }
-
     /// How a result reads: a trace's results are Python reprs, shown as Python prints them
     /// (`·` where none came back); a lesson's are JSON.
-    pub fn result_text(&self, result: &Value) -> String {
+    pub(crate) fn result_text(&self, result: &Value) -> String {
         match (self.lesson == crate::trace::LESSON, result) {
             (true, Value::String(repr)) => repr.clone(),
             (true, Value::Null) => "·".to_string(),
@@ -239,230 +115,125 @@ impl RunRecord {
         }
     }
 
-    /// Adds one event and updates every derived fact.
+    /// Adds one event and updates every derived fact: each kind of event has its handler,
+    /// which takes the fields it needs.
     pub fn push(&mut self, event: Event) {
         self.now_ms = self.now_ms.max(event.t_ms());
         match &event {
-            Event::RunStarted {
-                lesson,
-                parent_pid,
-                cores,
-                speed,
-                ..
-            } => {
-                self.lesson = lesson.clone();
-                self.parent_pid = *parent_pid;
-                self.cores = *cores;
-                self.speed = *speed;
-            }
-            Event::StageStarted {
-                t_ms,
-                name,
-                kind,
-                workers,
-                chunksize,
-                tasks,
-                sweep_workers,
-                sweep_part,
-                ..
-            } => {
-                // Room for the stage's tasks at once: a 100,000-task stage does not grow (and
-                // copy) the table step by step.
-                self.tasks.reserve(*tasks);
-                self.stages.push(StageInfo {
-                    name: name.clone(),
-                    kind: kind.clone(),
-                    workers: *workers,
-                    chunksize: *chunksize,
-                    tasks: *tasks,
-                    sweep_workers: *sweep_workers,
-                    sweep_serial: sweep_part.as_deref() == Some("serial"),
-                    start_ms: *t_ms,
-                    end_ms: None,
-                    shared_counter: None,
-                });
-            }
-            Event::SharedCounter {
-                stage,
-                value,
-                expected,
-                ..
-            } => {
-                if let Some(info) = self.stages.get_mut(*stage) {
-                    info.shared_counter = Some((*value, *expected));
-                }
-            }
-            Event::Spawned {
-                t_ms,
-                worker,
-                pid,
-                ppid,
-                stage,
-                tid,
-                spawn_us,
-                pinned,
-                adopted,
-            } => {
-                while self.workers.len() <= *worker {
-                    let slot = self.workers.len();
-                    self.workers.push(WorkerInfo {
-                        slot,
-                        pid: 0,
-                        ppid: 0,
-                        stage: 0,
-                        tid: None,
-                        spawn_us: 0.0,
-                        started_ms: 0.0,
-                        cores_seen: Vec::new(),
-                        cpu: None,
-                        migrations: 0,
-                        state: None,
-                        ppid_now: 0,
-                        tasks_done: 0,
-                        status: WorkerStatus::Alive,
-                        exited_ms: None,
-                        joined_ms: None,
-                        pinned: None,
-                        adopted: false,
-                        status_unknown: false,
-                    });
-                }
-                let w = &mut self.workers[*worker];
-                w.pinned = *pinned;
-                w.adopted = *adopted;
-                w.pid = *pid;
-                w.ppid = *ppid;
-                w.ppid_now = *ppid;
-                w.stage = *stage;
-                w.tid = *tid;
-                w.spawn_us = *spawn_us;
-                w.started_ms = *t_ms;
-            }
-            Event::TaskStarted {
-                t_ms,
-                task,
-                label,
-                worker,
-                cpu,
-                ..
-            } => {
-                let info = self.task_mut(*task, label);
-                info.worker = Some(*worker);
-                info.start_ms = Some(*t_ms);
-                info.cpu_start = *cpu;
-                if let (Some(w), Some(cpu)) = (self.workers.get_mut(*worker), cpu) {
-                    w.saw_cpu(*cpu);
-                }
-            }
-            Event::TaskFinished {
-                t_ms,
-                task,
-                label,
-                worker,
-                cpu,
-                cpu_ms,
-                ..
-            } => {
-                let info = self.task_mut(*task, label);
-                info.worker = Some(*worker);
-                info.end_ms = Some(*t_ms);
-                info.cpu_ms = Some(*cpu_ms);
-                self.completion_order.push(*task);
-                if let Some(w) = self.workers.get_mut(*worker) {
-                    w.tasks_done += 1;
-                    if let Some(cpu) = cpu {
-                        w.saw_cpu(*cpu);
-                    }
-                }
-            }
-            Event::TaskLost {
-                task,
-                label,
-                worker,
-                ..
-            } => {
-                let info = self.task_mut(*task, label);
-                info.worker = Some(*worker);
-                info.lost = true;
-            }
-            Event::Output {
-                t_ms,
-                worker,
-                pid,
-                stream,
-                text,
-            } => {
-                self.output_total += 1;
-                if self.output.len() == limits::MAX_KEPT_OUTPUT_LINES {
-                    self.output.pop_front();
-                    self.output_dropped += 1;
-                }
-                self.output.push_back(OutputLine {
-                    t_ms: *t_ms,
-                    worker: *worker,
-                    pid: *pid,
-                    stream: *stream,
-                    text: text.clone(),
-                });
-            }
-            Event::Cpu { worker, cpu, .. } => {
-                if let Some(w) = self.workers.get_mut(*worker) {
-                    w.saw_cpu(*cpu);
-                }
-            }
-            Event::State {
-                worker,
-                state,
-                ppid,
-                ..
-            } => {
-                if let Some(w) = self.workers.get_mut(*worker) {
-                    w.state = state.chars().next();
-                    w.ppid_now = *ppid;
-                }
-            }
-            Event::Exited {
-                t_ms,
-                worker,
-                code,
-                signal,
-                ..
-            } => {
-                if let Some(w) = self.workers.get_mut(*worker) {
-                    w.exited_ms = Some(*t_ms);
-                    w.status_unknown = code.is_none() && signal.is_none();
-                    w.status = match (code, signal) {
-                        (_, Some(signal)) => WorkerStatus::Killed(*signal),
-                        (code, None) => WorkerStatus::Exited(code.unwrap_or(0)),
-                    };
-                }
-            }
-            Event::Joined { t_ms, worker, .. } => {
-                if let Some(w) = self.workers.get_mut(*worker) {
-                    w.joined_ms = Some(*t_ms);
-                }
-            }
+            Event::RunStarted { .. } => self.run_started(&event),
+            Event::StageStarted { .. } => self.stage_started(&event),
+            Event::SharedCounter { .. } => stages::counted(&mut self.stages, &event),
+            Event::StageFinished { .. } => stages::finished(&mut self.stages, &event),
+            Event::Spawned { .. } => workers::spawned(&mut self.workers, &event),
+            Event::Cpu { .. } => workers::moved(&mut self.workers, &event),
+            Event::State { .. } => workers::sampled(&mut self.workers, &event),
+            Event::Exited { .. } => workers::exited(&mut self.workers, &event),
+            Event::Joined { .. } => workers::joined(&mut self.workers, &event),
+            Event::TaskStarted { .. } => self.task_started(&event),
+            Event::TaskFinished { .. } => self.task_finished(&event),
+            Event::TaskLost { .. } => tasks::lost(&mut self.tasks, &event),
+            Event::Output { .. } => self.printed(&event),
             Event::Notice { text, .. } => self.notices.push(text.clone()),
-            Event::StageFinished { t_ms, stage, .. } => {
-                if let Some(s) = self.stages.get_mut(*stage) {
-                    s.end_ms = Some(*t_ms);
-                }
-            }
-            Event::RunFinished {
-                t_ms,
-                results,
-                result_order,
-                lost,
-                stopped,
-                ..
-            } => {
-                self.results = Some(results.clone());
-                self.result_order = result_order.clone();
-                self.lost = lost.clone();
-                self.finished_ms = Some(*t_ms);
-                self.stopped = *stopped;
-            }
+            Event::RunFinished { .. } => self.run_finished(&event),
         }
+        self.keep(event);
+    }
+
+    /// `run_started`: what the run is of, and where.
+    fn run_started(&mut self, event: &Event) {
+        let Event::RunStarted {
+            lesson,
+            parent_pid,
+            cores,
+            speed,
+            ..
+        } = event
+        else {
+            return;
+        };
+        self.lesson = lesson.clone();
+        self.parent_pid = *parent_pid;
+        self.cores = *cores;
+        self.speed = *speed;
+    }
+
+    /// `stage_started`: with room for the stage's tasks at once, so a 100,000-task stage does
+    /// not grow (and copy) the table step by step.
+    fn stage_started(&mut self, event: &Event) {
+        if let Event::StageStarted { tasks, .. } = event {
+            self.tasks.reserve(*tasks);
+        }
+        stages::started(&mut self.stages, event);
+    }
+
+    /// `task_started`: the task, and the core its worker was on.
+    fn task_started(&mut self, event: &Event) {
+        tasks::started(&mut self.tasks, event);
+        if let Event::TaskStarted { worker, cpu, .. } = event {
+            workers::ran_on(&mut self.workers, *worker, *cpu);
+        }
+    }
+
+    /// `task_finished`: the task, the completion order, and its worker's count and core.
+    fn task_finished(&mut self, event: &Event) {
+        tasks::finished(&mut self.tasks, event);
+        if let Event::TaskFinished {
+            task, worker, cpu, ..
+        } = event
+        {
+            self.completion_order.push(*task);
+            workers::finished_task(&mut self.workers, *worker, *cpu);
+        }
+    }
+
+    /// `output`: keeps the line, dropping the oldest once the limit is reached.
+    fn printed(&mut self, event: &Event) {
+        let Event::Output {
+            t_ms,
+            worker,
+            pid,
+            stream,
+            text,
+        } = event
+        else {
+            return;
+        };
+        self.output_total += 1;
+        if self.output.len() == limits::MAX_KEPT_OUTPUT_LINES {
+            self.output.pop_front();
+            self.output_dropped += 1;
+        }
+        self.output.push_back(OutputLine {
+            t_ms: *t_ms,
+            worker: *worker,
+            pid: *pid,
+            stream: *stream,
+            text: text.clone(),
+        });
+    }
+
+    /// `run_finished`: the results in the order the parent received them, and how it ended.
+    fn run_finished(&mut self, event: &Event) {
+        let Event::RunFinished {
+            t_ms,
+            results,
+            result_order,
+            lost,
+            stopped,
+            ..
+        } = event
+        else {
+            return;
+        };
+        self.results = Some(results.clone());
+        self.result_order = result_order.clone();
+        self.lost = lost.clone();
+        self.finished_ms = Some(*t_ms);
+        self.stopped = *stopped;
+    }
+
+    /// Keeps `event` in `events` while the budget lasts, else counts it as dropped.
+    fn keep(&mut self, event: Event) {
         self.events_total += 1;
         let size = std::mem::size_of::<Event>()
             + match &event {
@@ -478,14 +249,14 @@ impl RunRecord {
     }
 
     /// The workers of one stage.
-    pub fn stage_workers(&self, stage: usize) -> impl Iterator<Item = &WorkerInfo> {
+    pub(crate) fn stage_workers(&self, stage: usize) -> impl Iterator<Item = &WorkerInfo> {
         self.workers
             .iter()
             .filter(move |w| w.stage == stage && w.pid != 0)
     }
 
     /// The tasks a worker ran, in the order it started them.
-    pub fn lane(&self, worker: usize) -> Vec<&TaskInfo> {
+    pub(crate) fn lane(&self, worker: usize) -> Vec<&TaskInfo> {
         let mut tasks: Vec<&TaskInfo> = self
             .tasks
             .iter()
@@ -501,7 +272,7 @@ impl RunRecord {
 
     /// The points of a speedup sweep: worker count and milliseconds (serial part included),
     /// for every point whose stages all finished.
-    pub fn sweep_points(&self) -> Vec<(u32, f64)> {
+    pub(crate) fn sweep_points(&self) -> Vec<(u32, f64)> {
         let mut points: Vec<(u32, f64)> = Vec::new();
         for stage in &self.stages {
             let (Some(workers), Some(end)) = (stage.sweep_workers, stage.end_ms) else {
@@ -517,7 +288,7 @@ impl RunRecord {
     }
 
     /// The serial part of a sweep as a fraction of the time with one worker, as measured.
-    pub fn sweep_serial_fraction(&self) -> Option<f64> {
+    pub(crate) fn sweep_serial_fraction(&self) -> Option<f64> {
         let alone = self
             .sweep_points()
             .into_iter()
@@ -533,12 +304,12 @@ impl RunRecord {
     }
 
     /// Labels in input order.
-    pub fn input_labels(&self) -> Vec<&str> {
+    pub(crate) fn input_labels(&self) -> Vec<&str> {
         self.tasks.iter().map(|t| t.label.as_str()).collect()
     }
 
     /// Labels in completion order.
-    pub fn completion_labels(&self) -> Vec<&str> {
+    pub(crate) fn completion_labels(&self) -> Vec<&str> {
         self.completion_order
             .iter()
             .map(|&t| self.tasks[t].label.as_str())
@@ -546,7 +317,7 @@ impl RunRecord {
     }
 
     /// Whether the run has finished.
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.finished_ms.is_some()
     }
 }

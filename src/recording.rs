@@ -65,7 +65,7 @@ impl Recording {
     }
 
     /// Parses the text of a recording; `path` names it in errors.
-    pub fn parse(path: &Path, text: &str) -> Result<Recording, RecordingError> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Recording, RecordingError> {
         let invalid = |line: usize, column: usize, message: String| RecordingError::Invalid {
             path: path.to_path_buf(),
             line,
@@ -136,7 +136,7 @@ impl Recording {
 ///
 /// Past [`limits::MAX_RECORDED_OUTPUT_BYTES`] of printed lines, further lines are left out
 /// (every other event is still kept) and a closing `notice` says how many.
-pub struct RecordingWriter {
+pub(crate) struct RecordingWriter {
     file: SafeFile,
     output_bytes: u64,
     lines_left_out: u64,
@@ -144,7 +144,7 @@ pub struct RecordingWriter {
 
 impl RecordingWriter {
     /// Starts a recording at `path`.
-    pub fn create(path: &Path) -> io::Result<RecordingWriter> {
+    pub(crate) fn create(path: &Path) -> io::Result<RecordingWriter> {
         Ok(RecordingWriter {
             file: SafeFile::create(path)?,
             output_bytes: 0,
@@ -153,7 +153,7 @@ impl RecordingWriter {
     }
 
     /// Appends one event.
-    pub fn push(&mut self, event: &Event) -> io::Result<()> {
+    pub(crate) fn push(&mut self, event: &Event) -> io::Result<()> {
         let line = event.to_json();
         if matches!(event, Event::Output { .. }) {
             self.output_bytes += line.len() as u64;
@@ -181,7 +181,7 @@ impl RecordingWriter {
     }
 
     /// Puts the file in place.
-    pub fn finish(self) -> io::Result<()> {
+    pub(crate) fn finish(self) -> io::Result<()> {
         self.file.finish()
     }
 }

@@ -8,7 +8,7 @@ use crate::lesson::model::{AnswerKind, Checkpoint, Observation};
 
 /// What the run measured for `what`, as the learner would write it; `None` if the run has not
 /// produced it (yet).
-pub fn observe(record: &RunRecord, what: Observation) -> Option<String> {
+pub(crate) fn observe(record: &RunRecord, what: Observation) -> Option<String> {
     match what {
         Observation::CompletionOrder => {
             let labels = record.completion_labels();
@@ -107,7 +107,11 @@ pub struct Verdict {
 }
 
 /// Judges `prediction` against the checkpoint's fixed answer, or else what the run observed.
-pub fn judge(checkpoint: &Checkpoint, prediction: &str, record: &RunRecord) -> Option<Verdict> {
+pub(crate) fn judge(
+    checkpoint: &Checkpoint,
+    prediction: &str,
+    record: &RunRecord,
+) -> Option<Verdict> {
     let observed = checkpoint.observe.and_then(|what| observe(record, what));
     let expected = checkpoint.answer.clone().or_else(|| observed.clone())?;
     let right = match checkpoint.answer_kind {

@@ -413,7 +413,7 @@ fn checkpoints(out: &mut String, record: &RunRecord, lesson: &Lesson) {
 
 /// The distribution of outcomes over repeated runs: each distinct outcome with its count,
 /// most frequent first.
-pub fn distribution(outcomes: &[String]) -> String {
+pub(crate) fn distribution(outcomes: &[String]) -> String {
     let mut counts: Vec<(String, usize)> = Vec::new();
     for outcome in outcomes {
         match counts.iter_mut().find(|(o, _)| o == outcome) {
