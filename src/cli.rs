@@ -361,7 +361,7 @@ fn open_watching(
             .exit()
     };
     need_terminal(Some(id))?;
-    let (catalog, watched) = crate::tui::watch::Watched::load(&dir, id)?;
+    let (catalog, watched) = crate::tui::app::watch::Watched::load(&dir, id)?;
     crate::tui::run(
         catalog,
         Some(id.to_string()),
@@ -381,7 +381,7 @@ fn notes(id: Option<String>, follow: bool, lessons: Option<&PathBuf>) -> Result<
         bail!(catalog.unknown(id));
     }
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        crate::tui::notes_window::run(catalog.lessons, id.as_deref(), follow)?;
+        crate::tui::runtime::notes::run(catalog.lessons, id.as_deref(), follow)?;
         return Ok(ExitCode::SUCCESS);
     }
     let shown = crate::notes::shown();

@@ -1,50 +1,16 @@
 //! The terminal UI: a lesson list, lesson screens with the narrative, the program and a live
 //! run panel, and predict-then-run checkpoints.
 //!
-//! Elm-style: one [`app::App`] model changed only by [`app::App::update`] from
-//! [`message::Message`]s; [`view`] draws it with one widget per panel; [`runtime`] feeds the
-//! messages in and carries out the [`message::Command`]s that come back.
+//! Elm-style, in three parts: [`app`] is the model, changed only by [`app::App::update`] from
+//! [`app::message::Message`]s (state and update, no drawing, no terminal); [`view`] draws it
+//! with the pure [`widgets`], one per panel; [`runtime`] owns the terminal, feeds the messages
+//! in (keys, signals, run events) and carries out the [`app::message::Command`]s that come
+//! back. Keys mean what [`runtime::keys`] says, in one table.
 
-pub mod answer_dialog;
 pub mod app;
-pub mod big_pids;
-pub mod big_text;
-pub mod checkpoints;
-pub mod cores;
-pub mod distribution;
-pub mod header;
-pub mod help;
-pub mod highlight;
-pub mod key_bar;
-pub mod keys;
-pub mod knob_panel;
-pub mod knobs;
-pub mod layout;
-pub mod lesson_list;
-pub mod lesson_screen;
-pub mod live_run;
-pub mod markdown;
-pub mod message;
-pub mod narrative;
-pub mod notes_panel;
-pub mod notes_window;
-pub mod order;
-pub mod output;
-pub mod placement;
-pub mod processes;
-pub mod program;
-pub mod projector;
-pub mod recorder;
-pub mod replay;
-pub mod run_panel;
 pub mod runtime;
-pub mod speedup;
-pub mod theme;
-pub mod timeline;
-pub mod too_small;
-pub mod trace_screen;
 pub mod view;
-pub mod watch;
+pub mod widgets;
 
 use anyhow::{Context, Result};
 use ratatui::layout::Rect;
@@ -63,10 +29,10 @@ pub fn run(
     start: Option<String>,
     options: RunOptions,
     projector: bool,
-    watch: Option<watch::Watched>,
+    watch: Option<app::watch::Watched>,
 ) -> Result<()> {
-    std::thread::spawn(highlight::warm_up);
-    let theme = theme::Theme::from_env();
+    std::thread::spawn(widgets::highlight::warm_up);
+    let theme = runtime::theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
     let area = terminal_area(&session)?;
     let mut store = ProgressStore::in_state_dir();
@@ -102,7 +68,7 @@ pub fn replay(
     let lesson = catalog
         .get(recording.lesson())
         .cloned()
-        .unwrap_or_else(|| replay::stand_in_lesson(&recording, path));
+        .unwrap_or_else(|| app::replay::stand_in_lesson(&recording, path));
     run_single_screen(projector, |theme, area| {
         app::App::replaying(
             catalog.lessons,
@@ -119,7 +85,7 @@ pub fn replay(
 /// when the command runs a Python file), beside the run panel; `r` traces it again. Saved
 /// progress is left alone.
 pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -> Result<()> {
-    let lesson = trace_screen::stand_in_lesson(&spec);
+    let lesson = app::trace_screen::stand_in_lesson(&spec);
     run_single_screen(projector, |theme, area| {
         app::App::tracing(
             catalog.lessons,
@@ -136,10 +102,10 @@ pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -
 /// (`q` leaves proclab) and without touching the saved progress.
 fn run_single_screen(
     projector: bool,
-    make: impl FnOnce(theme::Theme, Rect) -> app::App,
+    make: impl FnOnce(runtime::theme::Theme, Rect) -> app::App,
 ) -> Result<()> {
-    std::thread::spawn(highlight::warm_up);
-    let theme = theme::Theme::from_env();
+    std::thread::spawn(widgets::highlight::warm_up);
+    let theme = runtime::theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
     let mut app = make(theme, terminal_area(&session)?);
     app.projector = projector;

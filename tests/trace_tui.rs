@@ -11,8 +11,8 @@ use common::tmux::Tmux;
 use proclab::engine::RunOptions;
 use proclab::lesson::Catalog;
 use proclab::tui::app::App;
-use proclab::tui::message::{Command, Message};
-use proclab::tui::theme::Theme;
+use proclab::tui::app::message::{Command, Message};
+use proclab::tui::runtime::theme::Theme;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 

@@ -7,11 +7,11 @@ use proclab::engine::RunOptions;
 use proclab::lesson::Catalog;
 use proclab::progress::{Place, Progress};
 use proclab::tui::app::{App, ResetScope, Screen};
-use proclab::tui::theme::Theme;
+use proclab::tui::runtime::theme::Theme;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use proclab::tui::message::Message;
+use proclab::tui::app::message::Message;
 
 fn app(start: Option<&str>) -> App {
     let catalog = Catalog::load(Some(
@@ -76,7 +76,7 @@ fn x_asks_before_resetting_a_lesson_and_only_y_resets() {
     assert!(app.progress.of("pool-sleep").visited, "Enter is not yes");
     assert_eq!(
         app.context(),
-        proclab::tui::keys::Context::List,
+        proclab::tui::runtime::keys::Context::List,
         "nor does it open"
     );
 

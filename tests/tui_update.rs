@@ -9,13 +9,13 @@ mod common;
 use common::screens::{fixture_events, fixture_lessons};
 use proclab::engine::{Control, RunOptions};
 use proclab::event::Event;
+use proclab::tui::app::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use proclab::tui::app::live_run::RunState;
+use proclab::tui::app::message::{Command, Message, RunId};
 use proclab::tui::app::{App, SERIES_RUNS, Screen};
-use proclab::tui::keys::Context;
-use proclab::tui::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
-use proclab::tui::live_run::RunState;
-use proclab::tui::message::{Command, Message, RunId};
 use proclab::tui::runtime::TICK;
-use proclab::tui::theme::Theme;
+use proclab::tui::runtime::keys::Context;
+use proclab::tui::runtime::theme::Theme;
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -490,7 +490,7 @@ fn reload(folder: &Path) -> Message {
 }
 
 fn watching_app(dir: &Path) -> App {
-    use proclab::tui::watch::Watched;
+    use proclab::tui::app::watch::Watched;
     let (catalog, watched) = Watched::load(dir, "pool-demo").unwrap();
     let shown = watched.problems.is_empty();
     let mut app = App::new(
@@ -501,7 +501,7 @@ fn watching_app(dir: &Path) -> App {
         Theme::monochrome(),
         Rect::new(0, 0, 120, 40),
     );
-    app.watch = Some(proclab::tui::watch::WatchState {
+    app.watch = Some(proclab::tui::app::watch::WatchState {
         folder: watched.folder,
         problems: watched.problems.iter().map(ToString::to_string).collect(),
         shown,

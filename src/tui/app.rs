@@ -8,19 +8,11 @@ use ratatui::crossterm::event::{
 use ratatui::layout::Rect;
 use std::time::{Duration, Instant};
 
-use super::big_pids;
-use super::checkpoints::{AnswerDraft, choice_of_letter};
-use super::key_bar;
-use super::keys::{self, Action, Context};
-use super::knobs;
-use super::layout;
-use super::lesson_list;
-use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
-use super::live_run::{LiveRun, RunState, Series};
-use super::message::{Command, Message, ProgramFile, RunId};
-use super::processes;
-use super::replay::Replay;
-use super::theme::Theme;
+use self::checkpoints::{AnswerDraft, choice_of_letter};
+use self::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use self::live_run::{LiveRun, RunState, Series};
+use self::message::{Command, Message, ProgramFile, RunId};
+use self::replay::Replay;
 use crate::engine::{self, Control, RunOptions};
 use crate::event::Event;
 use crate::lesson::Lesson;
@@ -29,8 +21,27 @@ use crate::progress::Progress;
 use crate::record::WorkerStatus;
 use crate::record::observe::observe;
 use crate::trace::TraceSpec;
+use crate::tui::runtime::keys::{self, Action, Context};
+use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::big_pids;
+use crate::tui::widgets::key_bar;
+use crate::tui::widgets::layout;
+use crate::tui::widgets::lesson_list;
+use crate::tui::widgets::processes;
 
+pub mod checkpoints;
+pub mod knobs;
+pub mod lesson_screen;
+pub mod live_run;
+pub mod message;
+pub mod notes_window;
+pub mod placement;
 mod places;
+pub mod recorder;
+pub mod replay;
+pub mod trace_screen;
+pub mod watch;
+
 pub use places::ResetScope;
 
 /// How many runs `n` asks for.
@@ -120,7 +131,7 @@ pub struct App {
     /// A one-line notice not tied to a lesson (saved progress, resets); the next key clears it.
     pub notice: Option<String>,
     /// `--watch`: the lesson folder followed and its problems.
-    pub watch: Option<super::watch::WatchState>,
+    pub watch: Option<crate::tui::app::watch::WatchState>,
 }
 
 impl App {
@@ -311,7 +322,7 @@ impl App {
             return None;
         }
         let context = self.context();
-        let help_max = super::help::max_scroll(self.area, context, &self.theme);
+        let help_max = crate::tui::widgets::help::max_scroll(self.area, context, &self.theme);
         if let Some(scroll) = &mut self.help {
             match key.code {
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
@@ -566,7 +577,7 @@ impl App {
             Action::Knobs => screen.dialog = Some(Dialog::Knobs { selected: 0 }),
             Action::Record => {
                 screen.notice = Some(match &screen.run {
-                    Some(run) => super::recorder::save(&screen.lesson.id, &run.record),
+                    Some(run) => crate::tui::app::recorder::save(&screen.lesson.id, &run.record),
                     None => "Nothing to save yet: press r to run first.".into(),
                 })
             }
@@ -833,7 +844,8 @@ impl App {
         }
         let (column, row) = (mouse.column, mouse.row);
         let screen_areas = self.screen_areas();
-        let help_max = super::help::max_scroll(self.area, self.context(), &self.theme);
+        let help_max =
+            crate::tui::widgets::help::max_scroll(self.area, self.context(), &self.theme);
         if let Some(scroll) = &mut self.help {
             match mouse.kind {
                 MouseEventKind::ScrollUp => *scroll = scroll.saturating_sub(WHEEL_ROWS as usize),

@@ -6,22 +6,22 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Widget};
 
-use super::answer_dialog::AnswerDialog;
-use super::app::{App, Screen};
-use super::header::Header;
-use super::help::HelpOverlay;
-use super::key_bar::KeyBar;
-use super::knob_panel::{KnobPanel, number};
-use super::layout;
-use super::lesson_list::{LessonListPanel, progress_mark};
-use super::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
-use super::narrative::NarrativePanel;
-use super::notes_panel::NotesPanel;
-use super::program::ProgramPanel;
-use super::projector;
-use super::run_panel::RunPanel;
-use super::too_small::TooSmall;
-use super::watch::ProblemsPanel;
+use crate::tui::app::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use crate::tui::app::{App, Screen};
+use crate::tui::widgets::answer_dialog::AnswerDialog;
+use crate::tui::widgets::header::Header;
+use crate::tui::widgets::help::HelpOverlay;
+use crate::tui::widgets::key_bar::KeyBar;
+use crate::tui::widgets::knob_panel::{KnobPanel, number};
+use crate::tui::widgets::layout;
+use crate::tui::widgets::lesson_list::{LessonListPanel, progress_mark};
+use crate::tui::widgets::narrative::NarrativePanel;
+use crate::tui::widgets::notes_panel::NotesPanel;
+use crate::tui::widgets::problems::ProblemsPanel;
+use crate::tui::widgets::program::ProgramPanel;
+use crate::tui::widgets::projector;
+use crate::tui::widgets::run_panel::RunPanel;
+use crate::tui::widgets::too_small::TooSmall;
 
 /// Draws the whole UI into the frame.
 pub fn draw(frame: &mut Frame, app: &App) {

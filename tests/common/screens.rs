@@ -9,7 +9,7 @@ use proclab::event::Event;
 use proclab::lesson::Catalog;
 use proclab::recording::Recording;
 use proclab::tui::app::App;
-use proclab::tui::message::{Command, Message};
+use proclab::tui::app::message::{Command, Message};
 use proclab::tui::view;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

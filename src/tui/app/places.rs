@@ -6,10 +6,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Screen};
 use crate::progress::{Place, Progress};
-use crate::tui::keys::Context;
-use crate::tui::layout;
-use crate::tui::message::Command;
-use crate::tui::projector;
+use crate::tui::app::message::Command;
+use crate::tui::runtime::keys::Context;
+use crate::tui::widgets::layout;
+use crate::tui::widgets::projector;
 
 /// Most digits a jump takes.
 const JUMP_DIGITS: usize = 3;

@@ -1,0 +1,173 @@
+//! A run as the UI follows it: the record built from its events, where its workers were, whether
+//! it is paused, and the clock that moves the "now" line between events.
+
+use std::time::Instant;
+
+use crate::event::Event;
+use crate::lesson::model::Observation;
+use crate::record::RunRecord;
+use crate::tui::app::message::RunId;
+use crate::tui::app::placement::Placement;
+
+/// How far a run has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    /// Workers are (or may be) running.
+    Running,
+    /// The workers were stopped with SIGSTOP.
+    Paused,
+    /// Every worker is reaped.
+    Ended,
+}
+
+/// One run, live or finished.
+#[derive(Debug, Clone)]
+pub struct LiveRun {
+    /// Its number.
+    pub id: RunId,
+    /// Everything its events said.
+    pub record: RunRecord,
+    /// Cores and states of its workers over time.
+    pub placement: Placement,
+    /// Running, paused or ended.
+    pub state: RunState,
+    /// The run's time shown as "now", in ms.
+    pub now_ms: f64,
+    /// For a traced program (not the lesson's native run): its command line.
+    pub traced: Option<String>,
+    /// The latest event's time and when it arrived, to move "now" on between events.
+    last_event: Option<(f64, Instant)>,
+}
+
+impl LiveRun {
+    /// A run that has just been asked for.
+    pub fn new(id: RunId) -> LiveRun {
+        LiveRun {
+            id,
+            record: RunRecord::new(),
+            placement: Placement::new(),
+            state: RunState::Running,
+            now_ms: 0.0,
+            traced: None,
+            last_event: None,
+        }
+    }
+
+    /// Whether its workers may still be alive.
+    pub fn is_live(&self) -> bool {
+        self.state != RunState::Ended
+    }
+
+    /// Takes in one of its events, received at `at`.
+    pub fn push(&mut self, event: Event, at: Instant) {
+        self.placement.push(&event);
+        let t_ms = event.t_ms();
+        self.record.push(event);
+        if self.last_event.is_none_or(|(last, _)| t_ms >= last) {
+            self.last_event = Some((t_ms, at));
+        }
+        self.now_ms = self.now_ms.max(self.record.now_ms);
+        if let Some(end) = self.record.finished_ms {
+            self.now_ms = end;
+        }
+    }
+
+    /// Moves "now" to `at` (only while the run is live; a finished run's now is its end).
+    pub fn tick(&mut self, at: Instant) {
+        if self.record.is_finished() || !self.is_live() {
+            return;
+        }
+        if let Some((t_ms, received)) = self.last_event {
+            let since = at.saturating_duration_since(received).as_secs_f64() * 1000.0;
+            self.now_ms = self.now_ms.max(t_ms + since);
+        }
+    }
+
+    /// Notes that every worker is reaped.
+    pub fn end(&mut self) {
+        self.state = RunState::Ended;
+        if let Some(end) = self.record.finished_ms {
+            self.now_ms = end;
+        }
+    }
+}
+
+/// Many runs of the same lesson, to show how an outcome varies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// How many runs were asked for.
+    pub total: u32,
+    /// What is compared between runs.
+    pub observation: Observation,
+    /// One outcome per finished run, in run order.
+    pub outcomes: Vec<String>,
+    /// Runs that ended without the outcome (stopped, or nothing observed).
+    pub missing: u32,
+}
+
+impl Series {
+    /// How many runs ended so far.
+    pub fn done(&self) -> u32 {
+        self.outcomes.len() as u32 + self.missing
+    }
+
+    /// Each distinct outcome with how many runs had it, most frequent first (ties: first seen).
+    pub fn distribution(&self) -> Vec<(&str, usize)> {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for outcome in &self.outcomes {
+            match counts.iter_mut().find(|(o, _)| o == outcome) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((outcome, 1)),
+            }
+        }
+        counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn now_moves_with_time_until_the_run_finishes() {
+        let start = Instant::now();
+        let mut run = LiveRun::new(RunId(1));
+        run.push(
+            Event::Notice {
+                t_ms: 10.0,
+                text: "x".into(),
+            },
+            start,
+        );
+        run.tick(start + Duration::from_millis(100));
+        assert!((run.now_ms - 110.0).abs() < 1e-6);
+        run.push(
+            Event::RunFinished {
+                t_ms: 150.0,
+                completion_order: vec![],
+                results: vec![],
+                result_order: vec![],
+                lost: vec![],
+                stopped: false,
+            },
+            start + Duration::from_millis(140),
+        );
+        run.tick(start + Duration::from_millis(500));
+        assert_eq!(run.now_ms, 150.0);
+    }
+
+    #[test]
+    fn distribution_counts_outcomes_most_frequent_first() {
+        let series = Series {
+            total: 4,
+            observation: Observation::PrintOrder,
+            outcomes: vec!["a".into(), "b".into(), "b".into(), "c".into()],
+            missing: 1,
+        };
+        assert_eq!(series.distribution(), [("b", 2), ("a", 1), ("c", 1)]);
+        assert_eq!(series.done(), 5);
+    }
+}

@@ -1,0 +1,363 @@
+//! A recorded run played back on the lesson screen: the same panels as a live run, fed from the
+//! recording's events at their recorded times, with pause, step event by event, and seek.
+
+use std::time::{Duration, Instant};
+
+use crate::event::Event;
+use crate::lesson::{Lesson, Origin};
+use crate::record::RunRecord;
+use crate::recording::Recording;
+use crate::tui::app::live_run::{LiveRun, RunState};
+use crate::tui::app::message::RunId;
+
+/// Playback rates `<` and `>` step through.
+const RATES: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
+
+/// How far `[` and `]` move, as a share of the whole run (at least 100 ms).
+const SEEK_SHARE: f64 = 0.05;
+
+/// A recording being played back.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    events: Vec<Event>,
+    /// The latest event's time: the recorded run's length, in ms.
+    end_ms: f64,
+    /// Events `events[..applied]` are in the run shown.
+    applied: usize,
+    /// The recorded time shown, in ms.
+    position_ms: f64,
+    /// Whether time moves on by itself.
+    playing: bool,
+    /// Index into [`RATES`].
+    rate: usize,
+    /// When playing: the wall-clock instant and position playback (re)started from.
+    anchor: Option<(Instant, f64)>,
+}
+
+impl Replay {
+    /// A replay of `events` (the first is `run_started`), paused at the start.
+    pub fn new(events: Vec<Event>) -> Replay {
+        Replay {
+            end_ms: events.iter().map(Event::t_ms).fold(0.0, f64::max),
+            events,
+            applied: 0,
+            position_ms: 0.0,
+            playing: false,
+            rate: 2,
+            anchor: None,
+        }
+    }
+
+    /// The recorded run's length in ms (its last event's time).
+    pub fn end_ms(&self) -> f64 {
+        self.end_ms
+    }
+
+    /// The time shown, in ms since the run started.
+    pub fn position_ms(&self) -> f64 {
+        self.position_ms
+    }
+
+    /// How many events are shown, and how many there are.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.applied, self.events.len())
+    }
+
+    /// Whether time moves on by itself.
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// The playback rate (1 = as recorded).
+    pub fn rate(&self) -> f64 {
+        RATES[self.rate]
+    }
+
+    /// Whether every event is shown.
+    pub fn at_end(&self) -> bool {
+        self.applied == self.events.len()
+    }
+
+    /// Starts or stops playback; playing from the end starts again from the beginning.
+    pub fn toggle(&mut self, run: &mut LiveRun, at: Instant) {
+        if self.playing {
+            self.pause();
+        } else {
+            if self.at_end() {
+                self.rebuild(run, 0, 0.0);
+            }
+            self.playing = true;
+            self.anchor = Some((at, self.position_ms));
+        }
+        self.show_state(run);
+    }
+
+    fn pause(&mut self) {
+        self.playing = false;
+        self.anchor = None;
+    }
+
+    /// A faster (`true`) or slower playback rate.
+    pub fn change_rate(&mut self, faster: bool, at: Instant) {
+        self.rate = if faster {
+            (self.rate + 1).min(RATES.len() - 1)
+        } else {
+            self.rate.saturating_sub(1)
+        };
+        if self.playing {
+            self.anchor = Some((at, self.position_ms));
+        }
+    }
+
+    /// Moves playback on to wall-clock time `at`.
+    pub fn tick(&mut self, run: &mut LiveRun, at: Instant) {
+        let Some((since, from_ms)) = self.anchor else {
+            return;
+        };
+        let elapsed = at.saturating_duration_since(since).as_secs_f64() * 1000.0;
+        let target = (from_ms + elapsed * self.rate()).min(self.end_ms());
+        self.apply_until(run, target);
+        if self.at_end() {
+            self.pause();
+        }
+        self.show_state(run);
+    }
+
+    /// How long until the next event is due (for the UI's timer), while playing.
+    pub fn next_due(&self) -> Option<Duration> {
+        if !self.playing {
+            return None;
+        }
+        let next = self.events.get(self.applied)?.t_ms();
+        let wait_ms = ((next - self.position_ms) / self.rate()).max(0.0);
+        Some(Duration::from_secs_f64(wait_ms / 1000.0))
+    }
+
+    /// Shows one more event (and pauses).
+    pub fn step_forward(&mut self, run: &mut LiveRun) {
+        self.pause();
+        if self.applied < self.events.len() {
+            self.apply_one(run);
+            run.now_ms = self.position_ms.max(run.record.now_ms);
+        }
+        self.show_state(run);
+    }
+
+    /// Shows one event fewer (and pauses).
+    pub fn step_back(&mut self, run: &mut LiveRun) {
+        self.pause();
+        let count = self.applied.saturating_sub(1);
+        let position = count
+            .checked_sub(1)
+            .map_or(0.0, |last| self.events[last].t_ms());
+        self.rebuild(run, count, position);
+        self.show_state(run);
+    }
+
+    /// Moves `forward` (or back) by a twentieth of the run, keeping play or pause.
+    pub fn seek(&mut self, run: &mut LiveRun, forward: bool, at: Instant) {
+        let step = (self.end_ms() * SEEK_SHARE).max(100.0);
+        let target = if forward {
+            (self.position_ms + step).min(self.end_ms())
+        } else {
+            (self.position_ms - step).max(0.0)
+        };
+        self.seek_to(run, target, at);
+    }
+
+    /// Jumps to the start (`false`) or the end (`true`).
+    pub fn jump(&mut self, run: &mut LiveRun, to_end: bool, at: Instant) {
+        let target = if to_end { self.end_ms() } else { 0.0 };
+        self.seek_to(run, target, at);
+    }
+
+    fn seek_to(&mut self, run: &mut LiveRun, target: f64, at: Instant) {
+        if target < self.position_ms {
+            let count = self.events.partition_point(|e| e.t_ms() <= target);
+            self.rebuild(run, count, target);
+        } else {
+            self.apply_until(run, target);
+        }
+        if self.playing {
+            self.anchor = Some((at, self.position_ms));
+        }
+        if self.at_end() {
+            self.pause();
+        }
+        self.show_state(run);
+    }
+
+    /// Shows every event up to `target` ms.
+    fn apply_until(&mut self, run: &mut LiveRun, target: f64) {
+        while self
+            .events
+            .get(self.applied)
+            .is_some_and(|e| e.t_ms() <= target)
+        {
+            self.apply_one(run);
+        }
+        self.position_ms = target.max(self.position_ms);
+        run.now_ms = self.position_ms.max(run.record.now_ms);
+    }
+
+    fn apply_one(&mut self, run: &mut LiveRun) {
+        let event = self.events[self.applied].clone();
+        self.position_ms = self.position_ms.max(event.t_ms());
+        run.push(event, Instant::now());
+        self.applied += 1;
+    }
+
+    /// Replaces the run shown with one built from the first `count` events, at `position`.
+    fn rebuild(&mut self, run: &mut LiveRun, count: usize, position: f64) {
+        *run = LiveRun::new(run.id);
+        self.applied = 0;
+        self.position_ms = 0.0;
+        while self.applied < count {
+            self.apply_one(run);
+        }
+        self.position_ms = position;
+        run.now_ms = position;
+    }
+
+    /// Shows the replay's play/pause/end as the run's state.
+    fn show_state(&self, run: &mut LiveRun) {
+        run.state = if self.at_end() {
+            RunState::Ended
+        } else if self.playing {
+            RunState::Running
+        } else {
+            RunState::Paused
+        };
+    }
+
+    /// The run to show at the start (nothing yet happened).
+    pub fn start(&mut self, id: RunId) -> LiveRun {
+        let mut run = LiveRun::new(id);
+        self.rebuild(&mut run, 0, 0.0);
+        // `run_started` is shown at once, so the panels know the run's shape.
+        self.apply_until(&mut run, 0.0);
+        self.show_state(&mut run);
+        run
+    }
+}
+
+/// A lesson screen for a recording whose lesson is not loaded: one page that says what was
+/// recorded, where and how.
+pub fn stand_in_lesson(recording: &Recording, path: &std::path::Path) -> Lesson {
+    let record = RunRecord::from_events(recording.events.iter().cloned());
+    let seconds = record.finished_ms.unwrap_or(record.now_ms) / 1000.0;
+    let what = match record.stages.first() {
+        Some(stage) if recording.lesson() == crate::trace::LESSON => {
+            format!("a trace of `{}`", stage.name)
+        }
+        _ => format!("a run of **{}**", recording.lesson()),
+    };
+    let lesson_note = if recording.lesson() == crate::trace::LESSON {
+        ""
+    } else {
+        " Its lesson is not loaded here, so this page stands in for it (load it with \
+         `--lessons DIR` to see its own pages)."
+    };
+    let narrative = format!(
+        "# A recorded run\n\n\
+         This is {what}, recorded by proclab {version} on a machine with {cores} cores, and \
+         saved to `{file}`.{lesson_note}\n\n\
+         It started {workers} processes and lasted {seconds:.2} s, in {events} events.\n\n\
+         Everything on the right is what happened then: the PIDs, cores and times are the ones \
+         the recording machine reported, shown again in order.\n\n\
+         - **Space** plays or pauses\n\
+         - **.** and **,** step one event forward or back\n\
+         - **[** and **]** seek; **Home** and **End** go to the ends\n\
+         - **<** and **>** change the playback rate\n",
+        version = recording.version(),
+        cores = recording.cores(),
+        file = path.display(),
+        workers = record.workers.len(),
+        events = recording.events.len(),
+    );
+    let title = match record.stages.first() {
+        Some(stage) if recording.lesson() == crate::trace::LESSON => {
+            format!("Recording of a trace of {}", stage.name)
+        }
+        _ => format!("Recording of {}", recording.lesson()),
+    };
+    Lesson::stand_in(
+        recording.lesson(),
+        title,
+        narrative,
+        Origin::Recording(path.to_path_buf()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::RunRecord;
+
+    fn recording() -> Vec<Event> {
+        include_str!("../../../tests/fixtures/pool-sleep.jsonl")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn playing_to_the_end_gives_the_recorded_run() {
+        let events = recording();
+        let mut replay = Replay::new(events.clone());
+        let mut run = replay.start(RunId(1));
+        let t0 = Instant::now();
+        replay.toggle(&mut run, t0);
+        let end = replay.end_ms();
+        replay.tick(&mut run, t0 + Duration::from_secs_f64(end / 1000.0 + 1.0));
+        assert!(replay.at_end());
+        assert!(!replay.is_playing());
+        assert_eq!(run.state, RunState::Ended);
+        let live = RunRecord::from_events(events);
+        assert_eq!(run.record.completion_order, live.completion_order);
+        assert_eq!(run.record.finished_ms, live.finished_ms);
+    }
+
+    #[test]
+    fn steps_one_event_at_a_time_both_ways() {
+        let mut replay = Replay::new(recording());
+        let mut run = replay.start(RunId(1));
+        let first = replay.progress().0;
+        replay.step_forward(&mut run);
+        replay.step_forward(&mut run);
+        assert_eq!(replay.progress().0, first + 2);
+        replay.step_back(&mut run);
+        assert_eq!(replay.progress().0, first + 1);
+        assert_eq!(run.state, RunState::Paused);
+    }
+
+    #[test]
+    fn seeks_back_and_forth_and_jumps_to_the_ends() {
+        let mut replay = Replay::new(recording());
+        let mut run = replay.start(RunId(1));
+        let now = Instant::now();
+        replay.jump(&mut run, true, now);
+        assert!(replay.at_end());
+        let tasks_done = run.record.completion_order.len();
+        replay.seek(&mut run, false, now);
+        assert!(replay.position_ms() < replay.end_ms());
+        assert!(run.record.completion_order.len() <= tasks_done);
+        replay.jump(&mut run, false, now);
+        assert_eq!(replay.position_ms(), 0.0);
+        assert!(run.record.completion_order.is_empty());
+    }
+
+    #[test]
+    fn waits_for_the_next_event_scaled_by_the_rate() {
+        let mut replay = Replay::new(recording());
+        let mut run = replay.start(RunId(1));
+        assert_eq!(replay.next_due(), None);
+        let now = Instant::now();
+        replay.toggle(&mut run, now);
+        let slow = replay.next_due().unwrap();
+        replay.change_rate(true, now);
+        let fast = replay.next_due().unwrap();
+        assert!(fast <= slow);
+    }
+}

@@ -1,0 +1,141 @@
+//! The cores panel: one row per core, with the worker PID running on it now and a strip of its
+//! history on the timeline's time axis (the worker slot that was running there at each moment),
+//! so a worker moving between cores is visible. Derived from `cpu`, `task_*` and `state` events;
+//! a worker counts as on a core while its sampled state is `R`.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::tui::app::live_run::LiveRun;
+use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::timeline::{LABEL_WIDTH, axis_for};
+
+/// The character that stands for worker `slot` in a strip: 0–9, then a–z, then `#`.
+pub fn slot_glyph(slot: usize) -> char {
+    char::from_digit(slot as u32, 36).unwrap_or('#')
+}
+
+/// Who was running on one core at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Occupant {
+    Nobody,
+    One(usize),
+    Several,
+}
+
+impl Occupant {
+    fn add(self, slot: usize) -> Occupant {
+        match self {
+            Occupant::Nobody => Occupant::One(slot),
+            _ => Occupant::Several,
+        }
+    }
+}
+
+/// The cores panel.
+pub struct CoresPanel<'a> {
+    /// The run.
+    pub run: &'a LiveRun,
+    /// The theme.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &CoresPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height < 2 || area.width <= LABEL_WIDTH + 4 {
+            return;
+        }
+        let theme = self.theme;
+        let run = self.run;
+        let cores = run.record.cores as usize;
+        let title = vec![
+            Span::styled("Cores", theme.heading()),
+            Span::raw(" · now: PID on it · history: worker slot"),
+        ];
+        Paragraph::new(ratatui::text::Line::from(title)).render(Rect { height: 1, ..area }, buf);
+        let rows = (area.height - 1) as usize;
+        let axis = axis_for(run, area.width);
+        let workers = run.placement.workers.len();
+        let now_column = axis.column_of(run.now_ms);
+        // One pass over time: for each column, which worker was running on which core.
+        let mut strip = vec![vec![Occupant::Nobody; axis.columns as usize]; cores.min(rows)];
+        for column in 0..=now_column {
+            let t = axis.time_of(column).min(run.now_ms);
+            for slot in 0..workers {
+                if !run.placement.running_at(slot, t) {
+                    continue;
+                }
+                if let Some(core) = run.placement.core_at(slot, t)
+                    && let Some(row) = strip.get_mut(core as usize)
+                {
+                    row[column as usize] = row[column as usize].add(slot);
+                }
+            }
+        }
+        let mut on_core_now: Vec<Vec<usize>> = vec![Vec::new(); cores.min(rows)];
+        for slot in 0..workers {
+            let Some(now) = run.placement.now(slot) else {
+                continue;
+            };
+            if now.state == Some('R')
+                && let Some(list) = now.core.and_then(|c| on_core_now.get_mut(c as usize))
+            {
+                list.push(slot);
+            }
+        }
+        for (core, row) in strip.iter().enumerate() {
+            let y = area.y + 1 + core as u16;
+            let (who, style) = match on_core_now[core].as_slice() {
+                [] => (String::new(), theme.muted()),
+                [slot] => (
+                    run.record
+                        .workers
+                        .get(*slot)
+                        .map_or(String::new(), |w| w.pid.to_string()),
+                    theme.worker(Some(*slot)),
+                ),
+                [slot, rest @ ..] => {
+                    let pid = run.record.workers.get(*slot).map_or(0, |w| w.pid);
+                    (format!("{pid}+{}", rest.len()), theme.worker(Some(*slot)))
+                }
+            };
+            buf.set_string(area.x, y, format!(" cpu{core:<3}"), theme.strong());
+            buf.set_stringn(area.x + 7, y, format!("{who:>6} "), 7, style);
+            for (column, occupant) in row.iter().enumerate().take(now_column as usize + 1) {
+                let (symbol, style) = match occupant {
+                    Occupant::Nobody => ('·', theme.muted()),
+                    Occupant::One(slot) => (slot_glyph(*slot), theme.worker(Some(*slot)).bold()),
+                    Occupant::Several => ('+', theme.strong()),
+                };
+                if let Some(cell) = buf.cell_mut((area.x + LABEL_WIDTH + column as u16, y)) {
+                    cell.set_char(symbol).set_style(style);
+                }
+            }
+        }
+        if cores > rows {
+            let more = format!("{} more cores not shown", cores - rows);
+            buf.set_stringn(
+                area.right().saturating_sub(more.len() as u16 + 1),
+                area.y,
+                &more,
+                more.len(),
+                theme.muted(),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_have_one_character_each() {
+        assert_eq!(slot_glyph(0), '0');
+        assert_eq!(slot_glyph(10), 'a');
+        assert_eq!(slot_glyph(35), 'z');
+        assert_eq!(slot_glyph(36), '#');
+    }
+}

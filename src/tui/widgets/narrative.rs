@@ -1,0 +1,275 @@
+//! The reading pane's narrative: one page of the lesson's Markdown, with each
+//! `::: checkpoint <id>` line turned into a box that asks the question, and after a run shows
+//! the answer, what happened and why.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use crate::lesson::Lesson;
+use crate::lesson::model::{AnswerKind, Checkpoint};
+use crate::tui::app::checkpoints::{CheckpointState, choice_letter};
+use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::markdown;
+
+/// A page laid out for a width.
+#[derive(Debug, Clone, Default)]
+pub struct PageText {
+    /// Its lines.
+    pub lines: Vec<Line<'static>>,
+    /// For each checkpoint box: its first row, the row after it, and the checkpoint's index.
+    pub checkpoint_rows: Vec<(usize, usize, usize)>,
+}
+
+/// A piece of a page: Markdown, or the place of a checkpoint.
+enum Segment<'a> {
+    Markdown(&'a str),
+    Checkpoint(&'a str),
+}
+
+fn marker_id(line: &str) -> Option<&str> {
+    Some(
+        line.trim()
+            .strip_prefix(":::")?
+            .trim()
+            .strip_prefix("checkpoint")?
+            .trim(),
+    )
+}
+
+fn segments(page: &str) -> Vec<Segment<'_>> {
+    let mut segments = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    for line in page.split_inclusive('\n') {
+        if let Some(id) = marker_id(line) {
+            segments.push(Segment::Markdown(&page[start..offset]));
+            segments.push(Segment::Checkpoint(id));
+            start = offset + line.len();
+        }
+        offset += line.len();
+    }
+    segments.push(Segment::Markdown(&page[start..]));
+    segments
+}
+
+/// The ids of the checkpoints page `page` asks, as indices into `lesson.checkpoints`.
+pub fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
+    let pages = lesson.pages();
+    let Some(text) = pages.get(page) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(marker_id)
+        .filter_map(|id| lesson.checkpoints.iter().position(|c| c.id == id))
+        .collect()
+}
+
+/// Lays out page `page` of `lesson` at `width`, with the checkpoint boxes as `states` has them.
+pub fn page_text(
+    lesson: &Lesson,
+    page: usize,
+    states: &[CheckpointState],
+    width: u16,
+    theme: &Theme,
+) -> PageText {
+    let pages = lesson.pages();
+    let Some(text) = pages.get(page) else {
+        return PageText::default();
+    };
+    let mut out = PageText::default();
+    for segment in segments(text) {
+        match segment {
+            Segment::Markdown(markdown) if !markdown.trim().is_empty() => {
+                if !out.lines.is_empty() {
+                    out.lines.push(Line::default());
+                }
+                out.lines.extend(markdown::render(markdown, width, theme));
+            }
+            Segment::Markdown(_) => {}
+            Segment::Checkpoint(id) => {
+                let Some(index) = lesson.checkpoints.iter().position(|c| c.id == id) else {
+                    continue;
+                };
+                if !out.lines.is_empty() {
+                    out.lines.push(Line::default());
+                }
+                let first = out.lines.len();
+                let state = states.get(index).cloned().unwrap_or_default();
+                out.lines.extend(checkpoint_box(
+                    &lesson.checkpoints[index],
+                    index,
+                    &state,
+                    width,
+                    theme,
+                ));
+                out.checkpoint_rows.push((first, out.lines.len(), index));
+            }
+        }
+    }
+    out
+}
+
+/// The lines of a checkpoint's box.
+fn checkpoint_box(
+    checkpoint: &Checkpoint,
+    index: usize,
+    state: &CheckpointState,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let bar = || Span::styled("┃ ", theme.checkpoint());
+    let inner = width.saturating_sub(2);
+    let mut lines = vec![Line::from(vec![
+        bar(),
+        Span::styled(
+            format!("▶ Checkpoint {}: predict, then run", index + 1),
+            theme.checkpoint(),
+        ),
+    ])];
+    let add = |markdown: &str, lines: &mut Vec<Line<'static>>| {
+        for mut line in markdown::render(markdown, inner, theme) {
+            line.spans.insert(0, bar());
+            lines.push(line);
+        }
+    };
+    add(&checkpoint.question, &mut lines);
+    if checkpoint.answer_kind == AnswerKind::Choice {
+        for (i, choice) in checkpoint.choices.iter().enumerate() {
+            let rendered = markdown::render(&escape(choice), inner.saturating_sub(3), theme);
+            for (row, mut line) in rendered.into_iter().enumerate() {
+                let lead = if row == 0 {
+                    format!("{}) ", choice_letter(i))
+                } else {
+                    "   ".to_string()
+                };
+                line.spans.splice(0..0, [bar(), Span::raw(lead)]);
+                lines.push(line);
+            }
+        }
+    }
+    for hint in checkpoint.hints.iter().take(state.hints_shown) {
+        add(&format!("*Hint:* {}", escape(hint)), &mut lines);
+    }
+    match (&state.prediction, &state.verdict) {
+        (None, _) => lines.push(Line::from(vec![
+            bar(),
+            Span::styled("Not answered yet: press c to answer.", theme.muted()),
+        ])),
+        (Some(prediction), None) => {
+            add(
+                &format!("Your answer: **{}**", escape(&prediction.text)),
+                &mut lines,
+            );
+            lines.push(Line::from(vec![
+                bar(),
+                Span::styled(
+                    "Run the lesson (r) to see what really happens.",
+                    theme.muted(),
+                ),
+            ]));
+        }
+        (Some(prediction), Some(verdict)) => {
+            let (mark, style) = if verdict.right {
+                ("✓ Right", theme.good())
+            } else {
+                ("✗ Not this time", theme.bad())
+            };
+            lines.push(Line::from(vec![bar(), Span::styled(mark, style)]));
+            add(
+                &format!("Your answer: **{}**", escape(&prediction.text)),
+                &mut lines,
+            );
+            if let Some(observed) = &verdict.observed {
+                add(
+                    &format!("This run measured: **{}**", escape(observed)),
+                    &mut lines,
+                );
+            }
+            if verdict.observed.as_deref() != Some(verdict.expected.as_str()) {
+                add(
+                    &format!("Expected: **{}**", escape(&verdict.expected)),
+                    &mut lines,
+                );
+            }
+            add(&checkpoint.explanation, &mut lines);
+        }
+    }
+    lines
+}
+
+/// Keeps Markdown from reading lesson text as markup.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '_' | '`' | '[' | ']' | '#' | '\\' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The narrative panel: a page, scrolled.
+pub struct NarrativePanel<'a> {
+    /// The laid-out page.
+    pub page: &'a PageText,
+    /// The title line (lesson and page number).
+    pub title: String,
+    /// Rows scrolled off the top.
+    pub scroll: usize,
+    /// Whether the keyboard scrolls it.
+    pub focused: bool,
+    /// The theme.
+    pub theme: &'a Theme,
+}
+
+impl Widget for &NarrativePanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let border = self.theme.panel_border(self.focused);
+        let block = Block::new()
+            .borders(Borders::TOP | Borders::RIGHT)
+            .border_style(border)
+            .title(Span::styled(self.title.clone(), self.theme.heading()));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let visible: Vec<Line> = self
+            .page
+            .lines
+            .iter()
+            .skip(self.scroll)
+            .take(inner.height as usize)
+            .cloned()
+            .collect();
+        Paragraph::new(visible).render(inner, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Catalog;
+
+    #[test]
+    fn checkpoint_markers_become_boxes_with_the_question() {
+        let lesson = Catalog::load(None)
+            .unwrap()
+            .get("pool-sleep")
+            .unwrap()
+            .clone();
+        let states = vec![CheckpointState::default(); lesson.checkpoints.len()];
+        let page = page_text(&lesson, 0, &states, 40, &Theme::monochrome());
+        assert_eq!(page.checkpoint_rows.len(), 2);
+        let (first, _, index) = page.checkpoint_rows[0];
+        assert_eq!(index, 0);
+        let text: String = page.lines[first]
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(text, "┃ ▶ Checkpoint 1: predict, then run");
+        assert_eq!(page_checkpoints(&lesson, 0), [0, 1]);
+        assert!(page.lines.iter().all(|line| line.width() <= 40));
+    }
+}

@@ -1,0 +1,266 @@
+//! The timeline: one lane per worker (slot and PID), each task a bar from its start to its end
+//! labelled with the task's label and coloured by the core the worker was on, a "now" line
+//! while the run is live, and a time axis in seconds.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::tui::app::live_run::LiveRun;
+use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::processes::first_visible;
+
+/// Columns left of the bars for a lane's slot and PID (and a core's name in the cores panel).
+pub const LABEL_WIDTH: u16 = 14;
+
+/// Maps run time to columns: the same for the timeline and the cores panel, so they line up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeAxis {
+    /// Milliseconds the full width stands for.
+    pub span_ms: f64,
+    /// Columns of bars.
+    pub columns: u16,
+}
+
+/// Rounds up to 1, 1.5, 2, 3, 4, 5, 6 or 8 times a power of ten.
+fn nice_ceiling(value: f64) -> f64 {
+    let power = 10f64.powf(value.max(1e-9).log10().floor());
+    let steps = [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0];
+    steps
+        .iter()
+        .map(|s| s * power)
+        .find(|v| *v >= value * 0.999_999)
+        .unwrap_or(10.0 * power)
+}
+
+impl TimeAxis {
+    /// An axis that shows `end_ms` with a little room to grow, over `columns` columns.
+    pub fn new(end_ms: f64, columns: u16) -> TimeAxis {
+        TimeAxis {
+            span_ms: nice_ceiling((end_ms * 1.05).max(10.0)),
+            columns: columns.max(1),
+        }
+    }
+
+    fn position(&self, t_ms: f64) -> f64 {
+        t_ms / self.span_ms * f64::from(self.columns)
+    }
+
+    /// The column `t_ms` falls in.
+    pub fn column_of(&self, t_ms: f64) -> u16 {
+        (self.position(t_ms).floor().max(0.0) as u16).min(self.columns - 1)
+    }
+
+    /// The time at the middle of `column`.
+    pub fn time_of(&self, column: u16) -> f64 {
+        (f64::from(column) + 0.5) / f64::from(self.columns) * self.span_ms
+    }
+
+    /// Columns `[from, to)` a bar from `start_ms` to `end_ms` covers (at least one).
+    pub fn columns_of(&self, start_ms: f64, end_ms: f64) -> (u16, u16) {
+        let from = self.column_of(start_ms);
+        let to = (self.position(end_ms).round().max(0.0) as u16).min(self.columns);
+        (from, to.max(from + 1))
+    }
+
+    /// Tick marks: columns and their labels in seconds, at least 8 columns apart.
+    pub fn ticks(&self) -> Vec<(u16, String)> {
+        let per_column = self.span_ms / f64::from(self.columns);
+        let step = nice_step(per_column * 8.0);
+        let decimals = if step >= 1000.0 {
+            0
+        } else if step >= 100.0 {
+            1
+        } else if step >= 10.0 {
+            2
+        } else {
+            3
+        };
+        let mut ticks = Vec::new();
+        let mut t = 0.0;
+        while t <= self.span_ms * 1.000_001 {
+            let column = self.position(t).round() as u16;
+            if column < self.columns {
+                ticks.push((column, format!("{:.*}", decimals, t / 1000.0)));
+            }
+            t += step;
+        }
+        ticks
+    }
+}
+
+/// Rounds up to 1, 2 or 5 times a power of ten.
+fn nice_step(value: f64) -> f64 {
+    let power = 10f64.powf(value.max(1e-9).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|s| s * power)
+        .find(|v| *v >= value * 0.999_999)
+        .unwrap_or(10.0 * power)
+}
+
+/// The axis of a run drawn in a panel `width` wide.
+pub fn axis_for(run: &LiveRun, width: u16) -> TimeAxis {
+    TimeAxis::new(run.now_ms, width.saturating_sub(LABEL_WIDTH))
+}
+
+/// The timeline panel.
+pub struct TimelinePanel<'a> {
+    /// The run.
+    pub run: &'a LiveRun,
+    /// The selected worker (kept in view).
+    pub selected: usize,
+    /// The theme.
+    pub theme: &'a Theme,
+}
+
+impl TimelinePanel<'_> {
+    fn title(&self) -> Line<'static> {
+        let theme = self.theme;
+        let mut spans = vec![
+            Span::styled("Timeline", theme.heading()),
+            Span::raw(" · bars by core: "),
+        ];
+        let cores = self.run.record.cores.min(8);
+        for core in 0..cores {
+            let sample = theme.core_fill(Some(core)).to_string().repeat(2);
+            spans.push(Span::styled(sample, theme.core_bar(Some(core))));
+            spans.push(Span::raw(format!(" cpu{core} ")));
+        }
+        if self.run.record.cores > cores {
+            spans.push(Span::raw("…"));
+        }
+        Line::from(spans)
+    }
+}
+
+impl Widget for &TimelinePanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height < 3 || area.width <= LABEL_WIDTH + 4 {
+            return;
+        }
+        let theme = self.theme;
+        let run = self.run;
+        let record = &run.record;
+        Paragraph::new(self.title()).render(Rect { height: 1, ..area }, buf);
+        let axis = axis_for(run, area.width);
+        let bars_x = area.x + LABEL_WIDTH;
+        let lanes = (area.height - 2) as usize;
+        let first = first_visible(self.selected, lanes);
+        let shown = first..(first + lanes).min(record.workers.len());
+        let mut lane_tasks: Vec<Vec<usize>> = vec![Vec::new(); shown.len()];
+        for task in &record.tasks {
+            if let Some(worker) = task.worker.filter(|w| shown.contains(w))
+                && task.start_ms.is_some()
+            {
+                lane_tasks[worker - shown.start].push(task.index);
+            }
+        }
+        let live = run.is_live() && !record.is_finished();
+        let now_column = live.then(|| axis.column_of(run.now_ms));
+        for (row, slot) in shown.clone().enumerate() {
+            let y = area.y + 1 + row as u16;
+            let worker = &record.workers[slot];
+            let marker = if slot == self.selected { "▶" } else { " " };
+            let label = format!("{marker}{:<4}{:>8} ", format!("w{slot}"), worker.pid);
+            buf.set_stringn(
+                area.x,
+                y,
+                &label,
+                LABEL_WIDTH as usize,
+                theme.worker(Some(slot)),
+            );
+            // In index order, which is start order: a worker takes its tasks one after another,
+            // in the order of the queue (no sort needed, even for 100,000 tasks a frame).
+            for index in std::mem::take(&mut lane_tasks[row]) {
+                let task = &record.tasks[index];
+                let Some(start) = task.start_ms else { continue };
+                let end = task
+                    .end_ms
+                    .or(worker.exited_ms.filter(|_| task.lost))
+                    .unwrap_or(run.now_ms)
+                    .max(start);
+                let (from, to) = axis.columns_of(start, end);
+                let mut label = task.label.chars();
+                for column in from..to {
+                    let t = axis.time_of(column).clamp(start, end);
+                    let core = run.placement.core_at(slot, t).or(task.cpu_start);
+                    let (symbol, style) = match label.next() {
+                        Some(c) => (c, bar_label_style(theme, core)),
+                        None if task.lost => ('✗', theme.bad()),
+                        None => (theme.core_fill(core), theme.core_bar(core)),
+                    };
+                    if let Some(cell) = buf.cell_mut((bars_x + column, y)) {
+                        cell.set_char(symbol).set_style(style);
+                    }
+                }
+            }
+            if let Some(column) = now_column
+                && let Some(cell) = buf.cell_mut((bars_x + column, y))
+                && cell.symbol() == " "
+                && cell.bg == ratatui::style::Color::Reset
+            {
+                cell.set_char('│').set_style(theme.now_line());
+            }
+        }
+        if record.workers.len() > shown.end || shown.start > 0 {
+            let more = format!(
+                "{}–{} of {}",
+                shown.start,
+                shown.end.saturating_sub(1),
+                record.workers.len()
+            );
+            buf.set_stringn(
+                area.right().saturating_sub(more.len() as u16 + 1),
+                area.y,
+                &more,
+                more.len(),
+                theme.muted(),
+            );
+        }
+        let axis_y = area.bottom() - 1;
+        buf.set_string(area.x, axis_y, " time (s)", theme.muted());
+        for (column, text) in axis.ticks() {
+            buf.set_stringn(
+                bars_x + column,
+                axis_y,
+                format!("╵{text}"),
+                (axis.columns - column) as usize,
+                theme.muted(),
+            );
+        }
+        if let Some(column) = now_column {
+            buf.set_string(bars_x + column, axis_y, "▲", theme.now_line());
+        }
+    }
+}
+
+/// The style of a task's label on its bar.
+fn bar_label_style(theme: &Theme, core: Option<u32>) -> Style {
+    if theme.color {
+        theme.core_bar(core).bold()
+    } else {
+        Style::new().bold().reversed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_rounds_up_and_places_bars_and_ticks() {
+        let axis = TimeAxis::new(606.0, 60);
+        assert_eq!(axis.span_ms, 800.0);
+        assert_eq!(axis.columns_of(0.0, 400.0), (0, 30));
+        assert_eq!(axis.columns_of(100.0, 100.1), (7, 8));
+        assert_eq!(axis.column_of(10_000.0), 59);
+        let ticks = axis.ticks();
+        assert_eq!(ticks[0], (0, "0.0".to_string()));
+        assert_eq!(ticks[1], (15, "0.2".to_string()));
+        assert_eq!(nice_ceiling(11.0), 15.0);
+        assert_eq!(nice_ceiling(6300.0), 8000.0);
+    }
+}
