@@ -52,33 +52,9 @@ pub enum Origin {
     Builtin,
     /// A lesson folder on disk.
     Folder(PathBuf),
-    /// Made up to show a recording whose lesson is not loaded.
-    Recording(PathBuf),
-    /// Made up to show a command traced with `proclab trace`.
-    Trace,
 }
 
 impl Lesson {
-    /// A lesson made up to frame something that is not a lesson (a recording, a trace): one
-    /// narrative, no live run of its own, no checkpoints or knobs.
-    pub fn stand_in(id: &str, title: String, narrative: String, origin: Origin) -> Lesson {
-        Lesson {
-            id: id.to_string(),
-            summary: title.clone(),
-            title,
-            narrative,
-            program: String::new(),
-            program_name: String::new(),
-            time_limit_s: 0.0,
-            stages: Vec::new(),
-            checkpoints: Vec::new(),
-            knobs: Vec::new(),
-            instructor_notes: String::new(),
-            page_notes: Vec::new(),
-            origin,
-        }
-    }
-
     /// The narrative split into pages (at lines that hold only `---`).
     pub fn pages(&self) -> Vec<&str> {
         split_pages(&self.narrative)

@@ -20,6 +20,8 @@ use crate::lesson::Catalog;
 use crate::progress::ProgressStore;
 use crate::recording::Recording;
 
+pub use app::Exit;
+
 /// Opens the terminal UI at the lesson list, or at `start` if given, resuming the progress
 /// saved in the state folder; `projector` starts in projector mode; with `watch`, the lesson in
 /// that folder is loaded again whenever its files change. Every worker is stopped and reaped,
@@ -30,7 +32,7 @@ pub fn run(
     options: RunOptions,
     projector: bool,
     watch: Option<app::watch::Watched>,
-) -> Result<()> {
+) -> Result<Exit> {
     std::thread::spawn(widgets::highlight::warm_up);
     let theme = runtime::theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
@@ -45,9 +47,11 @@ pub fn run(
         theme,
         area,
     );
-    app.projector = projector;
-    app.python = crate::trace::find_command("python3".as_ref()).is_ok();
-    app.python_unbuffered = std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty());
+    app.set_projector(projector);
+    app.set_python(
+        crate::trace::find_command("python3".as_ref()).is_ok(),
+        std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty()),
+    );
     app.resume(loaded.progress, loaded.notice);
     let (sender, messages) = runtime::channel();
     let _watching = watch
@@ -56,7 +60,7 @@ pub fn run(
     runtime::run_loop(&mut session.terminal, app, &mut store, sender, messages)
 }
 
-/// Plays back `recording` (read from `path`) on its lesson's screen, or on a stand-in screen that
+/// Plays back `recording` (read from `path`) beside its lesson's pages, or beside a page that
 /// describes the recording when its lesson is not loaded. A replay leaves the saved progress
 /// alone.
 pub fn replay(
@@ -64,16 +68,13 @@ pub fn replay(
     recording: Recording,
     path: &std::path::Path,
     projector: bool,
-) -> Result<()> {
-    let lesson = catalog
-        .get(recording.lesson())
-        .cloned()
-        .unwrap_or_else(|| app::replay::stand_in_lesson(&recording, path));
+) -> Result<Exit> {
+    let text = app::replay::ReplayText::of(&recording, path, &catalog.lessons);
     run_single_screen(projector, |theme, area| {
         app::App::replaying(
             catalog.lessons,
-            lesson,
             recording.events,
+            text,
             engine::available_cores(),
             theme,
             area,
@@ -84,12 +85,10 @@ pub fn replay(
 /// Traces `spec` live on a screen of its own: a page that says what is shown (and the program,
 /// when the command runs a Python file), beside the run panel; `r` traces it again. Saved
 /// progress is left alone.
-pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -> Result<()> {
-    let lesson = app::trace_screen::stand_in_lesson(&spec);
+pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -> Result<Exit> {
     run_single_screen(projector, |theme, area| {
         app::App::tracing(
             catalog.lessons,
-            lesson,
             spec,
             engine::available_cores(),
             theme,
@@ -103,15 +102,12 @@ pub fn trace(catalog: Catalog, spec: crate::trace::TraceSpec, projector: bool) -
 fn run_single_screen(
     projector: bool,
     make: impl FnOnce(runtime::theme::Theme, Rect) -> app::App,
-) -> Result<()> {
+) -> Result<Exit> {
     std::thread::spawn(widgets::highlight::warm_up);
     let theme = runtime::theme::Theme::from_env();
     let mut session = runtime::TerminalSession::enter()?;
     let mut app = make(theme, terminal_area(&session)?);
-    app.projector = projector;
-    if let app::Screen::Lesson(screen) = &mut app.screen {
-        screen.projector = projector;
-    }
+    app.set_projector(projector);
     let (sender, messages) = runtime::channel();
     runtime::run_loop(
         &mut session.terminal,

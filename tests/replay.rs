@@ -11,6 +11,7 @@ use proclab::event::Event;
 use proclab::recording::Recording;
 use proclab::tui::app::App;
 use proclab::tui::app::message::Message;
+use proclab::tui::app::replay::ReplayText;
 use proclab::tui::runtime::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -62,8 +63,8 @@ fn replaying(events: &[Event]) -> App {
     let lesson = catalog.get("pool-demo").unwrap().clone();
     App::replaying(
         catalog.lessons,
-        lesson,
         events.to_vec(),
+        ReplayText::Lesson(lesson),
         2,
         Theme::monochrome(),
         Rect::new(0, 0, WIDTH, HEIGHT),
@@ -71,8 +72,7 @@ fn replaying(events: &[Event]) -> App {
 }
 
 fn shown_events(app: &App) -> usize {
-    let screen = app.lesson_screen().unwrap();
-    screen.replay.as_ref().unwrap().progress().0
+    app.replay_screen().unwrap().replay.progress().0
 }
 
 #[test]
@@ -133,19 +133,11 @@ fn a_replay_refuses_to_start_a_real_run() {
     for c in ['n', 'k', 'w', 's', 'R'] {
         assert_eq!(replay.update(key(KeyCode::Char(c))), None);
     }
-    let notice = replay.lesson_screen().unwrap().notice.clone().unwrap();
+    let notice = replay.status_line().unwrap();
     assert!(notice.contains("recording"), "{notice}");
     // r plays the recording again instead of running the lesson.
     assert_eq!(replay.update(key(KeyCode::Char('r'))), None);
-    assert!(
-        replay
-            .lesson_screen()
-            .unwrap()
-            .replay
-            .as_ref()
-            .unwrap()
-            .is_playing()
-    );
+    assert!(replay.replay_screen().unwrap().replay.is_playing());
 }
 
 #[test]

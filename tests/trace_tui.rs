@@ -7,11 +7,14 @@ mod common;
 use std::collections::BTreeSet;
 use std::process::Command as Process;
 
+use common::screens;
 use common::tmux::Tmux;
 use proclab::engine::RunOptions;
 use proclab::lesson::Catalog;
-use proclab::tui::app::App;
+use proclab::trace::TraceSpec;
 use proclab::tui::app::message::{Command, Message};
+use proclab::tui::app::{App, Exit};
+use proclab::tui::runtime::keys::Context;
 use proclab::tui::runtime::theme::Theme;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
@@ -48,7 +51,7 @@ fn lesson_app(id: &str, speed: f64) -> App {
 #[test]
 fn p_asks_for_a_trace_of_the_lessons_program_at_the_lessons_speed() {
     let mut app = lesson_app("pool-sleep", 10.0);
-    app.python = true;
+    app.set_python(true, false);
     let Some(Command::Trace { spec, program, .. }) = app.update(key('p')) else {
         panic!("p traces the program")
     };
@@ -57,18 +60,68 @@ fn p_asks_for_a_trace_of_the_lessons_program_at_the_lessons_speed() {
     let program = program.expect("the lesson's program goes along");
     assert_eq!(program.name, "program.py");
     assert!(program.text.contains("Pool(processes=2)"));
-    let run = app.lesson_screen().unwrap().run.as_ref().unwrap();
+    let run = app.lesson_screen().unwrap().view.run.as_ref().unwrap();
     assert_eq!(run.traced.as_deref(), Some("python3 program.py"));
 }
 
 #[test]
 fn p_without_python_says_how_to_get_it() {
     let mut app = lesson_app("pool-sleep", 1.0);
-    app.python = false;
+    app.set_python(false, false);
     assert_eq!(app.update(key('p')), None);
-    let notice = app.lesson_screen().unwrap().notice.clone().unwrap();
+    let notice = app.status_line().unwrap();
     assert!(notice.contains("python3 is not on your PATH"), "{notice}");
     assert!(notice.contains("install"), "{notice}");
+}
+
+/// A `proclab trace` screen of `sleep 1`, as the UI opens it (the trace is asked for, not run).
+fn trace_app() -> App {
+    let spec = TraceSpec::new(vec!["sleep".into(), "1".into()]);
+    let mut app = App::tracing(
+        Catalog::load(None).unwrap().lessons,
+        spec,
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, 120, 40),
+    );
+    assert!(matches!(app.take_startup(), Some(Command::Trace { .. })));
+    app
+}
+
+#[test]
+fn a_trace_screen_has_its_own_keys_and_lists_only_those() {
+    let mut app = trace_app();
+    assert_eq!(app.context(), Context::Trace);
+    for c in ['n', 'c', 's', 'h', 'w', 'p', 'P', 'i', '+'] {
+        assert_eq!(app.update(key(c)), None, "{c}");
+        assert_eq!(
+            app.status_line(),
+            None,
+            "{c} says nothing: it is not a key here"
+        );
+        assert_eq!(app.context(), Context::Trace, "{c}");
+    }
+    let bar = screens::text(&screens::render(&app));
+    let bar = bar.lines().last().unwrap();
+    for label in ["again", "pause", "quit", "help"] {
+        assert!(bar.contains(label), "{label} in {bar}");
+    }
+    for label in ["answer", "×20", "knobs", "python"] {
+        assert!(!bar.contains(label), "{label} in {bar}");
+    }
+    app.update(key('?'));
+    let help = screens::text(&screens::render(&app));
+    assert!(help.contains("Tracing a command"), "{help}");
+    assert!(help.contains("trace the command again"), "{help}");
+    assert!(!help.contains("answer this page's checkpoints"), "{help}");
+    app.update(key('x'));
+    let Some(Command::Trace { spec, program, .. }) = app.update(key('r')) else {
+        panic!("r traces the command again")
+    };
+    assert_eq!(spec.command, ["sleep", "1"]);
+    assert_eq!(program, None);
+    assert_eq!(app.update(key('q')), Some(Command::Quit));
+    assert_eq!(app.exit(), Some(Exit::Quit), "q leaves proclab");
 }
 
 /// Every process below `root`, now.

@@ -165,15 +165,22 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 fn frame_with_256_workers_and_10000_events() {
     for (width, height) in [(120, 40), (200, 60)] {
         let app = app_with_big_run(width, height);
-        let record = &app.lesson_screen().unwrap().run.as_ref().unwrap().record;
+        let record = &app
+            .lesson_screen()
+            .unwrap()
+            .view
+            .run
+            .as_ref()
+            .unwrap()
+            .record;
         assert_eq!(record.workers.len(), WORKERS);
         let events = record.events.len();
-        let mut buf = Buffer::empty(app.area);
+        let mut buf = Buffer::empty(app.area());
         let samples: Vec<Duration> = (0..200)
             .map(|_| {
                 buf.reset();
                 let start = Instant::now();
-                view::render(&app, app.area, &mut buf);
+                view::render(&app, app.area(), &mut buf);
                 start.elapsed()
             })
             .collect();
@@ -188,7 +195,7 @@ fn frame_with_256_workers_and_10000_events() {
 #[ignore = "a measurement: run with --ignored --nocapture"]
 fn key_press_to_new_frame() {
     let mut app = app_with_big_run(120, 40);
-    let mut buf = Buffer::empty(app.area);
+    let mut buf = Buffer::empty(app.area());
     let keys = [
         key(KeyCode::Down),
         key(KeyCode::Right),
@@ -201,7 +208,7 @@ fn key_press_to_new_frame() {
             buf.reset();
             let start = Instant::now();
             app.update(keys[i % keys.len()].clone());
-            view::render(&app, app.area, &mut buf);
+            view::render(&app, app.area(), &mut buf);
             start.elapsed()
         })
         .collect();

@@ -6,6 +6,7 @@ mod common;
 
 use common::screens::{fixture_events, fixture_lessons, key, play, render, text};
 use proclab::engine::RunOptions;
+use proclab::progress::Progress;
 use proclab::tui::app::App;
 use proclab::tui::app::message::Message;
 use proclab::tui::runtime::theme::Theme;
@@ -32,7 +33,7 @@ fn app(start: Option<&str>, theme: Theme, width: u16, height: u16) -> App {
         Rect::new(0, 0, width, height),
     );
     app.update(key('z'));
-    assert!(app.projector);
+    assert!(app.projector());
     app
 }
 
@@ -47,8 +48,10 @@ fn after_run(theme: Theme, width: u16, height: u16) -> App {
 #[test]
 fn projector_list_shows_the_position_and_only_the_essential_keys() {
     let mut app = app(None, Theme::monochrome(), 100, 30);
-    app.progress.visit("pool-sleep");
-    app.progress.answered_right("pool-sleep", "last-job");
+    let mut progress = Progress::default();
+    progress.visit("pool-sleep");
+    progress.answered_right("pool-sleep", "last-job");
+    app.resume(progress, None);
     press_down(&mut app, 3);
     let screen = text(&render(&app));
     assert!(
@@ -125,7 +128,8 @@ fn clicking_a_big_pid_selects_its_worker_and_small_windows_keep_the_usual_layout
     let processes = app
         .lesson_screen()
         .unwrap()
-        .areas(app.screen_areas().body)
+        .view
+        .areas(app.screen_areas().body, app.projector())
         .run
         .processes;
     assert!(processes.height > 8, "room for two big PIDs: {processes:?}");
@@ -135,18 +139,20 @@ fn clicking_a_big_pid_selects_its_worker_and_small_windows_keep_the_usual_layout
         row: processes.y + 1 + 4 + 2,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(app.lesson_screen().unwrap().selected_worker, 1);
+    assert_eq!(app.lesson_screen().unwrap().view.selected_worker, 1);
 
     let mut small = after_run(Theme::monochrome(), 80, 24);
     let zoomed = small
         .lesson_screen()
         .unwrap()
-        .areas(small.screen_areas().body);
+        .view
+        .areas(small.screen_areas().body, small.projector());
     small.update(key('z'));
-    assert!(!small.projector);
+    assert!(!small.projector());
     let usual = small
         .lesson_screen()
         .unwrap()
-        .areas(small.screen_areas().body);
+        .view
+        .areas(small.screen_areas().body, small.projector());
     assert_eq!(zoomed, usual, "no room for big PIDs: the usual layout");
 }

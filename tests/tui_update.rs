@@ -9,10 +9,12 @@ mod common;
 use common::screens::{fixture_events, fixture_lessons};
 use proclab::engine::{Control, RunOptions};
 use proclab::event::Event;
-use proclab::tui::app::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use proclab::tui::app::lesson::{Dialog, LessonScreen};
 use proclab::tui::app::live_run::RunState;
+use proclab::tui::app::live_run::SERIES_RUNS;
 use proclab::tui::app::message::{Command, Message, RunId};
-use proclab::tui::app::{App, SERIES_RUNS, Screen};
+use proclab::tui::app::panes::{Focus, Reading};
+use proclab::tui::app::{App, Exit, Screen};
 use proclab::tui::runtime::TICK;
 use proclab::tui::runtime::keys::Context;
 use proclab::tui::runtime::theme::Theme;
@@ -50,7 +52,7 @@ fn lesson(app: &App) -> &LessonScreen {
 fn start_run(app: &mut App) -> RunId {
     match app.update(key('r')) {
         Some(Command::Start { run, plan }) => {
-            assert_eq!(plan.speed, app.options.speed);
+            assert_eq!(plan.speed, app.options().speed);
             run
         }
         other => panic!("r should start a run, got {other:?}"),
@@ -71,10 +73,10 @@ fn feed(app: &mut App, run: RunId, events: impl IntoIterator<Item = Event>) {
 }
 
 fn position(app: &App, id: &str) -> usize {
-    app.list
-        .visible(&app.lessons)
+    app.list()
+        .visible(app.lessons())
         .iter()
-        .position(|&i| app.lessons[i].id == id)
+        .position(|&i| app.lessons()[i].id == id)
         .unwrap()
 }
 
@@ -83,18 +85,18 @@ fn the_list_moves_filters_and_opens() {
     let mut app = app(None);
     assert_eq!(app.context(), Context::List);
     app.update(code(KeyCode::Up));
-    assert_eq!(app.list.selected, 0, "the selection stops at the top");
+    assert_eq!(app.list().selected, 0, "the selection stops at the top");
     app.update(key('j'));
     app.update(code(KeyCode::Down));
-    assert_eq!(app.list.selected, 2);
+    assert_eq!(app.list().selected, 2);
     app.update(key('k'));
-    assert_eq!(app.list.selected, 1);
+    assert_eq!(app.list().selected, 1);
     for _ in 0..50 {
         app.update(code(KeyCode::Down));
     }
     assert_eq!(
-        app.list.selected,
-        app.lessons.len() - 1,
+        app.list().selected,
+        app.lessons().len() - 1,
         "and at the bottom"
     );
 
@@ -103,20 +105,22 @@ fn the_list_moves_filters_and_opens() {
     for c in "PRINTS".chars() {
         app.update(key(c));
     }
-    let visible = app.list.visible(&app.lessons);
+    let visible = app.list().visible(app.lessons());
     assert_eq!(visible.len(), 1);
-    assert_eq!(app.lessons[visible[0]].id, "four-prints");
+    assert_eq!(app.lessons()[visible[0]].id, "four-prints");
     app.update(code(KeyCode::Backspace));
-    assert_eq!(app.list.filter, "PRINT");
+    assert_eq!(app.list().filter, "PRINT");
     app.update(code(KeyCode::Esc));
-    assert!(app.list.filter.is_empty());
+    assert!(app.list().filter.is_empty());
     assert_eq!(app.context(), Context::List);
 
-    app.list.selected = position(&app, "pool-demo");
-    assert!(!app.progress.of("pool-demo").visited);
+    for _ in 0..position(&app, "pool-demo") {
+        app.update(code(KeyCode::Down));
+    }
+    assert!(!app.progress().of("pool-demo").visited);
     app.update(code(KeyCode::Enter));
     assert_eq!(lesson(&app).lesson.id, "pool-demo");
-    assert!(app.progress.of("pool-demo").visited);
+    assert!(app.progress().of("pool-demo").visited);
 }
 
 #[test]
@@ -130,33 +134,33 @@ fn a_click_opens_a_lesson_and_q_leaves() {
         modifiers: KeyModifiers::NONE,
     };
     app.update(Message::Mouse(click));
-    assert_eq!(lesson(&app).lesson.id, app.lessons[1].id);
+    assert_eq!(lesson(&app).lesson.id, app.lessons()[1].id);
     assert_eq!(
         app.update(key('q')),
         None,
         "q on a lesson without a run just goes back"
     );
-    assert!(matches!(app.screen, Screen::List));
+    assert!(matches!(app.screen(), Screen::List));
     assert_eq!(app.update(key('q')), Some(Command::Quit));
-    assert!(app.quit);
+    assert_eq!(app.exit(), Some(Exit::Quit));
 }
 
 #[test]
 fn pages_turn_with_arrows_and_page_keys_and_stop_at_the_ends() {
     let mut app = app(Some("pool-demo"));
-    assert_eq!(lesson(&app).pages, 2);
+    assert_eq!(lesson(&app).reader.pages, 2);
     app.update(code(KeyCode::Left));
-    assert_eq!(lesson(&app).page, 0);
+    assert_eq!(lesson(&app).reader.page, 0);
     app.update(code(KeyCode::Right));
-    assert_eq!(lesson(&app).page, 1);
+    assert_eq!(lesson(&app).reader.page, 1);
     app.update(code(KeyCode::PageDown));
-    assert_eq!(lesson(&app).page, 1);
+    assert_eq!(lesson(&app).reader.page, 1);
     app.update(code(KeyCode::PageUp));
-    assert_eq!(lesson(&app).page, 0);
+    assert_eq!(lesson(&app).reader.page, 0);
     app.update(key('v'));
-    assert_eq!(lesson(&app).reading, Reading::Program);
+    assert_eq!(lesson(&app).reader.showing, Reading::Program);
     app.update(code(KeyCode::Tab));
-    assert_eq!(lesson(&app).focus, Focus::Processes);
+    assert_eq!(lesson(&app).view.focus, Focus::Processes);
 }
 
 #[test]
@@ -223,7 +227,7 @@ fn checkpoints_are_answered_before_the_run_and_judged_by_it() {
         states[1].verdict.as_ref().unwrap().observed.as_deref(),
         Some("B C A D")
     );
-    assert_eq!(app.progress.of("pool-demo").right.len(), 2);
+    assert_eq!(app.progress().of("pool-demo").right.len(), 2);
 }
 
 #[test]
@@ -253,7 +257,10 @@ fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
         .unwrap();
     feed(&mut app, run, events[..first_task + 1].to_vec());
     assert_eq!(app.update(key(' ')), Some(Command::Control(Control::Pause)));
-    assert_eq!(lesson(&app).run.as_ref().unwrap().state, RunState::Paused);
+    assert_eq!(
+        lesson(&app).view.run.as_ref().unwrap().state,
+        RunState::Paused
+    );
     assert_eq!(
         app.update(key(' ')),
         Some(Command::Control(Control::Resume))
@@ -265,7 +272,7 @@ fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
     let before = Instant::now();
     app.update(Message::Tick(before + Duration::from_secs(1)));
     assert!(
-        lesson(&app).run.as_ref().unwrap().now_ms >= 1000.0,
+        lesson(&app).view.run.as_ref().unwrap().now_ms >= 1000.0,
         "ticks move the now line"
     );
 
@@ -273,9 +280,18 @@ fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
     let second = start_run(&mut app);
     assert!(second > run);
     feed(&mut app, run, events[first_task + 1..].to_vec());
-    assert!(lesson(&app).run.as_ref().unwrap().record.events.is_empty());
+    assert!(
+        lesson(&app)
+            .view
+            .run
+            .as_ref()
+            .unwrap()
+            .record
+            .events
+            .is_empty()
+    );
     assert_eq!(app.update(Message::RunEnded(run)), None);
-    assert!(lesson(&app).run.as_ref().unwrap().is_live());
+    assert!(lesson(&app).view.run.as_ref().unwrap().is_live());
 
     feed(&mut app, second, events);
     assert!(
@@ -283,7 +299,10 @@ fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
         "a finished run stops ticking"
     );
     app.update(Message::RunEnded(second));
-    assert_eq!(lesson(&app).run.as_ref().unwrap().state, RunState::Ended);
+    assert_eq!(
+        lesson(&app).view.run.as_ref().unwrap().state,
+        RunState::Ended
+    );
     assert_eq!(app.update(key(' ')), None, "nothing to pause");
     assert_eq!(app.update(key('k')), None, "nothing to kill");
 }
@@ -302,24 +321,24 @@ fn leaving_a_lesson_or_proclab_mid_run_stops_the_run() {
         ))),
         Some(Command::Quit)
     );
-    assert!(app.quit);
+    assert_eq!(app.exit(), Some(Exit::Interrupted));
 }
 
 #[test]
 fn speed_workers_and_knobs_change_the_next_run() {
     let mut app = app(Some("pool-demo"));
     app.update(key('+'));
-    assert_eq!(app.options.speed, 20.0);
+    assert_eq!(app.options().speed, 20.0);
     app.update(key('-'));
     app.update(key('-'));
-    assert_eq!(app.options.speed, 5.0);
+    assert_eq!(app.options().speed, 5.0);
     app.update(key('w'));
-    assert_eq!(app.options.settings, [("workers".to_string(), 3.0)]);
+    assert_eq!(app.options().settings, [("workers".to_string(), 3.0)]);
     app.update(key('W'));
     app.update(key('W'));
     app.update(key('W'));
     assert_eq!(
-        app.options.settings,
+        app.options().settings,
         [("workers".to_string(), 1.0)],
         "the knob's minimum holds"
     );
@@ -330,13 +349,13 @@ fn speed_workers_and_knobs_change_the_next_run() {
     app.update(code(KeyCode::Down));
     app.update(key('+'));
     assert!(
-        app.options
+        app.options()
             .settings
             .contains(&("task.A.secs".to_string(), 5.5))
     );
     app.update(code(KeyCode::Backspace));
     assert!(
-        !app.options
+        !app.options()
             .settings
             .iter()
             .any(|(name, _)| name == "task.A.secs")
@@ -373,11 +392,11 @@ fn n_runs_the_lesson_many_times_and_collects_the_outcomes() {
 fn help_opens_scrolls_and_closes() {
     let mut app = app(Some("pool-demo"));
     app.update(key('?'));
-    assert_eq!(app.help, Some(0));
+    assert_eq!(app.help(), Some(0));
     app.update(code(KeyCode::Down));
-    assert_eq!(app.help, Some(1));
+    assert_eq!(app.help(), Some(1));
     app.update(key('x'));
-    assert_eq!(app.help, None);
+    assert_eq!(app.help(), None);
     assert!(
         app.lesson_screen().is_some(),
         "closing the help does nothing else"
@@ -391,10 +410,10 @@ fn resizing_keeps_scroll_positions_inside_the_text() {
     for _ in 0..100 {
         app.update(code(KeyCode::Down));
     }
-    let scrolled = lesson(&app).scroll;
+    let scrolled = lesson(&app).reader.scroll;
     assert!(scrolled > 0);
     app.update(Message::Resize(200, 60));
-    assert!(lesson(&app).scroll < scrolled);
+    assert!(lesson(&app).reader.scroll < scrolled);
     app.update(Message::Resize(40, 10));
     app.update(Message::Mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
@@ -402,14 +421,14 @@ fn resizing_keeps_scroll_positions_inside_the_text() {
         row: 1,
         modifiers: KeyModifiers::NONE,
     }));
-    assert_eq!(app.area, Rect::new(0, 0, 40, 10));
+    assert_eq!(app.area(), Rect::new(0, 0, 40, 10));
 }
 
 fn screen_text(app: &App) -> String {
-    let mut buf = ratatui::buffer::Buffer::empty(app.area);
-    proclab::tui::view::render(app, app.area, &mut buf);
+    let mut buf = ratatui::buffer::Buffer::empty(app.area());
+    proclab::tui::view::render(app, app.area(), &mut buf);
     buf.content()
-        .chunks(app.area.width as usize)
+        .chunks(app.area().width as usize)
         .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>())
         .collect::<Vec<_>>()
         .join("\n")
@@ -420,22 +439,22 @@ fn i_shows_and_hides_the_instructor_notes_of_the_page() {
     let mut app = app(Some("pool-sleep"));
     assert!(!screen_text(&app).contains("Instructor notes"));
     app.update(key('i'));
-    assert_eq!(lesson(&app).notes, Some(0));
+    assert_eq!(lesson(&app).reader.notes, Some(0));
     let shown = screen_text(&app);
     assert!(shown.contains("Instructor notes · pool-sleep"), "{shown}");
     assert!(shown.contains("This page (1 of 5)"), "{shown}");
     assert!(shown.contains("The whole lesson"), "{shown}");
     // Pages still turn under the notes, and the notes follow.
     app.update(code(KeyCode::Right));
-    assert_eq!(lesson(&app).page, 1);
+    assert_eq!(lesson(&app).reader.page, 1);
     assert!(screen_text(&app).contains("This page (2 of 5): What happened"));
     // Esc closes the notes first, and leaves the lesson only after.
     app.update(code(KeyCode::Esc));
-    assert_eq!(lesson(&app).notes, None);
+    assert_eq!(lesson(&app).reader.notes, None);
     assert!(!screen_text(&app).contains("Instructor notes"));
     app.update(key('i'));
     app.update(key('i'));
-    assert_eq!(lesson(&app).notes, None, "i toggles");
+    assert_eq!(lesson(&app).reader.notes, None, "i toggles");
     app.update(code(KeyCode::Esc));
     assert!(app.lesson_screen().is_none());
 }
@@ -453,14 +472,18 @@ fn arrows_and_the_wheel_scroll_the_notes_not_the_text_under_them() {
         modifiers: KeyModifiers::NONE,
     }));
     assert_eq!(
-        lesson(&app).notes,
+        lesson(&app).reader.notes,
         Some(4),
         "one row, then a wheel step of three"
     );
-    assert_eq!(lesson(&app).scroll, 0, "the narrative stays where it was");
+    assert_eq!(
+        lesson(&app).reader.scroll,
+        0,
+        "the narrative stays where it was"
+    );
     app.update(code(KeyCode::Right));
     assert_eq!(
-        lesson(&app).notes,
+        lesson(&app).reader.notes,
         Some(0),
         "a new page's notes start at the top"
     );
@@ -501,7 +524,7 @@ fn watching_app(dir: &Path) -> App {
         Theme::monochrome(),
         Rect::new(0, 0, 120, 40),
     );
-    app.watch = Some(proclab::tui::app::watch::WatchState {
+    app.set_watch(proclab::tui::app::watch::WatchState {
         folder: watched.folder,
         problems: watched.problems.iter().map(ToString::to_string).collect(),
         shown,
@@ -524,21 +547,15 @@ fn a_reload_replaces_the_lesson_or_shows_its_problems_until_fixed() {
     );
     let screen = lesson(&app);
     assert_eq!(screen.lesson.title, "Edited while watching");
-    assert_eq!(screen.page, 1, "the page is kept");
+    assert_eq!(screen.reader.page, 1, "the page is kept");
     assert_eq!(
-        screen.run.as_ref().map(|r| r.id),
+        screen.view.run.as_ref().map(|r| r.id),
         Some(run),
         "the run goes on"
     );
+    assert!(app.status_line().unwrap().starts_with("Lesson reloaded"));
     assert!(
-        screen
-            .notice
-            .as_deref()
-            .unwrap()
-            .starts_with("Lesson reloaded")
-    );
-    assert!(
-        app.lessons
+        app.lessons()
             .iter()
             .any(|l| l.title == "Edited while watching")
     );
@@ -550,7 +567,7 @@ fn a_reload_replaces_the_lesson_or_shows_its_problems_until_fixed() {
     let expected: Vec<String> = expected.iter().map(ToString::to_string).collect();
     assert_eq!(expected.len(), 1);
     assert!(expected[0].contains("lesson.toml:3:"), "{expected:?}");
-    assert_eq!(app.watch.as_ref().unwrap().problems, expected);
+    assert_eq!(app.watch().unwrap().problems, expected);
     assert_eq!(
         lesson(&app).lesson.title,
         "Edited while watching",
@@ -565,7 +582,7 @@ fn a_reload_replaces_the_lesson_or_shows_its_problems_until_fixed() {
 
     set_title(&folder, "title = \"Fixed\"");
     app.update(reload(&folder));
-    assert!(app.watch.as_ref().unwrap().problems.is_empty());
+    assert!(app.watch().unwrap().problems.is_empty());
     assert_eq!(lesson(&app).lesson.title, "Fixed");
     assert!(!screen_text(&app).contains("fix and save"));
 }
@@ -576,7 +593,7 @@ fn a_lesson_invalid_at_start_opens_once_it_is_fixed() {
     set_title(&folder, "title = 3");
     let mut app = watching_app(dir.path());
     assert!(app.lesson_screen().is_none(), "nothing good to show yet");
-    assert!(!app.lessons.iter().any(|l| l.id == "pool-demo"));
+    assert!(!app.lessons().iter().any(|l| l.id == "pool-demo"));
     let shown = screen_text(&app);
     assert!(
         shown.contains("the lesson opens once it is valid"),

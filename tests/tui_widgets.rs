@@ -9,6 +9,7 @@ mod common;
 use common::screens::{fixture_events, fixture_lessons, key, play, render as render_screen, text};
 use proclab::engine::RunOptions;
 use proclab::lesson::model::Observation;
+use proclab::progress::Progress;
 use proclab::tui::app::App;
 use proclab::tui::app::live_run::{LiveRun, Series};
 use proclab::tui::app::message::{Message, RunId};
@@ -140,7 +141,7 @@ fn order_sets_sent_finished_and_result_orders_side_by_side() {
     let theme = Theme::colored();
     let buf = render(
         &OrderPanel {
-            lesson: &lesson,
+            lesson: Some(&lesson),
             record: &run.record,
             theme: &theme,
         },
@@ -209,8 +210,10 @@ fn lesson_list_with_progress_marks() {
         MONO,
         Rect::new(0, 0, 100, 40),
     );
-    app.progress.visit("pool-sleep");
-    app.progress.answered_right("pool-sleep", "last-job");
+    let mut progress = Progress::default();
+    progress.visit("pool-sleep");
+    progress.answered_right("pool-sleep", "last-job");
+    app.resume(progress, None);
     let buf = render_screen(&app);
     let screen = text(&buf);
     assert!(screen.contains("● 1/3  pool-sleep"), "{screen}");

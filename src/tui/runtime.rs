@@ -6,6 +6,7 @@
 pub mod input;
 pub mod keys;
 pub mod notes;
+pub mod recorder;
 pub mod runs;
 pub mod terminal;
 pub mod theme;
@@ -17,8 +18,8 @@ use anyhow::{Context, Result};
 use ratatui::DefaultTerminal;
 
 use crate::progress::ProgressStore;
-use crate::tui::app::App;
-use crate::tui::app::message::Message;
+use crate::tui::app::message::{Command, Message};
+use crate::tui::app::{App, Exit};
 use crate::tui::view;
 use input::panic_if_asked;
 use runs::Runs;
@@ -47,18 +48,18 @@ fn next_message(app: &App, messages: &Receiver<Message>) -> Option<Message> {
 
 /// Runs the UI until the learner leaves, saving progress in `store` as it changes and taking
 /// messages from `messages` (other producers may hold senders of it too); every run is stopped
-/// and reaped before this returns.
+/// and reaped before this returns. Returns how the UI ended.
 pub fn run_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
     store: &mut ProgressStore,
     sender: SyncSender<Message>,
     messages: Receiver<Message>,
-) -> Result<()> {
+) -> Result<Exit> {
     read_input(sender.clone());
     let signals = watch_signals(sender.clone())?;
     let mut runs = Runs::default();
-    if let Some(command) = app.startup.take() {
+    if let Some(command) = app.take_startup() {
         runs.execute(command, &sender);
     }
     let result = (|| -> Result<()> {
@@ -73,18 +74,25 @@ pub fn run_loop(
                     runs.ended(run);
                 }
                 panic_if_asked(&current);
-                if let Some(command) = app.update(current) {
-                    runs.execute(command, &sender);
+                match app.update(current) {
+                    Some(Command::SaveRun) => {
+                        let note = app
+                            .shown_run()
+                            .map(|(id, record)| recorder::save(id, record));
+                        app.update(Message::Notice(note.unwrap_or_default()));
+                    }
+                    Some(command) => runs.execute(command, &sender),
+                    None => {}
                 }
-                if let Some(notice) = store.save(&app.progress) {
-                    app.notice = Some(notice);
+                if let Some(notice) = store.save(app.progress()) {
+                    app.update(Message::Notice(notice));
                 }
-                if app.quit || frame_start.elapsed() >= FRAME {
+                if app.exit().is_some() || frame_start.elapsed() >= FRAME {
                     break;
                 }
                 message = messages.try_recv().ok();
             }
-            if app.quit {
+            if app.exit().is_some() {
                 break;
             }
             terminal
@@ -95,5 +103,5 @@ pub fn run_loop(
     })();
     runs.stop();
     signals.close();
-    result
+    result.map(|()| app.exit().unwrap_or(Exit::Quit))
 }

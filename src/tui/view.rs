@@ -1,4 +1,4 @@
-//! Draws the model: reads the [`App`], never changes it.
+//! Draws the model: reads the [`App`], never changes it, and draws it with the widgets.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Widget};
 
-use crate::tui::app::lesson_screen::{Dialog, Focus, LessonScreen, Reading};
+use crate::tui::app::lesson::{Dialog, LessonScreen};
+use crate::tui::app::panes::{Reader, Reading, RunView, Text};
 use crate::tui::app::{App, Screen};
 use crate::tui::widgets::answer_dialog::AnswerDialog;
 use crate::tui::widgets::header::Header;
@@ -43,6 +44,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     match &app.screen {
         Screen::List => render_list(app, screen_areas, buf),
         Screen::Lesson(screen) => render_lesson(app, screen, screen_areas, buf),
+        Screen::Trace(screen) => {
+            let status = "a traced command · r traces it again".to_string();
+            let panes = (&screen.reader, &screen.view, Text::About(&screen.about));
+            render_panes(app, panes, status, screen_areas, None, buf);
+        }
+        Screen::Replay(screen) => {
+            let status = screen.view.run.as_ref().map_or(String::new(), |run| {
+                format!(
+                    "a recording · {} cores · speed ×{}",
+                    run.record.cores,
+                    number(run.record.speed)
+                )
+            });
+            let panes = (&screen.reader, &screen.view, screen.text.text());
+            let extra = Extra {
+                series: None,
+                replay: Some(&screen.replay),
+            };
+            render_panes(app, panes, status, screen_areas, Some(extra), buf);
+        }
     }
     if app.projector {
         render_projector_top(app, screen_areas.header, buf);
@@ -80,10 +101,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// Projector mode's header (title and "lesson N/M · page p/q") and big title.
 fn render_projector_top(app: &App, header: Rect, buf: &mut Buffer) {
-    let place = match &app.screen {
-        Screen::List => "Lessons",
-        Screen::Lesson(screen) => &screen.lesson.title,
-    };
+    let place = app
+        .shown_panes()
+        .map_or("Lessons", |(_, _, text)| text.title());
     Clear.render(header, buf);
     (&projector::Header {
         place,
@@ -120,84 +140,25 @@ fn render_list(app: &App, areas: layout::Screen, buf: &mut Buffer) {
 fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &mut Buffer) {
     let theme = &app.theme;
     let lesson = &screen.lesson;
-    let workers = app
-        .plan_cache
-        .get(lesson, &app.options, app.cores)
-        .workers
-        .map_or(String::new(), |n| {
-            format!(" · {n} worker{}", if n == 1 { "" } else { "s" })
-        });
+    let workers = screen.next_run.workers.map_or(String::new(), |n| {
+        format!(" · {n} worker{}", if n == 1 { "" } else { "s" })
+    });
     let watching = if app.watch.is_some() {
         "watching files · "
     } else {
         ""
     };
-    let status = match &screen.run {
-        _ if screen.trace.is_some() => "a traced command · r traces it again".to_string(),
-        Some(run) if screen.replay.is_some() => format!(
-            "a recording · {} cores · speed ×{}",
-            run.record.cores,
-            number(run.record.speed)
-        ),
-        _ => format!(
-            "{watching}{} · next run: speed ×{}{workers}",
-            progress_mark(lesson, &app.progress),
-            number(app.options.speed)
-        ),
+    let status = format!(
+        "{watching}{} · next run: speed ×{}{workers}",
+        progress_mark(lesson, &app.progress),
+        number(app.setup.options.speed)
+    );
+    let extra = Extra {
+        series: screen.series.as_ref(),
+        replay: None,
     };
-    (&Header {
-        place: lesson.title.clone(),
-        status,
-        theme,
-    })
-        .render(areas.header, buf);
-    let lesson_areas = screen.areas(areas.body);
-    let focused = screen.focus == Focus::Reading;
-    match screen.reading {
-        Reading::Narrative => {
-            let page = screen.page_text(lesson_areas.reading, theme);
-            let title = format!(
-                "{} · page {} of {}",
-                lesson.id,
-                screen.page + 1,
-                screen.pages
-            );
-            (&NarrativePanel {
-                page: &page,
-                title,
-                scroll: screen.scroll,
-                focused,
-                theme,
-            })
-                .render(lesson_areas.reading, buf);
-        }
-        Reading::Program => {
-            let panel = ProgramPanel {
-                name: &lesson.program_name,
-                lines: &screen.program,
-                scroll: screen.program_scroll,
-                focused,
-                theme,
-            };
-            (&panel).render(lesson_areas.reading, buf);
-        }
-    }
-    if let Some(scroll) = screen.notes {
-        (&NotesPanel {
-            lesson,
-            page: screen.page,
-            scroll,
-            keys: "i closes · ↑↓ scroll",
-            theme,
-        })
-            .render(lesson_areas.reading, buf);
-    }
-    RunPanel {
-        screen,
-        areas: lesson_areas.run,
-        theme,
-    }
-    .render(buf);
+    let panes = (&screen.reader, &screen.view, screen.text());
+    render_panes(app, panes, status, areas, Some(extra), buf);
     match &screen.dialog {
         Some(Dialog::Answer(draft)) => {
             let index = draft.checkpoint;
@@ -210,15 +171,104 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
             (&dialog).render(areas.body, buf);
         }
         Some(Dialog::Knobs { selected }) => {
-            let rows = app.plan_cache.get(lesson, &app.options, app.cores).rows;
             (&KnobPanel {
-                speed: app.options.speed,
-                rows: &rows,
+                speed: app.setup.options.speed,
+                rows: &screen.next_run.rows,
                 selected: *selected,
                 theme,
             })
                 .render(areas.body, buf);
         }
         None => {}
+    }
+}
+
+/// What the run panel shows besides the run: many runs' outcomes, where playback is.
+#[derive(Default)]
+struct Extra<'a> {
+    series: Option<&'a crate::tui::app::live_run::Series>,
+    replay: Option<&'a crate::tui::app::replay::Replay>,
+}
+
+/// The header, the reading pane (and the notes over it) and the run panels of a lesson, a
+/// trace or a replay.
+fn render_panes(
+    app: &App,
+    (reader, view, text): (&Reader, &RunView, Text),
+    status: String,
+    areas: layout::Screen,
+    extra: Option<Extra>,
+    buf: &mut Buffer,
+) {
+    let theme = &app.theme;
+    (&Header {
+        place: text.title().to_string(),
+        status,
+        theme,
+    })
+        .render(areas.header, buf);
+    let panes = view.areas(areas.body, app.projector);
+    render_reading(reader, view, text, panes.reading, theme, buf);
+    let extra = extra.unwrap_or_default();
+    RunPanel {
+        view,
+        lesson: text.lesson(),
+        series: extra.series,
+        replay: extra.replay,
+        projector: app.projector,
+        areas: panes.run,
+        theme,
+    }
+    .render(buf);
+}
+
+/// The reading pane: the page or the program, and the notes over them.
+fn render_reading(
+    reader: &Reader,
+    view: &RunView,
+    text: Text,
+    area: Rect,
+    theme: &crate::tui::runtime::theme::Theme,
+    buf: &mut Buffer,
+) {
+    let focused = view.focus == crate::tui::app::panes::Focus::Reading;
+    match reader.showing {
+        Reading::Narrative => {
+            let page = text.page_text(reader.page, area, theme);
+            let title = format!(
+                "{} · page {} of {}",
+                text.id(),
+                reader.page + 1,
+                reader.pages
+            );
+            (&NarrativePanel {
+                page: &page,
+                title,
+                scroll: reader.scroll,
+                focused,
+                theme,
+            })
+                .render(area, buf);
+        }
+        Reading::Program => {
+            (&ProgramPanel {
+                name: text.program_name(),
+                lines: &reader.program,
+                scroll: reader.program_scroll,
+                focused,
+                theme,
+            })
+                .render(area, buf);
+        }
+    }
+    if let (Some(scroll), Some(lesson)) = (reader.notes, text.lesson()) {
+        (&NotesPanel {
+            lesson,
+            page: reader.page,
+            scroll,
+            keys: "i closes · ↑↓ scroll",
+            theme,
+        })
+            .render(area, buf);
     }
 }

@@ -53,8 +53,8 @@ pub fn play(app: &mut App, events: &[Event], count: usize) {
 
 /// The whole UI drawn into a buffer of the app's size.
 pub fn render(app: &App) -> Buffer {
-    let mut buf = Buffer::empty(app.area);
-    view::render(app, app.area, &mut buf);
+    let mut buf = Buffer::empty(app.area());
+    view::render(app, app.area(), &mut buf);
     buf
 }
 

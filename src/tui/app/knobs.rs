@@ -1,8 +1,6 @@
 //! Changing the scenario without editing files: the speed, the worker count and the lesson's
 //! knobs, kept in the [`RunOptions`] of the next run.
 
-use std::cell::RefCell;
-
 use crate::engine::{RunOptions, RunPlan, plan};
 use crate::lesson::Lesson;
 use crate::lesson::model::{Join, StageKind};
@@ -214,40 +212,5 @@ mod tests {
         let mut options = RunOptions::default();
         assert!(!step_workers(&lesson, &mut options, 2, true));
         assert_eq!(options, RunOptions::default());
-    }
-}
-
-/// What the next run of a lesson looks like (its first stage's worker count and its knobs),
-/// worked out once per lesson, options and core count: making a plan builds every task, which
-/// for a lesson of 100,000 items is too much to do for every frame.
-#[derive(Debug, Default, Clone)]
-pub struct NextRunCache(RefCell<Option<(NextRunKey, NextRun)>>);
-
-type NextRunKey = (String, RunOptions, u32);
-
-/// The facts [`NextRunCache`] keeps.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NextRun {
-    /// Workers of the first stage, if the lesson can be planned.
-    pub workers: Option<u32>,
-    /// Every knob with the value the next run uses.
-    pub rows: Vec<KnobRow>,
-}
-
-impl NextRunCache {
-    /// The next run of `lesson` with `options`, from the cache when nothing changed.
-    pub fn get(&self, lesson: &Lesson, options: &RunOptions, cores: u32) -> NextRun {
-        let key = (lesson.id.clone(), options.clone(), cores);
-        if let Some((cached, next)) = self.0.borrow().as_ref()
-            && *cached == key
-        {
-            return next.clone();
-        }
-        let next = NextRun {
-            workers: planned_workers(lesson, options, cores),
-            rows: rows(lesson, options, cores),
-        };
-        *self.0.borrow_mut() = Some((key, next.clone()));
-        next
     }
 }

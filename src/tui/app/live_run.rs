@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use crate::event::Event;
+use crate::lesson::Lesson;
 use crate::lesson::model::Observation;
 use crate::record::RunRecord;
 use crate::tui::app::message::RunId;
@@ -92,6 +93,9 @@ impl LiveRun {
     }
 }
 
+/// How many runs `n` asks for.
+pub const SERIES_RUNS: u32 = 20;
+
 /// Many runs of the same lesson, to show how an outcome varies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -106,6 +110,25 @@ pub struct Series {
 }
 
 impl Series {
+    /// [`SERIES_RUNS`] runs of `lesson`, none done yet. They compare the print order if a
+    /// checkpoint asks about it, else the completion order.
+    pub fn of(lesson: &Lesson) -> Series {
+        let asks_print_order = lesson
+            .checkpoints
+            .iter()
+            .any(|c| c.observe == Some(Observation::PrintOrder));
+        Series {
+            total: SERIES_RUNS,
+            observation: if asks_print_order {
+                Observation::PrintOrder
+            } else {
+                Observation::CompletionOrder
+            },
+            outcomes: Vec::new(),
+            missing: 0,
+        }
+    }
+
     /// How many runs ended so far.
     pub fn done(&self) -> u32 {
         self.outcomes.len() as u32 + self.missing

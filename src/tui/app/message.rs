@@ -38,6 +38,8 @@ pub enum Message {
     RunEnded(RunId),
     /// Time passed while a run is live (sent only then, to move the "now" line).
     Tick(Instant),
+    /// A note for the learner from outside the model (where a saved run went).
+    Notice(String),
     /// proclab was asked to end (SIGTERM, SIGHUP, SIGINT from outside the terminal).
     Terminate,
     /// `--watch`: the watched lesson's files changed and were loaded again: the lesson, or
@@ -70,6 +72,8 @@ pub enum Command {
     },
     /// Pass this to the current run.
     Control(Control),
+    /// Save the run on screen as a recording, and say where it went ([`Message::Notice`]).
+    SaveRun,
     /// Stop the current run and wait until its workers are reaped.
     Stop,
     /// Stop the current run, reap its workers, and leave the UI.

@@ -2,18 +2,18 @@
 //! lesson and of one page, ←/→ to change page, and (unless `--no-follow`) following the page the
 //! lesson screen shows, read from the progress file whenever it changes.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+use ratatui::crossterm::event::{KeyEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
+use super::Exit;
+use super::message::Message;
+use super::panes::WHEEL_ROWS;
 use crate::lesson::Lesson;
 use crate::progress::Place;
-use crate::tui::app::message::Message;
+use crate::tui::runtime::keys::{self, Action, Context};
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::layout;
 use crate::tui::widgets::notes_panel::max_scroll;
-
-/// Rows one mouse wheel step scrolls.
-const WHEEL_ROWS: isize = 3;
 
 /// The notes window's model.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ pub struct NotesWindow {
     /// Colours or not.
     pub theme: Theme,
     /// Set once the window should close.
-    pub quit: bool,
+    pub exit: Option<Exit>,
 }
 
 impl NotesWindow {
@@ -58,7 +58,7 @@ impl NotesWindow {
             follow,
             area,
             theme,
-            quit: false,
+            exit: None,
         }
     }
 
@@ -83,7 +83,7 @@ impl NotesWindow {
             },
             Message::Resize(width, height) => self.area = Rect::new(0, 0, width, height),
             Message::Shown(shown) => self.follow_to(shown),
-            Message::Terminate => self.quit = true,
+            Message::Terminate => self.exit = Some(Exit::Interrupted),
             _ => {}
         }
     }
@@ -105,16 +105,13 @@ impl NotesWindow {
     }
 
     fn on_key(&mut self, key: KeyEvent) {
-        if key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.quit |= key.code == KeyCode::Char('c');
-            return;
-        }
-        match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
-            KeyCode::Right | KeyCode::PageDown => self.go_to_page(self.page + 1),
-            KeyCode::Left | KeyCode::PageUp => self.go_to_page(self.page.saturating_sub(1)),
-            KeyCode::Up | KeyCode::Char('k') => self.scroll_by(-1),
-            KeyCode::Down | KeyCode::Char('j') => self.scroll_by(1),
+        match keys::action(Context::Notes, &key) {
+            Some(Action::Back) => self.exit = Some(Exit::Quit),
+            Some(Action::Quit) => self.exit = Some(Exit::Interrupted),
+            Some(Action::NextPage) => self.go_to_page(self.page + 1),
+            Some(Action::PrevPage) => self.go_to_page(self.page.saturating_sub(1)),
+            Some(Action::Up) => self.scroll_by(-1),
+            Some(Action::Down) => self.scroll_by(1),
             _ => {}
         }
     }
@@ -149,6 +146,7 @@ impl NotesWindow {
 mod tests {
     use super::*;
     use crate::lesson::Catalog;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
     fn open(id: Option<&str>, follow: Result<(), String>) -> NotesWindow {
         let lessons = Catalog::load(None).unwrap().lessons;
@@ -204,6 +202,6 @@ mod tests {
             KeyCode::Char('q'),
             KeyModifiers::NONE,
         )));
-        assert!(fixed.quit);
+        assert_eq!(fixed.exit, Some(Exit::Quit));
     }
 }

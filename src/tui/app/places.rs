@@ -1,15 +1,14 @@
 //! Where the learner is and how they move by number: resuming saved progress, noting the
 //! lesson and page for the next start, jumping to lesson N or page p by typing digits and
-//! Enter, resetting progress behind a y/n question, and projector mode on and off.
+//! Enter, the y/n question before a reset, and projector mode on and off.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::message::Command;
 use super::{App, Screen};
 use crate::progress::{Place, Progress};
-use crate::tui::app::message::Command;
 use crate::tui::runtime::keys::Context;
-use crate::tui::widgets::layout;
-use crate::tui::widgets::projector;
+use crate::tui::widgets::{layout, projector};
 
 /// Most digits a jump takes.
 const JUMP_DIGITS: usize = 3;
@@ -21,6 +20,15 @@ pub enum ResetScope {
     Lesson(usize),
     /// Every lesson.
     All,
+}
+
+/// A question or a number on the status line, which takes the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    /// Digits typed to go to a lesson (list) or a page (lesson), until Enter.
+    Jump(String),
+    /// Forget progress? Only `y` does.
+    Reset(ResetScope),
 }
 
 impl App {
@@ -41,6 +49,7 @@ impl App {
                     self.list.selected = position;
                 }
             }
+            Screen::Trace(_) | Screen::Replay(_) => {}
         }
         self.note_place();
     }
@@ -52,10 +61,10 @@ impl App {
         };
         self.progress.visit(&screen.lesson.id);
         let page = self.progress.of(&screen.lesson.id).last_page;
-        screen.projector = self.projector;
-        if page > 0 && page < screen.pages {
-            screen.go_to_page(page);
-            screen.notice = Some(format!("page {} of {} — resumed", page + 1, screen.pages));
+        let reader = &mut screen.reader;
+        if page > 0 && page < reader.pages {
+            reader.go_to_page(page);
+            self.notice = Some(format!("page {} of {} — resumed", page + 1, reader.pages));
         }
         self.note_place();
     }
@@ -67,7 +76,7 @@ impl App {
         };
         let here = Place {
             lesson: screen.lesson.id.clone(),
-            page: screen.page,
+            page: screen.reader.page,
         };
         if self.progress.last.as_ref() != Some(&here) {
             self.progress.place(&here.lesson, here.page);
@@ -86,64 +95,68 @@ impl App {
     /// Projector mode on or off.
     pub(super) fn toggle_projector(&mut self) {
         self.projector = !self.projector;
-        let projector = self.projector;
-        if let Screen::Lesson(screen) = &mut self.screen {
-            screen.projector = projector;
-        }
         self.clamp_scrolls();
     }
 
-    /// The one line above the key bar: a question waiting for y/n, the number being typed, the
-    /// lesson's notice, or proclab's own.
+    /// The one line above the key bar: a question waiting for y/n, the number being typed, or
+    /// the notice.
     pub fn status_line(&self) -> Option<String> {
-        if let Some(scope) = &self.confirm {
-            let what = match scope {
-                ResetScope::Lesson(index) => self.lessons[*index].title.clone(),
-                ResetScope::All => format!("all {} lessons", self.lessons.len()),
-            };
-            return Some(format!("Reset progress of {what}? y/n"));
+        match &self.prompt {
+            Some(Prompt::Reset(scope)) => {
+                let what = match scope {
+                    ResetScope::Lesson(index) => self.lessons[*index].title.clone(),
+                    ResetScope::All => format!("all {} lessons", self.lessons.len()),
+                };
+                Some(format!("Reset progress of {what}? y/n"))
+            }
+            Some(Prompt::Jump(digits)) => {
+                let target = match self.screen {
+                    Screen::List => "lesson",
+                    _ => "page",
+                };
+                Some(format!(
+                    "go to {target} {digits}_   (Enter goes, Esc cancels)"
+                ))
+            }
+            None => self.notice.clone(),
         }
-        if let Some(digits) = &self.jump {
-            let target = match self.screen {
-                Screen::List => "lesson",
-                Screen::Lesson(_) => "page",
-            };
-            return Some(format!(
-                "go to {target} {digits}_   (Enter goes, Esc cancels)"
-            ));
-        }
-        self.lesson_screen()
-            .and_then(|s| s.notice.clone())
-            .or_else(|| self.notice.clone())
     }
 
     /// Asks whether to forget the progress of the selected lesson, or of all.
     pub(super) fn ask_reset(&mut self, all: bool) {
         let visible = self.list.visible(&self.lessons);
-        self.confirm = if all {
+        let scope = if all {
             Some(ResetScope::All)
         } else {
             visible
                 .get(self.list.selected)
                 .map(|&i| ResetScope::Lesson(i))
         };
+        self.prompt = scope.map(Prompt::Reset);
     }
 
-    /// The answer to a reset question: only `y` resets. Returns whether a question was open.
-    pub(super) fn answer_reset(&mut self, key: &KeyEvent) -> bool {
-        let Some(scope) = self.confirm.take() else {
-            return false;
-        };
+    /// The answer to a y/n question on the status line: only `y` says yes, any other key no.
+    /// `Some` when a question was open (with what the answer asks for).
+    pub(super) fn answer_prompt(&mut self, key: &KeyEvent) -> Option<Option<Command>> {
+        if !matches!(self.prompt, Some(Prompt::Reset(_))) {
+            return None;
+        }
+        let prompt = self.prompt.take()?;
         if key.modifiers.contains(KeyModifiers::CONTROL) {
             // Ctrl-C and the like keep their meaning; the question is dropped.
-            return false;
+            return None;
         }
-        if key.code != KeyCode::Char('y')
-            || !key.modifiers.difference(KeyModifiers::SHIFT).is_empty()
-        {
-            self.notice = Some("Nothing was reset.".into());
-            return true;
+        let yes = key.code == KeyCode::Char('y')
+            && key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+        match prompt {
+            Prompt::Reset(_) if !yes => self.notice = Some("Nothing was reset.".into()),
+            Prompt::Reset(scope) => self.reset(scope),
+            Prompt::Jump(_) => {}
         }
+        Some(None)
+    }
+
+    fn reset(&mut self, scope: ResetScope) {
         self.notice = Some(match scope {
             ResetScope::Lesson(index) => {
                 let lesson = &self.lessons[index];
@@ -155,7 +168,6 @@ impl App {
                 format!("Progress of all {} lessons reset.", self.lessons.len())
             }
         });
-        true
     }
 
     /// Digits typed on the list or a lesson: Enter jumps to that lesson or page, Esc cancels,
@@ -168,31 +180,41 @@ impl App {
         {
             return None;
         }
+        let typing = matches!(self.prompt, Some(Prompt::Jump(_)));
         match key.code {
             KeyCode::Char(c) if c.is_ascii_digit() => {
-                let digits = self.jump.get_or_insert_with(String::new);
-                if digits.len() < JUMP_DIGITS {
+                if let Prompt::Jump(digits) = self
+                    .prompt
+                    .get_or_insert_with(|| Prompt::Jump(String::new()))
+                    && digits.len() < JUMP_DIGITS
+                {
                     digits.push(c);
                 }
                 Some(None)
             }
-            KeyCode::Backspace if self.jump.is_some() => {
-                if let Some(digits) = &mut self.jump {
+            KeyCode::Backspace if typing => {
+                if let Some(Prompt::Jump(digits)) = &mut self.prompt {
                     digits.pop();
+                    if digits.is_empty() {
+                        self.prompt = None;
+                    }
                 }
-                self.jump.take_if(|digits| digits.is_empty());
                 Some(None)
             }
-            KeyCode::Esc if self.jump.is_some() => {
-                self.jump = None;
+            KeyCode::Esc if typing => {
+                self.prompt = None;
                 Some(None)
             }
-            KeyCode::Enter if self.jump.is_some() => {
-                let number = self.jump.take()?.parse().unwrap_or(0);
-                Some(self.jump_to(number))
+            KeyCode::Enter if typing => {
+                let Some(Prompt::Jump(digits)) = self.prompt.take() else {
+                    return Some(None);
+                };
+                Some(self.jump_to(digits.parse().unwrap_or(0)))
             }
             _ => {
-                self.jump = None;
+                if typing {
+                    self.prompt = None;
+                }
                 None
             }
         }
@@ -224,17 +246,17 @@ impl App {
                 self.open_lesson(index);
             }
             Screen::Lesson(screen) => {
-                if (1..=screen.pages).contains(&number) {
-                    screen.go_to_page(number - 1);
-                    screen.notice = None;
+                let pages = screen.reader.pages;
+                if (1..=pages).contains(&number) {
+                    screen.reader.go_to_page(number - 1);
                 } else {
-                    screen.notice = Some(format!(
-                        "There is no page {number}: this lesson has {} page{}.",
-                        screen.pages,
-                        if screen.pages == 1 { "" } else { "s" }
+                    self.notice = Some(format!(
+                        "There is no page {number}: this lesson has {pages} page{}.",
+                        if pages == 1 { "" } else { "s" }
                     ));
                 }
             }
+            Screen::Trace(_) | Screen::Replay(_) => {}
         }
         None
     }

@@ -1,14 +1,150 @@
-//! A recorded run played back on the lesson screen: the same panels as a live run, fed from the
+//! `proclab replay`: a recorded run played back beside its lesson's pages (or a page about the
+//! recording, when its lesson is not loaded): the same panels as a live run, fed from the
 //! recording's events at their recorded times, with pause, step event by event, and seek.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ratatui::layout::Rect;
+
+use super::live_run::{LiveRun, RunState};
+use super::message::{Command, RunId};
+use super::panes::{AboutPage, Reader, RunView, Text};
+use super::{App, Exit, Screen};
+use crate::engine::RunOptions;
 use crate::event::Event;
-use crate::lesson::{Lesson, Origin};
+use crate::lesson::Lesson;
 use crate::record::RunRecord;
 use crate::recording::Recording;
-use crate::tui::app::live_run::{LiveRun, RunState};
-use crate::tui::app::message::RunId;
+use crate::tui::runtime::keys::Action;
+use crate::tui::runtime::theme::Theme;
+
+/// What a replay shows beside the run.
+#[derive(Debug, Clone)]
+pub enum ReplayText {
+    /// The recorded lesson's pages, when it is loaded.
+    Lesson(Lesson),
+    /// A page about the recording, when its lesson is not loaded.
+    About(AboutPage),
+}
+
+impl ReplayText {
+    /// The recorded lesson if it is among `lessons`, else a page about `recording` (read from
+    /// `path`).
+    pub fn of(recording: &Recording, path: &Path, lessons: &[Lesson]) -> ReplayText {
+        match lessons.iter().find(|l| l.id == recording.lesson()) {
+            Some(lesson) => ReplayText::Lesson(lesson.clone()),
+            None => ReplayText::About(about_page(recording, path)),
+        }
+    }
+
+    /// What the reading pane reads from (a lesson's checkpoints are shown unanswered).
+    pub fn text(&self) -> Text<'_> {
+        match self {
+            ReplayText::Lesson(lesson) => Text::Lesson {
+                lesson,
+                checkpoints: &[],
+            },
+            ReplayText::About(page) => Text::About(page),
+        }
+    }
+
+    fn program(&self) -> &str {
+        match self {
+            ReplayText::Lesson(lesson) => &lesson.program,
+            ReplayText::About(page) => &page.program,
+        }
+    }
+}
+
+/// The screen of `proclab replay`.
+#[derive(Debug, Clone)]
+pub struct ReplayScreen {
+    /// The lesson's pages, or a page about the recording.
+    pub text: ReplayText,
+    /// The reading pane.
+    pub reader: Reader,
+    /// The run panels, showing the run as far as it is played.
+    pub view: RunView,
+    /// Where playback is.
+    pub replay: Replay,
+}
+
+impl App {
+    /// A UI playing back `events` (a recording, its first event `run_started`) on a screen of
+    /// its own beside `text`, paused at the start.
+    pub fn replaying(
+        lessons: Vec<Lesson>,
+        events: Vec<Event>,
+        text: ReplayText,
+        cores: u32,
+        theme: Theme,
+        area: Rect,
+    ) -> App {
+        let mut app = App::new(lessons, None, RunOptions::default(), cores, theme, area);
+        if let ReplayText::Lesson(lesson) = &text
+            && let Some(index) = app.lessons.iter().position(|l| l.id == lesson.id)
+        {
+            app.list.selected = index;
+        }
+        let reader = Reader::of(text.text(), text.program(), &app.theme);
+        let mut replay = Replay::new(events);
+        let mut view = RunView::default();
+        view.show(replay.start(app.take_run_id()));
+        app.screen = Screen::Replay(Box::new(ReplayScreen {
+            text,
+            reader,
+            view,
+            replay,
+        }));
+        app.notice = Some(
+            "A recording, paused at its start: Space plays it, . and , step one event, [ and ] seek."
+                .into(),
+        );
+        app
+    }
+
+    /// The keys of the replay screen; those that would start or change a live run say that
+    /// this is a recording.
+    pub(super) fn replay_action(&mut self, action: Action) -> Option<Command> {
+        let at = Instant::now();
+        let Screen::Replay(screen) = &mut self.screen else {
+            return None;
+        };
+        let (replay, run) = (&mut screen.replay, screen.view.run.as_mut()?);
+        match action {
+            Action::Back if screen.reader.notes.is_some() => screen.reader.notes = None,
+            // The screen opened on its own, not from the list: leaving it leaves proclab.
+            Action::Back => return self.leave(Exit::Quit),
+            Action::Pause => replay.toggle(run, at),
+            Action::StepForward => replay.step_forward(run),
+            Action::StepBack => replay.step_back(run),
+            Action::SeekForward | Action::SeekBack => {
+                replay.seek(run, action == Action::SeekForward, at)
+            }
+            Action::JumpStart | Action::JumpEnd => replay.jump(run, action == Action::JumpEnd, at),
+            Action::Faster | Action::Slower => {
+                replay.change_rate(action == Action::Faster, at);
+                self.notice = Some(format!("Playing at ×{}.", replay.rate()));
+            }
+            Action::Run => {
+                replay.jump(run, false, at);
+                replay.toggle(run, at);
+            }
+            Action::LiveOnly => {
+                self.notice = Some(
+                    "This is a recording: it shows what happened then. Space plays it; open the lesson from the list to run it live."
+                        .into(),
+                );
+            }
+            Action::Record => self.notice = Some("This run is already a recording.".into()),
+            _ => {
+                self.panes()?.act(action);
+            }
+        }
+        None
+    }
+}
 
 /// Playback rates `<` and `>` step through.
 const RATES: [f64; 7] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
@@ -241,9 +377,9 @@ impl Replay {
     }
 }
 
-/// A lesson screen for a recording whose lesson is not loaded: one page that says what was
-/// recorded, where and how.
-pub fn stand_in_lesson(recording: &Recording, path: &std::path::Path) -> Lesson {
+/// The page shown beside a recording whose lesson is not loaded: what was recorded, where and
+/// how.
+fn about_page(recording: &Recording, path: &Path) -> AboutPage {
     let record = RunRecord::from_events(recording.events.iter().cloned());
     let seconds = record.finished_ms.unwrap_or(record.now_ms) / 1000.0;
     let what = match record.stages.first() {
@@ -281,12 +417,13 @@ pub fn stand_in_lesson(recording: &Recording, path: &std::path::Path) -> Lesson 
         }
         _ => format!("Recording of {}", recording.lesson()),
     };
-    Lesson::stand_in(
-        recording.lesson(),
+    AboutPage {
+        id: recording.lesson().to_string(),
         title,
-        narrative,
-        Origin::Recording(path.to_path_buf()),
-    )
+        markdown: narrative,
+        program: String::new(),
+        program_name: String::new(),
+    }
 }
 
 #[cfg(test)]

@@ -8,15 +8,15 @@ use std::sync::mpsc::SyncSender;
 
 use anyhow::{Result, anyhow};
 
+use super::lesson::{Dialog, LessonScreen};
+use super::message::{Command, Message};
+use super::panes::Reader;
+use super::{App, Screen};
 use crate::lesson::load::{
     LESSON_FILE, builtin, lesson_folders, load_folder, parse_lesson, read_limited,
 };
 use crate::lesson::{Catalog, Lesson, Origin, Problem};
-use crate::tui::app::lesson_screen::{Dialog, LessonScreen};
-use crate::tui::app::message::{Command, Message};
-use crate::tui::app::{App, Screen};
 use crate::tui::runtime::theme::Theme;
-use crate::tui::widgets::layout;
 use crate::watch::{FolderWatch, watch_folder};
 
 /// The lesson `--watch` follows, as found when proclab starts.
@@ -86,7 +86,7 @@ impl Watched {
     /// Starts following the folder: `app` learns about it, and every burst of changes sends
     /// the lesson loaded again into `messages`. The watch lasts as long as the value returned.
     pub fn start(self, app: &mut App, messages: SyncSender<Message>) -> Result<FolderWatch> {
-        app.watch = Some(WatchState {
+        app.set_watch(WatchState {
             folder: self.folder.clone(),
             problems: self.problems.iter().map(ToString::to_string).collect(),
             shown: app.lesson_screen().is_some(),
@@ -146,13 +146,17 @@ impl App {
                 self.lessons.len() - 1
             }
         };
-        self.plan_cache = Default::default();
-        let (theme, body) = (self.theme, layout::screen(self.area).body);
         match &mut self.screen {
             Screen::Lesson(screen) if screen.lesson.origin == origin => {
-                screen.replace_lesson(lesson, &theme);
-                let areas = screen.areas(body);
-                screen.scroll_reading(0, areas.reading, &theme);
+                let live = screen.view.run.as_ref().is_some_and(|run| run.is_live());
+                screen.replace_lesson(lesson, &self.theme);
+                self.notice = Some(if live {
+                    "Lesson reloaded. The run going on keeps the old version; r runs the new one."
+                        .into()
+                } else {
+                    "Lesson reloaded.".into()
+                });
+                self.clamp_scrolls();
             }
             Screen::List if first => self.open_lesson(index),
             _ => {}
@@ -167,15 +171,7 @@ impl LessonScreen {
     /// dialog, and the run (a run in progress goes on with the version it started with).
     pub fn replace_lesson(&mut self, lesson: Lesson, theme: &Theme) {
         let mut fresh = LessonScreen::new(lesson, theme);
-        fresh.go_to_page(self.page);
-        if fresh.page == self.page {
-            fresh.scroll = self.scroll;
-        }
-        fresh.reading = self.reading;
-        fresh.program_scroll = self.program_scroll.min(fresh.program.len());
-        fresh.focus = self.focus;
-        fresh.selected_worker = self.selected_worker;
-        fresh.output_scroll = self.output_scroll;
+        fresh.reader = kept_reader(&self.reader, fresh.reader);
         for (index, checkpoint) in fresh.lesson.checkpoints.iter().enumerate() {
             let before = self.lesson.checkpoints.iter().position(|c| c == checkpoint);
             if let Some(before) = before {
@@ -189,15 +185,21 @@ impl LessonScreen {
             // An answer in progress may be about a question that changed.
             Some(Dialog::Answer(_)) | None => None,
         };
-        fresh.notes = self.notes.map(|_| 0);
-        let live = self.run.as_ref().is_some_and(|run| run.is_live());
-        fresh.run = self.run.take();
+        fresh.view = std::mem::take(&mut self.view);
         fresh.series = self.series.take();
-        fresh.notice = Some(if live {
-            "Lesson reloaded. The run going on keeps the old version; r runs the new one.".into()
-        } else {
-            "Lesson reloaded.".into()
-        });
         *self = fresh;
     }
+}
+
+/// The reading pane `fresh` of a lesson loaded again, where `old` was: on the same page (or the
+/// last), scrolled as it was if the page is the same, showing what it showed.
+fn kept_reader(old: &Reader, mut fresh: Reader) -> Reader {
+    fresh.go_to_page(old.page);
+    if fresh.page == old.page {
+        fresh.scroll = old.scroll;
+    }
+    fresh.showing = old.showing;
+    fresh.program_scroll = old.program_scroll.min(fresh.program.len());
+    fresh.notes = old.notes.map(|_| 0);
+    fresh
 }

@@ -18,8 +18,14 @@ pub enum Context {
     Answer,
     /// Changing the knobs.
     Knobs,
-    /// A lesson screen playing back a recording.
+    /// `proclab trace`: a command traced live.
+    Trace,
+    /// `proclab replay`: a recording played back.
     Replay,
+    /// The help overlay, while it is open (any key not bound here closes it).
+    Help,
+    /// The notes window of `proclab notes`.
+    Notes,
 }
 
 impl Context {
@@ -32,7 +38,48 @@ impl Context {
             Context::Lesson => "Lesson",
             Context::Answer => "Answering a checkpoint",
             Context::Knobs => "Knobs (try this)",
+            Context::Trace => "Tracing a command",
             Context::Replay => "Replaying a recording",
+            Context::Help => "This help",
+            Context::Notes => "Instructor notes (proclab notes)",
+        }
+    }
+
+    /// The places the help lists when the keyboard is here: this one first, then the others of
+    /// the same screen, then the keys that work everywhere.
+    pub fn help_order(self) -> &'static [Context] {
+        match self {
+            Context::List | Context::Filter | Context::Global => &[
+                Context::List,
+                Context::Filter,
+                Context::Help,
+                Context::Global,
+            ],
+            Context::Lesson => &[
+                Context::Lesson,
+                Context::Answer,
+                Context::Knobs,
+                Context::Help,
+                Context::Global,
+            ],
+            Context::Answer => &[
+                Context::Answer,
+                Context::Lesson,
+                Context::Knobs,
+                Context::Help,
+                Context::Global,
+            ],
+            Context::Knobs => &[
+                Context::Knobs,
+                Context::Lesson,
+                Context::Answer,
+                Context::Help,
+                Context::Global,
+            ],
+            Context::Trace => &[Context::Trace, Context::Help, Context::Global],
+            Context::Replay => &[Context::Replay, Context::Help, Context::Global],
+            Context::Help => &[Context::Help, Context::Global],
+            Context::Notes => &[Context::Notes],
         }
     }
 }
@@ -114,6 +161,8 @@ pub enum Action {
     Jump,
     /// Show or hide the instructor's notes.
     Notes,
+    /// A key that would start or change a live run, on a recording: says it cannot.
+    LiveOnly,
 }
 
 /// A key, as bindings name it.
@@ -176,8 +225,8 @@ const fn bind(
 }
 
 use Context::{
-    Answer as InAnswer, Filter as InFilter, Global, Knobs as InKnobs, Lesson as InLesson,
-    List as InList, Replay as InReplay,
+    Answer as InAnswer, Filter as InFilter, Global, Help as InHelp, Knobs as InKnobs,
+    Lesson as InLesson, List as InList, Notes as InNotes, Replay as InReplay, Trace as InTrace,
 };
 use Key::{Char, Code, Ctrl};
 
@@ -542,6 +591,78 @@ pub const BINDINGS: &[Binding] = &[
         Some("close"),
     ),
     bind(
+        InTrace,
+        &[Code(KeyCode::Up)],
+        "↑",
+        Action::Up,
+        "scroll up, or select the previous process",
+        None,
+    ),
+    bind(
+        InTrace,
+        &[Code(KeyCode::Down)],
+        "↓",
+        Action::Down,
+        "scroll down, or select the next process",
+        None,
+    ),
+    bind(
+        InTrace,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::FocusNext,
+        "move the keyboard to the next panel (text, processes, output)",
+        None,
+    ),
+    bind(
+        InTrace,
+        &[Char('v')],
+        "v",
+        Action::ToggleProgram,
+        "show the traced Python program instead of the text, or back",
+        None,
+    ),
+    bind(
+        InTrace,
+        &[Char('r')],
+        "r",
+        Action::Run,
+        "trace the command again",
+        Some("again"),
+    ),
+    bind(
+        InTrace,
+        &[Char(' ')],
+        "Space",
+        Action::Pause,
+        "pause every traced process (SIGSTOP) or resume them (SIGCONT)",
+        Some("pause"),
+    ),
+    bind(
+        InTrace,
+        &[Char('k')],
+        "k",
+        Action::Kill,
+        "kill the selected process (SIGKILL)",
+        None,
+    ),
+    bind(
+        InTrace,
+        &[Char('R')],
+        "R",
+        Action::Record,
+        "save the run shown to a file, to replay or export later",
+        None,
+    ),
+    bind(
+        InTrace,
+        &[Char('q'), Code(KeyCode::Esc)],
+        "q Esc",
+        Action::Back,
+        "leave proclab (the traced processes are stopped first)",
+        Some("quit"),
+    ),
+    bind(
         InReplay,
         &[Char(' ')],
         "Space",
@@ -622,6 +743,96 @@ pub const BINDINGS: &[Binding] = &[
         None,
     ),
     bind(
+        InReplay,
+        &[Code(KeyCode::Right), Code(KeyCode::PageDown)],
+        "→ PgDn",
+        Action::NextPage,
+        "next page",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Code(KeyCode::Left), Code(KeyCode::PageUp)],
+        "← PgUp",
+        Action::PrevPage,
+        "previous page",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Code(KeyCode::Up)],
+        "↑",
+        Action::Up,
+        "scroll up, or select the previous worker",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Code(KeyCode::Down)],
+        "↓",
+        Action::Down,
+        "scroll down, or select the next worker",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::FocusNext,
+        "move the keyboard to the next panel (text, processes, output)",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('v')],
+        "v",
+        Action::ToggleProgram,
+        "show the Python program instead of the text, or back",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('i')],
+        "i",
+        Action::Notes,
+        "show or hide the instructor's notes of the lesson and this page",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[
+            Char('n'),
+            Char('c'),
+            Char('h'),
+            Char('k'),
+            Char('w'),
+            Char('W'),
+            Char('s'),
+            Char('p'),
+            Char('P'),
+        ],
+        "n c k s p…",
+        Action::LiveOnly,
+        "keys that run or change a live lesson: a recording shows what happened then",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('R')],
+        "R",
+        Action::Record,
+        "(save the run: it is a recording already)",
+        None,
+    ),
+    bind(
+        InReplay,
+        &[Char('q'), Code(KeyCode::Esc)],
+        "q Esc",
+        Action::Back,
+        "close the notes, or leave proclab",
+        None,
+    ),
+    bind(
         InKnobs,
         &[Code(KeyCode::Up), Char('k')],
         "↑ k",
@@ -682,6 +893,78 @@ pub const BINDINGS: &[Binding] = &[
         "close the panel",
         Some("close"),
     ),
+    bind(
+        InHelp,
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
+        Action::Up,
+        "scroll the help up (any other key closes it)",
+        None,
+    ),
+    bind(
+        InHelp,
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
+        Action::Down,
+        "scroll the help down",
+        None,
+    ),
+    bind(
+        InHelp,
+        &[Code(KeyCode::PageUp)],
+        "PgUp",
+        Action::PrevPage,
+        "scroll the help up a page",
+        None,
+    ),
+    bind(
+        InHelp,
+        &[Code(KeyCode::PageDown)],
+        "PgDn",
+        Action::NextPage,
+        "scroll the help down a page",
+        None,
+    ),
+    bind(
+        InNotes,
+        &[Code(KeyCode::Right), Code(KeyCode::PageDown)],
+        "→",
+        Action::NextPage,
+        "next page",
+        None,
+    ),
+    bind(
+        InNotes,
+        &[Code(KeyCode::Left), Code(KeyCode::PageUp)],
+        "←",
+        Action::PrevPage,
+        "previous page",
+        Some("page"),
+    ),
+    bind(
+        InNotes,
+        &[Code(KeyCode::Up), Char('k')],
+        "↑",
+        Action::Up,
+        "scroll up",
+        None,
+    ),
+    bind(
+        InNotes,
+        &[Code(KeyCode::Down), Char('j')],
+        "↓",
+        Action::Down,
+        "scroll down",
+        Some("scroll"),
+    ),
+    bind(
+        InNotes,
+        &[Char('q'), Code(KeyCode::Esc)],
+        "q",
+        Action::Back,
+        "close the notes window",
+        Some("quit"),
+    ),
 ];
 
 /// The action `key` triggers in `context` (its own bindings first, then the global ones).
@@ -693,12 +976,7 @@ pub fn action(context: Context, key: &KeyEvent) -> Option<Action> {
             .find(|b| b.keys.iter().any(|k| k.matches(key)))
             .map(|b| b.action)
     };
-    let fallback = match context {
-        // A replay is a lesson screen too: its pages, panels and help keys still work.
-        Context::Replay => find(Context::Lesson),
-        _ => None,
-    };
-    find(context).or(fallback).or_else(|| find(Context::Global))
+    find(context).or_else(|| find(Context::Global))
 }
 
 /// The bindings shown in the key bar of `context`, in order.

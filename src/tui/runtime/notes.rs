@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 
 use crate::lesson::Lesson;
 use crate::progress::ProgressStore;
+use crate::tui::app::Exit;
 use crate::tui::app::message::Message;
 use crate::tui::app::notes_window::NotesWindow;
 use crate::tui::runtime::theme::Theme;
@@ -42,7 +43,7 @@ fn follow_progress(messages: SyncSender<Message>) -> Result<FolderWatch, String>
 }
 
 /// Runs the notes window until the instructor quits; the terminal is restored on every path.
-pub fn run(lessons: Vec<Lesson>, id: Option<&str>, follow: bool) -> Result<()> {
+pub fn run(lessons: Vec<Lesson>, id: Option<&str>, follow: bool) -> Result<Exit> {
     let theme = Theme::from_env();
     let mut session = TerminalSession::enter()?;
     let size = session
@@ -64,18 +65,18 @@ pub fn run(lessons: Vec<Lesson>, id: Option<&str>, follow: bool) -> Result<()> {
         theme,
         Rect::new(0, 0, size.width, size.height),
     );
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<Exit> {
         loop {
             session
                 .terminal
                 .draw(|frame| frame.render_widget(&window, frame.area()))
                 .context("Failed to draw")?;
             let Ok(message) = messages.recv() else {
-                return Ok(());
+                return Ok(Exit::Quit);
             };
             window.update(message);
-            if window.quit {
-                return Ok(());
+            if let Some(exit) = window.exit {
+                return Ok(exit);
             }
         }
     })();

@@ -80,6 +80,8 @@ impl Runs {
                 }
             }
             Command::Stop | Command::Quit => self.stop(),
+            // The loop saves runs: it has the record.
+            Command::SaveRun => {}
         }
     }
 }

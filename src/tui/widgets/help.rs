@@ -9,21 +9,14 @@ use crate::tui::runtime::keys::{BINDINGS, Context};
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::layout::centered;
 
-const CONTEXTS: [Context; 7] = [
-    Context::Global,
-    Context::List,
-    Context::Filter,
-    Context::Lesson,
-    Context::Answer,
-    Context::Knobs,
-    Context::Replay,
-];
+/// Rows PgUp and PgDn scroll the help by.
+pub const PAGE_ROWS: usize = 10;
 
-/// The help text, one line per key: the keys of `current` first, then the rest.
+/// The help text, one line per key: the keys of `current` first, then the others that apply on
+/// the same screen.
 pub fn lines(current: Context, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    let order = std::iter::once(current).chain(CONTEXTS.into_iter().filter(|c| *c != current));
-    for context in order {
+    for &context in current.help_order() {
         if !lines.is_empty() {
             lines.push(Line::default());
         }

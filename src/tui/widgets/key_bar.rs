@@ -26,8 +26,11 @@ fn essential(context: Context) -> &'static [Action] {
         Context::List => &[Action::Confirm, Action::Zoom, Action::Back],
         Context::Lesson => &[Action::NextPage, Action::Run, Action::Zoom],
         Context::Knobs => &[Action::Run, Action::Back],
+        Context::Trace => &[Action::Run, Action::Pause, Action::Zoom],
         Context::Replay => &[Action::Pause, Action::StepForward, Action::Zoom],
-        Context::Filter | Context::Answer | Context::Global => &[Action::Confirm, Action::Back],
+        Context::Filter | Context::Answer | Context::Global | Context::Help | Context::Notes => {
+            &[Action::Confirm, Action::Back]
+        }
     }
 }
 
@@ -112,6 +115,7 @@ mod tests {
             Context::Lesson,
             Context::Answer,
             Context::Knobs,
+            Context::Trace,
             Context::Replay,
         ] {
             let width = items(context, false).last().map_or(0, |item| item.to);

@@ -14,7 +14,9 @@ use crate::tui::runtime::theme::Theme;
 
 /// The task indices in the order the parent hands results back: the engine gives them in
 /// completion order when every stage is `unordered`, else in input order (as `Pool.map`).
-pub fn result_order(lesson: &Lesson, record: &RunRecord) -> Option<Vec<usize>> {
+/// `None` before the run finished, or for a run that is not a lesson's pool.
+pub fn result_order(lesson: Option<&Lesson>, record: &RunRecord) -> Option<Vec<usize>> {
+    let lesson = lesson?;
     if !lesson.stages.iter().any(|s| s.kind == StageKind::Pool) || !record.is_finished() {
         return None;
     }
@@ -31,8 +33,9 @@ pub fn result_order(lesson: &Lesson, record: &RunRecord) -> Option<Vec<usize>> {
 
 /// The order panel.
 pub struct OrderPanel<'a> {
-    /// The lesson (whether it has a pool, and how the pool returns results).
-    pub lesson: &'a Lesson,
+    /// The lesson, for a lesson's run (whether it has a pool, and how the pool returns
+    /// results).
+    pub lesson: Option<&'a Lesson>,
     /// The run.
     pub record: &'a RunRecord,
     /// The theme.

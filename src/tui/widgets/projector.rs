@@ -8,7 +8,7 @@ use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::tui::app::{App, Screen};
+use crate::tui::app::App;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::big_text::{self, Size};
 use crate::tui::widgets::layout::{self, MIN_HEIGHT};
@@ -29,13 +29,13 @@ pub struct Frame {
 /// Lays out `app`'s screen in projector mode.
 pub fn frame(app: &App) -> Frame {
     let screen = layout::screen(app.area);
-    let Screen::Lesson(lesson) = &app.screen else {
+    let Some((_, _, text)) = app.shown_panes() else {
         return Frame {
             screen,
             title: None,
         };
     };
-    let wrapped = big_text::wrap(&lesson.lesson.title, screen.body.width, TITLE_LINES);
+    let wrapped = big_text::wrap(text.title(), screen.body.width, TITLE_LINES);
     let Some((size, lines)) = wrapped else {
         return Frame {
             screen,
@@ -65,30 +65,29 @@ pub fn frame(app: &App) -> Frame {
     }
 }
 
-/// "lesson N/M · page p/q" on a lesson, "lesson N/M" (the selected one) on the list.
+/// "lesson N/M · page p/q" on a lesson (or a recording of one), "lesson N/M" (the selected
+/// one) on the list, "page p/q" beside a trace.
 pub fn position(app: &App) -> String {
     let total = app.lessons.len();
-    match &app.screen {
-        Screen::Lesson(screen) => {
+    let Some((reader, _, text)) = app.shown_panes() else {
+        let number = app
+            .list
+            .visible(&app.lessons)
+            .get(app.list.selected)
+            .map_or(0, |i| i + 1);
+        return format!("lesson {number}/{total}");
+    };
+    let page = format!("page {}/{}", reader.page + 1, reader.pages);
+    match text.lesson() {
+        Some(lesson) => {
             let number = app
                 .lessons
                 .iter()
-                .position(|l| l.id == screen.lesson.id)
+                .position(|l| l.id == lesson.id)
                 .map_or(0, |i| i + 1);
-            format!(
-                "lesson {number}/{total} · page {}/{}",
-                screen.page + 1,
-                screen.pages
-            )
+            format!("lesson {number}/{total} · {page}")
         }
-        Screen::List => {
-            let number = app
-                .list
-                .visible(&app.lessons)
-                .get(app.list.selected)
-                .map_or(0, |i| i + 1);
-            format!("lesson {number}/{total}")
-        }
+        None => page,
     }
 }
 

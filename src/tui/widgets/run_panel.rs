@@ -5,8 +5,9 @@ use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use crate::tui::app::lesson_screen::{Focus, LessonScreen};
-use crate::tui::app::live_run::{LiveRun, RunState};
+use crate::lesson::Lesson;
+use crate::tui::app::live_run::{LiveRun, RunState, Series};
+use crate::tui::app::panes::{Focus, RunView};
 use crate::tui::app::replay::Replay;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::big_pids::{self, BigPidsPanel};
@@ -90,8 +91,16 @@ pub fn replay_status(run: &LiveRun, replay: &Replay, theme: &Theme) -> Line<'sta
 
 /// The run panel.
 pub struct RunPanel<'a> {
-    /// The lesson screen (its run, selection, scroll and series).
-    pub screen: &'a LessonScreen,
+    /// The run shown, the selection, the focus and the output's scroll.
+    pub view: &'a RunView,
+    /// The lesson run, if it is a lesson's (how its pool hands results back).
+    pub lesson: Option<&'a Lesson>,
+    /// Many runs in a row, while `n` is going.
+    pub series: Option<&'a Series>,
+    /// Where playback is, for a recording.
+    pub replay: Option<&'a Replay>,
+    /// Projector mode: big PIDs when they fit.
+    pub projector: bool,
     /// Where each section goes.
     pub areas: RunAreas,
     /// The theme.
@@ -101,29 +110,66 @@ pub struct RunPanel<'a> {
 impl RunPanel<'_> {
     /// Draws the panel into `buf`.
     pub fn render(&self, buf: &mut Buffer) {
-        let theme = self.theme;
-        let areas = self.areas;
-        let screen = self.screen;
-        let Some(run) = &screen.run else {
-            let text = vec![
-                Line::styled(" No run yet.", theme.strong()),
-                Line::raw(""),
-                Line::raw(
-                    " Press r to run this lesson with real worker processes: their PIDs, cores, output and timings appear here as they happen.",
-                ),
-                Line::raw(""),
-                Line::raw(" Answer the checkpoints first (c) to predict what will happen."),
-                Line::raw(""),
-                Line::raw(
-                    " n runs it 20 times and shows how the outcome varies; s changes the knobs.",
-                ),
-            ];
-            Paragraph::new(text)
-                .wrap(Wrap { trim: false })
-                .render(areas.all, buf);
+        let (theme, areas, view) = (self.theme, self.areas, self.view);
+        let Some(run) = &view.run else {
+            no_run_yet(areas, theme, buf);
             return;
         };
-        let mut line = match &screen.replay {
+        Paragraph::new(self.status_line(run)).render(areas.status, buf);
+        (&TimelinePanel {
+            run,
+            selected: view.selected_worker,
+            theme,
+        })
+            .render(areas.timeline, buf);
+        (&CoresPanel { run, theme }).render(areas.cores, buf);
+        let focused = |focus: Focus| view.focus == focus;
+        if self.projector && big_pids::fits(areas.processes, &run.record) {
+            (&BigPidsPanel {
+                record: &run.record,
+                placement: &run.placement,
+                selected: view.selected_worker,
+                theme,
+            })
+                .render(areas.processes, buf);
+        } else {
+            (&ProcessesPanel {
+                record: &run.record,
+                placement: &run.placement,
+                selected: view.selected_worker,
+                focused: focused(Focus::Processes),
+                theme,
+            })
+                .render(areas.processes, buf);
+        }
+        (&OutputPanel {
+            record: &run.record,
+            scroll: view.output_scroll,
+            focused: focused(Focus::Output),
+            theme,
+        })
+            .render(areas.output, buf);
+        match self.series {
+            Some(series) => (&DistributionPanel { series, theme }).render(areas.order, buf),
+            None if !run.record.sweep_points().is_empty() => (&SpeedupPanel {
+                record: &run.record,
+                theme,
+            })
+                .render(areas.order, buf),
+            None => (&OrderPanel {
+                lesson: self.lesson,
+                record: &run.record,
+                theme,
+            })
+                .render(areas.order, buf),
+        }
+    }
+
+    /// The line above the panels: where playback is or how the run stands, the traced command,
+    /// and which of many runs this is.
+    fn status_line(&self, run: &LiveRun) -> Line<'static> {
+        let theme = self.theme;
+        let mut line = match self.replay {
             Some(replay) => replay_status(run, replay, theme),
             None => status(run, theme),
         };
@@ -133,66 +179,31 @@ impl RunPanel<'_> {
                 Span::styled(format!(" traced: {command} ·"), theme.strong()),
             );
         }
-        if let Some(series) = &screen.series {
+        if let Some(series) = self.series {
+            let this = (series.done() + 1).min(series.total);
             line.spans.insert(
                 0,
-                Span::styled(
-                    format!(
-                        " run {} of {} ·",
-                        (series.done() + 1).min(series.total),
-                        series.total
-                    ),
-                    theme.strong(),
-                ),
+                Span::styled(format!(" run {this} of {} ·", series.total), theme.strong()),
             );
         }
-        Paragraph::new(line).render(areas.status, buf);
-        (&TimelinePanel {
-            run,
-            selected: screen.selected_worker,
-            theme,
-        })
-            .render(areas.timeline, buf);
-        (&CoresPanel { run, theme }).render(areas.cores, buf);
-        let focused = |focus: Focus| screen.focus == focus;
-        let processes = ProcessesPanel {
-            record: &run.record,
-            placement: &run.placement,
-            selected: screen.selected_worker,
-            focused: focused(Focus::Processes),
-            theme,
-        };
-        if screen.projector && big_pids::fits(areas.processes, &run.record) {
-            (&BigPidsPanel {
-                record: &run.record,
-                placement: &run.placement,
-                selected: screen.selected_worker,
-                theme,
-            })
-                .render(areas.processes, buf);
-        } else {
-            (&processes).render(areas.processes, buf);
-        }
-        let output = OutputPanel {
-            record: &run.record,
-            scroll: screen.output_scroll,
-            focused: focused(Focus::Output),
-            theme,
-        };
-        (&output).render(areas.output, buf);
-        match &screen.series {
-            Some(series) => (&DistributionPanel { series, theme }).render(areas.order, buf),
-            None if !run.record.sweep_points().is_empty() => (&SpeedupPanel {
-                record: &run.record,
-                theme,
-            })
-                .render(areas.order, buf),
-            None => (&OrderPanel {
-                lesson: &screen.lesson,
-                record: &run.record,
-                theme,
-            })
-                .render(areas.order, buf),
-        }
+        line
     }
+}
+
+/// What the run panel says before a lesson's first run.
+fn no_run_yet(areas: RunAreas, theme: &Theme, buf: &mut Buffer) {
+    let text = vec![
+        Line::styled(" No run yet.", theme.strong()),
+        Line::raw(""),
+        Line::raw(
+            " Press r to run this lesson with real worker processes: their PIDs, cores, output and timings appear here as they happen.",
+        ),
+        Line::raw(""),
+        Line::raw(" Answer the checkpoints first (c) to predict what will happen."),
+        Line::raw(""),
+        Line::raw(" n runs it 20 times and shows how the outcome varies; s changes the knobs."),
+    ];
+    Paragraph::new(text)
+        .wrap(Wrap { trim: false })
+        .render(areas.all, buf);
 }

@@ -1,15 +1,79 @@
-//! The screen of `proclab trace`: a stand-in lesson whose one page says what is being traced
-//! and how to read the panels, and whose program is the traced Python file when there is one.
+//! The screen of `proclab trace`: a page that says what is being traced and how to read the
+//! panels (and the traced Python file, when there is one), beside the run panels; `r` traces the
+//! command again and `q` leaves proclab.
 
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::lesson::{Lesson, Origin};
+use super::message::Command;
+use super::panes::{AboutPage, Reader, RunView, Text};
+use super::{App, Exit, Screen};
 use crate::limits;
 use crate::trace::{self, TraceSpec};
+use crate::tui::runtime::keys::Action;
+use crate::tui::runtime::theme::Theme;
+
+/// The screen of `proclab trace`.
+#[derive(Debug, Clone)]
+pub struct TraceScreen {
+    /// The command `r` traces again.
+    pub spec: TraceSpec,
+    /// The page about the trace.
+    pub about: AboutPage,
+    /// The reading pane.
+    pub reader: Reader,
+    /// The run panels.
+    pub view: RunView,
+}
+
+impl TraceScreen {
+    /// A screen for tracing `spec` (not started yet).
+    pub fn new(spec: TraceSpec, theme: &Theme) -> TraceScreen {
+        let about = about_page(&spec);
+        let reader = Reader::of(Text::About(&about), &about.program, theme);
+        TraceScreen {
+            spec,
+            about,
+            reader,
+            view: RunView::default(),
+        }
+    }
+}
+
+impl App {
+    /// A UI tracing `spec` on a screen of its own; the trace starts with the UI.
+    pub fn tracing(
+        lessons: Vec<crate::lesson::Lesson>,
+        spec: TraceSpec,
+        cores: u32,
+        theme: Theme,
+        area: ratatui::layout::Rect,
+    ) -> App {
+        let options = crate::engine::RunOptions::default();
+        let mut app = App::new(lessons, None, options, cores, theme, area);
+        app.screen = Screen::Trace(Box::new(TraceScreen::new(spec, &app.theme)));
+        app.startup = app.start_trace();
+        app
+    }
+
+    /// The keys of the trace screen.
+    pub(super) fn trace_action(&mut self, action: Action) -> Option<Command> {
+        match action {
+            // The screen opened on its own, not from the list: leaving it leaves proclab.
+            Action::Back => self.leave(Exit::Quit),
+            Action::Run => self.start_trace(),
+            Action::Pause | Action::Kill => self.control_run(action),
+            Action::Record => self.save_run(),
+            _ => {
+                self.panes()?.act(action);
+                None
+            }
+        }
+    }
+}
 
 /// The page and program shown beside a trace of `spec`.
-pub fn stand_in_lesson(spec: &TraceSpec) -> Lesson {
+fn about_page(spec: &TraceSpec) -> AboutPage {
     let command = trace::command_line(&spec.command);
     let script = python_file(&spec.command);
     let program = script
@@ -44,15 +108,12 @@ pub fn stand_in_lesson(spec: &TraceSpec) -> Lesson {
          selected one\n\
          - **v** shows the program; **R** saves the run to replay later\n"
     );
-    Lesson {
+    AboutPage {
+        id: trace::LESSON.to_string(),
+        title: format!("Trace of {command}"),
+        markdown: narrative,
         program,
         program_name,
-        ..Lesson::stand_in(
-            trace::LESSON,
-            format!("Trace of {command}"),
-            narrative,
-            Origin::Trace,
-        )
     }
 }
 
@@ -75,11 +136,11 @@ mod tests {
         let file = dir.path().join("homework.py");
         std::fs::write(&file, "print('hi')\n").unwrap();
         let spec = TraceSpec::new(vec!["python3".into(), "-u".into(), file.clone().into()]);
-        let lesson = stand_in_lesson(&spec);
-        assert_eq!(lesson.program, "print('hi')\n");
-        assert_eq!(lesson.program_name, "homework.py");
-        assert!(lesson.title.contains("homework.py"));
-        let none = stand_in_lesson(&TraceSpec::new(vec!["sleep".into(), "1".into()]));
+        let page = about_page(&spec);
+        assert_eq!(page.program, "print('hi')\n");
+        assert_eq!(page.program_name, "homework.py");
+        assert!(page.title.contains("homework.py"));
+        let none = about_page(&TraceSpec::new(vec!["sleep".into(), "1".into()]));
         assert!(none.program.is_empty());
     }
 }

@@ -1,0 +1,289 @@
+//! Runs as the model sees them: asking for a lesson's run, a trace of its Python program or of
+//! `proclab trace`'s command; taking in their events; pausing, killing and saving them; and
+//! judging checkpoints and counting outcomes when they end.
+
+use std::time::Instant;
+
+use super::live_run::{LiveRun, RunState};
+use super::message::{Command, ProgramFile, RunId};
+use super::panes::RunView;
+use super::{App, Screen};
+use crate::engine::{self, Control};
+use crate::event::Event;
+use crate::record::WorkerStatus;
+use crate::record::observe::observe;
+use crate::trace::{self, TraceSpec};
+use crate::tui::runtime::keys::Action;
+
+impl App {
+    /// The number for a new run.
+    pub(super) fn take_run_id(&mut self) -> RunId {
+        let run = self.setup.next_run;
+        self.setup.next_run = RunId(run.0 + 1);
+        run
+    }
+
+    /// Plans the open lesson with the current options and asks for a new run.
+    pub(super) fn start_run(&mut self) -> Option<Command> {
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return None;
+        };
+        match engine::plan(&screen.lesson, &self.setup.options, self.setup.cores) {
+            Ok(plan) => {
+                let run = self.take_run_id();
+                let Screen::Lesson(screen) = &mut self.screen else {
+                    return None;
+                };
+                screen.view.show(LiveRun::new(run));
+                Some(Command::Start {
+                    run,
+                    plan: Box::new(plan),
+                })
+            }
+            Err(error) => {
+                self.notice = Some(format!("Cannot run: {error}"));
+                screen.series = None;
+                None
+            }
+        }
+    }
+
+    /// `p` / `P`: runs the lesson's Python program under trace, into a terminal or into
+    /// `pipe`s.
+    pub(super) fn ask_to_trace_program(&mut self, pipe: bool) -> Option<Command> {
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return None;
+        };
+        screen.series = None;
+        let lesson = &screen.lesson;
+        if lesson.program.trim().is_empty() {
+            self.notice = Some("This lesson has no Python program to run.".into());
+            return None;
+        }
+        if !self.setup.python {
+            self.notice = Some(
+                "p runs the lesson's Python program, but python3 is not on your PATH: install Python 3 (Debian/Ubuntu: sudo apt install python3) and press p again."
+                    .into(),
+            );
+            return None;
+        }
+        self.trace_program(pipe)
+    }
+
+    /// Asks for a trace of the open lesson's Python program, into `pipe`s or a terminal.
+    pub(super) fn trace_program(&mut self, pipe: bool) -> Option<Command> {
+        let (speed, unbuffered) = (self.setup.options.speed, self.setup.python_unbuffered);
+        let run = self.take_run_id();
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return None;
+        };
+        let program = ProgramFile {
+            name: screen.lesson.program_name.clone(),
+            text: screen.lesson.program.clone(),
+        };
+        let mut spec = TraceSpec::new(vec!["python3".into()]);
+        spec.speed = speed;
+        spec.pipe = pipe;
+        show_trace(
+            &mut screen.view,
+            run,
+            &spec,
+            &format!("python3 {}", program.name),
+        );
+        if unbuffered && pipe {
+            self.notice = Some(
+                "PYTHONUNBUFFERED is set here, so Python writes at once even into pipes; run `env -u PYTHONUNBUFFERED proclab` to see block buffering."
+                    .into(),
+            );
+        }
+        Some(Command::Trace {
+            run,
+            spec: Box::new(spec),
+            program: Some(program),
+        })
+    }
+
+    /// Traces the `proclab trace` screen's command (again).
+    pub(super) fn start_trace(&mut self) -> Option<Command> {
+        let run = self.take_run_id();
+        let Screen::Trace(screen) = &mut self.screen else {
+            return None;
+        };
+        let spec = screen.spec.clone();
+        show_trace(
+            &mut screen.view,
+            run,
+            &spec,
+            &trace::command_line(&spec.command),
+        );
+        Some(Command::Trace {
+            run,
+            spec: Box::new(spec),
+            program: None,
+        })
+    }
+
+    /// Space and `k` on a live run: pause or resume its workers, kill the selected one.
+    pub(super) fn control_run(&mut self, action: Action) -> Option<Command> {
+        let view = match &mut self.screen {
+            Screen::Lesson(screen) => &mut screen.view,
+            Screen::Trace(screen) => &mut screen.view,
+            Screen::List | Screen::Replay(_) => return None,
+        };
+        let (notice, command) = match action {
+            Action::Pause => pause(view),
+            _ => kill_selected(view),
+        };
+        self.notice = notice;
+        command
+    }
+
+    /// `R`: asks for the run on screen to be saved as a recording.
+    pub(super) fn save_run(&mut self) -> Option<Command> {
+        if self.run_view()?.run.is_none() {
+            self.notice = Some("Nothing to save yet: press r to run first.".into());
+            return None;
+        }
+        Some(Command::SaveRun)
+    }
+
+    /// The lesson id and the record of the run on screen, for saving it.
+    pub fn shown_run(&self) -> Option<(&str, &crate::record::RunRecord)> {
+        let (id, view) = match &self.screen {
+            Screen::Lesson(screen) => (screen.lesson.id.as_str(), &screen.view),
+            Screen::Trace(screen) => (screen.about.id.as_str(), &screen.view),
+            Screen::List | Screen::Replay(_) => return None,
+        };
+        Some((id, &view.run.as_ref()?.record))
+    }
+
+    /// An event of run `run`, received at `at`; a lesson's own run that finishes judges the
+    /// answers waiting for it.
+    pub(super) fn on_event(&mut self, run: RunId, event: Event, at: Instant) {
+        let view = match &mut self.screen {
+            Screen::Lesson(screen) => &mut screen.view,
+            Screen::Trace(screen) => &mut screen.view,
+            Screen::List | Screen::Replay(_) => return,
+        };
+        let Some(live) = view.run.as_mut().filter(|live| live.id == run) else {
+            return;
+        };
+        live.push(event, at);
+        // Checkpoints are judged on the lesson's own run, not on a traced program.
+        if live.record.is_finished() && live.traced.is_none() {
+            self.judge_checkpoints(run);
+        }
+    }
+
+    fn judge_checkpoints(&mut self, run: RunId) {
+        let Screen::Lesson(screen) = &mut self.screen else {
+            return;
+        };
+        let Some(live) = &screen.view.run else { return };
+        for (index, state) in screen.checkpoints.iter_mut().enumerate() {
+            let checkpoint = &screen.lesson.checkpoints[index];
+            if state.judge(checkpoint, run, &live.record) == Some(true) {
+                self.progress
+                    .answered_right(&screen.lesson.id, &checkpoint.id);
+            }
+        }
+    }
+
+    /// Run `run` ended (every worker reaped): while `n` is going, its outcome is counted and
+    /// the next run asked for.
+    pub(super) fn on_run_ended(&mut self, run: RunId) -> Option<Command> {
+        let (view, series) = match &mut self.screen {
+            Screen::Lesson(screen) => (&mut screen.view, screen.series.as_mut()),
+            Screen::Trace(screen) => (&mut screen.view, None),
+            Screen::List | Screen::Replay(_) => return None,
+        };
+        let live = view.run.as_mut().filter(|live| live.id == run)?;
+        live.end();
+        let finished = live.record.is_finished() && !live.record.stopped;
+        let series = series?;
+        match observe(&live.record, series.observation).filter(|_| finished) {
+            Some(outcome) => series.outcomes.push(outcome),
+            None => series.missing += 1,
+        }
+        if series.done() < series.total && finished {
+            return self.start_run();
+        }
+        None
+    }
+
+    /// Time passed: the "now" line of a live run moves, a recording plays on.
+    pub(super) fn on_tick(&mut self, at: Instant) {
+        match &mut self.screen {
+            Screen::Replay(screen) => {
+                if let Some(run) = &mut screen.view.run {
+                    screen.replay.tick(run, at);
+                }
+            }
+            Screen::Lesson(screen) => tick(&mut screen.view, at),
+            Screen::Trace(screen) => tick(&mut screen.view, at),
+            Screen::List => {}
+        }
+    }
+}
+
+fn tick(view: &mut RunView, at: Instant) {
+    if let Some(run) = &mut view.run {
+        run.tick(at);
+    }
+}
+
+/// Shows a new traced run of `command` (with where its output goes).
+fn show_trace(view: &mut RunView, run: RunId, spec: &TraceSpec, command: &str) {
+    let mut live = LiveRun::new(run);
+    let into = if spec.pipe { " → pipes" } else { "" };
+    live.traced = Some(format!("{command}{into}"));
+    view.show(live);
+}
+
+/// Pauses or resumes the run on `view`, if it is going on.
+fn pause(view: &mut RunView) -> (Option<String>, Option<Command>) {
+    let Some(run) = view
+        .run
+        .as_mut()
+        .filter(|run| run.is_live() && !run.record.is_finished())
+    else {
+        return (Some("Nothing is running: press r to run.".into()), None);
+    };
+    let (state, control) = match run.state {
+        RunState::Paused => (RunState::Running, Control::Resume),
+        _ => (RunState::Paused, Control::Pause),
+    };
+    run.state = state;
+    (None, Some(Command::Control(control)))
+}
+
+/// Kills the selected worker of the run on `view`, if it is alive.
+fn kill_selected(view: &RunView) -> (Option<String>, Option<Command>) {
+    let slot = view.selected_worker;
+    let worker = view
+        .running()
+        .and_then(|run| run.record.workers.get(slot).filter(|w| w.pid != 0));
+    match worker {
+        Some(worker) if worker.status == WorkerStatus::Alive => (
+            Some(format!(
+                "Sent SIGKILL to worker {slot} (PID {}).",
+                worker.pid
+            )),
+            Some(Command::Control(Control::Kill(slot))),
+        ),
+        Some(worker) => (
+            Some(format!(
+                "Worker {slot} (PID {}) has already ended.",
+                worker.pid
+            )),
+            None,
+        ),
+        None => (
+            Some(
+                "No live worker is selected: run the lesson, then select one with Tab and ↑↓."
+                    .into(),
+            ),
+            None,
+        ),
+    }
+}
