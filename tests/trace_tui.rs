@@ -74,6 +74,80 @@ fn p_without_python_says_how_to_get_it() {
     assert!(notice.contains("install"), "{notice}");
 }
 
+/// The fixture lessons' folder (`--lessons`), whose `pool-demo` has a `program.py`.
+fn fixture_lessons() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lessons")
+}
+
+#[test]
+fn p_on_a_lesson_folders_program_asks_first_and_only_y_runs_it() {
+    let mut app = App::new(
+        Catalog::load(Some(&fixture_lessons())).unwrap().lessons,
+        Some("pool-demo"),
+        RunOptions::default(),
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, 120, 40),
+    );
+    app.set_python(true, false);
+    let path = fixture_lessons().join("pool-demo/program.py");
+    for (answer, piped) in [('n', 'p'), ('\u{1b}', 'P')] {
+        assert_eq!(app.update(key(piped)), None, "{piped} asks first");
+        let question = app.status_line().unwrap();
+        assert!(question.contains(&path.display().to_string()), "{question}");
+        assert!(question.contains("y/n"), "{question}");
+        let answer = match answer {
+            '\u{1b}' => Message::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            c => key(c),
+        };
+        assert_eq!(app.update(answer), None, "only y runs it");
+        assert_eq!(app.status_line().as_deref(), Some("The program was not run."));
+        assert!(app.lesson_screen().unwrap().view.run.is_none());
+    }
+    app.update(key('P'));
+    let Some(Command::Trace { spec, program, .. }) = app.update(key('y')) else {
+        panic!("y runs the program")
+    };
+    assert!(spec.pipe, "as P asked: into pipes");
+    assert!(program.unwrap().text.contains("Pool(processes=2)"));
+    let Some(Command::Trace { spec, .. }) = app.update(key('p')) else {
+        panic!("once said yes, p runs it without asking again")
+    };
+    assert!(!spec.pipe);
+}
+
+#[test]
+fn p_in_a_terminal_shows_the_question_and_runs_nothing_until_y() {
+    if !python3() {
+        return;
+    }
+    let tmux = Tmux::start(120, 40);
+    tmux.type_line(&format!(
+        "{} --lessons {} open pool-demo --speed 20",
+        common::PROCLAB,
+        fixture_lessons().display()
+    ));
+    tmux.wait_for("the lesson", |s| s.contains("pool-demo · page 1"));
+    let proclab = tmux.proclab_pid();
+    tmux.keys(&["p"]);
+    let path = fixture_lessons().join("pool-demo/program.py");
+    let screen = tmux.wait_for("the question", |s| s.contains("y/n"));
+    assert!(screen.contains(&path.display().to_string()), "{screen}");
+    assert!(
+        common::workers_of(proclab).is_empty(),
+        "nothing runs before the answer"
+    );
+    tmux.keys(&["y"]);
+    let (_, seen) = watch(&tmux, proclab, "the program's pool at work", |s| {
+        s.contains("traced: python3 program.py") && s.contains("B waiting 2 s")
+    });
+    assert!(!seen.is_empty());
+    tmux.keys(&["q"]);
+    tmux.wait_for("the list", |s| s.contains("Lessons ("));
+    tmux.keys(&["q"]);
+    gone(proclab, &seen);
+}
+
 /// A `proclab trace` screen of `sleep 1`, as the UI opens it (the trace is asked for, not run).
 fn trace_app() -> App {
     let spec = TraceSpec::new(vec!["sleep".into(), "1".into()]);

@@ -24,6 +24,7 @@ pub mod watch;
 
 use ratatui::crossterm::event::{KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use self::lesson::{Dialog, LessonScreen};
@@ -79,6 +80,8 @@ pub struct RunSetup {
     pub python_unbuffered: bool,
     /// The number the next run gets.
     pub next_run: RunId,
+    /// Lesson folders' programs the learner said `p` may run (asked once per program).
+    pub allowed_programs: Vec<PathBuf>,
 }
 
 /// The whole UI state.
@@ -135,6 +138,7 @@ impl App {
                 python: false,
                 python_unbuffered: false,
                 next_run: RunId(1),
+                allowed_programs: Vec::new(),
             },
             theme,
             area,

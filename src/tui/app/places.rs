@@ -1,6 +1,9 @@
 //! Where the learner is and how they move by number: resuming saved progress, noting the
 //! lesson and page for the next start, jumping to lesson N or page p by typing digits and
-//! Enter, the y/n question before a reset, and projector mode on and off.
+//! Enter, the y/n questions on the status line (resetting progress, running a lesson folder's
+//! program), and projector mode on and off.
+
+use std::path::PathBuf;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -29,6 +32,13 @@ pub enum Prompt {
     Jump(String),
     /// Forget progress? Only `y` does.
     Reset(ResetScope),
+    /// Run a lesson folder's program (`p`, or `P` into `pipe`s)? Only `y` does.
+    RunProgram {
+        /// The program's file in the lesson's folder.
+        path: PathBuf,
+        /// Into pipes (`P`) rather than a terminal.
+        pipe: bool,
+    },
 }
 
 impl App {
@@ -118,6 +128,10 @@ impl App {
                     "go to {target} {digits}_   (Enter goes, Esc cancels)"
                 ))
             }
+            Some(Prompt::RunProgram { path, .. }) => Some(format!(
+                "Run this lesson folder's program with python3? y/n   {}   (it runs as you, with your files)",
+                path.display()
+            )),
             None => self.notice.clone(),
         }
     }
@@ -138,7 +152,10 @@ impl App {
     /// The answer to a y/n question on the status line: only `y` says yes, any other key no.
     /// `Some` when a question was open (with what the answer asks for).
     pub(super) fn answer_prompt(&mut self, key: &KeyEvent) -> Option<Option<Command>> {
-        if !matches!(self.prompt, Some(Prompt::Reset(_))) {
+        if !matches!(
+            self.prompt,
+            Some(Prompt::Reset(_) | Prompt::RunProgram { .. })
+        ) {
             return None;
         }
         let prompt = self.prompt.take()?;
@@ -151,6 +168,13 @@ impl App {
         match prompt {
             Prompt::Reset(_) if !yes => self.notice = Some("Nothing was reset.".into()),
             Prompt::Reset(scope) => self.reset(scope),
+            Prompt::RunProgram { .. } if !yes => {
+                self.notice = Some("The program was not run.".into())
+            }
+            Prompt::RunProgram { path, pipe } => {
+                self.setup.allowed_programs.push(path);
+                return Some(self.trace_program(pipe));
+            }
             Prompt::Jump(_) => {}
         }
         Some(None)

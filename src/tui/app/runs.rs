@@ -2,14 +2,17 @@
 //! `proclab trace`'s command; taking in their events; pausing, killing and saving them; and
 //! judging checkpoints and counting outcomes when they end.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use super::live_run::{LiveRun, RunState};
 use super::message::{Command, ProgramFile, RunId};
 use super::panes::RunView;
+use super::places::Prompt;
 use super::{App, Screen};
 use crate::engine::{self, Control};
 use crate::event::Event;
+use crate::lesson::{Lesson, Origin};
 use crate::record::WorkerStatus;
 use crate::record::observe::observe;
 use crate::trace::{self, TraceSpec};
@@ -49,7 +52,8 @@ impl App {
     }
 
     /// `p` / `P`: runs the lesson's Python program under trace, into a terminal or into
-    /// `pipe`s.
+    /// `pipe`s; a program that came with a lesson folder (not with proclab) runs only after the
+    /// learner said yes to its path, once per session.
     pub(super) fn ask_to_trace_program(&mut self, pipe: bool) -> Option<Command> {
         let Screen::Lesson(screen) = &mut self.screen else {
             return None;
@@ -67,7 +71,13 @@ impl App {
             );
             return None;
         }
-        self.trace_program(pipe)
+        match program_path(lesson) {
+            Some(path) if !self.setup.allowed_programs.contains(&path) => {
+                self.prompt = Some(Prompt::RunProgram { path, pipe });
+                None
+            }
+            _ => self.trace_program(pipe),
+        }
     }
 
     /// Asks for a trace of the open lesson's Python program, into `pipe`s or a terminal.
@@ -229,6 +239,15 @@ impl App {
 fn tick(view: &mut RunView, at: Instant) {
     if let Some(run) = &mut view.run {
         run.tick(at);
+    }
+}
+
+/// Where a lesson folder's program is, if the lesson came from a folder (`--lessons`): such a
+/// program runs only after the learner says yes. A built-in lesson's program ships with proclab.
+fn program_path(lesson: &Lesson) -> Option<PathBuf> {
+    match &lesson.origin {
+        Origin::Folder(folder) => Some(folder.join(&lesson.program_name)),
+        _ => None,
     }
 }
 
