@@ -199,7 +199,8 @@ pub fn main() -> ExitCode {
         // A closed pipe (`proclab list | head -1`) is the reader's choice, not an error.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Not eprintln!: it panics when stderr is a terminal that is gone.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             ExitCode::from(1)
         }
     }
@@ -280,8 +281,7 @@ fn replay(file: &Path, lessons: Option<PathBuf>, projector: bool) -> Result<Exit
         );
     }
     let catalog = load_catalog(lessons.as_ref())?;
-    crate::tui::replay(catalog, recording, file, projector)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::tui::replay(catalog, recording, file, projector)?.into())
 }
 
 fn check(paths: &[PathBuf]) -> Result<ExitCode> {
@@ -323,8 +323,7 @@ fn open(
         bail!(catalog.unknown(id));
     }
     let options = run.map(|r| r.options()).unwrap_or_default();
-    crate::tui::run(catalog, id, options, projector, None)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::tui::run(catalog, id, options, projector, None)?.into())
 }
 
 /// Fails unless both stdin and stdout are a terminal, pointing at what works without one.
@@ -362,14 +361,14 @@ fn open_watching(
     };
     need_terminal(Some(id))?;
     let (catalog, watched) = crate::tui::app::watch::Watched::load(&dir, id)?;
-    crate::tui::run(
+    let exit = crate::tui::run(
         catalog,
         Some(id.to_string()),
         run.options(),
         projector,
         Some(watched),
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit.into())
 }
 
 /// `notes [id]`: the notes window in a terminal, else every note as plain text.
@@ -381,8 +380,8 @@ fn notes(id: Option<String>, follow: bool, lessons: Option<&PathBuf>) -> Result<
         bail!(catalog.unknown(id));
     }
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        crate::tui::runtime::notes::run(catalog.lessons, id.as_deref(), follow)?;
-        return Ok(ExitCode::SUCCESS);
+        let exit = crate::tui::runtime::notes::run(catalog.lessons, id.as_deref(), follow)?;
+        return Ok(exit.into());
     }
     let shown = crate::notes::shown();
     let id = id.or(shown.map(|shown| shown.lesson)).ok_or_else(|| {
@@ -694,8 +693,8 @@ fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<E
         let mut spec = TraceSpec::new(args.command);
         spec.pipe = args.pipe;
         spec.speed = args.speed;
-        crate::tui::trace(load_catalog(lessons.as_ref())?, spec, projector)?;
-        return Ok(ExitCode::SUCCESS);
+        let exit = crate::tui::trace(load_catalog(lessons.as_ref())?, spec, projector)?;
+        return Ok(exit.into());
     }
     let interrupted = interrupt_flag()?;
     let mut sink = EventSink::start(Output {

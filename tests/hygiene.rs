@@ -688,12 +688,12 @@ impl Tmux {
         }
     }
 
-    /// The proclab the pane's shell started.
+    /// The proclab the pane's shell started (maybe through a shell of its own).
     fn proclab(&mut self) -> Result<Proc, String> {
         let shell = self.shell.ok_or("no shell")?;
         let deadline = Instant::now() + SETUP;
         loop {
-            if let Some(p) = children_of(shell)
+            if let Some(p) = descendants(shell)
                 .into_iter()
                 .find(|&p| comm(p) == "proclab")
             {
@@ -822,9 +822,25 @@ struct Tui {
     started: BTreeSet<Proc>,
 }
 
-fn open_tui_mid_run(env: &str) -> Result<Tui, String> {
+fn open_tui_mid_run(env: &str, damage: Damage) -> Result<Tui, String> {
     let mut tmux = Tmux::start()?;
-    tmux.type_line(&format!("{env}{} open pool-sleep", proclab_bin()));
+    let status = exit_status_file(&tmux);
+    let command = format!(
+        "{env}{} open pool-sleep; echo $? > {}",
+        proclab_bin(),
+        status.display()
+    );
+    if damage == Damage::Hangup {
+        // Closing the terminal takes the pane's shell with it: a shell of its own, whose trap
+        // lets it outlive the SIGHUP (and run once proclab has ended), writes the status.
+        tmux.type_line(&format!("bash -c 'trap : HUP; {command}'"));
+        // That shell is this test's to reap once the pane's shell is gone.
+        let _ = tmux.proclab()?;
+        let shell = tmux.shell.ok_or("no shell")?;
+        tmux.tracked.extend(descendants(shell));
+    } else {
+        tmux.type_line(&command);
+    }
     let proclab = tmux.proclab()?;
     tmux.wait_for("the lesson screen", |s| s.contains("No run yet"))?;
     tmux.keys(&["r"]);
@@ -858,6 +874,24 @@ fn open_tui_mid_run(env: &str) -> Result<Tui, String> {
         workers,
         started,
     })
+}
+
+/// Where the shell in the pane writes proclab's exit status once proclab has ended.
+fn exit_status_file(tmux: &Tmux) -> PathBuf {
+    tmux.state.path().join("proclab-exit-status")
+}
+
+/// proclab's exit status, as the shell that started it wrote it.
+fn exit_status(tmux: &Tmux) -> Result<i32, String> {
+    let file = exit_status_file(tmux);
+    let mut status = None;
+    eventually(SETUP.as_secs_f64(), || {
+        status = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|text| text.trim().parse().ok());
+        status.is_some()
+    });
+    status.ok_or_else(|| format!("no exit status in {}", file.display()))
 }
 
 /// After proclab has left: the main screen is back with the shell's prompt where the cursor is,
@@ -917,7 +951,7 @@ fn tui(damage: Damage) -> Result<Duration, String> {
     } else {
         ""
     };
-    let tui = open_tui_mid_run(env)?;
+    let tui = open_tui_mid_run(env, damage)?;
     if damage == Damage::StopThenKill {
         stopped(tui.workers[0])?;
     }
@@ -959,6 +993,21 @@ fn tui(damage: Damage) -> Result<Duration, String> {
         Damage::Sigkill | Damage::StopThenKill => {}
         // The pane and its terminal are gone: only the processes are checked.
         Damage::Hangup => {}
+    }
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP) is 130, as README promises; a panic is Rust's 101.
+    let want = match damage {
+        Damage::Q => Some(0),
+        Damage::CtrlC | Damage::Sigterm | Damage::Hangup => Some(130),
+        Damage::Panic => Some(101),
+        Damage::Sigkill | Damage::StopThenKill => None,
+    };
+    if let Some(want) = want {
+        let status = exit_status(&tui.tmux)?;
+        if status != want {
+            return Err(format!(
+                "proclab exited with {status}, not {want} after {damage:?}"
+            ));
+        }
     }
     Ok(took)
 }
@@ -1097,7 +1146,7 @@ fn tui_panic_leaves_no_process_and_a_sane_terminal() {
 #[test]
 fn tui_panic_leaves_the_prompt_below_the_panic_message() {
     become_subreaper();
-    let tui = open_tui_mid_run("PROCLAB_DEBUG_PANIC_ON_F12=1 ").unwrap();
+    let tui = open_tui_mid_run("PROCLAB_DEBUG_PANIC_ON_F12=1 ", Damage::Panic).unwrap();
     tui.tmux.keys(&["F12"]);
     assert!(
         none_remain(&tui.started, Reaper::Proclab, Instant::now()).is_ok(),

@@ -101,7 +101,10 @@ fn p_on_a_lesson_folders_program_asks_first_and_only_y_runs_it() {
             c => key(c),
         };
         assert_eq!(app.update(answer), None, "only y runs it");
-        assert_eq!(app.status_line().as_deref(), Some("The program was not run."));
+        assert_eq!(
+            app.status_line().as_deref(),
+            Some("The program was not run.")
+        );
         assert!(app.lesson_screen().unwrap().view.run.is_none());
     }
     app.update(key('P'));
@@ -305,6 +308,25 @@ fn p_on_process_create_runs_the_python_program_live() {
     tmux.wait_for("the list", |s| s.contains("Lessons ("));
     tmux.keys(&["q"]);
     gone(proclab, &seen);
+}
+
+/// `proclab trace` in a terminal exits 130 after Ctrl-C (0 after `q`, below), as README says.
+#[test]
+fn ctrl_c_in_a_trace_screen_exits_130() {
+    let tmux = Tmux::start(120, 40);
+    let status = tmux.state.path().join("status");
+    tmux.type_line(&format!(
+        "{} trace -- sleep 30; echo $? > {}",
+        common::PROCLAB,
+        status.display()
+    ));
+    tmux.wait_for("the trace", |s| s.contains("traced: sleep 30"));
+    let proclab = tmux.proclab_pid();
+    tmux.keys(&["C-c"]);
+    gone(proclab, &BTreeSet::new());
+    let written = || std::fs::read_to_string(&status).unwrap_or_default();
+    assert!(common::eventually(10.0, || !written().trim().is_empty()));
+    assert_eq!(written().trim(), "130");
 }
 
 #[test]

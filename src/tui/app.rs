@@ -65,6 +65,16 @@ pub enum Exit {
     Interrupted,
 }
 
+impl From<Exit> for std::process::ExitCode {
+    /// 0 when the learner left, 130 when proclab was interrupted (as a shell reports SIGINT).
+    fn from(exit: Exit) -> std::process::ExitCode {
+        match exit {
+            Exit::Quit => std::process::ExitCode::SUCCESS,
+            Exit::Interrupted => std::process::ExitCode::from(130),
+        }
+    }
+}
+
 /// What the next run needs to know about the machine and the learner's choices.
 #[derive(Debug, Clone)]
 pub struct RunSetup {

@@ -15,6 +15,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use nix::errno::Errno;
 use ratatui::DefaultTerminal;
 
 use crate::progress::ProgressStore;
@@ -62,10 +63,8 @@ pub fn run_loop(
     if let Some(command) = app.take_startup() {
         runs.execute(command, &sender);
     }
-    let result = (|| -> Result<()> {
-        terminal
-            .draw(|frame| view::draw(frame, &app))
-            .context("Failed to draw")?;
+    let result = (|| -> Result<(), Draw> {
+        draw(terminal, &app)?;
         while let Some(first) = next_message(&app, &messages) {
             let mut message = Some(first);
             let frame_start = Instant::now();
@@ -95,13 +94,42 @@ pub fn run_loop(
             if app.exit().is_some() {
                 break;
             }
-            terminal
-                .draw(|frame| view::draw(frame, &app))
-                .context("Failed to draw")?;
+            draw(terminal, &app)?;
         }
         Ok(())
     })();
     runs.stop();
     signals.close();
-    result.map(|()| app.exit().unwrap_or(Exit::Quit))
+    match result {
+        Ok(()) => Ok(app.exit().unwrap_or(Exit::Quit)),
+        Err(Draw::TerminalGone) => Ok(Exit::Interrupted),
+        Err(Draw::Failed(error)) => Err(error).context("Failed to draw"),
+    }
+}
+
+/// Why a frame could not be drawn.
+enum Draw {
+    /// The terminal is gone (its window was closed): proclab was interrupted, as by SIGHUP,
+    /// which is on its way.
+    TerminalGone,
+    /// Anything else.
+    Failed(std::io::Error),
+}
+
+/// Draws `app` on the terminal.
+fn draw(terminal: &mut DefaultTerminal, app: &App) -> Result<(), Draw> {
+    match terminal.draw(|frame| view::draw(frame, app)) {
+        Ok(_) => Ok(()),
+        Err(_) if terminal_gone() => Err(Draw::TerminalGone),
+        Err(error) => Err(Draw::Failed(error)),
+    }
+}
+
+/// Whether the terminal on standard output has hung up (its window was closed): the kernel
+/// then answers every question about it with EIO.
+fn terminal_gone() -> bool {
+    matches!(
+        nix::sys::termios::tcgetattr(std::io::stdout()),
+        Err(Errno::EIO | Errno::ENXIO)
+    )
 }
