@@ -8,17 +8,17 @@
 //! and the run panels ([`panes`]); runs are started and followed in [`runs`].
 
 pub mod checkpoints;
-pub mod knobs;
+pub(crate) mod knobs;
 pub mod lesson;
 pub mod list;
 pub mod live_run;
 pub mod message;
-pub mod notes_window;
+pub(crate) mod notes_window;
 pub mod panes;
 pub mod placement;
 mod places;
 pub mod replay;
-pub mod runs;
+pub(crate) mod runs;
 pub mod trace;
 pub mod watch;
 
@@ -77,21 +77,21 @@ impl From<Exit> for std::process::ExitCode {
 
 /// What the next run needs to know about the machine and the learner's choices.
 #[derive(Debug, Clone)]
-pub struct RunSetup {
+pub(crate) struct RunSetup {
     /// The options the next run uses.
-    pub options: RunOptions,
+    pub(crate) options: RunOptions,
     /// The options proclab was started with (what a knob's reset goes back to).
-    pub start_options: RunOptions,
+    pub(crate) start_options: RunOptions,
     /// Cores available to proclab.
-    pub cores: u32,
+    pub(crate) cores: u32,
     /// Whether `python3` is on the `PATH`, for `p` (run the lesson's Python program).
-    pub python: bool,
+    pub(crate) python: bool,
     /// Whether `PYTHONUNBUFFERED` is set, which turns off the buffering `P` is there to show.
-    pub python_unbuffered: bool,
+    pub(crate) python_unbuffered: bool,
     /// The number the next run gets.
-    pub next_run: RunId,
+    pub(crate) next_run: RunId,
     /// Lesson folders' programs the learner said `p` may run (asked once per program).
-    pub allowed_programs: Vec<PathBuf>,
+    pub(crate) allowed_programs: Vec<PathBuf>,
 }
 
 /// The whole UI state.
@@ -259,7 +259,7 @@ impl App {
     }
 
     /// Starts in projector mode (or not).
-    pub fn set_projector(&mut self, on: bool) {
+    pub(crate) fn set_projector(&mut self, on: bool) {
         self.projector = on;
     }
 

@@ -3,12 +3,12 @@
 //! carries out the model's [`Command`]s and redraws. Ticks are made only while a run is live, so
 //! an idle screen uses no CPU.
 
-pub mod input;
+pub(crate) mod input;
 pub mod keys;
-pub mod notes;
-pub mod recorder;
-pub mod runs;
-pub mod terminal;
+pub(crate) mod notes;
+pub(crate) mod recorder;
+pub(crate) mod runs;
+pub(crate) mod terminal;
 pub mod theme;
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
@@ -25,8 +25,8 @@ use crate::tui::view;
 use input::panic_if_asked;
 use runs::Runs;
 
-pub use input::{DEBUG_PANIC_ENV, channel, read_input, watch_signals};
-pub use terminal::TerminalSession;
+pub(crate) use input::{channel, read_input, watch_signals};
+pub(crate) use terminal::TerminalSession;
 
 /// How often the "now" line moves while a run is live.
 pub const TICK: Duration = Duration::from_millis(100);
@@ -50,7 +50,7 @@ fn next_message(app: &App, messages: &Receiver<Message>) -> Option<Message> {
 /// Runs the UI until the learner leaves, saving progress in `store` as it changes and taking
 /// messages from `messages` (other producers may hold senders of it too); every run is stopped
 /// and reaped before this returns. Returns how the UI ended.
-pub fn run_loop(
+pub(crate) fn run_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
     store: &mut ProgressStore,

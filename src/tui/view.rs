@@ -25,7 +25,7 @@ use crate::tui::widgets::run_panel::RunPanel;
 use crate::tui::widgets::too_small::TooSmall;
 
 /// Draws the whole UI into the frame.
-pub fn draw(frame: &mut Frame, app: &App) {
+pub(crate) fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     render(app, area, frame.buffer_mut());
 }

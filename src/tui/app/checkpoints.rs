@@ -12,7 +12,7 @@ pub struct Prediction {
     /// What the learner answered (a choice's text, an order, a number).
     pub text: String,
     /// The first run that may judge it (runs started before the answer may not).
-    pub judged_from: RunId,
+    pub(crate) judged_from: RunId,
 }
 
 /// One checkpoint as the learner stands with it.
@@ -28,7 +28,7 @@ pub struct CheckpointState {
 
 impl CheckpointState {
     /// Records an answer given before run `next_run`; an earlier verdict no longer applies.
-    pub fn predict(&mut self, text: String, next_run: RunId) {
+    pub(crate) fn predict(&mut self, text: String, next_run: RunId) {
         self.prediction = Some(Prediction {
             text,
             judged_from: next_run,
@@ -37,7 +37,7 @@ impl CheckpointState {
     }
 
     /// Reveals one more hint of `checkpoint`, if any is left.
-    pub fn reveal_hint(&mut self, checkpoint: &Checkpoint) -> bool {
+    pub(crate) fn reveal_hint(&mut self, checkpoint: &Checkpoint) -> bool {
         if self.hints_shown < checkpoint.hints.len() {
             self.hints_shown += 1;
             true
@@ -47,7 +47,7 @@ impl CheckpointState {
     }
 
     /// Judges a waiting answer by run `run`'s record; returns whether it was right, if judged.
-    pub fn judge(
+    pub(crate) fn judge(
         &mut self,
         checkpoint: &Checkpoint,
         run: RunId,
@@ -74,14 +74,18 @@ pub struct AnswerDraft {
     /// Index of the checkpoint in the lesson.
     pub checkpoint: usize,
     /// The highlighted choice (choice questions).
-    pub choice: usize,
+    pub(crate) choice: usize,
     /// The text typed so far (order and number questions).
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl AnswerDraft {
     /// A fresh draft for checkpoint `index`, starting from an earlier answer if there is one.
-    pub fn new(index: usize, checkpoint: &Checkpoint, state: &CheckpointState) -> AnswerDraft {
+    pub(crate) fn new(
+        index: usize,
+        checkpoint: &Checkpoint,
+        state: &CheckpointState,
+    ) -> AnswerDraft {
         let earlier = state.prediction.as_ref().map(|p| p.text.clone());
         let choice = earlier
             .as_ref()
@@ -100,7 +104,7 @@ impl AnswerDraft {
     }
 
     /// Takes a typed character; returns whether it belongs in this kind of answer.
-    pub fn type_char(&mut self, kind: AnswerKind, c: char) -> bool {
+    pub(crate) fn type_char(&mut self, kind: AnswerKind, c: char) -> bool {
         let fits = match kind {
             AnswerKind::Choice => false,
             AnswerKind::Order => c.is_alphanumeric() || c == ' ' || c == ',',
@@ -113,7 +117,7 @@ impl AnswerDraft {
     }
 
     /// The answer as it will be judged, if there is one.
-    pub fn answer(&self, checkpoint: &Checkpoint) -> Option<String> {
+    pub(crate) fn answer(&self, checkpoint: &Checkpoint) -> Option<String> {
         match checkpoint.answer_kind {
             AnswerKind::Choice => checkpoint.choices.get(self.choice).cloned(),
             AnswerKind::Order => {
@@ -135,12 +139,12 @@ impl AnswerDraft {
 }
 
 /// The letter shown before choice `index` (a, b, c…).
-pub fn choice_letter(index: usize) -> char {
+pub(crate) fn choice_letter(index: usize) -> char {
     (b'a' + (index % 26) as u8) as char
 }
 
 /// The choice a letter picks.
-pub fn choice_of_letter(letter: char, choices: usize) -> Option<usize> {
+pub(crate) fn choice_of_letter(letter: char, choices: usize) -> Option<usize> {
     let index = (letter.to_ascii_lowercase() as usize).checked_sub('a' as usize)?;
     (index < choices).then_some(index)
 }

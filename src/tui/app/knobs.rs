@@ -7,12 +7,12 @@ use crate::lesson::model::{Join, StageKind};
 use crate::limits;
 
 /// The speeds `+` and `-` step through.
-pub const SPEEDS: [f64; 11] = [
+pub(crate) const SPEEDS: [f64; 11] = [
     0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0,
 ];
 
 /// The next speed up (`faster`) or down from `speed`.
-pub fn step_speed(speed: f64, faster: bool) -> f64 {
+pub(crate) fn step_speed(speed: f64, faster: bool) -> f64 {
     let next = if faster {
         SPEEDS.iter().copied().find(|s| *s > speed * 1.0001)
     } else {
@@ -24,19 +24,19 @@ pub fn step_speed(speed: f64, faster: bool) -> f64 {
 
 /// One adjustable value as the knobs panel shows it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KnobRow {
+pub(crate) struct KnobRow {
     /// The knob's name (`workers`, `chunksize`, `task.A.secs`…).
-    pub name: String,
+    pub(crate) name: String,
     /// The value the next run uses.
-    pub value: f64,
+    pub(crate) value: f64,
     /// Smallest value.
-    pub min: f64,
+    pub(crate) min: f64,
     /// Largest value.
-    pub max: f64,
+    pub(crate) max: f64,
     /// Whether the learner changed it.
-    pub changed: bool,
+    pub(crate) changed: bool,
     /// What it does.
-    pub help: String,
+    pub(crate) help: String,
 }
 
 /// The lesson's plan at speed 1 with no knob set: what the lesson itself says.
@@ -71,7 +71,7 @@ fn lesson_value(plan: &RunPlan, name: &str, stage: usize) -> Option<f64> {
 }
 
 /// Every knob of `lesson` with the value the next run would use.
-pub fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<KnobRow> {
+pub(crate) fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<KnobRow> {
     let plan = lesson_plan(lesson, options, cores);
     lesson
         .knobs
@@ -98,7 +98,13 @@ pub fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<KnobRow> {
 }
 
 /// Moves knob `index` one step up or down, within its range.
-pub fn step_knob(lesson: &Lesson, options: &mut RunOptions, cores: u32, index: usize, up: bool) {
+pub(crate) fn step_knob(
+    lesson: &Lesson,
+    options: &mut RunOptions,
+    cores: u32,
+    index: usize,
+    up: bool,
+) {
     let Some(knob) = lesson.knobs.get(index) else {
         return;
     };
@@ -121,14 +127,14 @@ pub fn step_knob(lesson: &Lesson, options: &mut RunOptions, cores: u32, index: u
 }
 
 /// Puts knob `index` back to the lesson's own value.
-pub fn reset_knob(lesson: &Lesson, options: &mut RunOptions, index: usize) {
+pub(crate) fn reset_knob(lesson: &Lesson, options: &mut RunOptions, index: usize) {
     if let Some(knob) = lesson.knobs.get(index) {
         options.settings.retain(|(name, _)| *name != knob.name);
     }
 }
 
 /// Whether the lesson lets the worker count vary (a pool, or copies of one process).
-pub fn workers_vary(lesson: &Lesson) -> bool {
+pub(crate) fn workers_vary(lesson: &Lesson) -> bool {
     lesson
         .stages
         .iter()
@@ -136,7 +142,7 @@ pub fn workers_vary(lesson: &Lesson) -> bool {
 }
 
 /// How many workers the first stage of the next run starts.
-pub fn planned_workers(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<u32> {
+pub(crate) fn planned_workers(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<u32> {
     plan(lesson, options, cores)
         .ok()
         .and_then(|p| p.stages.first().map(|s| s.workers))
@@ -145,7 +151,12 @@ pub fn planned_workers(lesson: &Lesson, options: &RunOptions, cores: u32) -> Opt
 /// One worker more or fewer for the next run: through the lesson's `workers` knob if it has
 /// one (within its range), else through the worker count override. Returns `false` if the
 /// lesson's worker count cannot change.
-pub fn step_workers(lesson: &Lesson, options: &mut RunOptions, cores: u32, up: bool) -> bool {
+pub(crate) fn step_workers(
+    lesson: &Lesson,
+    options: &mut RunOptions,
+    cores: u32,
+    up: bool,
+) -> bool {
     if let Some(index) = lesson.knobs.iter().position(|k| k.name == "workers") {
         step_knob(lesson, options, cores, index, up);
         return true;

@@ -44,7 +44,7 @@ pub struct LessonScreen {
     /// Many runs in a row, while `n` is going.
     pub series: Option<Series>,
     /// What the next run looks like, worked out again only when the lesson or the options change.
-    pub next_run: NextRun,
+    pub(crate) next_run: NextRun,
 }
 
 /// What a key typed into the answer dialog did.
@@ -57,7 +57,7 @@ pub(crate) enum Typed {
 
 impl LessonScreen {
     /// Opens `lesson` at its first page.
-    pub fn new(lesson: Lesson, theme: &Theme) -> LessonScreen {
+    pub(crate) fn new(lesson: Lesson, theme: &Theme) -> LessonScreen {
         let checkpoints = vec![CheckpointState::default(); lesson.checkpoints.len()];
         let reader = Reader::new(lesson.pages().len(), &lesson.program, theme);
         LessonScreen {
@@ -72,7 +72,7 @@ impl LessonScreen {
     }
 
     /// What the reading pane reads from.
-    pub fn text(&self) -> Text<'_> {
+    pub(crate) fn text(&self) -> Text<'_> {
         Text::Lesson {
             lesson: &self.lesson,
             checkpoints: &self.checkpoints,
@@ -80,7 +80,7 @@ impl LessonScreen {
     }
 
     /// The checkpoints the current page asks, as indices into the lesson's.
-    pub fn page_checkpoints(&self) -> Vec<usize> {
+    pub(crate) fn page_checkpoints(&self) -> Vec<usize> {
         narrative::page_checkpoints(&self.lesson, self.reader.page)
     }
 
@@ -296,18 +296,18 @@ impl App {
 /// worked out again only when the lesson, the options or the core count change: making a plan
 /// builds every task, which for a lesson of 100,000 items is too much to do for every frame.
 #[derive(Debug, Default, Clone)]
-pub struct NextRun {
+pub(crate) struct NextRun {
     /// What it was worked out for.
     key: Option<(String, RunOptions, u32)>,
     /// Workers of the first stage, if the lesson can be planned.
-    pub workers: Option<u32>,
+    pub(crate) workers: Option<u32>,
     /// Every knob with the value the next run uses.
-    pub rows: Vec<KnobRow>,
+    pub(crate) rows: Vec<KnobRow>,
 }
 
 impl NextRun {
     /// Works the next run of `lesson` with `options` out again, if either changed.
-    pub fn refresh(&mut self, lesson: &Lesson, options: &RunOptions, cores: u32) {
+    pub(crate) fn refresh(&mut self, lesson: &Lesson, options: &RunOptions, cores: u32) {
         let key = (lesson.id.clone(), options.clone(), cores);
         if self.key.as_ref() == Some(&key) {
             return;

@@ -74,7 +74,7 @@ impl LiveRun {
     }
 
     /// Moves "now" to `at` (only while the run is live; a finished run's now is its end).
-    pub fn tick(&mut self, at: Instant) {
+    pub(crate) fn tick(&mut self, at: Instant) {
         if self.record.is_finished() || !self.is_live() {
             return;
         }
@@ -112,7 +112,7 @@ pub struct Series {
 impl Series {
     /// [`SERIES_RUNS`] runs of `lesson`, none done yet. They compare the print order if a
     /// checkpoint asks about it, else the completion order.
-    pub fn of(lesson: &Lesson) -> Series {
+    pub(crate) fn of(lesson: &Lesson) -> Series {
         let asks_print_order = lesson
             .checkpoints
             .iter()

@@ -17,31 +17,31 @@ use crate::tui::widgets::notes_panel::max_scroll;
 
 /// The notes window's model.
 #[derive(Debug, Clone)]
-pub struct NotesWindow {
+pub(crate) struct NotesWindow {
     /// Every lesson.
-    pub lessons: Vec<Lesson>,
+    pub(crate) lessons: Vec<Lesson>,
     /// The lesson asked for on the command line; `None` follows whatever is shown.
-    pub fixed: Option<String>,
+    pub(crate) fixed: Option<String>,
     /// The lesson shown, as an index into `lessons`.
-    pub lesson: Option<usize>,
+    pub(crate) lesson: Option<usize>,
     /// Its page, 0-based.
-    pub page: usize,
+    pub(crate) page: usize,
     /// Rows of notes scrolled off the top.
-    pub scroll: usize,
+    pub(crate) scroll: usize,
     /// Whether pages follow the lesson screen; `Err` says why they cannot.
-    pub follow: Result<(), String>,
+    pub(crate) follow: Result<(), String>,
     /// The terminal's size.
-    pub area: Rect,
+    pub(crate) area: Rect,
     /// Colours or not.
-    pub theme: Theme,
+    pub(crate) theme: Theme,
     /// Set once the window should close.
-    pub exit: Option<Exit>,
+    pub(crate) exit: Option<Exit>,
 }
 
 impl NotesWindow {
     /// A window on lesson `id` (which must be in `lessons`) at its first page, or with no
     /// lesson yet until one is shown.
-    pub fn new(
+    pub(crate) fn new(
         lessons: Vec<Lesson>,
         id: Option<&str>,
         follow: Result<(), String>,
@@ -73,7 +73,7 @@ impl NotesWindow {
     }
 
     /// Applies one message.
-    pub fn update(&mut self, message: Message) {
+    pub(crate) fn update(&mut self, message: Message) {
         match message {
             Message::Key(key) => self.on_key(key),
             Message::Mouse(mouse) => match mouse.kind {

@@ -41,7 +41,7 @@ pub enum Focus {
 
 impl Focus {
     /// The next panel for Tab.
-    pub fn next(self) -> Focus {
+    pub(crate) fn next(self) -> Focus {
         match self {
             Focus::Reading => Focus::Processes,
             Focus::Processes => Focus::Output,
@@ -55,20 +55,20 @@ impl Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AboutPage {
     /// The name in the pane's title (`trace`, or the recorded lesson's id).
-    pub id: String,
+    pub(crate) id: String,
     /// The title in the header.
-    pub title: String,
+    pub(crate) title: String,
     /// The page, Markdown.
-    pub markdown: String,
+    pub(crate) markdown: String,
     /// The Python program shown with `v` (empty if none).
-    pub program: String,
+    pub(crate) program: String,
     /// Its file name.
-    pub program_name: String,
+    pub(crate) program_name: String,
 }
 
 /// Where the reading pane's text comes from, borrowed from its screen.
 #[derive(Debug, Clone, Copy)]
-pub enum Text<'a> {
+pub(crate) enum Text<'a> {
     /// A lesson's pages, its checkpoints shown as the learner stands with them.
     Lesson {
         /// The lesson.
@@ -82,7 +82,7 @@ pub enum Text<'a> {
 
 impl<'a> Text<'a> {
     /// The name in the pane's title.
-    pub fn id(self) -> &'a str {
+    pub(crate) fn id(self) -> &'a str {
         match self {
             Text::Lesson { lesson, .. } => &lesson.id,
             Text::About(page) => &page.id,
@@ -90,7 +90,7 @@ impl<'a> Text<'a> {
     }
 
     /// The title in the header.
-    pub fn title(self) -> &'a str {
+    pub(crate) fn title(self) -> &'a str {
         match self {
             Text::Lesson { lesson, .. } => &lesson.title,
             Text::About(page) => &page.title,
@@ -98,7 +98,7 @@ impl<'a> Text<'a> {
     }
 
     /// The program's file name.
-    pub fn program_name(self) -> &'a str {
+    pub(crate) fn program_name(self) -> &'a str {
         match self {
             Text::Lesson { lesson, .. } => &lesson.program_name,
             Text::About(page) => &page.program_name,
@@ -106,7 +106,7 @@ impl<'a> Text<'a> {
     }
 
     /// The lesson, if this is one (its notes, its checkpoints, its stages).
-    pub fn lesson(self) -> Option<&'a Lesson> {
+    pub(crate) fn lesson(self) -> Option<&'a Lesson> {
         match self {
             Text::Lesson { lesson, .. } => Some(lesson),
             Text::About(_) => None,
@@ -114,7 +114,7 @@ impl<'a> Text<'a> {
     }
 
     /// Page `page` laid out for the reading pane `area`.
-    pub fn page_text(self, page: usize, area: Rect, theme: &Theme) -> PageText {
+    pub(crate) fn page_text(self, page: usize, area: Rect, theme: &Theme) -> PageText {
         let width = reading_width(area);
         match self {
             Text::Lesson {
@@ -130,7 +130,7 @@ impl<'a> Text<'a> {
 }
 
 /// The text width of the reading pane `area` (its right border excluded).
-pub fn reading_width(area: Rect) -> u16 {
+pub(crate) fn reading_width(area: Rect) -> u16 {
     area.width.saturating_sub(2)
 }
 
@@ -146,16 +146,16 @@ pub struct Reader {
     /// Rows of the page scrolled off the top.
     pub scroll: usize,
     /// The program, highlighted once when the screen opened.
-    pub program: Vec<Line<'static>>,
+    pub(crate) program: Vec<Line<'static>>,
     /// Rows of the program scrolled off the top.
-    pub program_scroll: usize,
+    pub(crate) program_scroll: usize,
     /// The instructor's notes over the pane (key `i`): rows scrolled off their top.
     pub notes: Option<usize>,
 }
 
 impl Reader {
     /// A pane at the first page of `pages`, with `program` highlighted.
-    pub fn new(pages: usize, program: &str, theme: &Theme) -> Reader {
+    pub(crate) fn new(pages: usize, program: &str, theme: &Theme) -> Reader {
         Reader {
             page: 0,
             pages: pages.max(1),
@@ -168,7 +168,7 @@ impl Reader {
     }
 
     /// The reading pane for `text`, at its first page.
-    pub fn of(text: Text, program: &str, theme: &Theme) -> Reader {
+    pub(crate) fn of(text: Text, program: &str, theme: &Theme) -> Reader {
         let pages = match text {
             Text::Lesson { lesson, .. } => lesson.pages().len(),
             Text::About(_) => 1,
@@ -177,7 +177,7 @@ impl Reader {
     }
 
     /// Moves to page `page` (clamped), at its top.
-    pub fn go_to_page(&mut self, page: usize) {
+    pub(crate) fn go_to_page(&mut self, page: usize) {
         let page = page.min(self.pages - 1);
         if page != self.page {
             self.page = page;
@@ -188,7 +188,7 @@ impl Reader {
 
     /// Scrolls what the pane `area` shows by `delta` rows, within its text: the notes when they
     /// are open, else the page or the program.
-    pub fn scroll_by(&mut self, delta: isize, text: Text, area: Rect, theme: &Theme) {
+    pub(crate) fn scroll_by(&mut self, delta: isize, text: Text, area: Rect, theme: &Theme) {
         match (self.notes, text.lesson()) {
             (Some(scroll), Some(lesson)) => {
                 let max = notes_panel::max_scroll(lesson, self.page, area, theme);
@@ -200,7 +200,7 @@ impl Reader {
 
     /// Scrolls the page or the program by `delta` rows, within its text (0 keeps the scroll
     /// inside the text after the pane or the text changed).
-    pub fn scroll_text(&mut self, delta: isize, text: Text, area: Rect, theme: &Theme) {
+    pub(crate) fn scroll_text(&mut self, delta: isize, text: Text, area: Rect, theme: &Theme) {
         let rows = area.height.saturating_sub(1) as usize;
         let (total, scroll) = match self.showing {
             Reading::Narrative => (
@@ -215,7 +215,7 @@ impl Reader {
     }
 
     /// The program instead of the text, or back.
-    pub fn toggle_program(&mut self) {
+    pub(crate) fn toggle_program(&mut self) {
         self.showing = match self.showing {
             Reading::Narrative => Reading::Program,
             Reading::Program => Reading::Narrative,
@@ -233,7 +233,7 @@ pub struct RunView {
     /// The worker slot `k` kills and the lists keep in view.
     pub selected_worker: usize,
     /// The first output line shown, or `None` to follow the newest lines.
-    pub output_scroll: Option<usize>,
+    pub(crate) output_scroll: Option<usize>,
 }
 
 impl Default for RunView {
@@ -249,20 +249,20 @@ impl Default for RunView {
 
 impl RunView {
     /// Shows `run` from its start, following its newest output.
-    pub fn show(&mut self, run: LiveRun) {
+    pub(crate) fn show(&mut self, run: LiveRun) {
         self.run = Some(run);
         self.output_scroll = None;
     }
 
     /// The run shown, if it is going on (its workers may be running and it has not finished).
-    pub fn running(&self) -> Option<&LiveRun> {
+    pub(crate) fn running(&self) -> Option<&LiveRun> {
         self.run
             .as_ref()
             .filter(|run| run.is_live() && !run.record.is_finished())
     }
 
     /// Worker slots and cores of the run shown (zero before the first run).
-    pub fn shape(&self) -> (usize, usize) {
+    pub(crate) fn shape(&self) -> (usize, usize) {
         self.run.as_ref().map_or((0, 0), |run| {
             (run.record.workers.len(), run.record.cores as usize)
         })
@@ -282,7 +282,7 @@ impl RunView {
     }
 
     /// Moves the selected worker by `delta`, within the run's workers.
-    pub fn move_worker(&mut self, delta: isize) {
+    pub(crate) fn move_worker(&mut self, delta: isize) {
         let (workers, _) = self.shape();
         let last = workers.saturating_sub(1);
         self.selected_worker = self.selected_worker.saturating_add_signed(delta).min(last);
@@ -290,7 +290,7 @@ impl RunView {
 
     /// Scrolls the output by `delta` lines when `rows` lines fit; reaching the end follows it
     /// again.
-    pub fn scroll_output(&mut self, delta: isize, rows: usize) {
+    pub(crate) fn scroll_output(&mut self, delta: isize, rows: usize) {
         let total = self.run.as_ref().map_or(0, |run| run.record.output.len());
         let max = total.saturating_sub(rows);
         let top = self
@@ -333,23 +333,23 @@ impl RunView {
 
 /// A screen's reading pane and run panels, with the text the pane reads from, borrowed for one
 /// key or click.
-pub struct Panes<'a> {
+pub(crate) struct Panes<'a> {
     /// The reading pane.
-    pub reader: &'a mut Reader,
+    pub(crate) reader: &'a mut Reader,
     /// The run panels.
-    pub view: &'a mut RunView,
+    pub(crate) view: &'a mut RunView,
     /// What the pane reads from.
-    pub text: Text<'a>,
+    pub(crate) text: Text<'a>,
     /// Where the panes are.
-    pub areas: LessonAreas,
+    pub(crate) areas: LessonAreas,
     /// The theme (the text's layout depends on it).
-    pub theme: Theme,
+    pub(crate) theme: Theme,
 }
 
 impl Panes<'_> {
     /// Carries out the keys every such screen shares: pages, scrolling, focus, the program,
     /// the notes. Returns `false` for any other action.
-    pub fn act(&mut self, action: Action) -> bool {
+    pub(crate) fn act(&mut self, action: Action) -> bool {
         let reader = &mut *self.reader;
         match action {
             Action::NextPage => reader.go_to_page(reader.page + 1),
@@ -387,7 +387,7 @@ impl Panes<'_> {
     /// A wheel step or a click in the panes: scrolls the panel under the pointer, or gives it
     /// the focus (selecting the worker clicked). A click on a checkpoint's box returns the
     /// answer to start.
-    pub fn mouse(&mut self, mouse: MouseEvent, projector: bool) -> Option<AnswerDraft> {
+    pub(crate) fn mouse(&mut self, mouse: MouseEvent, projector: bool) -> Option<AnswerDraft> {
         let (column, row) = (mouse.column, mouse.row);
         let areas = self.areas;
         let inside = |area: Rect| layout::contains(area, column, row);

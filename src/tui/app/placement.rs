@@ -6,25 +6,25 @@ use crate::event::Event;
 
 /// A change in one worker's placement.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Change {
+pub(crate) struct Change {
     /// When it was seen.
-    pub t_ms: f64,
+    pub(crate) t_ms: f64,
     /// The core it was on, if known.
-    pub core: Option<u32>,
+    pub(crate) core: Option<u32>,
     /// Its kernel state letter, if known.
-    pub state: Option<char>,
+    pub(crate) state: Option<char>,
 }
 
 /// Every worker's placement history, built one event at a time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Placement {
     /// Per worker slot, its changes in time order.
-    pub workers: Vec<Vec<Change>>,
+    pub(crate) workers: Vec<Vec<Change>>,
 }
 
 impl Placement {
     /// An empty history.
-    pub fn new() -> Placement {
+    pub(crate) fn new() -> Placement {
         Placement::default()
     }
 
@@ -47,7 +47,7 @@ impl Placement {
     }
 
     /// Takes one event into account.
-    pub fn push(&mut self, event: &Event) {
+    pub(crate) fn push(&mut self, event: &Event) {
         match event {
             Event::TaskStarted {
                 t_ms, worker, cpu, ..
@@ -76,24 +76,24 @@ impl Placement {
     }
 
     /// The last change of `worker` at or before `t_ms`.
-    pub fn at(&self, worker: usize, t_ms: f64) -> Option<Change> {
+    pub(crate) fn at(&self, worker: usize, t_ms: f64) -> Option<Change> {
         let changes = self.workers.get(worker)?;
         let after = changes.partition_point(|c| c.t_ms <= t_ms);
         after.checked_sub(1).map(|i| changes[i])
     }
 
     /// The core `worker` was on (or last ran on) at `t_ms`.
-    pub fn core_at(&self, worker: usize, t_ms: f64) -> Option<u32> {
+    pub(crate) fn core_at(&self, worker: usize, t_ms: f64) -> Option<u32> {
         self.at(worker, t_ms).and_then(|c| c.core)
     }
 
     /// Whether `worker` was running on its core at `t_ms`: its sampled state was `R`.
-    pub fn running_at(&self, worker: usize, t_ms: f64) -> bool {
+    pub(crate) fn running_at(&self, worker: usize, t_ms: f64) -> bool {
         self.at(worker, t_ms).is_some_and(|c| c.state == Some('R'))
     }
 
     /// The latest known change of `worker`.
-    pub fn now(&self, worker: usize) -> Option<Change> {
+    pub(crate) fn now(&self, worker: usize) -> Option<Change> {
         self.workers
             .get(worker)
             .and_then(|changes| changes.last().copied())

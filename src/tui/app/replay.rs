@@ -31,7 +31,7 @@ pub enum ReplayText {
 impl ReplayText {
     /// The recorded lesson if it is among `lessons`, else a page about `recording` (read from
     /// `path`).
-    pub fn of(recording: &Recording, path: &Path, lessons: &[Lesson]) -> ReplayText {
+    pub(crate) fn of(recording: &Recording, path: &Path, lessons: &[Lesson]) -> ReplayText {
         match lessons.iter().find(|l| l.id == recording.lesson()) {
             Some(lesson) => ReplayText::Lesson(lesson.clone()),
             None => ReplayText::About(about_page(recording, path)),
@@ -39,7 +39,7 @@ impl ReplayText {
     }
 
     /// What the reading pane reads from (a lesson's checkpoints are shown unanswered).
-    pub fn text(&self) -> Text<'_> {
+    pub(crate) fn text(&self) -> Text<'_> {
         match self {
             ReplayText::Lesson(lesson) => Text::Lesson {
                 lesson,
@@ -61,11 +61,11 @@ impl ReplayText {
 #[derive(Debug, Clone)]
 pub struct ReplayScreen {
     /// The lesson's pages, or a page about the recording.
-    pub text: ReplayText,
+    pub(crate) text: ReplayText,
     /// The reading pane.
-    pub reader: Reader,
+    pub(crate) reader: Reader,
     /// The run panels, showing the run as far as it is played.
-    pub view: RunView,
+    pub(crate) view: RunView,
     /// Where playback is.
     pub replay: Replay,
 }
@@ -172,7 +172,7 @@ pub struct Replay {
 
 impl Replay {
     /// A replay of `events` (the first is `run_started`), paused at the start.
-    pub fn new(events: Vec<Event>) -> Replay {
+    pub(crate) fn new(events: Vec<Event>) -> Replay {
         Replay {
             end_ms: events.iter().map(Event::t_ms).fold(0.0, f64::max),
             events,
@@ -185,12 +185,12 @@ impl Replay {
     }
 
     /// The recorded run's length in ms (its last event's time).
-    pub fn end_ms(&self) -> f64 {
+    pub(crate) fn end_ms(&self) -> f64 {
         self.end_ms
     }
 
     /// The time shown, in ms since the run started.
-    pub fn position_ms(&self) -> f64 {
+    pub(crate) fn position_ms(&self) -> f64 {
         self.position_ms
     }
 
@@ -205,17 +205,17 @@ impl Replay {
     }
 
     /// The playback rate (1 = as recorded).
-    pub fn rate(&self) -> f64 {
+    pub(crate) fn rate(&self) -> f64 {
         RATES[self.rate]
     }
 
     /// Whether every event is shown.
-    pub fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.applied == self.events.len()
     }
 
     /// Starts or stops playback; playing from the end starts again from the beginning.
-    pub fn toggle(&mut self, run: &mut LiveRun, at: Instant) {
+    pub(crate) fn toggle(&mut self, run: &mut LiveRun, at: Instant) {
         if self.playing {
             self.pause();
         } else {
@@ -234,7 +234,7 @@ impl Replay {
     }
 
     /// A faster (`true`) or slower playback rate.
-    pub fn change_rate(&mut self, faster: bool, at: Instant) {
+    pub(crate) fn change_rate(&mut self, faster: bool, at: Instant) {
         self.rate = if faster {
             (self.rate + 1).min(RATES.len() - 1)
         } else {
@@ -246,7 +246,7 @@ impl Replay {
     }
 
     /// Moves playback on to wall-clock time `at`.
-    pub fn tick(&mut self, run: &mut LiveRun, at: Instant) {
+    pub(crate) fn tick(&mut self, run: &mut LiveRun, at: Instant) {
         let Some((since, from_ms)) = self.anchor else {
             return;
         };
@@ -260,7 +260,7 @@ impl Replay {
     }
 
     /// How long until the next event is due (for the UI's timer), while playing.
-    pub fn next_due(&self) -> Option<Duration> {
+    pub(crate) fn next_due(&self) -> Option<Duration> {
         if !self.playing {
             return None;
         }
@@ -270,7 +270,7 @@ impl Replay {
     }
 
     /// Shows one more event (and pauses).
-    pub fn step_forward(&mut self, run: &mut LiveRun) {
+    pub(crate) fn step_forward(&mut self, run: &mut LiveRun) {
         self.pause();
         if self.applied < self.events.len() {
             self.apply_one(run);
@@ -280,7 +280,7 @@ impl Replay {
     }
 
     /// Shows one event fewer (and pauses).
-    pub fn step_back(&mut self, run: &mut LiveRun) {
+    pub(crate) fn step_back(&mut self, run: &mut LiveRun) {
         self.pause();
         let count = self.applied.saturating_sub(1);
         let position = count
@@ -291,7 +291,7 @@ impl Replay {
     }
 
     /// Moves `forward` (or back) by a twentieth of the run, keeping play or pause.
-    pub fn seek(&mut self, run: &mut LiveRun, forward: bool, at: Instant) {
+    pub(crate) fn seek(&mut self, run: &mut LiveRun, forward: bool, at: Instant) {
         let step = (self.end_ms() * SEEK_SHARE).max(100.0);
         let target = if forward {
             (self.position_ms + step).min(self.end_ms())
@@ -302,7 +302,7 @@ impl Replay {
     }
 
     /// Jumps to the start (`false`) or the end (`true`).
-    pub fn jump(&mut self, run: &mut LiveRun, to_end: bool, at: Instant) {
+    pub(crate) fn jump(&mut self, run: &mut LiveRun, to_end: bool, at: Instant) {
         let target = if to_end { self.end_ms() } else { 0.0 };
         self.seek_to(run, target, at);
     }
@@ -367,7 +367,7 @@ impl Replay {
     }
 
     /// The run to show at the start (nothing yet happened).
-    pub fn start(&mut self, id: RunId) -> LiveRun {
+    pub(crate) fn start(&mut self, id: RunId) -> LiveRun {
         let mut run = LiveRun::new(id);
         self.rebuild(&mut run, 0, 0.0);
         // `run_started` is shown at once, so the panels know the run's shape.

@@ -158,7 +158,7 @@ impl App {
     }
 
     /// The lesson id and the record of the run on screen, for saving it.
-    pub fn shown_run(&self) -> Option<(&str, &crate::record::RunRecord)> {
+    pub(crate) fn shown_run(&self) -> Option<(&str, &crate::record::RunRecord)> {
         let (id, view) = match &self.screen {
             Screen::Lesson(screen) => (screen.lesson.id.as_str(), &screen.view),
             Screen::Trace(screen) => (screen.about.id.as_str(), &screen.view),

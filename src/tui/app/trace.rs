@@ -17,18 +17,18 @@ use crate::tui::runtime::theme::Theme;
 #[derive(Debug, Clone)]
 pub struct TraceScreen {
     /// The command `r` traces again.
-    pub spec: TraceSpec,
+    pub(crate) spec: TraceSpec,
     /// The page about the trace.
-    pub about: AboutPage,
+    pub(crate) about: AboutPage,
     /// The reading pane.
-    pub reader: Reader,
+    pub(crate) reader: Reader,
     /// The run panels.
-    pub view: RunView,
+    pub(crate) view: RunView,
 }
 
 impl TraceScreen {
     /// A screen for tracing `spec` (not started yet).
-    pub fn new(spec: TraceSpec, theme: &Theme) -> TraceScreen {
+    pub(crate) fn new(spec: TraceSpec, theme: &Theme) -> TraceScreen {
         let about = about_page(&spec);
         let reader = Reader::of(Text::About(&about), &about.program, theme);
         TraceScreen {

@@ -85,7 +85,7 @@ impl Watched {
 
     /// Starts following the folder: `app` learns about it, and every burst of changes sends
     /// the lesson loaded again into `messages`. The watch lasts as long as the value returned.
-    pub fn start(self, app: &mut App, messages: SyncSender<Message>) -> Result<FolderWatch> {
+    pub(crate) fn start(self, app: &mut App, messages: SyncSender<Message>) -> Result<FolderWatch> {
         app.set_watch(WatchState {
             folder: self.folder.clone(),
             problems: self.problems.iter().map(ToString::to_string).collect(),
@@ -169,7 +169,7 @@ impl LessonScreen {
     /// Shows `lesson` instead, keeping what still applies: the page (or the last one), the
     /// scroll, focus and selection, the answers to checkpoints that did not change, the knobs
     /// dialog, and the run (a run in progress goes on with the version it started with).
-    pub fn replace_lesson(&mut self, lesson: Lesson, theme: &Theme) {
+    pub(crate) fn replace_lesson(&mut self, lesson: Lesson, theme: &Theme) {
         let mut fresh = LessonScreen::new(lesson, theme);
         fresh.reader = kept_reader(&self.reader, fresh.reader);
         for (index, checkpoint) in fresh.lesson.checkpoints.iter().enumerate() {

@@ -11,7 +11,7 @@ use signal_hook::iterator::Signals;
 use crate::tui::app::message::Message;
 
 /// Reads the terminal's keys, mouse and resizes into the UI channel until the UI is gone.
-pub fn read_input(messages: SyncSender<Message>) {
+pub(crate) fn read_input(messages: SyncSender<Message>) {
     std::thread::spawn(move || {
         loop {
             let message = match event::read() {
@@ -37,7 +37,9 @@ pub fn read_input(messages: SyncSender<Message>) {
 
 /// Turns SIGTERM, SIGHUP and SIGINT into [`Message::Terminate`], so proclab stops its workers
 /// and restores the terminal before it ends.
-pub fn watch_signals(messages: SyncSender<Message>) -> Result<signal_hook::iterator::Handle> {
+pub(crate) fn watch_signals(
+    messages: SyncSender<Message>,
+) -> Result<signal_hook::iterator::Handle> {
     let mut signals =
         Signals::new([SIGTERM, SIGHUP, SIGINT]).context("Failed to install signal handlers")?;
     let handle = signals.handle();
@@ -56,7 +58,7 @@ const UI_QUEUE: usize = 4096;
 
 /// Set to `1` to make F12 panic inside the UI: a hidden hook for the tests that prove the
 /// terminal is restored and every worker reaped when the UI panics.
-pub const DEBUG_PANIC_ENV: &str = "PROCLAB_DEBUG_PANIC_ON_F12";
+pub(crate) const DEBUG_PANIC_ENV: &str = "PROCLAB_DEBUG_PANIC_ON_F12";
 
 pub(super) fn panic_if_asked(message: &Message) {
     if let Message::Key(key) = message
@@ -69,6 +71,6 @@ pub(super) fn panic_if_asked(message: &Message) {
 
 /// The UI's one channel. Bounded, so a run that produces events faster than they can be drawn
 /// waits for the UI.
-pub fn channel() -> (SyncSender<Message>, Receiver<Message>) {
+pub(crate) fn channel() -> (SyncSender<Message>, Receiver<Message>) {
     mpsc::sync_channel(UI_QUEUE)
 }

@@ -30,7 +30,7 @@ pub enum Context {
 
 impl Context {
     /// The heading of this context in the help overlay.
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
             Context::List => "Lesson list",
@@ -47,7 +47,7 @@ impl Context {
 
     /// The places the help lists when the keyboard is here: this one first, then the others of
     /// the same screen, then the keys that work everywhere.
-    pub fn help_order(self) -> &'static [Context] {
+    pub(crate) fn help_order(self) -> &'static [Context] {
         match self {
             Context::List | Context::Filter | Context::Global => &[
                 Context::List,
@@ -86,7 +86,7 @@ impl Context {
 
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Move up (selection, or scroll).
     Up,
     /// Move down.
@@ -167,7 +167,7 @@ pub enum Action {
 
 /// A key, as bindings name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     /// A printable character (with or without Shift).
     Char(char),
     /// A special key.
@@ -178,7 +178,7 @@ pub enum Key {
 
 impl Key {
     /// Whether the key event is this key.
-    pub fn matches(self, event: &KeyEvent) -> bool {
+    pub(crate) fn matches(self, event: &KeyEvent) -> bool {
         let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
         let alt = event.modifiers.contains(KeyModifiers::ALT);
         match self {
@@ -191,19 +191,19 @@ impl Key {
 
 /// One binding.
 #[derive(Debug, Clone, Copy)]
-pub struct Binding {
+pub(crate) struct Binding {
     /// Where it applies.
-    pub context: Context,
+    pub(crate) context: Context,
     /// The keys that trigger it.
-    pub keys: &'static [Key],
+    pub(crate) keys: &'static [Key],
     /// How the keys are written in the help.
-    pub shown: &'static str,
+    pub(crate) shown: &'static str,
     /// What it does.
-    pub action: Action,
+    pub(crate) action: Action,
     /// What the help says about it.
-    pub help: &'static str,
+    pub(crate) help: &'static str,
     /// The short name in the key bar, if it is shown there.
-    pub bar: Option<&'static str>,
+    pub(crate) bar: Option<&'static str>,
 }
 
 const fn bind(
@@ -245,7 +245,7 @@ const DIGITS: &[Key] = &[
 ];
 
 /// Every binding, grouped by context; the first matching one wins.
-pub const BINDINGS: &[Binding] = &[
+pub(crate) const BINDINGS: &[Binding] = &[
     bind(
         Global,
         &[Char('?')],
@@ -968,7 +968,7 @@ pub const BINDINGS: &[Binding] = &[
 ];
 
 /// The action `key` triggers in `context` (its own bindings first, then the global ones).
-pub fn action(context: Context, key: &KeyEvent) -> Option<Action> {
+pub(crate) fn action(context: Context, key: &KeyEvent) -> Option<Action> {
     let find = |wanted: Context| {
         BINDINGS
             .iter()
@@ -980,7 +980,7 @@ pub fn action(context: Context, key: &KeyEvent) -> Option<Action> {
 }
 
 /// The bindings shown in the key bar of `context`, in order.
-pub fn bar(context: Context) -> impl Iterator<Item = &'static Binding> {
+pub(crate) fn bar(context: Context) -> impl Iterator<Item = &'static Binding> {
     BINDINGS
         .iter()
         .filter(move |b| b.context == context && b.bar.is_some())

@@ -43,7 +43,7 @@ fn follow_progress(messages: SyncSender<Message>) -> Result<FolderWatch, String>
 }
 
 /// Runs the notes window until the instructor quits; the terminal is restored on every path.
-pub fn run(lessons: Vec<Lesson>, id: Option<&str>, follow: bool) -> Result<Exit> {
+pub(crate) fn run(lessons: Vec<Lesson>, id: Option<&str>, follow: bool) -> Result<Exit> {
     let theme = Theme::from_env();
     let mut session = TerminalSession::enter()?;
     let size = session

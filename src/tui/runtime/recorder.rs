@@ -9,10 +9,10 @@ use crate::recording::RecordingWriter;
 use crate::state;
 
 /// The folder, inside the state folder, that holds saved runs.
-pub const RECORDINGS_DIR: &str = "recordings";
+pub(crate) const RECORDINGS_DIR: &str = "recordings";
 
 /// Saves `record`'s events; returns the note to show (where it went, or why it could not).
-pub fn save(lesson: &str, record: &RunRecord) -> String {
+pub(crate) fn save(lesson: &str, record: &RunRecord) -> String {
     let Some(folder) = state::state_dir().map(|dir| dir.join(RECORDINGS_DIR)) else {
         return "Cannot save: neither XDG_STATE_HOME nor HOME is set. Use `proclab run <id> --record FILE`."
             .into();

@@ -17,15 +17,15 @@ use ratatui::{DefaultTerminal, Terminal};
 
 /// The terminal in raw mode on the alternate screen with mouse capture; restored when dropped,
 /// and by the panic hook if the UI panics.
-pub struct TerminalSession {
+pub(crate) struct TerminalSession {
     /// The terminal. Never dropped: its drop shows the cursor and, if the terminal is gone,
     /// prints that it could not, which panics; the session shows the cursor itself.
-    pub terminal: ManuallyDrop<DefaultTerminal>,
+    pub(crate) terminal: ManuallyDrop<DefaultTerminal>,
 }
 
 impl TerminalSession {
     /// Sets the terminal up (and the panic hook that puts it back).
-    pub fn enter() -> Result<TerminalSession> {
+    pub(crate) fn enter() -> Result<TerminalSession> {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let _ = leave();

@@ -28,7 +28,7 @@ const CORE_FILLS: [char; 4] = ['█', '▓', '▒', '░'];
 
 /// What a piece of Python source is, for highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     /// `def`, `import`, `with`…
     Keyword,
     /// A string literal.
@@ -54,7 +54,7 @@ pub struct Theme {
 
 impl Theme {
     /// Colours unless `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
-    pub fn from_env() -> Theme {
+    pub(crate) fn from_env() -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
         Theme { color: !no_color }
     }
@@ -74,17 +74,17 @@ impl Theme {
     }
 
     /// Plain text.
-    pub fn text(&self) -> Style {
+    pub(crate) fn text(&self) -> Style {
         Style::new()
     }
 
     /// Secondary text: hints, units, counts.
-    pub fn muted(&self) -> Style {
+    pub(crate) fn muted(&self) -> Style {
         Style::new().add_modifier(Modifier::ITALIC)
     }
 
     /// A heading of the narrative, or a panel title.
-    pub fn heading(&self) -> Style {
+    pub(crate) fn heading(&self) -> Style {
         self.pick(
             Style::new().fg(Color::Blue).bold(),
             Style::new().bold().underlined(),
@@ -92,27 +92,27 @@ impl Theme {
     }
 
     /// Strong emphasis.
-    pub fn strong(&self) -> Style {
+    pub(crate) fn strong(&self) -> Style {
         Style::new().bold()
     }
 
     /// Emphasis.
-    pub fn emphasis(&self) -> Style {
+    pub(crate) fn emphasis(&self) -> Style {
         Style::new().italic()
     }
 
     /// A code span or code block in the narrative.
-    pub fn code(&self) -> Style {
+    pub(crate) fn code(&self) -> Style {
         self.pick(Style::new().fg(Color::Magenta), Style::new().bold())
     }
 
     /// The selected row of a list or table.
-    pub fn selected(&self) -> Style {
+    pub(crate) fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }
 
     /// A key name in the key bar or the help.
-    pub fn key(&self) -> Style {
+    pub(crate) fn key(&self) -> Style {
         self.pick(
             Style::new().fg(Color::Black).bg(Color::Cyan).bold(),
             Style::new().bold().reversed(),
@@ -120,12 +120,12 @@ impl Theme {
     }
 
     /// A right answer, a clean exit.
-    pub fn good(&self) -> Style {
+    pub(crate) fn good(&self) -> Style {
         self.pick(Style::new().fg(Color::Green).bold(), Style::new().bold())
     }
 
     /// A wrong answer, a killed worker, an error.
-    pub fn bad(&self) -> Style {
+    pub(crate) fn bad(&self) -> Style {
         self.pick(
             Style::new().fg(Color::Red).bold(),
             Style::new().bold().underlined(),
@@ -141,22 +141,22 @@ impl Theme {
     }
 
     /// A checkpoint marker in the narrative.
-    pub fn checkpoint(&self) -> Style {
+    pub(crate) fn checkpoint(&self) -> Style {
         self.pick(Style::new().fg(Color::Magenta).bold(), Style::new().bold())
     }
 
     /// Borders of panels.
-    pub fn border(&self) -> Style {
+    pub(crate) fn border(&self) -> Style {
         Style::new()
     }
 
     /// The border of the panel that has the keyboard.
-    pub fn focused_border(&self) -> Style {
+    pub(crate) fn focused_border(&self) -> Style {
         self.pick(Style::new().fg(Color::Blue).bold(), Style::new().bold())
     }
 
     /// A panel's border: marked when the panel has the keyboard's focus.
-    pub fn panel_border(&self, focused: bool) -> Style {
+    pub(crate) fn panel_border(&self, focused: bool) -> Style {
         if focused {
             self.focused_border()
         } else {
@@ -165,12 +165,12 @@ impl Theme {
     }
 
     /// The "now" line of the timeline.
-    pub fn now_line(&self) -> Style {
+    pub(crate) fn now_line(&self) -> Style {
         self.pick(Style::new().fg(Color::Red).bold(), Style::new().bold())
     }
 
     /// Text printed by worker `slot` (or the parent, `None`).
-    pub fn worker(&self, slot: Option<usize>) -> Style {
+    pub(crate) fn worker(&self, slot: Option<usize>) -> Style {
         match slot {
             Some(slot) if self.color => Style::new().fg(WORKER_COLORS[slot % WORKER_COLORS.len()]),
             Some(_) => Style::new(),
@@ -190,7 +190,7 @@ impl Theme {
 
     /// The character that fills a task bar on `core`: a solid block with colours, a pattern per
     /// core without.
-    pub fn core_fill(&self, core: Option<u32>) -> char {
+    pub(crate) fn core_fill(&self, core: Option<u32>) -> char {
         match core {
             Some(_) if self.color => ' ',
             Some(core) => CORE_FILLS[core as usize % CORE_FILLS.len()],
@@ -199,7 +199,7 @@ impl Theme {
     }
 
     /// A piece of Python source.
-    pub fn syntax(&self, kind: TokenKind) -> Style {
+    pub(crate) fn syntax(&self, kind: TokenKind) -> Style {
         if !self.color {
             return match kind {
                 TokenKind::Keyword => Style::new().bold(),

@@ -12,15 +12,15 @@ use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::layout::centered;
 
 /// The answer dialog.
-pub struct AnswerDialog<'a> {
+pub(crate) struct AnswerDialog<'a> {
     /// The checkpoint asked.
-    pub checkpoint: &'a Checkpoint,
+    pub(crate) checkpoint: &'a Checkpoint,
     /// The learner's standing with it (hints revealed).
-    pub state: &'a CheckpointState,
+    pub(crate) state: &'a CheckpointState,
     /// The answer being given.
-    pub draft: &'a AnswerDraft,
+    pub(crate) draft: &'a AnswerDraft,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &AnswerDialog<'_> {

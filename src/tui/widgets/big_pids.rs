@@ -17,18 +17,18 @@ use crate::tui::widgets::processes;
 const TEXT_COLUMNS: u16 = 20;
 
 /// Whether `area` has the rows for `workers` big PIDs under the panel's title.
-pub fn has_rows(area: Rect, workers: usize) -> bool {
+pub(crate) fn has_rows(area: Rect, workers: usize) -> bool {
     area.height as usize > workers.max(1) * big_text::ROWS as usize
 }
 
 /// The worker slot whose big PID is at `row` of `area`, if any.
-pub fn slot_at(area: Rect, record: &RunRecord, row: u16) -> Option<usize> {
+pub(crate) fn slot_at(area: Rect, record: &RunRecord, row: u16) -> Option<usize> {
     let slot = (row.checked_sub(area.y + 1)? / big_text::ROWS) as usize;
     (slot < record.workers.len()).then_some(slot)
 }
 
 /// Whether `record`'s workers all fit in `area` with big PIDs.
-pub fn fits(area: Rect, record: &RunRecord) -> bool {
+pub(crate) fn fits(area: Rect, record: &RunRecord) -> bool {
     let digits = record
         .workers
         .iter()
@@ -41,15 +41,15 @@ pub fn fits(area: Rect, record: &RunRecord) -> bool {
 }
 
 /// The big-PID processes panel.
-pub struct BigPidsPanel<'a> {
+pub(crate) struct BigPidsPanel<'a> {
     /// The run.
-    pub record: &'a RunRecord,
+    pub(crate) record: &'a RunRecord,
     /// Where its workers were.
-    pub placement: &'a Placement,
+    pub(crate) placement: &'a Placement,
     /// The selected worker slot.
-    pub selected: usize,
+    pub(crate) selected: usize,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &BigPidsPanel<'_> {

@@ -9,11 +9,11 @@ use ratatui::widgets::Widget;
 use tui_big_text::{BigText, PixelSize};
 
 /// Rows one line of big text takes.
-pub const ROWS: u16 = 4;
+pub(crate) const ROWS: u16 = 4;
 
 /// How large the glyphs are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Size {
+pub(crate) enum Size {
     /// 8 columns a glyph (half-height blocks: the boldest, for short text on wide screens).
     Wide,
     /// 4 columns a glyph (quadrant blocks).
@@ -22,7 +22,7 @@ pub enum Size {
 
 impl Size {
     /// Columns one glyph takes.
-    pub fn columns(self) -> u16 {
+    pub(crate) fn columns(self) -> u16 {
         match self {
             Size::Wide => 8,
             Size::Narrow => 4,
@@ -38,13 +38,13 @@ impl Size {
 }
 
 /// Columns `text` takes in big glyphs of `size`.
-pub fn width(text: &str, size: Size) -> u16 {
+pub(crate) fn width(text: &str, size: Size) -> u16 {
     (text.chars().count() as u16).saturating_mul(size.columns())
 }
 
 /// `text` broken at spaces into at most `max_lines` lines of big glyphs that fit `columns`,
 /// the largest size first; `None` if it does not fit at all.
-pub fn wrap(text: &str, columns: u16, max_lines: usize) -> Option<(Size, Vec<String>)> {
+pub(crate) fn wrap(text: &str, columns: u16, max_lines: usize) -> Option<(Size, Vec<String>)> {
     [Size::Wide, Size::Narrow].into_iter().find_map(|size| {
         let per_line = (columns / size.columns()) as usize;
         let mut lines: Vec<String> = Vec::new();
@@ -63,7 +63,7 @@ pub fn wrap(text: &str, columns: u16, max_lines: usize) -> Option<(Size, Vec<Str
 }
 
 /// Draws `lines` in big glyphs of `size` into `area`, one line per [`ROWS`] rows.
-pub fn render(lines: &[String], size: Size, style: Style, area: Rect, buf: &mut Buffer) {
+pub(crate) fn render(lines: &[String], size: Size, style: Style, area: Rect, buf: &mut Buffer) {
     BigText::builder()
         .pixel_size(size.pixels())
         .style(style)

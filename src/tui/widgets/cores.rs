@@ -13,7 +13,7 @@ use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::timeline::{LABEL_WIDTH, axis_for};
 
 /// The character that stands for worker `slot` in a strip: 0–9, then a–z, then `#`.
-pub fn slot_glyph(slot: usize) -> char {
+pub(crate) fn slot_glyph(slot: usize) -> char {
     char::from_digit(slot as u32, 36).unwrap_or('#')
 }
 

@@ -8,13 +8,13 @@ use ratatui::widgets::{Paragraph, Widget};
 use crate::tui::runtime::theme::Theme;
 
 /// The header row.
-pub struct Header<'a> {
+pub(crate) struct Header<'a> {
     /// Where you are (the lesson's title, or "lessons").
-    pub place: String,
+    pub(crate) place: String,
     /// Right-aligned: the next run's settings, or progress.
-    pub status: String,
+    pub(crate) status: String,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &Header<'_> {

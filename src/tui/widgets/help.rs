@@ -10,11 +10,11 @@ use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::layout::centered;
 
 /// Rows PgUp and PgDn scroll the help by.
-pub const PAGE_ROWS: usize = 10;
+pub(crate) const PAGE_ROWS: usize = 10;
 
 /// The help text, one line per key: the keys of `current` first, then the others that apply on
 /// the same screen.
-pub fn lines(current: Context, theme: &Theme) -> Vec<Line<'static>> {
+pub(crate) fn lines(current: Context, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for &context in current.help_order() {
         if !lines.is_empty() {
@@ -40,25 +40,25 @@ pub fn lines(current: Context, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The help box in a terminal of `area`.
-pub fn area(area: Rect) -> Rect {
+pub(crate) fn area(area: Rect) -> Rect {
     centered(area, 92, area.height.saturating_sub(2))
 }
 
 /// The largest useful scroll position in a terminal of `area`.
-pub fn max_scroll(area: Rect, current: Context, theme: &Theme) -> usize {
+pub(crate) fn max_scroll(area: Rect, current: Context, theme: &Theme) -> usize {
     lines(current, theme)
         .len()
         .saturating_sub(self::area(area).height.saturating_sub(2) as usize)
 }
 
 /// The help overlay.
-pub struct HelpOverlay<'a> {
+pub(crate) struct HelpOverlay<'a> {
     /// Where the keyboard is (its keys come first).
-    pub context: Context,
+    pub(crate) context: Context,
     /// Rows scrolled off the top.
-    pub scroll: usize,
+    pub(crate) scroll: usize,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &HelpOverlay<'_> {

@@ -17,7 +17,7 @@ fn syntaxes() -> &'static SyntaxSet {
 
 /// Loads the grammar now (it takes a few milliseconds), so opening the first lesson does not
 /// wait for it. Call it from a background thread at start-up.
-pub fn warm_up() {
+pub(crate) fn warm_up() {
     syntaxes();
 }
 
@@ -53,7 +53,7 @@ fn kind_of_scope(scope: Scope) -> Option<TokenKind> {
 
 /// Highlights Python `source`, one [`Line`] per source line (tabs expanded to four spaces). If
 /// the grammar fails on a line, that line and the rest are shown plain.
-pub fn python(source: &str, theme: &Theme) -> Vec<Line<'static>> {
+pub(crate) fn python(source: &str, theme: &Theme) -> Vec<Line<'static>> {
     let syntaxes = syntaxes();
     let Some(syntax) = syntaxes.find_syntax_by_extension("py") else {
         return plain(source);

@@ -73,7 +73,12 @@ fn items(context: Context, essential_only: bool) -> Vec<Item> {
 }
 
 /// The action of the bar item at `column`, if any (`essential_only`: projector mode's bar).
-pub fn hit(context: Context, bar: Rect, column: u16, essential_only: bool) -> Option<Action> {
+pub(crate) fn hit(
+    context: Context,
+    bar: Rect,
+    column: u16,
+    essential_only: bool,
+) -> Option<Action> {
     let x = column.checked_sub(bar.x)?;
     items(context, essential_only)
         .into_iter()
@@ -82,13 +87,13 @@ pub fn hit(context: Context, bar: Rect, column: u16, essential_only: bool) -> Op
 }
 
 /// The key bar.
-pub struct KeyBar<'a> {
+pub(crate) struct KeyBar<'a> {
     /// Where the keyboard is.
-    pub context: Context,
+    pub(crate) context: Context,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
     /// Projector mode: only the essential keys.
-    pub essential_only: bool,
+    pub(crate) essential_only: bool,
 }
 
 impl Widget for &KeyBar<'_> {

@@ -12,7 +12,7 @@ use crate::tui::widgets::layout::centered;
 use crate::tui::widgets::markdown;
 
 /// Shows a value without needless decimals.
-pub fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if value.fract() == 0.0 {
         format!("{value:.0}")
     } else {
@@ -21,15 +21,15 @@ pub fn number(value: f64) -> String {
 }
 
 /// The knobs panel.
-pub struct KnobPanel<'a> {
+pub(crate) struct KnobPanel<'a> {
     /// The next run's speed.
-    pub speed: f64,
+    pub(crate) speed: f64,
     /// The lesson's knobs.
-    pub rows: &'a [KnobRow],
+    pub(crate) rows: &'a [KnobRow],
     /// The selected row (0 is the speed).
-    pub selected: usize,
+    pub(crate) selected: usize,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &KnobPanel<'_> {

@@ -4,12 +4,12 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// The smallest window the lesson screens fit in.
-pub const MIN_WIDTH: u16 = 80;
+pub(crate) const MIN_WIDTH: u16 = 80;
 /// The smallest window height.
-pub const MIN_HEIGHT: u16 = 24;
+pub(crate) const MIN_HEIGHT: u16 = 24;
 
 /// Whether `area` is too small for the layout.
-pub fn too_small(area: Rect) -> bool {
+pub(crate) fn too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
 }
 
@@ -25,7 +25,7 @@ pub struct Screen {
 }
 
 /// Splits the whole terminal into header, body and key bar.
-pub fn screen(area: Rect) -> Screen {
+pub(crate) fn screen(area: Rect) -> Screen {
     let [header, body, key_bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -68,12 +68,12 @@ pub struct RunAreas {
 }
 
 /// Lays out the lesson screen's body for a run with `workers` worker slots on `cores` cores.
-pub fn lesson(body: Rect, workers: usize, cores: usize) -> LessonAreas {
+pub(crate) fn lesson(body: Rect, workers: usize, cores: usize) -> LessonAreas {
     lesson_with_pid_rows(body, workers, cores, 1)
 }
 
 /// [`lesson`], with the processes panel asking for `pid_rows` rows per worker (big PIDs).
-pub fn lesson_with_pid_rows(
+pub(crate) fn lesson_with_pid_rows(
     body: Rect,
     workers: usize,
     cores: usize,
@@ -136,7 +136,7 @@ fn fit<const N: usize>(wants: [u16; N], mins: [u16; N], total: u16) -> [u16; N] 
 }
 
 /// A `width`×`height` box centred in `area` (clipped to it).
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect::new(
@@ -148,7 +148,7 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Whether the cell at (`column`, `row`) is inside `area`.
-pub fn contains(area: Rect, column: u16, row: u16) -> bool {
+pub(crate) fn contains(area: Rect, column: u16, row: u16) -> bool {
     column >= area.x && column < area.right() && row >= area.y && row < area.bottom()
 }
 

@@ -25,7 +25,13 @@ fn first_shown(selected: usize, fit: usize) -> usize {
 }
 
 /// The position (among the shown lessons) of the lesson at (`column`, `row`), if any.
-pub fn hit(body: Rect, selected: usize, count: usize, column: u16, row: u16) -> Option<usize> {
+pub(crate) fn hit(
+    body: Rect,
+    selected: usize,
+    count: usize,
+    column: u16,
+    row: u16,
+) -> Option<usize> {
     if column < body.x || column >= body.right() {
         return None;
     }
@@ -35,7 +41,7 @@ pub fn hit(body: Rect, selected: usize, count: usize, column: u16, row: u16) -> 
 }
 
 /// The progress mark of a lesson: `○` never opened, `●` opened, then checkpoints right / all.
-pub fn progress_mark(lesson: &Lesson, progress: &Progress) -> String {
+pub(crate) fn progress_mark(lesson: &Lesson, progress: &Progress) -> String {
     let done = progress.of(&lesson.id);
     let opened = if done.visited { '●' } else { '○' };
     if lesson.checkpoints.is_empty() {
@@ -46,21 +52,21 @@ pub fn progress_mark(lesson: &Lesson, progress: &Progress) -> String {
 }
 
 /// The lesson list panel.
-pub struct LessonListPanel<'a> {
+pub(crate) struct LessonListPanel<'a> {
     /// Every lesson.
-    pub lessons: &'a [Lesson],
+    pub(crate) lessons: &'a [Lesson],
     /// Indices of those that match the filter.
-    pub visible: &'a [usize],
+    pub(crate) visible: &'a [usize],
     /// Position of the selection in `visible`.
-    pub selected: usize,
+    pub(crate) selected: usize,
     /// The learner's progress.
-    pub progress: &'a Progress,
+    pub(crate) progress: &'a Progress,
     /// The filter text.
-    pub filter: &'a str,
+    pub(crate) filter: &'a str,
     /// Whether the filter is being typed.
-    pub filtering: bool,
+    pub(crate) filtering: bool,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &LessonListPanel<'_> {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use crate::tui::runtime::theme::Theme;
 
 /// Renders `markdown` into lines at most `width` cells wide.
-pub fn render(markdown: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+pub(crate) fn render(markdown: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let mut renderer = Renderer::new(width.max(8) as usize, theme);
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for event in Parser::new_ext(markdown, options) {

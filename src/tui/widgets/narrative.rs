@@ -15,11 +15,11 @@ use crate::tui::widgets::markdown;
 
 /// A page laid out for a width.
 #[derive(Debug, Clone, Default)]
-pub struct PageText {
+pub(crate) struct PageText {
     /// Its lines.
-    pub lines: Vec<Line<'static>>,
+    pub(crate) lines: Vec<Line<'static>>,
     /// For each checkpoint box: its first row, the row after it, and the checkpoint's index.
-    pub checkpoint_rows: Vec<(usize, usize, usize)>,
+    pub(crate) checkpoint_rows: Vec<(usize, usize, usize)>,
 }
 
 /// A piece of a page: Markdown, or the place of a checkpoint.
@@ -55,7 +55,7 @@ fn segments(page: &str) -> Vec<Segment<'_>> {
 }
 
 /// The ids of the checkpoints page `page` asks, as indices into `lesson.checkpoints`.
-pub fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
+pub(crate) fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
     let pages = lesson.pages();
     let Some(text) = pages.get(page) else {
         return Vec::new();
@@ -67,7 +67,7 @@ pub fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
 }
 
 /// Lays out page `page` of `lesson` at `width`, with the checkpoint boxes as `states` has them.
-pub fn page_text(
+pub(crate) fn page_text(
     lesson: &Lesson,
     page: usize,
     states: &[CheckpointState],
@@ -212,17 +212,17 @@ fn escape(text: &str) -> String {
 }
 
 /// The narrative panel: a page, scrolled.
-pub struct NarrativePanel<'a> {
+pub(crate) struct NarrativePanel<'a> {
     /// The laid-out page.
-    pub page: &'a PageText,
+    pub(crate) page: &'a PageText,
     /// The title line (lesson and page number).
-    pub title: String,
+    pub(crate) title: String,
     /// Rows scrolled off the top.
-    pub scroll: usize,
+    pub(crate) scroll: usize,
     /// Whether the keyboard scrolls it.
-    pub focused: bool,
+    pub(crate) focused: bool,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &NarrativePanel<'_> {

@@ -14,7 +14,7 @@ use crate::tui::widgets::markdown;
 
 /// The notes of `lesson` for page `page` (0-based) laid out at `width`: this page's first,
 /// then the whole lesson's.
-pub fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+pub(crate) fn lines(lesson: &Lesson, page: usize, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let pages = lesson.pages();
     let title = pages.get(page).map_or("", |text| page_title(text));
     let mut lines = wrapped(
@@ -70,7 +70,7 @@ fn inner(area: Rect) -> Rect {
 }
 
 /// The largest useful scroll of the notes of `lesson`'s page `page` in a panel of `area`.
-pub fn max_scroll(lesson: &Lesson, page: usize, area: Rect, theme: &Theme) -> usize {
+pub(crate) fn max_scroll(lesson: &Lesson, page: usize, area: Rect, theme: &Theme) -> usize {
     let inner = inner(area);
     lines(lesson, page, inner.width, theme)
         .len()
@@ -78,17 +78,17 @@ pub fn max_scroll(lesson: &Lesson, page: usize, area: Rect, theme: &Theme) -> us
 }
 
 /// The notes panel.
-pub struct NotesPanel<'a> {
+pub(crate) struct NotesPanel<'a> {
     /// The lesson.
-    pub lesson: &'a Lesson,
+    pub(crate) lesson: &'a Lesson,
     /// Its page, 0-based.
-    pub page: usize,
+    pub(crate) page: usize,
     /// Rows scrolled off the top.
-    pub scroll: usize,
+    pub(crate) scroll: usize,
     /// The keys that matter here, on the bottom border (none if empty).
-    pub keys: &'a str,
+    pub(crate) keys: &'a str,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &NotesPanel<'_> {

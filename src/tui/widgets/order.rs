@@ -15,7 +15,7 @@ use crate::tui::runtime::theme::Theme;
 /// The task indices in the order the parent hands results back: the engine gives them in
 /// completion order when every stage is `unordered`, else in input order (as `Pool.map`).
 /// `None` before the run finished, or for a run that is not a lesson's pool.
-pub fn result_order(lesson: Option<&Lesson>, record: &RunRecord) -> Option<Vec<usize>> {
+pub(crate) fn result_order(lesson: Option<&Lesson>, record: &RunRecord) -> Option<Vec<usize>> {
     let lesson = lesson?;
     if !lesson.stages.iter().any(|s| s.kind == StageKind::Pool) || !record.is_finished() {
         return None;

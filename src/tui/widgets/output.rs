@@ -11,7 +11,7 @@ use crate::record::RunRecord;
 use crate::tui::runtime::theme::Theme;
 
 /// The first line shown: `scroll`, or the last page when following the newest lines.
-pub fn first_line(scroll: Option<usize>, total: usize, rows: usize) -> usize {
+pub(crate) fn first_line(scroll: Option<usize>, total: usize, rows: usize) -> usize {
     let last_page = total.saturating_sub(rows);
     scroll.map_or(last_page, |top| top.min(last_page))
 }

@@ -10,11 +10,11 @@ use crate::tui::app::watch::WatchState;
 use crate::tui::runtime::theme::Theme;
 
 /// The red panel listing the watched lesson's problems, at the bottom of the body.
-pub struct ProblemsPanel<'a> {
+pub(crate) struct ProblemsPanel<'a> {
     /// The watch.
-    pub watch: &'a WatchState,
+    pub(crate) watch: &'a WatchState,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &ProblemsPanel<'_> {

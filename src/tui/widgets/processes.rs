@@ -11,23 +11,23 @@ use crate::tui::app::placement::Placement;
 use crate::tui::runtime::theme::Theme;
 
 /// Rows for workers in a panel of `area` with `header` rows above them.
-pub fn worker_rows(area: Rect, header: u16) -> usize {
+pub(crate) fn worker_rows(area: Rect, header: u16) -> usize {
     area.height.saturating_sub(header).max(1) as usize
 }
 
 /// The first worker shown when `rows` fit, so that `selected` is always in view.
-pub fn first_visible(selected: usize, rows: usize) -> usize {
+pub(crate) fn first_visible(selected: usize, rows: usize) -> usize {
     (selected + 1).saturating_sub(rows.max(1))
 }
 
 /// A signal number as its name (`SIGKILL`), or the number.
-pub fn signal_name(signal: i32) -> String {
+pub(crate) fn signal_name(signal: i32) -> String {
     nix::sys::signal::Signal::try_from(signal)
         .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_string())
 }
 
 /// What the state column says about a worker whose last sampled state letter is `letter`.
-pub fn state_text(worker: &WorkerInfo, letter: Option<char>) -> String {
+pub(crate) fn state_text(worker: &WorkerInfo, letter: Option<char>) -> String {
     match worker.status {
         WorkerStatus::Exited(_) if worker.status_unknown => "ended".into(),
         WorkerStatus::Exited(code) if letter == Some('Z') && worker.joined_ms.is_none() => {
@@ -48,7 +48,7 @@ pub fn state_text(worker: &WorkerInfo, letter: Option<char>) -> String {
 }
 
 /// A worker's kernel state letter and core now: from its own events, else the last sample.
-pub fn now(worker: &WorkerInfo, placement: &Placement) -> (Option<char>, Option<u32>) {
+pub(crate) fn now(worker: &WorkerInfo, placement: &Placement) -> (Option<char>, Option<u32>) {
     let sampled = placement.now(worker.slot);
     let letter = worker
         .state
@@ -58,7 +58,7 @@ pub fn now(worker: &WorkerInfo, placement: &Placement) -> (Option<char>, Option<
 }
 
 /// The panel's title: how many workers started and how many are alive.
-pub fn title(record: &RunRecord) -> String {
+pub(crate) fn title(record: &RunRecord) -> String {
     let alive = record
         .workers
         .iter()

@@ -8,17 +8,17 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use crate::tui::runtime::theme::Theme;
 
 /// The program panel.
-pub struct ProgramPanel<'a> {
+pub(crate) struct ProgramPanel<'a> {
     /// The file name, e.g. `program.py`.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// The highlighted lines.
-    pub lines: &'a [Line<'static>],
+    pub(crate) lines: &'a [Line<'static>],
     /// Rows scrolled off the top.
-    pub scroll: usize,
+    pub(crate) scroll: usize,
     /// Whether the keyboard scrolls it.
-    pub focused: bool,
+    pub(crate) focused: bool,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &ProgramPanel<'_> {

@@ -19,15 +19,15 @@ const TITLE_LINES: usize = 2;
 /// The frame of a projector screen: the usual one, with the big title's rows taken from the
 /// top of the body when it fits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
+pub(crate) struct Frame {
     /// Header, body and key bar.
-    pub screen: layout::Screen,
+    pub(crate) screen: layout::Screen,
     /// Where the big title goes, its glyph size and its lines.
-    pub title: Option<(Rect, Size, Vec<String>)>,
+    pub(crate) title: Option<(Rect, Size, Vec<String>)>,
 }
 
 /// Lays out `app`'s screen in projector mode.
-pub fn frame(app: &App) -> Frame {
+pub(crate) fn frame(app: &App) -> Frame {
     let screen = layout::screen(app.area);
     let Some((_, _, text)) = app.shown_panes() else {
         return Frame {
@@ -67,7 +67,7 @@ pub fn frame(app: &App) -> Frame {
 
 /// "lesson N/M · page p/q" on a lesson (or a recording of one), "lesson N/M" (the selected
 /// one) on the list, "page p/q" beside a trace.
-pub fn position(app: &App) -> String {
+pub(crate) fn position(app: &App) -> String {
     let total = app.lessons.len();
     let Some((reader, _, text)) = app.shown_panes() else {
         let number = app
@@ -92,13 +92,13 @@ pub fn position(app: &App) -> String {
 }
 
 /// The header in projector mode: where you are on the left, the position always on the right.
-pub struct Header<'a> {
+pub(crate) struct Header<'a> {
     /// The lesson's title, or "Lessons".
-    pub place: &'a str,
+    pub(crate) place: &'a str,
     /// From [`position`].
-    pub position: String,
+    pub(crate) position: String,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &Header<'_> {
@@ -124,7 +124,7 @@ impl Widget for &Header<'_> {
 }
 
 /// Draws the big title of `frame`, if it has one.
-pub fn render_title(frame: &Frame, theme: &Theme, buf: &mut Buffer) {
+pub(crate) fn render_title(frame: &Frame, theme: &Theme, buf: &mut Buffer) {
     if let Some((area, size, lines)) = &frame.title {
         big_text::render(lines, *size, theme.heading(), *area, buf);
     }
@@ -132,7 +132,7 @@ pub fn render_title(frame: &Frame, theme: &Theme, buf: &mut Buffer) {
 
 /// Turns what was drawn into high contrast: no italic or dim text; with colours, white on black
 /// and only the bright shades of the colours used.
-pub fn high_contrast(buf: &mut Buffer, area: Rect, theme: &Theme) {
+pub(crate) fn high_contrast(buf: &mut Buffer, area: Rect, theme: &Theme) {
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
             let cell = &mut buf[(x, y)];

@@ -21,7 +21,7 @@ use crate::tui::widgets::speedup::SpeedupPanel;
 use crate::tui::widgets::timeline::TimelinePanel;
 
 /// The status line of a run.
-pub fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
+pub(crate) fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
     let record = &run.record;
     let seconds = run.now_ms / 1000.0;
     let (mark, text, style) = match (run.state, record.finished_ms) {
@@ -58,7 +58,7 @@ pub fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
 
 /// The status line of a recording being played back: where playback is, then what the run
 /// itself reached.
-pub fn replay_status(run: &LiveRun, replay: &Replay, theme: &Theme) -> Line<'static> {
+pub(crate) fn replay_status(run: &LiveRun, replay: &Replay, theme: &Theme) -> Line<'static> {
     let (applied, total) = replay.progress();
     let mark = if replay.is_playing() {
         "▶"
@@ -90,26 +90,26 @@ pub fn replay_status(run: &LiveRun, replay: &Replay, theme: &Theme) -> Line<'sta
 }
 
 /// The run panel.
-pub struct RunPanel<'a> {
+pub(crate) struct RunPanel<'a> {
     /// The run shown, the selection, the focus and the output's scroll.
-    pub view: &'a RunView,
+    pub(crate) view: &'a RunView,
     /// The lesson run, if it is a lesson's (how its pool hands results back).
-    pub lesson: Option<&'a Lesson>,
+    pub(crate) lesson: Option<&'a Lesson>,
     /// Many runs in a row, while `n` is going.
-    pub series: Option<&'a Series>,
+    pub(crate) series: Option<&'a Series>,
     /// Where playback is, for a recording.
-    pub replay: Option<&'a Replay>,
+    pub(crate) replay: Option<&'a Replay>,
     /// Projector mode: big PIDs when they fit.
-    pub projector: bool,
+    pub(crate) projector: bool,
     /// Where each section goes.
-    pub areas: RunAreas,
+    pub(crate) areas: RunAreas,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl RunPanel<'_> {
     /// Draws the panel into `buf`.
-    pub fn render(&self, buf: &mut Buffer) {
+    pub(crate) fn render(&self, buf: &mut Buffer) {
         let (theme, areas, view) = (self.theme, self.areas, self.view);
         let Some(run) = &view.run else {
             no_run_yet(areas, theme, buf);

@@ -11,11 +11,11 @@ use crate::record::RunRecord;
 use crate::tui::runtime::theme::Theme;
 
 /// The speedup panel.
-pub struct SpeedupPanel<'a> {
+pub(crate) struct SpeedupPanel<'a> {
     /// The run.
-    pub record: &'a RunRecord,
+    pub(crate) record: &'a RunRecord,
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &SpeedupPanel<'_> {

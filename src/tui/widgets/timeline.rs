@@ -13,15 +13,15 @@ use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::processes::first_visible;
 
 /// Columns left of the bars for a lane's slot and PID (and a core's name in the cores panel).
-pub const LABEL_WIDTH: u16 = 14;
+pub(crate) const LABEL_WIDTH: u16 = 14;
 
 /// Maps run time to columns: the same for the timeline and the cores panel, so they line up.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TimeAxis {
+pub(crate) struct TimeAxis {
     /// Milliseconds the full width stands for.
-    pub span_ms: f64,
+    pub(crate) span_ms: f64,
     /// Columns of bars.
-    pub columns: u16,
+    pub(crate) columns: u16,
 }
 
 /// Rounds up to 1, 1.5, 2, 3, 4, 5, 6 or 8 times a power of ten.
@@ -37,7 +37,7 @@ fn nice_ceiling(value: f64) -> f64 {
 
 impl TimeAxis {
     /// An axis that shows `end_ms` with a little room to grow, over `columns` columns.
-    pub fn new(end_ms: f64, columns: u16) -> TimeAxis {
+    pub(crate) fn new(end_ms: f64, columns: u16) -> TimeAxis {
         TimeAxis {
             span_ms: nice_ceiling((end_ms * 1.05).max(10.0)),
             columns: columns.max(1),
@@ -49,24 +49,24 @@ impl TimeAxis {
     }
 
     /// The column `t_ms` falls in.
-    pub fn column_of(&self, t_ms: f64) -> u16 {
+    pub(crate) fn column_of(&self, t_ms: f64) -> u16 {
         (self.position(t_ms).floor().max(0.0) as u16).min(self.columns - 1)
     }
 
     /// The time at the middle of `column`.
-    pub fn time_of(&self, column: u16) -> f64 {
+    pub(crate) fn time_of(&self, column: u16) -> f64 {
         (f64::from(column) + 0.5) / f64::from(self.columns) * self.span_ms
     }
 
     /// Columns `[from, to)` a bar from `start_ms` to `end_ms` covers (at least one).
-    pub fn columns_of(&self, start_ms: f64, end_ms: f64) -> (u16, u16) {
+    pub(crate) fn columns_of(&self, start_ms: f64, end_ms: f64) -> (u16, u16) {
         let from = self.column_of(start_ms);
         let to = (self.position(end_ms).round().max(0.0) as u16).min(self.columns);
         (from, to.max(from + 1))
     }
 
     /// Tick marks: columns and their labels in seconds, at least 8 columns apart.
-    pub fn ticks(&self) -> Vec<(u16, String)> {
+    pub(crate) fn ticks(&self) -> Vec<(u16, String)> {
         let per_column = self.span_ms / f64::from(self.columns);
         let step = nice_step(per_column * 8.0);
         let decimals = if step >= 1000.0 {
@@ -102,7 +102,7 @@ fn nice_step(value: f64) -> f64 {
 }
 
 /// The axis of a run drawn in a panel `width` wide.
-pub fn axis_for(run: &LiveRun, width: u16) -> TimeAxis {
+pub(crate) fn axis_for(run: &LiveRun, width: u16) -> TimeAxis {
     TimeAxis::new(run.now_ms, width.saturating_sub(LABEL_WIDTH))
 }
 

@@ -9,9 +9,9 @@ use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::layout::{MIN_HEIGHT, MIN_WIDTH};
 
 /// The "window too small" message.
-pub struct TooSmall<'a> {
+pub(crate) struct TooSmall<'a> {
     /// The theme.
-    pub theme: &'a Theme,
+    pub(crate) theme: &'a Theme,
 }
 
 impl Widget for &TooSmall<'_> {
