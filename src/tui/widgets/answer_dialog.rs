@@ -23,72 +23,81 @@ pub(crate) struct AnswerDialog<'a> {
     pub(crate) theme: &'a Theme,
 }
 
-impl Widget for &AnswerDialog<'_> {
-    fn render(self, full: Rect, buf: &mut Buffer) {
-        let theme = self.theme;
-        let checkpoint = self.checkpoint;
-        let mut lines = vec![Line::raw(checkpoint.question.clone()), Line::default()];
+impl AnswerDialog<'_> {
+    /// The lines where the answer is given: the choices, or the order or number typed so far,
+    /// and how to answer.
+    fn answer_lines(&self) -> Vec<Line<'static>> {
+        let (theme, checkpoint, draft) = (self.theme, self.checkpoint, self.draft);
+        let typed = |what: &str| {
+            Line::from(vec![
+                Span::raw(format!("Your {what}: ")),
+                Span::styled(format!("{}▏", draft.text), theme.strong()),
+            ])
+        };
         match checkpoint.answer_kind {
             AnswerKind::Choice => {
-                for (i, choice) in checkpoint.choices.iter().enumerate() {
-                    let selected = i == self.draft.choice;
-                    let text = format!(
-                        "{} {}) {choice}",
-                        if selected { "▶" } else { " " },
-                        choice_letter(i)
-                    );
-                    lines.push(Line::styled(
-                        text,
-                        if selected {
+                let mut lines: Vec<Line> = (checkpoint.choices.iter().enumerate())
+                    .map(|(i, choice)| {
+                        let selected = i == draft.choice;
+                        let mark = if selected { "▶" } else { " " };
+                        let style = if selected {
                             theme.selected()
                         } else {
                             theme.text()
-                        },
-                    ));
-                }
+                        };
+                        Line::styled(format!("{mark} {}) {choice}", choice_letter(i)), style)
+                    })
+                    .collect();
                 lines.push(Line::default());
                 lines.push(Line::styled(
                     "Press a letter to answer, or ↑↓ and Enter.",
                     theme.muted(),
                 ));
+                lines
             }
-            AnswerKind::Order => {
-                lines.push(Line::from(vec![
-                    Span::raw("Your order: "),
-                    Span::styled(format!("{}▏", self.draft.text), theme.strong()),
-                ]));
-                lines.push(Line::styled(
+            AnswerKind::Order => vec![
+                typed("order"),
+                Line::styled(
                     "Type the labels in order, separated by spaces (e.g. B C A D), then Enter.",
                     theme.muted(),
-                ));
-            }
-            AnswerKind::Number => {
-                lines.push(Line::from(vec![
-                    Span::raw("Your number: "),
-                    Span::styled(format!("{}▏", self.draft.text), theme.strong()),
-                ]));
-                lines.push(Line::styled("Type a number, then Enter.", theme.muted()));
-            }
+                ),
+            ],
+            AnswerKind::Number => vec![
+                typed("number"),
+                Line::styled("Type a number, then Enter.", theme.muted()),
+            ],
         }
-        for (i, hint) in checkpoint
-            .hints
-            .iter()
-            .take(self.state.hints_shown)
-            .enumerate()
-        {
+    }
+
+    /// The hints revealed so far, and how many are left.
+    fn hint_lines(&self) -> Vec<Line<'static>> {
+        let (theme, hints) = (self.theme, &self.checkpoint.hints);
+        let shown = self.state.hints_shown.min(hints.len());
+        let mut lines = Vec::new();
+        for (i, hint) in hints.iter().take(shown).enumerate() {
             lines.push(Line::default());
             lines.push(Line::from(vec![
                 Span::styled(format!("Hint {}: ", i + 1), theme.strong()),
                 Span::raw(hint.clone()),
             ]));
         }
-        let left = checkpoint.hints.len() - self.state.hints_shown.min(checkpoint.hints.len());
+        let left = hints.len() - shown;
         if left > 0 {
             lines.push(Line::styled(
                 format!("Tab reveals a hint ({left} left)."),
                 theme.muted(),
             ));
         }
+        lines
+    }
+}
+
+impl Widget for &AnswerDialog<'_> {
+    fn render(self, full: Rect, buf: &mut Buffer) {
+        let (theme, checkpoint) = (self.theme, self.checkpoint);
+        let mut lines = vec![Line::raw(checkpoint.question.clone()), Line::default()];
+        lines.extend(self.answer_lines());
+        lines.extend(self.hint_lines());
         let width = full.width.saturating_sub(8).min(76);
         let text_width = width.saturating_sub(2).max(1);
         let height: u16 = lines

@@ -5,12 +5,13 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::app::live_run::LiveRun;
 use crate::tui::runtime::theme::Theme;
-use crate::tui::widgets::timeline::{LABEL_WIDTH, axis_for};
+use crate::tui::widgets::timeline::{LABEL_WIDTH, TimeAxis, axis_for};
 
 /// The character that stands for worker `slot` in a strip: 0–9, then a–z, then `#`.
 pub(crate) fn slot_glyph(slot: usize) -> char {
@@ -42,28 +43,16 @@ pub struct CoresPanel<'a> {
     pub theme: &'a Theme,
 }
 
-impl Widget for &CoresPanel<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        if area.height < 2 || area.width <= LABEL_WIDTH + 4 {
-            return;
-        }
-        let theme = self.theme;
+impl CoresPanel<'_> {
+    /// For each of the first `rows` cores and each column of `axis` up to `now_column`, which
+    /// worker was running on it (one pass over time).
+    fn history(&self, axis: &TimeAxis, now_column: u16, rows: usize) -> Vec<Vec<Occupant>> {
         let run = self.run;
-        let cores = run.record.cores as usize;
-        let title = vec![
-            Span::styled("Cores", theme.heading()),
-            Span::raw(" · now: PID on it · history: worker slot"),
-        ];
-        Paragraph::new(ratatui::text::Line::from(title)).render(Rect { height: 1, ..area }, buf);
-        let rows = (area.height - 1) as usize;
-        let axis = axis_for(run, area.width);
-        let workers = run.placement.workers.len();
-        let now_column = axis.column_of(run.now_ms);
-        // One pass over time: for each column, which worker was running on which core.
-        let mut strip = vec![vec![Occupant::Nobody; axis.columns as usize]; cores.min(rows)];
+        let cores = (run.record.cores as usize).min(rows);
+        let mut strip = vec![vec![Occupant::Nobody; axis.columns as usize]; cores];
         for column in 0..=now_column {
             let t = axis.time_of(column).min(run.now_ms);
-            for slot in 0..workers {
+            for slot in 0..run.placement.workers.len() {
                 if !run.placement.running_at(slot, t) {
                     continue;
                 }
@@ -74,33 +63,66 @@ impl Widget for &CoresPanel<'_> {
                 }
             }
         }
-        let mut on_core_now: Vec<Vec<usize>> = vec![Vec::new(); cores.min(rows)];
-        for slot in 0..workers {
-            let Some(now) = run.placement.now(slot) else {
+        strip
+    }
+
+    /// For each of the first `rows` cores, the workers running on it now.
+    fn on_core_now(&self, rows: usize) -> Vec<Vec<usize>> {
+        let placement = &self.run.placement;
+        let mut on_core: Vec<Vec<usize>> =
+            vec![Vec::new(); (self.run.record.cores as usize).min(rows)];
+        for slot in 0..placement.workers.len() {
+            let Some(now) = placement.now(slot) else {
                 continue;
             };
             if now.state == Some('R')
-                && let Some(list) = now.core.and_then(|c| on_core_now.get_mut(c as usize))
+                && let Some(list) = now.core.and_then(|c| on_core.get_mut(c as usize))
             {
                 list.push(slot);
             }
         }
-        for (core, row) in strip.iter().enumerate() {
+        on_core
+    }
+
+    /// What the row of a core says is on it now (a PID, with `+n` for more), and its style.
+    fn now_label(&self, running: &[usize]) -> (String, Style) {
+        let workers = &self.run.record.workers;
+        let pid = |slot: usize| workers.get(slot).map_or(0, |w| w.pid);
+        match running {
+            [] => (String::new(), self.theme.muted()),
+            [slot] => (
+                workers
+                    .get(*slot)
+                    .map_or(String::new(), |w| w.pid.to_string()),
+                self.theme.worker(Some(*slot)),
+            ),
+            [slot, rest @ ..] => (
+                format!("{}+{}", pid(*slot), rest.len()),
+                self.theme.worker(Some(*slot)),
+            ),
+        }
+    }
+}
+
+impl Widget for &CoresPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height < 2 || area.width <= LABEL_WIDTH + 4 {
+            return;
+        }
+        let (theme, run) = (self.theme, self.run);
+        let cores = run.record.cores as usize;
+        let title = vec![
+            Span::styled("Cores", theme.heading()),
+            Span::raw(" · now: PID on it · history: worker slot"),
+        ];
+        Paragraph::new(ratatui::text::Line::from(title)).render(Rect { height: 1, ..area }, buf);
+        let rows = (area.height - 1) as usize;
+        let axis = axis_for(run, area.width);
+        let now_column = axis.column_of(run.now_ms);
+        let on_core_now = self.on_core_now(rows);
+        for (core, row) in self.history(&axis, now_column, rows).iter().enumerate() {
             let y = area.y + 1 + core as u16;
-            let (who, style) = match on_core_now[core].as_slice() {
-                [] => (String::new(), theme.muted()),
-                [slot] => (
-                    run.record
-                        .workers
-                        .get(*slot)
-                        .map_or(String::new(), |w| w.pid.to_string()),
-                    theme.worker(Some(*slot)),
-                ),
-                [slot, rest @ ..] => {
-                    let pid = run.record.workers.get(*slot).map_or(0, |w| w.pid);
-                    (format!("{pid}+{}", rest.len()), theme.worker(Some(*slot)))
-                }
-            };
+            let (who, style) = self.now_label(&on_core_now[core]);
             buf.set_string(area.x, y, format!(" cpu{core:<3}"), theme.strong());
             buf.set_stringn(area.x + 7, y, format!("{who:>6} "), 7, style);
             for (column, occupant) in row.iter().enumerate().take(now_column as usize + 1) {
@@ -116,13 +138,8 @@ impl Widget for &CoresPanel<'_> {
         }
         if cores > rows {
             let more = format!("{} more cores not shown", cores - rows);
-            buf.set_stringn(
-                area.right().saturating_sub(more.len() as u16 + 1),
-                area.y,
-                &more,
-                more.len(),
-                theme.muted(),
-            );
+            let x = area.right().saturating_sub(more.len() as u16 + 1);
+            buf.set_stringn(x, area.y, &more, more.len(), theme.muted());
         }
     }
 }

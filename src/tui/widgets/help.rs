@@ -1,4 +1,5 @@
-//! The help overlay: every key of every place, read from the same table the keys obey.
+//! The help overlay: every key of the screen the keyboard is on, read from the same table the
+//! keys obey.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -69,6 +69,40 @@ pub(crate) struct LessonListPanel<'a> {
     pub(crate) theme: &'a Theme,
 }
 
+impl LessonListPanel<'_> {
+    /// The two lines of lesson `index` (at `position` among those shown): its number, progress,
+    /// id and title, then its summary.
+    fn entry(&self, position: usize, index: usize) -> [Line<'static>; 2] {
+        let theme = self.theme;
+        let lesson = &self.lessons[index];
+        let selected = position == self.selected;
+        let pointer = if selected { "▶ " } else { "  " };
+        let row_style = if selected {
+            theme.selected()
+        } else {
+            theme.text()
+        };
+        let id_width = self
+            .lessons
+            .iter()
+            .map(|l| l.id.chars().count())
+            .max()
+            .unwrap_or(0);
+        let title = Line::from(vec![
+            Span::raw(pointer),
+            Span::raw(format!("{:>2} ", index + 1)),
+            Span::raw(format!("{:<6} ", progress_mark(lesson, self.progress))),
+            Span::styled(format!("{:<id_width$}  ", lesson.id), theme.strong()),
+            Span::raw(lesson.title.clone()),
+        ]);
+        let summary = Line::from(vec![
+            Span::raw(" ".repeat(14)),
+            Span::styled(lesson.summary.clone(), theme.muted()),
+        ]);
+        [title.patch_style(row_style), summary]
+    }
+}
+
 impl Widget for &LessonListPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
@@ -116,36 +150,9 @@ impl Widget for &LessonListPanel<'_> {
         }
         let fit = lessons_that_fit(area);
         let first = first_shown(self.selected, fit);
-        let id_width = self
-            .lessons
-            .iter()
-            .map(|l| l.id.chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut lines = Vec::new();
-        for (position, &index) in self.visible.iter().enumerate().skip(first).take(fit) {
-            let lesson = &self.lessons[index];
-            let selected = position == self.selected;
-            let pointer = if selected { "▶ " } else { "  " };
-            let row_style = if selected {
-                theme.selected()
-            } else {
-                theme.text()
-            };
-            let mut title = Line::from(vec![
-                Span::raw(pointer),
-                Span::raw(format!("{:>2} ", index + 1)),
-                Span::raw(format!("{:<6} ", progress_mark(lesson, self.progress))),
-                Span::styled(format!("{:<id_width$}  ", lesson.id), theme.strong()),
-                Span::raw(lesson.title.clone()),
-            ]);
-            title = title.patch_style(row_style);
-            lines.push(title);
-            lines.push(Line::from(vec![
-                Span::raw(" ".repeat(14)),
-                Span::styled(lesson.summary.clone(), theme.muted()),
-            ]));
-        }
+        let lines: Vec<Line> = (self.visible.iter().enumerate().skip(first).take(fit))
+            .flat_map(|(position, &index)| self.entry(position, index))
+            .collect();
         let list_area = Rect {
             y: area.y + TOP_ROWS,
             height: area.height.saturating_sub(TOP_ROWS),

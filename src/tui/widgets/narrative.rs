@@ -152,23 +152,35 @@ fn checkpoint_box(
     for hint in checkpoint.hints.iter().take(state.hints_shown) {
         add(&format!("*Hint:* {}", escape(hint)), &mut lines);
     }
+    lines.extend(answer_lines(checkpoint, state, inner, theme));
+    lines
+}
+
+/// The end of a checkpoint's box: that it waits for an answer, or for a run, or what the run
+/// said about the answer and why.
+fn answer_lines(
+    checkpoint: &Checkpoint,
+    state: &CheckpointState,
+    inner: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let bar = || Span::styled("┃ ", theme.checkpoint());
+    let mut lines = Vec::new();
+    let add = |markdown: &str, lines: &mut Vec<Line<'static>>| {
+        for mut line in markdown::render(markdown, inner, theme) {
+            line.spans.insert(0, bar());
+            lines.push(line);
+        }
+    };
+    let muted = |text: &'static str| Line::from(vec![bar(), Span::styled(text, theme.muted())]);
     match (&state.prediction, &state.verdict) {
-        (None, _) => lines.push(Line::from(vec![
-            bar(),
-            Span::styled("Not answered yet: press c to answer.", theme.muted()),
-        ])),
+        (None, _) => lines.push(muted("Not answered yet: press c to answer.")),
         (Some(prediction), None) => {
             add(
                 &format!("Your answer: **{}**", escape(&prediction.text)),
                 &mut lines,
             );
-            lines.push(Line::from(vec![
-                bar(),
-                Span::styled(
-                    "Run the lesson (r) to see what really happens.",
-                    theme.muted(),
-                ),
-            ]));
+            lines.push(muted("Run the lesson (r) to see what really happens."));
         }
         (Some(prediction), Some(verdict)) => {
             let (mark, style) = if verdict.right {

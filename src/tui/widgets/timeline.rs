@@ -2,6 +2,8 @@
 //! labelled with the task's label and coloured by the core the worker was on, a "now" line
 //! while the run is live, and a time axis in seconds.
 
+use std::ops::Range;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -136,74 +138,103 @@ impl TimelinePanel<'_> {
     }
 }
 
+impl TimelinePanel<'_> {
+    /// The tasks that started on each worker of `shown`, in index order (which is start order:
+    /// a worker takes its tasks one after another, in the order of the queue, so no sort is
+    /// needed, even for 100,000 tasks a frame).
+    fn tasks_by_lane(&self, shown: &Range<usize>) -> Vec<Vec<usize>> {
+        let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); shown.len()];
+        for task in &self.run.record.tasks {
+            if let Some(worker) = task.worker.filter(|w| shown.contains(w))
+                && task.start_ms.is_some()
+            {
+                lanes[worker - shown.start].push(task.index);
+            }
+        }
+        lanes
+    }
+
+    /// Worker `slot`'s lane in row `y`: its label, a bar per task in `tasks` (coloured by the
+    /// core it was on, its label at the start), and the "now" line.
+    fn render_lane(&self, lane: Lane, tasks: &[usize], area: Rect, buf: &mut Buffer) {
+        let (theme, run) = (self.theme, self.run);
+        let Lane { slot, y, axis, now } = lane;
+        let worker = &run.record.workers[slot];
+        let marker = if slot == self.selected { "▶" } else { " " };
+        let label = format!("{marker}{:<4}{:>8} ", format!("w{slot}"), worker.pid);
+        let style = theme.worker(Some(slot));
+        buf.set_stringn(area.x, y, &label, LABEL_WIDTH as usize, style);
+        let bars_x = area.x + LABEL_WIDTH;
+        for &index in tasks {
+            let task = &run.record.tasks[index];
+            let Some(start) = task.start_ms else { continue };
+            let end = task
+                .end_ms
+                .or(worker.exited_ms.filter(|_| task.lost))
+                .unwrap_or(run.now_ms)
+                .max(start);
+            let (from, to) = axis.columns_of(start, end);
+            let mut label = task.label.chars();
+            for column in from..to {
+                let t = axis.time_of(column).clamp(start, end);
+                let core = run.placement.core_at(slot, t).or(task.cpu_start);
+                let (symbol, style) = match label.next() {
+                    Some(c) => (c, bar_label_style(theme, core)),
+                    None if task.lost => ('✗', theme.bad()),
+                    None => (theme.core_fill(core), theme.core_bar(core)),
+                };
+                if let Some(cell) = buf.cell_mut((bars_x + column, y)) {
+                    cell.set_char(symbol).set_style(style);
+                }
+            }
+        }
+        if let Some(column) = now
+            && let Some(cell) = buf.cell_mut((bars_x + column, y))
+            && cell.symbol() == " "
+            && cell.bg == ratatui::style::Color::Reset
+        {
+            cell.set_char('│').set_style(theme.now_line());
+        }
+    }
+}
+
+/// Where a lane is drawn and what it is drawn against.
+#[derive(Clone, Copy)]
+struct Lane<'a> {
+    /// The worker's slot.
+    slot: usize,
+    /// The row.
+    y: u16,
+    /// The time axis.
+    axis: &'a TimeAxis,
+    /// The column of the "now" line, while the run is live.
+    now: Option<u16>,
+}
+
 impl Widget for &TimelinePanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.height < 3 || area.width <= LABEL_WIDTH + 4 {
             return;
         }
-        let theme = self.theme;
-        let run = self.run;
+        let (theme, run) = (self.theme, self.run);
         let record = &run.record;
         Paragraph::new(self.title()).render(Rect { height: 1, ..area }, buf);
         let axis = axis_for(run, area.width);
-        let bars_x = area.x + LABEL_WIDTH;
         let lanes = (area.height - 2) as usize;
         let first = first_visible(self.selected, lanes);
         let shown = first..(first + lanes).min(record.workers.len());
-        let mut lane_tasks: Vec<Vec<usize>> = vec![Vec::new(); shown.len()];
-        for task in &record.tasks {
-            if let Some(worker) = task.worker.filter(|w| shown.contains(w))
-                && task.start_ms.is_some()
-            {
-                lane_tasks[worker - shown.start].push(task.index);
-            }
-        }
         let live = run.is_live() && !record.is_finished();
-        let now_column = live.then(|| axis.column_of(run.now_ms));
-        for (row, slot) in shown.clone().enumerate() {
+        let now = live.then(|| axis.column_of(run.now_ms));
+        let tasks = self.tasks_by_lane(&shown);
+        for (row, (slot, tasks)) in shown.clone().zip(tasks).enumerate() {
             let y = area.y + 1 + row as u16;
-            let worker = &record.workers[slot];
-            let marker = if slot == self.selected { "▶" } else { " " };
-            let label = format!("{marker}{:<4}{:>8} ", format!("w{slot}"), worker.pid);
-            buf.set_stringn(
-                area.x,
+            let lane = Lane {
+                slot,
                 y,
-                &label,
-                LABEL_WIDTH as usize,
-                theme.worker(Some(slot)),
-            );
-            // In index order, which is start order: a worker takes its tasks one after another,
-            // in the order of the queue (no sort needed, even for 100,000 tasks a frame).
-            for index in std::mem::take(&mut lane_tasks[row]) {
-                let task = &record.tasks[index];
-                let Some(start) = task.start_ms else { continue };
-                let end = task
-                    .end_ms
-                    .or(worker.exited_ms.filter(|_| task.lost))
-                    .unwrap_or(run.now_ms)
-                    .max(start);
-                let (from, to) = axis.columns_of(start, end);
-                let mut label = task.label.chars();
-                for column in from..to {
-                    let t = axis.time_of(column).clamp(start, end);
-                    let core = run.placement.core_at(slot, t).or(task.cpu_start);
-                    let (symbol, style) = match label.next() {
-                        Some(c) => (c, bar_label_style(theme, core)),
-                        None if task.lost => ('✗', theme.bad()),
-                        None => (theme.core_fill(core), theme.core_bar(core)),
-                    };
-                    if let Some(cell) = buf.cell_mut((bars_x + column, y)) {
-                        cell.set_char(symbol).set_style(style);
-                    }
-                }
-            }
-            if let Some(column) = now_column
-                && let Some(cell) = buf.cell_mut((bars_x + column, y))
-                && cell.symbol() == " "
-                && cell.bg == ratatui::style::Color::Reset
-            {
-                cell.set_char('│').set_style(theme.now_line());
-            }
+                axis: &axis,
+                now,
+            };
+            self.render_lane(lane, &tasks, area, buf);
         }
         if record.workers.len() > shown.end || shown.start > 0 {
             let more = format!(
@@ -212,28 +243,28 @@ impl Widget for &TimelinePanel<'_> {
                 shown.end.saturating_sub(1),
                 record.workers.len()
             );
-            buf.set_stringn(
-                area.right().saturating_sub(more.len() as u16 + 1),
-                area.y,
-                &more,
-                more.len(),
-                theme.muted(),
-            );
+            let x = area.right().saturating_sub(more.len() as u16 + 1);
+            buf.set_stringn(x, area.y, &more, more.len(), theme.muted());
         }
-        let axis_y = area.bottom() - 1;
-        buf.set_string(area.x, axis_y, " time (s)", theme.muted());
-        for (column, text) in axis.ticks() {
-            buf.set_stringn(
-                bars_x + column,
-                axis_y,
-                format!("╵{text}"),
-                (axis.columns - column) as usize,
-                theme.muted(),
-            );
-        }
-        if let Some(column) = now_column {
-            buf.set_string(bars_x + column, axis_y, "▲", theme.now_line());
-        }
+        render_axis(&axis, now, area, theme, buf);
+    }
+}
+
+/// The time axis on the last row of `area`, with its ticks and the "now" mark.
+fn render_axis(axis: &TimeAxis, now: Option<u16>, area: Rect, theme: &Theme, buf: &mut Buffer) {
+    let (bars_x, axis_y) = (area.x + LABEL_WIDTH, area.bottom() - 1);
+    buf.set_string(area.x, axis_y, " time (s)", theme.muted());
+    for (column, text) in axis.ticks() {
+        buf.set_stringn(
+            bars_x + column,
+            axis_y,
+            format!("╵{text}"),
+            (axis.columns - column) as usize,
+            theme.muted(),
+        );
+    }
+    if let Some(column) = now {
+        buf.set_string(bars_x + column, axis_y, "▲", theme.now_line());
     }
 }
 
