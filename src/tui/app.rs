@@ -5,7 +5,7 @@
 //!
 //! The model is split by screen: the lesson list ([`list`]), a lesson ([`lesson`]), a trace
 //! ([`trace`]) and a recording played back ([`replay`]). The last three share the reading pane
-//! and the run panels ([`panes`]); runs are started and followed in [`runs`].
+//! and the run panels ([`panes`]); runs are started and followed in `runs`.
 
 pub mod checkpoints;
 pub(crate) mod knobs;
