@@ -606,3 +606,16 @@ fn a_lesson_invalid_at_start_opens_once_it_is_fixed() {
     assert_eq!(lesson(&app).lesson.title, "Now valid");
     assert!(!screen_text(&app).contains("fix and save"));
 }
+
+#[test]
+fn the_header_gives_the_next_runs_workers_from_the_first_frame() {
+    let mut app = app(Some("pool-demo"));
+    let header = screen_text(&app).lines().next().unwrap().to_string();
+    assert!(
+        header.contains("next run: speed ×10 · 2 workers"),
+        "{header}"
+    );
+    app.update(key('w'));
+    let header = screen_text(&app).lines().next().unwrap().to_string();
+    assert!(header.contains("· 3 workers"), "{header}");
+}

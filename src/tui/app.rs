@@ -294,12 +294,19 @@ impl App {
     pub fn update(&mut self, message: Message) -> Option<Command> {
         let command = self.apply(message);
         self.note_place();
+        self.refresh_next_run();
+        command
+    }
+
+    /// Works out again what the open lesson's next run looks like, if the lesson or the
+    /// options changed (the view only reads it).
+    fn refresh_next_run(&mut self) {
         if let Screen::Lesson(screen) = &mut self.screen {
+            let setup = &self.setup;
             screen
                 .next_run
-                .refresh(&screen.lesson, &self.setup.options, self.setup.cores);
+                .refresh(&screen.lesson, &setup.options, setup.cores);
         }
-        command
     }
 
     fn apply(&mut self, message: Message) -> Option<Command> {
@@ -342,6 +349,7 @@ impl App {
         };
         let screen = LessonScreen::new(lesson.clone(), &self.theme);
         self.screen = Screen::Lesson(Box::new(screen));
+        self.refresh_next_run();
         self.resume_page();
     }
 

@@ -151,10 +151,11 @@ impl App {
                 return live.then_some(Command::Stop);
             }
             Action::Answer => self.notice = screen.open_answer().err(),
-            Action::Hint if !screen.reveal_hint() => {
-                self.notice = Some("No more hints on this page.".into());
+            Action::Hint => {
+                if !screen.reveal_hint() {
+                    self.notice = Some("No more hints on this page.".into());
+                }
             }
-            Action::Hint => {}
             Action::Run => {
                 screen.series = None;
                 return self.start_run();
