@@ -9,12 +9,12 @@ use crate::progress::{Place, ProgressStore};
 
 /// The lesson and page the lesson screen shows now, as the progress file says; `None` when
 /// there is no file, it cannot be read, or it names no place.
-pub fn shown() -> Option<Place> {
+pub(crate) fn shown() -> Option<Place> {
     ProgressStore::in_state_dir().peek_place()
 }
 
 /// The title of a page: its first Markdown heading, else its first line.
-pub fn page_title(page: &str) -> &str {
+pub(crate) fn page_title(page: &str) -> &str {
     let first = page
         .lines()
         .find(|line| line.trim_start().starts_with('#'))
@@ -25,7 +25,7 @@ pub fn page_title(page: &str) -> &str {
 
 /// Every note of `lesson` as plain text: the lesson-wide notes, then each page's, under its
 /// number and title.
-pub fn plain_text(lesson: &Lesson) -> String {
+pub(crate) fn plain_text(lesson: &Lesson) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Instructor notes: {} ({})", lesson.title, lesson.id);
     let _ = writeln!(out, "\nThe whole lesson");

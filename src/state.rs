@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// proclab's state folder (not created here), or `None` when neither `XDG_STATE_HOME` nor
 /// `HOME` is set to an absolute path.
-pub fn state_dir() -> Option<PathBuf> {
+pub(crate) fn state_dir() -> Option<PathBuf> {
     let absolute = |name: &str| {
         std::env::var_os(name)
             .map(PathBuf::from)

@@ -11,14 +11,14 @@ use anyhow::{Context, Result};
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 /// How long a folder must stay quiet before a burst of changes is reported.
-pub const QUIET: Duration = Duration::from_millis(100);
+pub(crate) const QUIET: Duration = Duration::from_millis(100);
 
 /// Changes that may wait between the watcher and the thread that coalesces them; more are
 /// dropped, which loses nothing because a report is already due.
 const PENDING: usize = 256;
 
 /// A folder being watched; dropping it stops the watch and its thread.
-pub struct FolderWatch {
+pub(crate) struct FolderWatch {
     _watcher: RecommendedWatcher,
 }
 
@@ -26,7 +26,7 @@ pub struct FolderWatch {
 /// burst: after [`QUIET`] without a new change. Reads (opening, closing unchanged) do not
 /// count, so `changed` may read the folder. The watch ends when `changed` returns `false` or
 /// the returned [`FolderWatch`] is dropped.
-pub fn watch_folder(
+pub(crate) fn watch_folder(
     folder: &Path,
     mut changed: impl FnMut(Vec<PathBuf>) -> bool + Send + 'static,
 ) -> Result<FolderWatch> {

@@ -1,6 +1,6 @@
 //! What the learner has done: which lessons they opened, which checkpoints they answered right,
 //! the page they were last on in each lesson, and where they were last of all. Saved between
-//! runs by [`super::store`]; this is the value, with no files in sight.
+//! runs by `super::store`; this is the value, with no files in sight.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -16,11 +16,11 @@ use crate::limits::MAX_PROGRESS_BYTES;
 use crate::state;
 
 /// The progress file's name inside the state folder.
-pub const PROGRESS_FILE: &str = "progress.json";
+pub(crate) const PROGRESS_FILE: &str = "progress.json";
 
 /// Where progress is saved, and what was saved last.
 #[derive(Debug)]
-pub struct ProgressStore {
+pub(crate) struct ProgressStore {
     /// The progress file, or `None` when there is nowhere to keep it.
     path: Option<PathBuf>,
     /// What the file holds now (so unchanged progress is not written again).
@@ -31,26 +31,26 @@ pub struct ProgressStore {
 
 /// What [`ProgressStore::load`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     /// The saved progress, or none yet.
-    pub progress: Progress,
+    pub(crate) progress: Progress,
     /// One line for the learner when something was wrong with the file or the folder.
-    pub notice: Option<String>,
+    pub(crate) notice: Option<String>,
 }
 
 impl ProgressStore {
     /// The store at `state::state_dir()/progress.json`.
-    pub fn in_state_dir() -> ProgressStore {
+    pub(crate) fn in_state_dir() -> ProgressStore {
         ProgressStore::at(ProgressStore::default_path())
     }
 
     /// Where the progress file is kept: `progress.json` in the state folder, if there is one.
-    pub fn default_path() -> Option<PathBuf> {
+    pub(crate) fn default_path() -> Option<PathBuf> {
         state::state_dir().map(|dir| dir.join(PROGRESS_FILE))
     }
 
     /// A store at `path` (`None`: memory only).
-    pub fn at(path: Option<PathBuf>) -> ProgressStore {
+    pub(crate) fn at(path: Option<PathBuf>) -> ProgressStore {
         ProgressStore {
             path,
             saved: None,
@@ -59,14 +59,14 @@ impl ProgressStore {
     }
 
     /// The progress file, if there is one.
-    pub fn path(&self) -> Option<&Path> {
+    pub(crate) fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
     /// Reads the saved progress. A missing file is no progress yet; a file that cannot be read
     /// or understood is renamed aside and progress starts afresh, with a notice saying where
     /// the old file went.
-    pub fn load(&mut self) -> Loaded {
+    pub(crate) fn load(&mut self) -> Loaded {
         let fresh = |notice: Option<String>| Loaded {
             progress: Progress::default(),
             notice,
@@ -122,7 +122,7 @@ impl ProgressStore {
     /// the notes window. Only that field is read, so another tool may write a file that holds
     /// just `{"last": {"lesson": id, "page": p}}`. `None` when there is no file, it cannot be
     /// read, it is being replaced, or it names no place.
-    pub fn peek_place(&self) -> Option<Place> {
+    pub(crate) fn peek_place(&self) -> Option<Place> {
         #[derive(Deserialize)]
         struct Last {
             last: Option<Place>,
@@ -133,7 +133,7 @@ impl ProgressStore {
 
     /// Saves `progress` if it changed since the last save. Returns a notice the first time
     /// saving fails; progress then stays in memory until proclab ends.
-    pub fn save(&mut self, progress: &Progress) -> Option<String> {
+    pub(crate) fn save(&mut self, progress: &Progress) -> Option<String> {
         if self.in_memory_only || self.saved.as_ref() == Some(progress) {
             return None;
         }
