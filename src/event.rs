@@ -162,6 +162,27 @@ pub enum Event {
         /// CPU time the task used, in milliseconds (its thread's CPU clock).
         cpu_ms: f64,
     },
+    /// A traced program called a pool or executor API (`proclab trace` only). Its items are
+    /// the tasks that follow, numbered in the order they were queued.
+    PoolCall {
+        /// Time.
+        t_ms: f64,
+        /// The caller's worker slot.
+        worker: usize,
+        /// The caller's PID.
+        pid: u32,
+        /// `Pool.map`, `Pool.apply_async`, `Executor.submit`, …
+        api: String,
+        /// Items it was given, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tasks: Option<u64>,
+        /// Items per chunk, for the APIs that have a chunksize.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chunksize: Option<u64>,
+        /// The pool's or executor's number of workers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workers: Option<u32>,
+    },
     /// A task was taken by a worker that died before finishing it.
     TaskLost {
         /// Time.
@@ -254,6 +275,7 @@ impl Event {
             | Event::Cpu { t_ms, .. }
             | Event::State { t_ms, .. }
             | Event::TaskFinished { t_ms, .. }
+            | Event::PoolCall { t_ms, .. }
             | Event::TaskLost { t_ms, .. }
             | Event::Exited { t_ms, .. }
             | Event::Joined { t_ms, .. }

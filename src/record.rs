@@ -6,6 +6,7 @@
 //! events, [`stages`] and [`tasks`] for theirs; the run-wide ones are handled here.
 
 pub mod observe;
+mod pool_calls;
 pub mod report;
 mod stages;
 mod tasks;
@@ -18,6 +19,7 @@ use serde_json::Value;
 use crate::event::{Event, Stream};
 use crate::limits;
 
+pub use pool_calls::{PoolCallInfo, PoolCalls};
 pub use stages::StageInfo;
 pub use tasks::TaskInfo;
 pub use workers::{WorkerInfo, WorkerStatus};
@@ -63,6 +65,8 @@ pub struct RunRecord {
     pub workers: Vec<WorkerInfo>,
     /// Tasks, by index.
     pub tasks: Vec<TaskInfo>,
+    /// A trace's pool and executor calls, in the order they were made.
+    pub pool_calls: PoolCalls,
     /// The latest printed lines, in arrival order: at most [`limits::MAX_KEPT_OUTPUT_LINES`].
     pub output: VecDeque<OutputLine>,
     /// Lines printed in all.
@@ -132,6 +136,7 @@ impl RunRecord {
             Event::TaskStarted { .. } => self.task_started(&event),
             Event::TaskFinished { .. } => self.task_finished(&event),
             Event::TaskLost { .. } => tasks::lost(&mut self.tasks, &event),
+            Event::PoolCall { .. } => self.pool_calls.called(&event),
             Event::Output { .. } => self.printed(&event),
             Event::Notice { text, .. } => self.notices.push(text.clone()),
             Event::RunFinished { .. } => self.run_finished(&event),

@@ -6,6 +6,7 @@ use super::{RunRecord, WorkerStatus};
 use crate::event::Stream;
 use crate::lesson::Lesson;
 use crate::record::observe::observe;
+use crate::text::visible_line;
 
 /// Width of the ASCII timeline, in characters.
 const TIMELINE_WIDTH: usize = 60;
@@ -126,11 +127,46 @@ fn render_trace(record: &RunRecord) -> String {
             w.slot, w.pid, w.ppid, cores, w.tasks_done, lived
         );
     }
+    pool_calls(&mut out, record);
     timeline(&mut out, record, 0, true);
     output(&mut out, record);
     orders(&mut out, record);
     notices(&mut out, record);
     out
+}
+
+/// A trace's pool and executor calls, in the order they were made.
+fn pool_calls(out: &mut String, record: &RunRecord) {
+    if record.pool_calls.rows.is_empty() {
+        return;
+    }
+    out.push_str("\nPool and executor calls (in the order they were made)\n");
+    let _ = writeln!(
+        out,
+        "  {:<8} {:<26} {:<8} {:<10} workers",
+        "PID", "call", "items", "chunksize"
+    );
+    let known = |n: Option<u64>| n.map_or("?".to_string(), |n| n.to_string());
+    for call in &record.pool_calls.rows {
+        let api = match call.times {
+            1 => visible_line(&call.api).into_owned(),
+            n => format!("{} × {n}", visible_line(&call.api)),
+        };
+        let chunksize = call.chunksize.map_or("-".to_string(), |c| c.to_string());
+        let workers = known(call.workers.map(u64::from));
+        let _ = writeln!(
+            out,
+            "  {:<8} {:<26} {:<8} {:<10} {workers}",
+            call.pid,
+            api,
+            known(call.tasks),
+            chunksize
+        );
+    }
+    if record.pool_calls.dropped > 0 {
+        let n = record.pool_calls.dropped;
+        let _ = writeln!(out, "  … and {n} more call{}", plural(n));
+    }
 }
 
 fn notices(out: &mut String, record: &RunRecord) {
@@ -488,6 +524,15 @@ mod tests {
             code,
             signal,
         };
+        let pool_call = |t_ms, api: &str, tasks, chunksize| Event::PoolCall {
+            t_ms,
+            worker: 0,
+            pid: 11,
+            api: api.into(),
+            tasks,
+            chunksize,
+            workers: Some(2),
+        };
         let events = vec![
             Event::RunStarted {
                 t_ms: 0.0,
@@ -514,6 +559,10 @@ mod tests {
             spawned(6.5, 1, 12, 11),
             spawned(7.0, 2, 13, 11),
             exited(30.0, 1, 12, None, None),
+            pool_call(40.0, "Pool.apply_async", Some(1), None),
+            pool_call(41.0, "Pool.apply_async", Some(1), None),
+            pool_call(42.0, "Pool.map", Some(10), Some(3)),
+            pool_call(43.0, "Pool.apply_async", Some(1), None),
             exited(1200.0, 2, 13, None, Some(15)),
             exited(1250.0, 0, 11, Some(0), None),
             Event::StageFinished {
@@ -540,6 +589,22 @@ mod tests {
         );
         assert!(row(" 13 ").contains("killed by SIGTERM (15)"), "{text}");
         assert!(row(" 11 ").ends_with("exit code 0"), "{text}");
+        // Consecutive calls alike are one row.
+        let calls: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Pool and executor calls"))
+            .skip(2)
+            .take(3)
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "  11       Pool.apply_async × 2       1        -          2",
+                "  11       Pool.map                   10       3          2",
+                "  11       Pool.apply_async           1        -          2",
+            ],
+            "{text}"
+        );
         assert!(
             !text.contains("Stage 1"),
             "no lesson stages in a trace:\n{text}"

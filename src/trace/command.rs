@@ -74,10 +74,18 @@ pub fn python_mode(args: &[OsString]) -> PythonMode {
 
 /// `text` cut to at most `max` characters (an ellipsis marks a cut).
 pub fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
+    cut_owned(text.to_string(), max)
+}
+
+/// [`cut`] of a `String` that is kept as it is (no copy) when short enough.
+pub fn cut_owned(mut text: String, max: usize) -> String {
+    if text.len() > max
+        && let Some((at, _)) = text.char_indices().nth(max)
+    {
+        text.truncate(at);
+        text.push('…');
     }
+    text
 }
 
 /// The command as a shell would show it, cut to a reasonable length.

@@ -15,6 +15,9 @@ use crate::observe::lines::LineReader;
 
 /// Longest message line accepted; a longer one is cut, so it counts as malformed.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// Most reads of one connection per [`Server::receive`]: 4 × 64 KiB, more than a Unix socket's
+/// default send buffer (208 KiB) holds.
+const READS_PER_TURN: usize = 4;
 /// Most connections open at once; past it new ones wait in the backlog (their senders time out
 /// and only lose detail).
 pub const MAX_CONNECTIONS: usize = 1024;
@@ -73,7 +76,9 @@ impl Server {
         let mut messages: Vec<(f64, Message)> = Vec::new();
         for connection in &mut self.connections {
             let first = messages.len();
-            loop {
+            // A bounded share per connection and turn (about what its send buffer holds): a
+            // process that keeps writing must not keep proclab from reading the others.
+            for _ in 0..READS_PER_TURN {
                 let chunk = connection.reader.read_once();
                 let empty = chunk.lines.is_empty();
                 for line in chunk.lines {

@@ -15,14 +15,13 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use serde_json::Value;
 
 use super::command::{PythonMode, command_line, cut, python_mode};
 use super::launch;
-use super::message::{Kind, Message};
+use super::message::{Items, Kind, Message};
 use super::output::ProgramOutput;
 use super::server::Server;
-use super::tasks::TaskTable;
+use super::tasks::{TaskNews, TaskTable};
 use super::tree;
 use super::workspace::Workspace;
 use super::{TraceOutcome, TraceSpec};
@@ -46,10 +45,8 @@ const TERM_GRACE: Duration = Duration::from_millis(500);
 const KILL_GRACE: Duration = Duration::from_secs(2);
 /// How long output may keep arriving after every traced process ended.
 const OUTPUT_GRACE: Duration = Duration::from_millis(300);
-/// Longest task label kept (the instrumentation sends at most 24 characters).
-const MAX_LABEL_CHARS: usize = 64;
-/// Longest result or error text kept (the instrumentation sends at most 200 characters).
-const MAX_RESULT_CHARS: usize = 256;
+/// Longest API name kept (the instrumentation's are short: `Pool.imap_unordered`).
+const MAX_API_CHARS: usize = 64;
 /// How long a `/proc` reading for task events is reused.
 const READING_REUSE: Duration = Duration::from_millis(1);
 /// Most processes one trace follows.
@@ -75,10 +72,10 @@ struct Traced {
     exiting_code: Option<i32>,
     /// What its events last said about its state, parent and core.
     reported: Reported,
-    /// The last reading for a task event: when, the core, the main thread's CPU time.
-    task_reading: Option<(u64, Option<u32>, Option<u64>)>,
-    /// Tasks it started and has not finished, with its CPU time at their start.
-    in_flight: Vec<(usize, Option<u64>)>,
+    /// The last reading of its core for a task event: when, and the core.
+    task_core: Option<(u64, Option<u32>)>,
+    /// Tasks it started and has not finished, with their labels.
+    in_flight: Vec<(usize, String)>,
 }
 
 /// Per-process splitters of the text in `output` messages.
@@ -151,6 +148,10 @@ impl<'a> Tracer<'a> {
                 workspace.socket_path().into_os_string(),
             ));
             env.push(("PROCLAB_TRACE_EXIT_WITH_PROCLAB".into(), "1".into()));
+            env.push((
+                "PROCLAB_TRACE_MAX_TASKS".into(),
+                limits::MAX_TASKS.to_string().into(),
+            ));
             if spec.speed != 1.0 {
                 env.push(("PROCLAB_TRACE_SPEED".into(), spec.speed.to_string().into()));
             }
@@ -292,7 +293,7 @@ impl<'a> Tracer<'a> {
             status: None,
             exiting_code: None,
             reported: Reported::default(),
-            task_reading: None,
+            task_core: None,
             in_flight: Vec::new(),
         });
         self.by_pid.insert(pid, index);
@@ -407,7 +408,25 @@ impl<'a> Tracer<'a> {
         let Some(server) = self.server.as_mut() else {
             return;
         };
-        let messages = server.receive();
+        let mut messages = server.receive();
+        // A worker's report may be read before its caller's `queued` (each process has its own
+        // connection, read one after the other); the caller sent that first, so it has come
+        // by now: read once more, then go by the times.
+        let queued: HashSet<&str> = messages
+            .iter()
+            .filter_map(|m| match &m.kind {
+                Kind::Queued { call, .. } => Some(call.as_str()),
+                _ => None,
+            })
+            .collect();
+        let ahead = messages.iter().any(|m| {
+            matches!(&m.kind, Kind::Items(items)
+                if !queued.contains(items.call.as_str()) && self.tasks.awaits_queued(&items.call))
+        });
+        if ahead {
+            messages.extend(server.receive());
+            messages.sort_by(|a, b| a.t.total_cmp(&b.t));
+        }
         for message in messages {
             self.handle_message(message);
         }
@@ -478,71 +497,33 @@ impl<'a> Tracer<'a> {
                 }
             }
             Kind::Exiting { code } => self.procs[index].exiting_code = Some(code),
-            Kind::Call { call, n } => self.tasks.call(&call, n),
-            Kind::TaskStarted {
-                call,
-                index: item,
-                label,
+            Kind::Call {
+                api,
+                n,
+                chunksize,
+                workers,
+                ..
             } => {
-                let Some(task) = self.tasks.index(&call, item) else {
-                    return;
-                };
-                let label = cut(&label, MAX_LABEL_CHARS);
-                self.tasks.started(task, &label);
-                let (cpu, cpu_time) = self.task_reading(index);
-                let proc = &mut self.procs[index];
-                proc.in_flight.push((task, cpu_time));
-                let worker = proc.slot;
-                self.emit(Event::TaskStarted {
-                    t_ms,
-                    task,
-                    label,
-                    worker,
-                    pid,
-                    cpu,
-                });
+                if !self.tasks.is_full() {
+                    let worker = self.procs[index].slot;
+                    self.emit(Event::PoolCall {
+                        t_ms,
+                        worker,
+                        pid,
+                        api: cut(&api, MAX_API_CHARS),
+                        tasks: n,
+                        chunksize,
+                        workers,
+                    });
+                }
             }
-            Kind::TaskFinished {
+            Kind::Queued {
                 call,
-                index: item,
-                result,
-                error,
-            } => {
-                let Some(task) = self.tasks.index(&call, item) else {
-                    return;
-                };
-                let result = match (error, result) {
-                    (Some(error), _) => {
-                        Value::String(cut(&format!("raised {error}"), MAX_RESULT_CHARS))
-                    }
-                    (None, Some(repr)) => Value::String(cut(&repr, MAX_RESULT_CHARS)),
-                    (None, None) => Value::Null,
-                };
-                self.tasks.finished(task, result.clone());
-                let (cpu, cpu_time) = self.task_reading(index);
-                let proc = &mut self.procs[index];
-                let cpu_start = proc
-                    .in_flight
-                    .iter()
-                    .position(|&(t, _)| t == task)
-                    .and_then(|i| proc.in_flight.remove(i).1);
-                let cpu_ms = match (cpu_start, cpu_time) {
-                    (Some(start), Some(end)) => end.saturating_sub(start) as f64 / 1e6,
-                    _ => 0.0,
-                };
-                let worker = proc.slot;
-                let label = self.tasks.label(task).to_string();
-                self.emit(Event::TaskFinished {
-                    t_ms,
-                    task,
-                    label,
-                    worker,
-                    pid,
-                    cpu,
-                    result,
-                    cpu_ms,
-                });
-            }
+                first,
+                count,
+                followed,
+            } => self.tasks.queued(&call, first, count, followed),
+            Kind::Items(items) => self.task_news(index, items),
             Kind::Output { stream, text } => {
                 let key = (pid, stream as u8);
                 let lines = self
@@ -565,25 +546,79 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    /// The core a process is on and its main thread's CPU time, from `/proc`, for a task
-    /// event. A reading less than [`READING_REUSE`] old is reused, so a program running
-    /// thousands of tiny tasks a second does not make proclab read `/proc` for each. The core is
-    /// remembered so no `cpu` event repeats it.
-    fn task_reading(&mut self, index: usize) -> (Option<u32>, Option<u64>) {
+    /// Turns a worker's report on its items into task events.
+    fn task_news(&mut self, index: usize, items: Items) {
+        let news = self.tasks.report(items);
+        if news.is_empty() {
+            return;
+        }
+        let cpu = self.task_core(index);
+        let (pid, worker) = (self.procs[index].pid, self.procs[index].slot);
+        for item in news {
+            let event = match item {
+                TaskNews::Started {
+                    task,
+                    label,
+                    t_ns,
+                    running,
+                } => {
+                    if running {
+                        self.procs[index].in_flight.push((task, label.clone()));
+                    }
+                    Event::TaskStarted {
+                        t_ms: self.t_ms(t_ns),
+                        task,
+                        label,
+                        worker,
+                        pid,
+                        cpu,
+                    }
+                }
+                TaskNews::Finished {
+                    task,
+                    label,
+                    t_ns,
+                    result,
+                    cpu_ns,
+                } => {
+                    let in_flight = &mut self.procs[index].in_flight;
+                    if !in_flight.is_empty() {
+                        in_flight.retain(|&(t, _)| t != task);
+                    }
+                    Event::TaskFinished {
+                        t_ms: self.t_ms(t_ns),
+                        task,
+                        label,
+                        worker,
+                        pid,
+                        cpu,
+                        result,
+                        cpu_ms: cpu_ns as f64 / 1e6,
+                    }
+                }
+            };
+            self.emit(event);
+        }
+    }
+
+    /// The core a process is on, from `/proc`, for the task events of one report. A reading
+    /// less than [`READING_REUSE`] old is reused, so a program reporting many small batches
+    /// does not make proclab read `/proc` for each. The core is remembered so no `cpu` event
+    /// repeats it.
+    fn task_core(&mut self, index: usize) -> Option<u32> {
         let now = monotonic_ns();
         let proc = &mut self.procs[index];
-        if let Some((at, cpu, cpu_time)) = proc.task_reading
+        if let Some((at, cpu)) = proc.task_core
             && now.saturating_sub(at) < READING_REUSE.as_nanos() as u64
         {
-            return (cpu, cpu_time);
+            return cpu;
         }
         let cpu = procfs::read_process(proc.pid).map(|s| s.cpu);
-        let cpu_time = tree::cpu_time_ns(proc.pid);
-        proc.task_reading = Some((now, cpu, cpu_time));
+        proc.task_core = Some((now, cpu));
         if cpu.is_some() {
             proc.reported.cpu = cpu;
         }
-        (cpu, cpu_time)
+        cpu
     }
 
     /// Looks for new children of every live process of the program (and orphans handed to
@@ -785,10 +820,9 @@ impl<'a> Tracer<'a> {
         let proc = &mut self.procs[index];
         proc.ended = true;
         let (pid, slot) = (proc.pid, proc.slot);
-        let lost: Vec<usize> = proc.in_flight.drain(..).map(|(t, _)| t).collect();
-        for task in lost {
+        let lost: Vec<(usize, String)> = proc.in_flight.drain(..).collect();
+        for (task, label) in lost {
             self.lost.push(task);
-            let label = self.tasks.label(task).to_string();
             self.emit(Event::TaskLost {
                 t_ms,
                 task,
@@ -879,8 +913,8 @@ impl<'a> Tracer<'a> {
                  PYTHONPATH): process-level detail only",
             );
         }
-        if self.tasks.over_limit > 0 {
-            let n = self.tasks.over_limit;
+        if self.tasks.skipped > 0 {
+            let n = self.tasks.skipped;
             self.notice(format!(
                 "{n} tasks past the first {} were not followed",
                 limits::MAX_TASKS

@@ -1,6 +1,6 @@
 //! Finding a traced program's processes in `/proc`: children through
 //! `/proc/<pid>/task/<tid>/children` (each thread lists the children it forked), or by parent PID
-//! where the kernel lacks that file; exit statuses of zombies; a process's CPU time.
+//! where the kernel lacks that file; exit statuses of zombies.
 
 use std::collections::HashSet;
 use std::fs;
@@ -75,12 +75,6 @@ pub fn zombie_status(pid: u32) -> Option<ExitStatus> {
     // After the name, field 3 is at index 0, so field 52 is at index 49.
     let status: i32 = fields.get(49)?.parse().ok()?;
     Some(ExitStatus::from_raw(status))
-}
-
-/// CPU time the main thread of `pid` has used, in nanoseconds (`schedstat`).
-pub fn cpu_time_ns(pid: u32) -> Option<u64> {
-    let text = fs::read_to_string(format!("/proc/{pid}/task/{pid}/schedstat")).ok()?;
-    text.split_whitespace().next()?.parse().ok()
 }
 
 #[cfg(test)]

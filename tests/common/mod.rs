@@ -4,6 +4,7 @@
 
 pub mod screens;
 pub mod tmux;
+pub mod tracing;
 
 use std::process::{Command, Output};
 

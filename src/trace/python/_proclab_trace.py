@@ -10,12 +10,18 @@ Kinds and their fields:
   process_started  child, name, role ("process" | "pool" | "executor"), sent by the parent
   process_exited   child, code (multiprocessing's exitcode), sent by the parent, once
   exiting          code, sent by a multiprocessing child at the end of its _bootstrap
-  call             call, api, n, chunksize, workers, sent by the caller before work is queued
-  task_started     call, index, label, sent by the worker that runs the item
-  task_finished    call, index, result, error, sent by that worker
+  call             call, api, n, chunksize, workers: a pool or executor call, sent by the caller
+                   (n: its items if known; its items are numbered by `queued`)
+  queued           call, first, count, followed: items first … first+count-1 of the call take
+                   the next task numbers: all of a call of known size when it is made, those
+                   of a call of unknown size as they are queued (sent by the caller); the
+                   first `followed` of them will be reported, the rest run without detail
+  items            call, first, labels, results, error, times, cpu: items first, first+1, …
+                   of the call, sent by the worker running them (see _send_items)
   output           stream ("stdout" | "stderr"), text, sent when bytes reach fd 1 or 2
 
-PROCLAB_TRACE_SPEED=X divides every time.sleep duration by X. With
+PROCLAB_TRACE_SPEED=X divides every time.sleep duration by X. PROCLAB_TRACE_MAX_TASKS=N: items a
+process queues past its first N run without detail (proclab follows no more). With
 PROCLAB_TRACE_EXIT_WITH_PROCLAB=1 the process is killed (SIGKILL) when proclab closes its end of
 the connection: the kernel does that itself (O_ASYNC with F_SETSIG=SIGKILL on the socket), so
 no watcher thread runs in the program (a thread would make os.fork() warn on Python 3.12+); a
@@ -50,7 +56,8 @@ EXIT_WITH_PROCLAB = os.environ.get("PROCLAB_TRACE_EXIT_WITH_PROCLAB") == "1"
 LABEL_CHARS = 24
 RESULT_CHARS = 80
 ERROR_CHARS = 200
-# Longest a send may wait for room in the socket before this process gives up reporting.
+# Longest a send may wait for room in the socket, while proclab reads none of what is there,
+# before this process gives up reporting (a proclab that is only slow is waited for).
 SEND_PATIENCE_S = 1.0
 # Room kept free in the socket's send buffer: a send never has to wait inside the kernel.
 SEND_MARGIN = 16384
@@ -209,13 +216,15 @@ def _write_line(conn, data):
     sock = conn.sock
     view = memoryview(data)
     deadline = None
+    queued = None
     while view:
         piece = view[:CHUNK]
         cost = 2 * len(piece) + SKB_OVERHEAD
         if conn.room < cost:
-            conn.room = conn.sndbuf - SEND_MARGIN - _queued_bytes(conn.fd)
+            before, queued = queued, _queued_bytes(conn.fd)
+            conn.room = conn.sndbuf - SEND_MARGIN - queued
             if conn.room < cost:
-                if deadline is None:
+                if deadline is None or queued < before:  # proclab is reading: wait on
                     deadline = _monotonic() + SEND_PATIENCE_S
                 elif _monotonic() > deadline:
                     _drop(conn)
@@ -238,6 +247,8 @@ def _encode(value):
     kind = type(value)
     if kind is str:
         return _json_str(value)
+    if kind is _Json:
+        return value
     if kind is int:
         return str(value)
     if value is None:
@@ -467,7 +478,49 @@ def _scale_sleep(speed):
 
 
 # ---------------------------------------------------------------------------------------------
-# Tasks: the function a pool or executor runs, wrapped so the worker reports each item.
+# Tasks. The caller numbers items as they are queued (`queued`, one message per chunk); the worker
+# runs a whole chunk in one loop and reports the items' times together (`items`).
+
+# How often a worker running many items reports them; also how soon a long item's start shows.
+REPORT_EVERY_NS = 20_000_000
+# Most items one `items` message holds (a label is at most 24 characters and a result 80, so
+# even fully escaped this stays well under proclab's 256 KiB message limit).
+ITEMS_PER_MESSAGE = 256
+
+# Items past this many (counted in the process that queues them) run without detail: proclab
+# follows no more tasks than that.
+try:
+    MAX_TASKS = int(os.environ.get("PROCLAB_TRACE_MAX_TASKS", ""))
+except ValueError:
+    MAX_TASKS = None
+
+_thread_time_ns = time.thread_time_ns
+_monotonic_ns = time.monotonic_ns
+_queued_here = 0  # items this process queued, followed or not
+
+
+class _Json(str):
+    """Text that already is JSON (a list): sent as it is."""
+
+    __slots__ = ()
+
+
+def _json_list(texts):
+    """A JSON array of strings (None: null)."""
+    if None in texts:
+        return _Json("[%s]" % ",".join("null" if t is None else _json_str(t) for t in texts))
+    return _Json("[%s]" % ",".join(map(_json_str, texts)))
+
+
+def _json_plain(texts):
+    """A JSON array of strings that need no escapes (str or repr of ints, floats, None)."""
+    return _Json('["%s"]' % '","'.join(texts) if texts else "[]")
+
+
+def _cut_all(texts, chars):
+    if texts and max(map(len, texts)) > chars:
+        return [text[:chars] for text in texts]
+    return texts
 
 
 def label_of(item):
@@ -480,6 +533,38 @@ def label_of(item):
     except Exception:
         text = "?"
     return text[:LABEL_CHARS]
+
+
+def _labels(items):
+    """JSON array of label_of of each item; ints and strs (the common tiny items) in one pass."""
+    try:
+        kinds = set(map(type, items))
+        if kinds <= {int}:
+            return _json_plain(_cut_all(list(map(str, items)), LABEL_CHARS))
+        if kinds <= {str}:
+            return _json_list(_cut_all(list(items), LABEL_CHARS))
+    except Exception:  # an int too long to show, say
+        pass
+    return _json_list(list(map(label_of, items)))
+
+
+def _calls_label(func, args, kwargs):
+    """The label of an apply/submit: its arguments; for a callable that holds a batch of calls
+    (joblib's BatchedCalls, maybe wrapped), the first argument of each call in the batch."""
+    if args or kwargs:
+        return label_of(args if args else tuple(kwargs.values()))
+    for _ in range(3):
+        batch = getattr(func, "items", None)
+        if isinstance(batch, list):
+            try:
+                firsts = [call[1][0] if call[1] else "()" for call in batch]
+                return ",".join(map(label_of, firsts))[:LABEL_CHARS]
+            except Exception:
+                break
+        func = getattr(func, "func", None)
+        if func is None:
+            break
+    return "()"
 
 
 def _describe_error(exc):
@@ -496,6 +581,24 @@ def _describe_result(value):
         return None
 
 
+# Types whose repr never needs a JSON escape.
+_PLAIN_RESULTS = {int, float, bool, type(None)}
+
+
+def _describe_results(values):
+    """JSON array of _describe_result of each value; plain values (the common tiny results)
+    in one pass."""
+    try:
+        kinds = set(map(type, values))
+        if kinds <= _PLAIN_RESULTS:
+            return _json_plain(_cut_all(list(map(repr, values)), RESULT_CHARS))
+        if kinds <= {str}:
+            return _json_list(_cut_all(list(map(repr, values)), RESULT_CHARS))
+    except Exception:  # an int too long to show, say
+        pass
+    return _json_list(list(map(_describe_result, values)))
+
+
 def _text_start(show, value, chars):
     """show(value)[:chars], without showing all of a long list, tuple, set or dict (every
     element takes at least 3 characters, so `chars` elements give the same start)."""
@@ -510,74 +613,234 @@ def _text_start(show, value, chars):
     return show(value)[:chars]
 
 
+def _send_items(call, first, labels, results, error, times, cpu):
+    """Reports items first, first+1, … of `call`: `labels` (a JSON array) of each; `results`
+    (a JSON array of reprs) of those that returned; `error` of the one after them that raised;
+    `times` (CLOCK_MONOTONIC ns) the start of the first and the end of each finished one; a label
+    past the finished ones is an item that started at times[-1] and runs on. `cpu`: this
+    thread's CPU ns over those times, if any finished."""
+    send(
+        "items",
+        ("call", call),
+        ("first", first),
+        ("labels", labels),
+        ("results", results),
+        ("error", error),
+        ("times", _Json(repr(times))),
+        ("cpu", cpu),
+    )
+
+
+# How a work's function takes an item.
+_ONE = 0  # func(item)                         map, imap
+_STAR = 1  # func(*item)                       starmap
+_ZIP = 2  # func(*item), item a tuple of one element per iterable   Executor.map
+_ARGS = 3  # func(*args, **kwargs) of one apply/submit
+
+
 class _TracedFunc:
-    """A pool or executor function: reports each item's start and end in the worker, and
-    changes nothing else (result, exception object, order).
+    """The function of one pool or executor call, in the caller: hands out the call's items as
+    _Work for the workers. A call of known size numbers all its items when it is made (so tasks
+    follow the order of the program's calls); one of unknown size (a generator) numbers them
+    as they are queued."""
 
-    mode "one": called with (index, item), runs func(item)   (map, imap, map_async)
-    mode "star": called with index, item, runs func(*item)   (starmap)
-    mode "args": called with index, *args, **kw               (apply, apply_async, submit)
-    mode "zip": called with index, *items, runs func(*items)  (Executor.map)
-    """
+    __slots__ = ("func", "call", "mode", "n", "followed", "queued")
 
-    __slots__ = ("func", "call", "mode")
-
-    def __init__(self, func, call, mode):
+    def __init__(self, func, call, mode, n):
         self.func = func
         self.call = call
         self.mode = mode
+        self.n = n
+        self.queued = 0
+        self.followed = None if n is None else _number(call, 0, n)
+
+    def work(self, count):
+        """The next `count` items of the call, about to be queued."""
+        with _lock:
+            first = self.queued
+            self.queued += count
+        if self.n is None:
+            followed = _number(self.call, first, count)
+        else:
+            followed = max(0, min(count, self.followed - first))
+        return _Work(self.func, self.call, self.mode, first, followed)
+
+    def paired(self, iterable):
+        """(work, item) for each item of `iterable`, numbered as they are taken (imap with
+        chunksize 1 queues them one by one, as its task handler reaches them)."""
+        for item in iterable:
+            yield self.work(1), item
 
     def __reduce__(self):
-        return (_TracedFunc, (self.func, self.call, self.mode))
+        return (_TracedFunc, (self.func, self.call, self.mode, self.n))
+
+    def __call__(self, *args, **kwargs):  # only where a worker's pool was not patched
+        return self.func(*args, **kwargs)
+
+
+def _number(call, first, count):
+    """Numbers items first … first+count-1 of `call` (a `queued` message); returns how many
+    of them (the first ones) are followed: those within this process's first MAX_TASKS."""
+    global _queued_here
+    with _lock:
+        before = _queued_here
+        _queued_here += count
+    followed = count if MAX_TASKS is None else max(0, min(count, MAX_TASKS - before))
+    send("queued", ("call", call), ("first", first), ("count", count), ("followed", followed))
+    return followed
+
+
+def _run_paired(pair):
+    """What imap with chunksize 1 runs for each (work, item)."""
+    work, item = pair
+    return work.run_one(item)
+
+
+class _Work:
+    """Items first … first+n-1 of a call, as a worker receives them; the first `followed` of
+    them are reported. Runs them as the pool or executor would (same results, same exceptions,
+    same order)."""
+
+    __slots__ = ("func", "call", "mode", "first", "followed")
+
+    def __init__(self, func, call, mode, first, followed):
+        self.func = func
+        self.call = call
+        self.mode = mode
+        self.first = first
+        self.followed = followed
+
+    def __reduce__(self):
+        return (_Work, (self.func, self.call, self.mode, self.first, self.followed))
 
     def __call__(self, *args, **kwargs):
-        mode = self.mode
-        if mode == "one":
-            ((index, item),) = args
-            call_args = (item,)
-        elif mode == "star":
-            index, item = args
-            call_args = item
-        else:
-            index = args[0]
-            call_args = args[1:]
-            item = call_args if (mode == "args" or len(call_args) != 1) else call_args[0]
-        send("task_started", ("call", self.call), ("index", index), ("label", label_of(item)))
-        result = None
-        error = None
+        """One apply/submit (or, where the worker's pool was not patched, one item as is)."""
+        if self.mode != _ARGS or not self.followed:
+            return self.func(*args, **kwargs)
+        label = _calls_label(self.func, args, kwargs)
+        return self._run_single(label, self.func, args, kwargs)
+
+    def run_one(self, item):
+        """One item of imap with chunksize 1."""
+        if not self.followed:
+            return self.func(item)
+        return self._run_single(label_of(item), self.func, (item,), {})
+
+    def _run_single(self, label, func, args, kwargs):
+        call, first, labels = self.call, self.first, _json_list((label,))
+        start = _monotonic_ns()
+        cpu = _thread_time_ns()
+        _send_items(call, first, labels, _Json("[]"), None, [start], None)
         try:
-            result = self.func(*call_args, **kwargs)
-            return result
+            result = func(*args, **kwargs)
         except BaseException as exc:
-            error = _describe_error(exc)
+            end = _monotonic_ns()
+            cpu = _thread_time_ns() - cpu
+            _send_items(call, first, labels, _Json("[]"), _describe_error(exc), [start, end], cpu)
             raise
-        finally:
-            send(
-                "task_finished",
-                ("call", self.call),
-                ("index", index),
-                ("result", None if error is not None else _describe_result(result)),
-                ("error", error),
-            )
+        end = _monotonic_ns()
+        cpu = _thread_time_ns() - cpu
+        texts = _json_list((_describe_result(result),))
+        _send_items(call, first, labels, texts, None, [start, end], cpu)
+        return result
+
+    def run_chunk(self, items):
+        """The list mapstar, starmapstar or _process_chunk would return for `items`."""
+        func = self.func
+        star = self.mode != _ONE
+        if not isinstance(items, (tuple, list)):
+            items = tuple(items)
+        followed = min(self.followed, len(items))
+        results = []
+        if followed:
+            head = items if followed == len(items) else items[:followed]
+            _ChunkReport(self, head).run(func, star, results)
+        if followed < len(items):
+            rest = items[followed:]
+            results.extend(itertools.starmap(func, rest) if star else map(func, rest))
+        return results
 
 
-class _Indexed:
-    """(index, item) pairs of a sized collection, lazily, with its length (Pool.map computes
-    the default chunksize from it)."""
+class _ChunkReport:
+    """Runs a chunk's items and reports them in a few `items` messages: when it starts, then
+    every REPORT_EVERY_NS or ITEMS_PER_MESSAGE items (with the start of the item then
+    beginning), and when it ends. Items run in runs that double in length while they are quick,
+    so the loop over them only calls the function, keeps its result and reads the clock."""
 
-    __slots__ = ("items",)
+    __slots__ = ("work", "items", "reported", "cpu")
 
-    def __init__(self, items):
+    def __init__(self, work, items):
+        self.work = work
         self.items = items
+        self.reported = 0  # items before this one were reported finished
+        self.cpu = _thread_time_ns()
 
-    def __len__(self):
-        return len(self.items)
+    def run(self, func, star, results):
+        keep = results.append
+        clock = _monotonic_ns
+        items = self.items
+        size, at, count = 1, 0, len(items)
+        times = self.flush(results, [clock()], running=True)
+        try:
+            while at < count:
+                part = items[at : at + size]
+                began = times[-1]
+                note = times.append
+                if star:
+                    for item in part:
+                        keep(func(*item))
+                        note(clock())
+                else:
+                    for item in part:
+                        keep(func(item))
+                        note(clock())
+                at += len(part)
+                now = times[-1]
+                quick = now - began < REPORT_EVERY_NS // 4
+                size = min(size * 2, ITEMS_PER_MESSAGE) if quick else 1
+                if now - times[0] >= REPORT_EVERY_NS or len(times) > ITEMS_PER_MESSAGE:
+                    times = self.flush(results, times, running=True)
+        except BaseException as exc:
+            times.append(clock())
+            self.flush(results, times, error=_describe_error(exc))
+            raise
+        self.flush(results, times)
 
-    def __iter__(self):
-        return enumerate(self.items)
+    def flush(self, results, times, running=False, error=None):
+        """Reports the items finished since the last report (`times`: the start of the first,
+        the end of each), then, with `error`, the one after them, which raised it, or, if
+        `running`, the start of the next one; returns the times list to go on with."""
+        now = times[-1]
+        try:
+            first, done = self.reported, len(results)
+            running = running and done < len(self.items)
+            stop = done + 1 if (running or error is not None) else done
+            if stop > first:
+                cpu = None
+                if done > first or error is not None:
+                    mark = _thread_time_ns()
+                    cpu, self.cpu = mark - self.cpu, mark
+                labels = self._labels(first, stop)
+                texts = _describe_results(results[first:done])
+                _send_items(self.work.call, self.work.first + first, labels, texts, error, times,
+                            cpu)
+            self.reported = done
+        except Exception:
+            pass
+        return [now]
+
+    def _labels(self, start, stop):
+        items = self.items[start:stop]
+        if self.work.mode == _ZIP and all(len(item) == 1 for item in items):
+            items = [item[0] for item in items]
+        return _labels(items)
+
+
+_OURS = (_TracedFunc, _Work)
 
 
 def _new_call(api, n, chunksize, workers):
+    """Announces a call (what the program asked for); its items are numbered as queued."""
     call = "%d.%d" % (os.getpid(), next(_call_numbers))
     send(
         "call",
@@ -590,10 +853,6 @@ def _new_call(api, n, chunksize, workers):
     return call
 
 
-def _inside():
-    return getattr(_local, "inside", False)
-
-
 def _length(iterable):
     try:
         return len(iterable)
@@ -601,44 +860,42 @@ def _length(iterable):
         return None
 
 
-_batches = None  # pool or executor -> [call id, next index]
-
-
-def _batch_item(owner, api, workers):
-    """(call, index) for one more apply_async/submit: consecutive ones on one pool share a
-    call, with increasing indexes."""
-    global _batches
-    if _batches is None:
-        import weakref
-
-        _batches = weakref.WeakKeyDictionary()
-    with _lock:
-        try:
-            batch = _batches.get(owner)
-        except TypeError:
-            batch = None
-        if batch is None or batch[0] != api:
-            batch = [api, _new_call(api, None, None, workers), 0]
-            try:
-                _batches[owner] = batch
-            except TypeError:
-                pass
-        index = batch[2]
-        batch[2] += 1
-        return batch[1], index
-
-
-def _end_batch(owner):
-    if _batches is not None:
-        try:
-            _batches.pop(owner, None)
-        except TypeError:
-            pass
-
-
 def _pool_size(pool):
     size = getattr(pool, "_processes", None)
     return size if isinstance(size, int) else None
+
+
+def _check_running(pool):
+    """Raises what Pool raises for a closed pool, before anything is announced."""
+    check = getattr(pool, "_check_running", None)
+    if check is not None:
+        check()
+
+
+def _chunk_runner(module, name):
+    """Replaces module.<name> (mapstar, starmapstar, _process_chunk: what a worker runs for a
+    chunk) with one that runs a _Work's chunk with its report, and anything else as before.
+    Pickled by name, so workers unpickle their own (patched) copy. Returns it."""
+    orig = getattr(module, name, None)
+    if orig is None or getattr(orig, "__wrapped__", None) is not None:
+        return orig
+    if name == "_process_chunk":
+
+        def runner(fn, chunk):
+            if type(fn) is _Work:
+                return fn.run_chunk(chunk)
+            return orig(fn, chunk)
+
+    else:
+
+        def runner(args):
+            if type(args[0]) is _Work:
+                return args[0].run_chunk(args[1])
+            return orig(args)
+
+    _copy_names(runner, orig)
+    setattr(module, name, runner)
+    return runner
 
 
 def _patch_pool(module):
@@ -646,56 +903,84 @@ def _patch_pool(module):
     if Pool is None:
         return
     thread_pool = getattr(module, "ThreadPool", ())
+    _chunk_runner(module, "mapstar")
+    _chunk_runner(module, "starmapstar")
 
-    def _in_threads(pool):
+    def passes_through(pool, func):
         """A ThreadPool's tasks run in this process's threads: not what trace shows."""
-        return isinstance(pool, thread_pool)
+        return not _conn.alive or isinstance(pool, thread_pool) or type(func) in _OURS
 
-    def mapping(name, mode, default_chunksize):
+    get_tasks = Pool.__dict__.get("_get_tasks")
+    if isinstance(get_tasks, staticmethod):
+        chunks_of = get_tasks.__func__
+
+        def _get_tasks(func, it, size):
+            if type(func) is not _TracedFunc:
+                yield from chunks_of(func, it, size)
+                return
+            for _, chunk in chunks_of(func, it, size):
+                yield func.work(len(chunk)), chunk
+
+        _copy_names(_get_tasks, chunks_of)
+        Pool._get_tasks = staticmethod(_get_tasks)
+
+    def mapping(name, mode):
         orig = Pool.__dict__.get(name)
         if orig is None:
             return
         api = "Pool." + name
 
-        def patched(self, func, iterable, chunksize=default_chunksize, *rest, **kwargs):
-            if _inside() or not _conn.alive or _in_threads(self):
+        def patched(self, func, iterable, chunksize=None, *rest, **kwargs):
+            if passes_through(self, func):
                 return orig(self, func, iterable, chunksize, *rest, **kwargs)
-            lazy = name.startswith("imap")
-            if not lazy and not hasattr(iterable, "__len__"):
+            if not hasattr(iterable, "__len__"):
                 iterable = list(iterable)  # what Pool does itself (its errors are the program's)
             try:
-                if lazy:
-                    n = _length(iterable)
-                    items = enumerate(iterable)
-                    size = chunksize
-                else:
-                    n = len(iterable)
-                    items = _Indexed(iterable)
-                    size = chunksize
-                    if size is None:
-                        size = _default_chunksize(self, n)
-                _end_batch(self)
-                call = _new_call(api, n, size, _pool_size(self))
-                traced = _TracedFunc(func, call, mode)
+                _check_running(self)
+                n = len(iterable)
+                size = chunksize if chunksize is not None else _default_chunksize(self, n)
+                traced = _TracedFunc(func, _new_call(api, n, size, _pool_size(self)), mode, n)
             except Exception:
                 return orig(self, func, iterable, chunksize, *rest, **kwargs)
-            _local.inside = True  # nested public calls (apply -> apply_async) pass through
-            try:
-                return orig(self, traced, items, chunksize, *rest, **kwargs)
-            finally:
-                _local.inside = False
+            return orig(self, traced, iterable, chunksize, *rest, **kwargs)
 
         _copy_names(patched, orig)
         setattr(Pool, name, patched)
 
-    mapping("map", "one", None)
-    mapping("map_async", "one", None)
-    mapping("starmap", "star", None)
-    mapping("starmap_async", "star", None)
-    mapping("imap", "one", 1)
-    mapping("imap_unordered", "one", 1)
+    mapping("map", _ONE)
+    mapping("map_async", _ONE)
+    mapping("starmap", _STAR)
+    mapping("starmap_async", _STAR)
 
-    def applying(name, batched):
+    def lazy_mapping(name):
+        orig = Pool.__dict__.get(name)
+        if orig is None:
+            return
+        api = "Pool." + name
+
+        def patched(self, func, iterable, chunksize=1, *rest, **kwargs):
+            if passes_through(self, func):
+                return orig(self, func, iterable, chunksize, *rest, **kwargs)
+            try:
+                _check_running(self)
+                if not chunksize >= 1:
+                    raise ValueError(chunksize)  # Pool raises its own error for it
+                n = _length(iterable)
+                call = _new_call(api, n, chunksize, _pool_size(self))
+                traced = _TracedFunc(func, call, _ONE, n)
+            except Exception:
+                return orig(self, func, iterable, chunksize, *rest, **kwargs)
+            if chunksize == 1:  # one item per task, as Pool decides
+                return orig(self, _run_paired, traced.paired(iterable), chunksize, *rest, **kwargs)
+            return orig(self, traced, iterable, chunksize, *rest, **kwargs)
+
+        _copy_names(patched, orig)
+        setattr(Pool, name, patched)
+
+    lazy_mapping("imap")
+    lazy_mapping("imap_unordered")
+
+    def applying(name):
         orig = Pool.__dict__.get(name)
         if orig is None:
             return
@@ -703,29 +988,21 @@ def _patch_pool(module):
 
         # The same defaults as Pool's own apply/apply_async; kwds is passed on, never changed.
         def patched(self, func, args=(), kwds={}, *rest, **kwargs):  # noqa: B006
-            if _inside() or not _conn.alive or _in_threads(self):
+            if passes_through(self, func):
                 return orig(self, func, args, kwds, *rest, **kwargs)
             try:
-                if batched:
-                    call, index = _batch_item(self, api, _pool_size(self))
-                else:
-                    _end_batch(self)
-                    call, index = _new_call(api, 1, None, _pool_size(self)), 0
-                traced = _TracedFunc(func, call, "args")
-                wrapped_args = (index,) + tuple(args)
+                _check_running(self)
+                call = _new_call(api, 1, None, _pool_size(self))
+                work = _TracedFunc(func, call, _ARGS, 1).work(1)
             except Exception:
                 return orig(self, func, args, kwds, *rest, **kwargs)
-            _local.inside = True  # nested public calls (apply -> apply_async) pass through
-            try:
-                return orig(self, traced, wrapped_args, kwds, *rest, **kwargs)
-            finally:
-                _local.inside = False
+            return orig(self, work, args, kwds, *rest, **kwargs)
 
         _copy_names(patched, orig)
         setattr(Pool, name, patched)
 
-    applying("apply", False)
-    applying("apply_async", True)
+    applying("apply")  # its apply_async passes our _Work through
+    applying("apply_async")
 
 
 def _default_chunksize(pool, n):
@@ -739,16 +1016,15 @@ def _default_chunksize(pool, n):
         return None
 
 
-def _is_traced_chunk(fn):
-    """partial(_process_chunk, traced): Executor.map's own submits (lazy ones in 3.14)."""
-    args = getattr(fn, "args", None)
-    return type(fn).__name__ == "partial" and bool(args) and isinstance(args[0], _TracedFunc)
-
-
 def _patch_executor(module):
+    """concurrent.futures' ProcessPoolExecutor, or loky's (joblib's default backend): submit,
+    map, and the function that runs a chunk of a map in the worker."""
     Executor = getattr(module, "ProcessPoolExecutor", None)
     if Executor is None:
         return
+    from functools import partial  # the executor's module imported it already
+
+    runner = _chunk_runner(module, "_process_chunk")
     orig_submit = Executor.__dict__.get("submit")
     orig_map = Executor.__dict__.get("map")
 
@@ -756,44 +1032,55 @@ def _patch_executor(module):
         size = getattr(executor, "_max_workers", None)
         return size if isinstance(size, int) else None
 
+    def a_chunk_of_ours(fn, args):
+        """partial(_process_chunk, traced): one chunk of our map (submitted by its map)."""
+        return (
+            runner is not None
+            and type(fn) is partial
+            and fn.func is runner
+            and len(fn.args) == 1
+            and type(fn.args[0]) is _TracedFunc
+            and len(args) == 1
+        )
+
     if orig_submit is not None:
 
         def submit(self, fn, /, *args, **kwargs):
-            if _inside() or not _conn.alive or isinstance(fn, _TracedFunc) or _is_traced_chunk(fn):
+            if a_chunk_of_ours(fn, args):
+                try:
+                    work = fn.args[0].work(len(args[0]))
+                except Exception:
+                    return orig_submit(self, fn, *args, **kwargs)
+                return orig_submit(self, partial(runner, work), *args, **kwargs)
+            shut = getattr(self, "_shutdown_thread", False) or getattr(self, "_broken", False)
+            if not _conn.alive or type(fn) in _OURS or shut:
                 return orig_submit(self, fn, *args, **kwargs)
             try:
-                call, index = _batch_item(self, "Executor.submit", workers_of(self))
-                traced = _TracedFunc(fn, call, "args")
+                call = _new_call("Executor.submit", 1, None, workers_of(self))
+                work = _TracedFunc(fn, call, _ARGS, 1).work(1)
             except Exception:
                 return orig_submit(self, fn, *args, **kwargs)
-            _local.inside = True
-            try:
-                return orig_submit(self, traced, index, *args, **kwargs)
-            finally:
-                _local.inside = False
+            return orig_submit(self, work, *args, **kwargs)
 
         _copy_names(submit, orig_submit)
         Executor.submit = submit
 
-    if orig_map is not None:
+    if orig_map is not None and runner is not None:
 
         def map(self, fn, *iterables, **kwargs):
-            if _inside() or not _conn.alive or not iterables:
+            chunksize = kwargs.get("chunksize", 1)
+            if not _conn.alive or not iterables or type(fn) in _OURS:
                 return orig_map(self, fn, *iterables, **kwargs)
             try:
+                if not chunksize >= 1:
+                    raise ValueError(chunksize)  # the executor raises its own error for it
                 lengths = [_length(it) for it in iterables]
-                n = None if (not lengths or None in lengths) else min(lengths)
-                chunksize = kwargs.get("chunksize", 1)
-                _end_batch(self)
+                n = None if None in lengths else min(lengths)
                 call = _new_call("Executor.map", n, chunksize, workers_of(self))
-                traced = _TracedFunc(fn, call, "zip")
+                traced = _TracedFunc(fn, call, _ZIP, n)
             except Exception:
                 return orig_map(self, fn, *iterables, **kwargs)
-            _local.inside = True  # its own submits pass through
-            try:
-                return orig_map(self, traced, itertools.count(), *iterables, **kwargs)
-            finally:
-                _local.inside = False
+            return orig_map(self, traced, *iterables, **kwargs)
 
         _copy_names(map, orig_map)
         Executor.map = map
@@ -812,13 +1099,20 @@ def _copy_names(wrapper, orig):
 # Processes: who started whom, and how each one ended.
 
 
+_EXECUTOR_MODULES = (
+    "concurrent.futures.process",
+    "joblib.externals.loky.process_executor",
+    "loky.process_executor",
+)
+
+
 def _role(process):
     target = getattr(process, "_target", None)
     module = getattr(target, "__module__", None)
     name = getattr(target, "__name__", None)
     if module == "multiprocessing.pool" and name == "worker":
         return "pool"
-    if module == "concurrent.futures.process" and name == "_process_worker":
+    if module in _EXECUTOR_MODULES and name == "_process_worker":
         return "executor"
     return "process"
 
@@ -909,6 +1203,8 @@ _PATCHERS = {
     "multiprocessing.popen_forkserver": _patch_popen,
     "multiprocessing.forkserver": _patch_fork_server,
     "concurrent.futures.process": _patch_executor,
+    "joblib.externals.loky.process_executor": _patch_executor,
+    "loky.process_executor": _patch_executor,
 }
 
 

@@ -146,6 +146,59 @@ class Listener:
             sock.close()
 
 
+def per_item(messages):
+    """The messages, with each `items` report followed by the task_started and task_finished
+    of every item it tells of (an item started in an earlier report is not started again), as
+    the checks read them: call, index, label, t (seconds), and result or error."""
+    out = []
+    started = set()
+    for m in messages:
+        out.append(m)
+        if m["k"] != "items":
+            continue
+        returned = len(m["results"])
+        finished = returned + (m.get("error") is not None)
+        times = m["times"]
+        common = {"pid": m["pid"], "call": m["call"], "_conn": m["_conn"]}
+        for at, label in enumerate(m["labels"]):
+            index = m["first"] + at
+            if (m["call"], index) not in started:
+                started.add((m["call"], index))
+                out.append(dict(common, k="task_started", t=times[at] / 1e9, index=index,
+                                label=label))
+            if at < finished:
+                out.append(dict(
+                    common,
+                    k="task_finished",
+                    t=times[at + 1] / 1e9,
+                    index=index,
+                    label=label,
+                    result=m["results"][at] if at < returned else None,
+                    error=None if at < returned else m["error"],
+                ))
+    return out
+
+
+def check_items_shape(run):
+    """Every `items` report is well formed, and each of its items was queued before it."""
+    queued = {}
+    for m in sorted(run.messages, key=lambda m: m["t"]):  # collected per connection
+        if m["k"] == "queued":
+            for index in range(m["first"], m["first"] + m["count"]):
+                check((m["call"], index) not in queued, "an item is queued once: %r" % m, run)
+                queued[(m["call"], index)] = (m["t"], index - m["first"] < m["followed"])
+        if m["k"] != "items":
+            continue
+        finished = len(m["results"]) + (m.get("error") is not None)
+        check(len(m["times"]) == finished + 1, "a time per finished item, plus one: %r" % m, run)
+        check(len(m["labels"]) - finished in (0, 1), "at most one item runs on: %r" % m, run)
+        check(m["times"] == sorted(m["times"]), "times go forward: %r" % m, run)
+        for at in range(len(m["labels"])):
+            seen = queued.get((m["call"], m["first"] + at))
+            if seen is None or not seen[1] or seen[0] > m["times"][at] / 1e9:
+                check(False, "item %d was queued, followed, before it started: %r" % (at, m), run)
+
+
 class Run:
     """One traced run: the program's result and the messages its processes sent."""
 
@@ -154,7 +207,7 @@ class Run:
         self.pid = proc.pid
         self.stdout = stdout
         self.stderr = stderr
-        self.messages = messages
+        self.messages = per_item(messages)
         self.bad_lines = bad_lines
         self.elapsed = elapsed
         self.all_closed = all_closed
@@ -287,11 +340,14 @@ class Harness:
         socket_path=None,
         settle=5.0,
         timeout=RUN_TIMEOUT,
+        max_tasks=None,
     ):
         """Runs the program under the instrumentation; `during(listener, proc)` runs meanwhile."""
         folder = tempfile.mkdtemp(dir=self.root)
         listener = Listener(folder)
         env = self.env(socket_path or listener.path, speed, unbuffered, exit_with, extra_path)
+        if max_tasks is not None:
+            env["PROCLAB_TRACE_MAX_TASKS"] = str(max_tasks)
         start = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, path] + list(args),
@@ -355,6 +411,7 @@ def common(run, expect_exit=0):
     senders = {m["pid"] for m in run.messages}
     check(senders <= run.hello_pids(), "every sender said hello", run)
     check(run.pid in run.hello_pids(), "the main process said hello", run)
+    check_items_shape(run)
 
 
 def check_tasks(run, call_message, expect_n=None, worker_count=None, labels=None):
@@ -796,13 +853,11 @@ def pool_apis(h):
             ("Pool.starmap", 3, 1),
             ("Pool.starmap_async", 1, 1),
             ("Pool.apply", 1, None),
-            ("Pool.apply_async", None, None),
-            ("Pool.map", 4, 1),
-        ]
+        ] + [("Pool.apply_async", 1, None)] * 4 + [("Pool.map", 4, 1)]
         check(got == expected, "%s: calls %r" % (method, got), run)
         check(len({c["call"] for c in calls}) == len(calls), "call ids are unique", run)
         check(all(c["workers"] == 2 for c in calls), "workers 2", run)
-        counts = [10, 10, 5, 6, 7, 5, 3, 1, 1, 4, 4]
+        counts = [10, 10, 5, 6, 7, 5, 3, 1, 1, 1, 1, 1, 1, 4]
         for c, n in zip(calls, counts):
             _, finished = check_tasks(run, c, expect_n=n)
             if c["api"] == "Pool.starmap":
@@ -865,23 +920,191 @@ def executor_submit_and_map(h):
         check_same_output(h, path, run, [method])
         calls = run.of("call")
         got = [(c["api"], c["n"], c["chunksize"], c["workers"]) for c in calls]
-        expected = [
-            ("Executor.submit", None, None, 2),
+        expected = [("Executor.submit", 1, None, 2)] * 5 + [
             ("Executor.map", 7, 3, 2),
             ("Executor.map", 3, 1, 2),
-            ("Executor.submit", None, None, 2),
+            ("Executor.submit", 1, None, 2),
         ]
         check(got == expected, "%s: calls %r" % (method, got), run)
-        for c, n in zip(calls, [5, 7, 3, 1]):
+        for c, n in zip(calls, [1, 1, 1, 1, 1, 7, 3, 1]):
             check_tasks(run, c, expect_n=n)
-        labels = sorted(m["label"] for m in run.of("task_started", call=calls[2]["call"]))
+        labels = sorted(m["label"] for m in run.of("task_started", call=calls[6]["call"]))
         check(labels == ["1", "2", "3"], "map over two iterables: labels %r" % labels, run)
-        err = run.of("task_finished", call=calls[3]["call"])[0]["error"]
+        labels = [m["label"] for m in sorted(run.of("task_started", call=calls[5]["call"]),
+                                             key=lambda m: m["index"])]
+        check(labels == [str(n) for n in range(7)], "map over one iterable: labels %r" % labels,
+              run)
+        err = run.of("task_finished", call=calls[7]["call"])[0]["error"]
         check(err == "KeyError: 'k'", "error %r" % err, run)
         workers = run.of("process_started", pid=run.pid)
         check(workers and all(m["role"] == "executor" for m in workers), "executor workers", run)
         check(check_output_pids(run) == 12, "lines from the worker that printed them", run)
         check_exits(run)
+
+
+# Every API, several calls in flight at once; every item returns the PID of the process that ran
+# it. The program prints, for each call in the order it made them, what each item returned.
+WHO_RAN_IT = """
+    import json, os, sys, time
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    def pid(x=None):
+        time.sleep(0.002)
+        return os.getpid()
+
+    def pid2(a, b):
+        return pid()
+
+    def numbers(n):
+        yield from range(n)
+
+    if __name__ == "__main__":
+        ctx = mp.get_context(sys.argv[1])
+        got = []
+        with ctx.Pool(3) as pool:
+            first = [pool.apply_async(pid) for _ in range(6)]
+            mapped = pool.map_async(pid, range(9), 2)
+            lazy = pool.imap(pid, numbers(7))
+            unordered = pool.imap_unordered(pid, range(5), 2)
+            more = [pool.apply_async(pid, (n,)) for n in range(4)]
+            starred = pool.starmap_async(pid2, [(1, 2), (3, 4), (5, 6)])
+            got.append([r.get() for r in first])
+            got.append(mapped.get())
+            got.append(list(lazy))
+            got.append(sorted(unordered))
+            got.append([r.get() for r in more])
+            got.append(starred.get())
+            got.append(pool.map(pid, range(5)))
+            got.append(pool.starmap(pid2, [(1, 2)] * 3))
+            got.append([pool.apply(pid)])
+        with ProcessPoolExecutor(2, mp_context=ctx) as ex:
+            futures = [ex.submit(pid) for _ in range(4)]
+            mapped = ex.map(pid, range(6), chunksize=2)
+            got.append([f.result() for f in futures])
+            got.append(list(mapped))
+            got.append(list(ex.map(pid2, numbers(3), numbers(3))))
+        print(json.dumps(got))
+"""
+
+
+@case
+def every_api_names_the_worker_that_ran_each_item(h):
+    path = h.program(WHO_RAN_IT)
+    for method in ("fork", "forkserver", "spawn"):
+        run = h.traced(path, [method])
+        common(run)
+        got = json.loads(run.stdout)
+        calls = sorted(run.of("call", pid=run.pid), key=lambda m: m["t"])
+        # Calls in the order they were made (an apply or submit is a call of its own).
+        sizes = [1] * 6 + [9, 7, 5] + [1] * 4 + [3, 5, 3, 1] + [1] * 4 + [6, 3]
+        queued = {}
+        for m in run.of("queued"):
+            queued[m["call"]] = queued.get(m["call"], 0) + m["count"]
+        got_sizes = [queued.get(c["call"]) for c in calls]
+        check(got_sizes == sizes, "%s: items per call %r" % (method, got_sizes), run)
+        check(
+            [c["n"] for c in calls] == [n if n != 7 else None for n in sizes[:-1]] + [None],
+            "%s: n is known for sized iterables only" % method,
+            run,
+        )
+        returned = {}
+        for m in run.of("task_finished"):
+            check(m["result"] == str(m["pid"]), "%s: an item returned its reporter's PID" % method,
+                  run)
+            returned[(m["call"], m["index"])] = m["pid"]
+        flat = [pid for batch in got for pid in batch]
+        expected = []
+        for c in calls:
+            pids = [returned.get((c["call"], i)) for i in range(queued[c["call"]])]
+            check(None not in pids, "%s: every item of %s reported" % (method, c["api"]), run)
+            expected.extend(sorted(pids) if c["api"] == "Pool.imap_unordered" else pids)
+        check(flat == expected, "%s: the program got what the reports say" % method, run)
+        # Numbering: every item once; a call of known size all at once, in the order of calls.
+        queued = sorted(run.of("queued"), key=lambda m: m["t"])
+        check(sum(m["count"] for m in queued) == len(flat), "every item queued once", run)
+        sized = [c["call"] for c in calls if c["n"] is not None]
+        check([m["call"] for m in queued if m["call"] in sized] == sized, "call order", run)
+
+
+@case
+def many_tiny_items_take_few_messages(h):
+    path = h.program("""
+        from multiprocessing import Pool
+
+        def same(n):
+            return n
+
+        if __name__ == "__main__":
+            with Pool(2) as pool:
+                print(sum(pool.map(same, range(20000), 2500)))
+    """)
+    run = h.traced(path)
+    common(run)
+    check(run.stdout == "%d\n" % sum(range(20000)), "the result is the program's", run)
+    calls = run.of("call")
+    _, finished = check_tasks(run, calls[0], expect_n=20000)
+    reports = run.of("items")
+    check(len(reports) < 20000 // 50, "%d reports for 20,000 items" % len(reports), run)
+    check(len(run.of("queued")) == 1, "a call of known size is numbered at once", run)
+    labels = [m["label"] for m in sorted(run.of("task_started"), key=lambda m: m["index"])]
+    check(labels == [str(n) for n in range(20000)], "labels are the items", run)
+
+
+@case
+def items_past_the_limit_run_without_detail(h):
+    path = h.program("""
+        from multiprocessing import Pool
+
+        def square(n):
+            return n * n
+
+        if __name__ == "__main__":
+            with Pool(2) as pool:
+                print(sum(pool.map(square, range(120), 16)))
+                print([pool.apply_async(square, (n,)).get() for n in range(3)])
+    """)
+    run = h.traced(path, max_tasks=50)
+    common(run)
+    check_same_output(h, path, run)
+    followed = sum(m["followed"] for m in run.of("queued"))
+    check(followed == 50, "the first 50 items are followed, not %d" % followed, run)
+    count = sum(m["count"] for m in run.of("queued"))
+    check(count == 123, "every item is counted when queued (%d)" % count, run)
+    reported = {(m["call"], m["index"]) for m in run.of("task_finished")}
+    check(len(reported) == 50, "50 items reported, not %d" % len(reported), run)
+
+
+@case
+def a_batch_of_calls_is_labelled_by_its_items(h):
+    path = h.program("""
+        from multiprocessing import Pool
+
+        class Batch:
+            # Holds (function, args, kwargs) triples and runs them all, as some libraries
+            # hand a pool several calls as one task.
+            def __init__(self, calls):
+                self.items = calls
+
+            def __call__(self):
+                return [f(*args, **kwargs) for f, args, kwargs in self.items]
+
+        class Wrapper:
+            def __init__(self, func):
+                self.func = func
+
+            def __call__(self):
+                return self.func()
+
+        if __name__ == "__main__":
+            with Pool(2) as pool:
+                batch = Batch([(abs, (n,), {}) for n in (-3, 4, -5)])
+                print(pool.apply_async(batch).get(), pool.apply(Wrapper(batch)))
+    """)
+    run = h.traced(path)
+    common(run)
+    labels = [m["label"] for m in run.of("task_started")]
+    check(labels == ["-3,4,-5", "-3,4,-5"], "batches labelled by their items: %r" % labels, run)
 
 
 @case
@@ -910,9 +1133,12 @@ def threads_report_safely(h):
     common(run)
     calls = run.of("call")
     check(
-        len(calls) == 1 and calls[0]["api"] == "Pool.apply_async", "one batch of apply_async", run
+        len(calls) == 100 and all(c["api"] == "Pool.apply_async" for c in calls),
+        "a call per apply_async",
+        run,
     )
-    check_tasks(run, calls[0], expect_n=100)
+    for c in calls:
+        check_tasks(run, c, expect_n=1)
     lines = run.output().splitlines()
     check(
         len(lines) == 101 and sorted(lines) == sorted(run.stdout.splitlines()),
