@@ -15,9 +15,12 @@ use crate::observe::lines::LineReader;
 
 /// Longest message line accepted; a longer one is cut, so it counts as malformed.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
-/// Most reads of one connection per [`Server::receive`]: 4 × 64 KiB, more than a Unix socket's
-/// default send buffer (208 KiB) holds.
-const READS_PER_TURN: usize = 4;
+/// Most reads (of up to 64 KiB) of one connection per [`Server::receive`]. One: a process that
+/// keeps writing never keeps proclab from reading (and handling) the others' reports for long,
+/// and each sees its reports read soon (it gives up reporting after five seconds without that).
+const READS_PER_TURN: usize = 1;
+/// Most reads of an ended process's connection: 64 × 64 KiB, far more than its send buffer.
+const READS_OF_AN_ENDED_PROCESS: usize = 64;
 /// Most connections open at once; past it new ones wait in the backlog (their senders time out
 /// and only lose detail).
 pub const MAX_CONNECTIONS: usize = 1024;
@@ -70,15 +73,28 @@ impl Server {
     /// connection, so no process can speak for another.
     pub fn receive(&mut self) -> Vec<Message> {
         self.accept();
+        self.read(READS_PER_TURN, None)
+    }
+
+    /// Everything the connections of process `pid` still hold, which has ended (so that is at
+    /// most what its send buffer held), read as [`Server::receive`] reads.
+    pub fn receive_rest_of(&mut self, pid: u32) -> Vec<Message> {
+        self.accept();
+        self.read(READS_OF_AN_ENDED_PROCESS, Some(pid))
+    }
+
+    /// Up to `reads` reads of each connection (of `only`'s, if given).
+    fn read(&mut self, reads: usize, only: Option<u32>) -> Vec<Message> {
         // (when it happened, message): sorted at the end, because each process has its own
         // connection, and reading them one after the other would put a line printed later by
         // one process before a line printed earlier by another.
         let mut messages: Vec<(f64, Message)> = Vec::new();
         for connection in &mut self.connections {
+            if only.is_some() && connection.peer != only {
+                continue;
+            }
             let first = messages.len();
-            // A bounded share per connection and turn (about what its send buffer holds): a
-            // process that keeps writing must not keep proclab from reading the others.
-            for _ in 0..READS_PER_TURN {
+            for _ in 0..reads {
                 let chunk = connection.reader.read_once();
                 let empty = chunk.lines.is_empty();
                 for line in chunk.lines {
@@ -167,5 +183,34 @@ mod tests {
             2,
             "b's connection closed and was dropped"
         );
+    }
+
+    #[test]
+    fn a_turn_reads_a_share_of_each_connection_and_an_ended_process_is_read_to_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let mut server = Server::bind(&path).unwrap();
+        let me = std::process::id();
+        let line = format!(
+            "{{\"k\":\"output\",\"pid\":{me},\"t\":1.0,\"stream\":\"stdout\",\"text\":\"{}\"}}\n",
+            "x".repeat(1000)
+        );
+        let writer = std::thread::spawn({
+            let path = path.clone();
+            move || {
+                let mut a = UnixStream::connect(&path).unwrap();
+                for _ in 0..150 {
+                    a.write_all(line.as_bytes()).unwrap();
+                }
+            }
+        });
+        let mut got = 0;
+        while !writer.is_finished() {
+            let share = server.receive().len();
+            assert!(share <= 65, "one turn reads at most 64 KiB: {share}");
+            got += share;
+        }
+        got += server.receive_rest_of(me).len();
+        assert_eq!(got, 150);
     }
 }

@@ -6,12 +6,12 @@
 //! free numbers then. A worker reports finished items in batches ([`Items`]);
 //! [`TaskTable::report`] turns each into the task's start and end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
 use super::command::cut_owned;
-use super::message::Items;
+use super::message::{Items, Kind, Message};
 use crate::limits;
 
 /// A run of consecutive items of one call that got consecutive task numbers.
@@ -125,10 +125,24 @@ impl TaskTable {
         }
     }
 
-    /// Whether a report on `call` may be ahead of its caller's `queued` (the two come over
-    /// different connections): then read again before numbering its items.
-    pub fn awaits_queued(&self, call: &str) -> bool {
-        !self.is_full() && !self.segments.contains_key(call)
+    /// Whether a report among `messages` may be ahead of its caller's `queued` (the two come
+    /// over different connections): then read again before numbering its items.
+    pub fn awaits_queued_in(&self, messages: &[Message]) -> bool {
+        if self.is_full() {
+            return false;
+        }
+        let queued: HashSet<&str> = messages
+            .iter()
+            .filter_map(|m| match &m.kind {
+                Kind::Queued { call, .. } => Some(call.as_str()),
+                _ => None,
+            })
+            .collect();
+        messages.iter().any(|m| {
+            matches!(&m.kind, Kind::Items(items)
+                if !queued.contains(items.call.as_str())
+                    && !self.segments.contains_key(&items.call))
+        })
     }
 
     /// The task number of item `item` of `call`; `None` if it has none (past the limit). An
@@ -304,13 +318,27 @@ mod tests {
         assert!(news.is_empty());
         assert_eq!(table.skipped, 57, "… and not counted again when reported");
         assert!(table.is_full());
-        assert!(!table.awaits_queued("new"));
+    }
+
+    #[test]
+    fn a_report_read_before_its_callers_queued_is_noticed() {
+        let parse = |line: &str| Message::parse(line).unwrap();
+        let report = parse(
+            r#"{"k":"items","pid":2,"t":2.0,"call":"1.1","first":0,"labels":["a"],"results":[],"times":[5]}"#,
+        );
+        let queued = parse(
+            r#"{"k":"queued","pid":1,"t":1.0,"call":"1.1","first":0,"count":1,"followed":1}"#,
+        );
+        let mut table = TaskTable::default();
+        assert!(table.awaits_queued_in(std::slice::from_ref(&report)));
+        assert!(!table.awaits_queued_in(&[queued, report.clone()]));
+        table.queued("1.1", 0, 1, 1);
+        assert!(!table.awaits_queued_in(&[report]));
     }
 
     #[test]
     fn items_of_a_call_never_queued_are_numbered_when_first_seen() {
         let mut table = TaskTable::default();
-        assert!(table.awaits_queued("lost"));
         let news = table.report(items("lost", 4, &["e"], &[], &[1]));
         assert_eq!(tasks(&news), [('S', 0, 1)]);
         let news = table.report(items("lost", 4, &["e"], &["5"], &[1, 2]));

@@ -39,6 +39,10 @@ use crate::observe::ready;
 const SCAN_INTERVAL: Duration = Duration::from_millis(5);
 /// How long an ended process's exit code may take to arrive from its parent.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
+/// Most extra reads while a report waits for its caller's `queued`.
+const CATCH_UP_READS: usize = 16;
+/// Most reads of what ended processes left in the socket.
+const FINAL_READS: usize = 64;
 /// How long a stop waits after SIGTERM before SIGKILL.
 const TERM_GRACE: Duration = Duration::from_millis(500);
 /// How long a stop waits after SIGKILL before it finishes regardless.
@@ -404,32 +408,50 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    fn receive_messages(&mut self) {
+    /// Reads and handles what the instrumented processes sent (a bounded share of each
+    /// connection); returns how many messages that was.
+    fn receive_messages(&mut self) -> usize {
         let Some(server) = self.server.as_mut() else {
-            return;
+            return 0;
         };
-        let mut messages = server.receive();
+        let messages = server.receive();
+        self.handle_messages(messages)
+    }
+
+    /// Reads and handles everything an ended process sent that is still unread: it comes
+    /// before its `exited`, and a process gone from `/proc` would no longer be recognized.
+    fn receive_rest_of(&mut self, pid: u32) {
+        if let Some(server) = self.server.as_mut() {
+            let messages = server.receive_rest_of(pid);
+            self.handle_messages(messages);
+        }
+    }
+
+    /// Handles a batch of messages in the order they were sent; returns how many.
+    fn handle_messages(&mut self, mut messages: Vec<Message>) -> usize {
+        let Some(server) = self.server.as_mut() else {
+            return 0;
+        };
         // A worker's report may be read before its caller's `queued` (each process has its own
-        // connection, read one after the other); the caller sent that first, so it has come
-        // by now: read once more, then go by the times.
-        let queued: HashSet<&str> = messages
-            .iter()
-            .filter_map(|m| match &m.kind {
-                Kind::Queued { call, .. } => Some(call.as_str()),
-                _ => None,
-            })
-            .collect();
-        let ahead = messages.iter().any(|m| {
-            matches!(&m.kind, Kind::Items(items)
-                if !queued.contains(items.call.as_str()) && self.tasks.awaits_queued(&items.call))
-        });
-        if ahead {
-            messages.extend(server.receive());
+        // connection, read one after the other); the caller sent that first, so it is there
+        // to read now: read on until it comes, then go by the times.
+        let mut read_on = 0;
+        while read_on < CATCH_UP_READS && self.tasks.awaits_queued_in(&messages) {
+            read_on += 1;
+            let more = server.receive();
+            if more.is_empty() {
+                break;
+            }
+            messages.extend(more);
+        }
+        if read_on > 0 {
             messages.sort_by(|a, b| a.t.total_cmp(&b.t));
         }
+        let count = messages.len();
         for message in messages {
             self.handle_message(message);
         }
+        count
     }
 
     /// The index of the process that sent a message, taking it in if it is a newly seen
@@ -755,9 +777,15 @@ impl<'a> Tracer<'a> {
     /// Emits `exited` for processes that ended, once their status is known or has had time
     /// to arrive, then `joined` once they are gone from `/proc`.
     fn settle_exits(&mut self) {
-        if self.procs.iter().any(|p| p.gone_ns.is_some() && !p.ended) {
-            // What an ended process sent just before it ended comes before its `exited`.
-            self.receive_messages();
+        let ending: Vec<u32> = self
+            .procs
+            .iter()
+            .filter(|p| p.gone_ns.is_some() && !p.ended)
+            .map(|p| p.pid)
+            .collect();
+        for pid in ending {
+            // What an ended process sent before it ended comes before its `exited`.
+            self.receive_rest_of(pid);
         }
         let now = monotonic_ns();
         for index in 0..self.procs.len() {
@@ -876,9 +904,12 @@ impl<'a> Tracer<'a> {
 
     /// Emits the last events; returns how the command ended.
     fn finish(&mut self) -> TraceOutcome {
-        // The last messages of processes that just ended may still wait in the socket.
-        for _ in 0..3 {
-            self.receive_messages();
+        // The last messages of processes that just ended may still wait in the socket (a
+        // process that ended holds at most its send buffer: a few turns).
+        for _ in 0..FINAL_READS {
+            if self.receive_messages() == 0 {
+                break;
+            }
         }
         self.flush_partial_lines();
         let (malformed, at_capacity) = self

@@ -56,9 +56,12 @@ EXIT_WITH_PROCLAB = os.environ.get("PROCLAB_TRACE_EXIT_WITH_PROCLAB") == "1"
 LABEL_CHARS = 24
 RESULT_CHARS = 80
 ERROR_CHARS = 200
-# Longest a send may wait for room in the socket, while proclab reads none of what is there,
-# before this process gives up reporting (a proclab that is only slow is waited for).
-SEND_PATIENCE_S = 1.0
+# Longest a send may wait for room in the socket while proclab reads none of what is there
+# (a proclab that is only slow, or starved of CPU on a busy machine, is waited for), before
+# this process gives up reporting.
+SEND_PATIENCE_S = 5.0
+# Longest connecting to proclab may take.
+CONNECT_PATIENCE_S = 1.0
 # Room kept free in the socket's send buffer: a send never has to wait inside the kernel.
 SEND_MARGIN = 16384
 CHUNK = 16384
@@ -118,7 +121,7 @@ def _connect(conn):
     sock = None
     try:
         sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        sock.settimeout(SEND_PATIENCE_S)
+        sock.settimeout(CONNECT_PATIENCE_S)
         sock.connect(SOCKET_PATH)
         sock.setblocking(False)
         fd = sock.fileno()

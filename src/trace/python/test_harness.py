@@ -1266,7 +1266,7 @@ def a_slow_proclab_is_waited_for_not_fatal(h):
 
 
 @case
-def a_stuck_proclab_costs_at_most_about_a_second(h):
+def a_stuck_proclab_costs_at_most_a_few_seconds(h):
     marker = os.path.join(h.root, "flood-done")
     path = h.program("""
         import sys, time
@@ -1292,8 +1292,8 @@ def a_stuck_proclab_costs_at_most_about_a_second(h):
     )
     check(run.stdout.endswith("line 799 %s\n" % ("x" * 60)), "the program kept running", run)
     check(
-        took[0] < 1.0 * LOAD_FACTOR + 1.0,
-        "it waited about a second (%.2f s), then stopped reporting" % took[0],
+        4.5 < took[0] < 5.0 * LOAD_FACTOR + 1.0,
+        "it waited about five seconds (%.2f s), then stopped reporting" % took[0],
         run,
     )
     check(len(run.output()) < len(run.stdout), "reporting stopped", run)
