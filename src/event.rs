@@ -7,6 +7,29 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::lesson::model::StageKind;
+
+/// What a run was of: a lesson's live run, or a command followed by `proclab trace`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunSource {
+    /// A lesson's stages, run by the engine (and a recording made before this field existed).
+    #[default]
+    Lesson,
+    /// A command traced with `proclab trace`: one stage, its processes as workers.
+    Trace,
+}
+
+/// The two parts of one point of a speedup sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepPart {
+    /// One process alone (Amdahl's serial part).
+    Serial,
+    /// The work divided among the point's workers.
+    Parallel,
+}
+
 /// Which output stream a line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,8 +49,11 @@ pub enum Event {
     RunStarted {
         /// Always 0.
         t_ms: f64,
-        /// The lesson's id.
+        /// The lesson's id (`trace` for a trace).
         lesson: String,
+        /// Whether it was a lesson or a trace.
+        #[serde(default)]
+        source: RunSource,
         /// proclab's own PID: the parent of every worker.
         parent_pid: u32,
         /// Cores available to proclab.
@@ -49,8 +75,8 @@ pub enum Event {
         stage: usize,
         /// Its display name.
         name: String,
-        /// `processes`, `pool` or `threads`.
-        kind: String,
+        /// How the stage spreads its work (a trace's one stage is `processes`).
+        kind: StageKind,
         /// How many workers it starts.
         workers: u32,
         /// Pool only: items per message.
@@ -62,9 +88,9 @@ pub enum Event {
         /// For a stage of a speedup sweep: the worker count of its point.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sweep_workers: Option<u32>,
-        /// For a stage of a speedup sweep: `serial` or `parallel`.
+        /// For a stage of a speedup sweep: which part of its point it is.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        sweep_part: Option<String>,
+        sweep_part: Option<SweepPart>,
     },
     /// A worker process (or thread) exists.
     Spawned {
@@ -310,6 +336,43 @@ mod tests {
         );
         let back: Event = serde_json::from_str(&event.to_json()).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn kinds_and_parts_are_the_contract_words() {
+        let event = Event::StageStarted {
+            t_ms: 1.0,
+            stage: 2,
+            name: "a pool of 2".into(),
+            kind: StageKind::Pool,
+            workers: 2,
+            chunksize: Some(1),
+            tasks: 4,
+            sweep_workers: Some(2),
+            sweep_part: Some(SweepPart::Serial),
+        };
+        let json = event.to_json();
+        assert!(json.contains(r#""kind":"pool""#), "{json}");
+        assert!(json.contains(r#""sweep_part":"serial""#), "{json}");
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn a_run_started_without_a_source_is_a_lessons() {
+        let old = r#"{"event":"run_started","t_ms":0.0,"lesson":"pool-sleep","parent_pid":1,"cores":2,"workers":2,"speed":1.0,"stages":1,"version":"0.1.0"}"#;
+        let Event::RunStarted { source, .. } = serde_json::from_str(old).unwrap() else {
+            panic!("a run_started event");
+        };
+        assert_eq!(source, RunSource::Lesson);
+        let traced = old.replace(
+            r#""lesson":"pool-sleep""#,
+            r#""lesson":"trace","source":"trace""#,
+        );
+        let Event::RunStarted { source, .. } = serde_json::from_str(&traced).unwrap() else {
+            panic!("a run_started event");
+        };
+        assert_eq!(source, RunSource::Trace);
     }
 
     #[test]

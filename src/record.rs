@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use serde_json::Value;
 
-use crate::event::{Event, Stream};
+use crate::event::{Event, RunSource, Stream};
 use crate::limits;
 
 pub use pool_calls::{PoolCallInfo, PoolCalls};
@@ -53,6 +53,8 @@ pub struct RunRecord {
     kept_bytes: usize,
     /// The lesson's id ([`crate::trace::LESSON`] for a trace).
     pub lesson: String,
+    /// Whether the run was a lesson's or a trace.
+    pub source: RunSource,
     /// proclab's PID: the parent of every worker.
     pub parent_pid: u32,
     /// Cores available to the run.
@@ -112,7 +114,7 @@ impl RunRecord {
     /// How a result reads: a trace's results are Python reprs, shown as Python prints them
     /// (`·` where none came back); a lesson's are JSON.
     pub(crate) fn result_text(&self, result: &Value) -> String {
-        match (self.lesson == crate::trace::LESSON, result) {
+        match (self.source == RunSource::Trace, result) {
             (true, Value::String(repr)) => repr.clone(),
             (true, Value::Null) => "·".to_string(),
             _ => result.to_string(),
@@ -148,6 +150,7 @@ impl RunRecord {
     fn run_started(&mut self, event: &Event) {
         let Event::RunStarted {
             lesson,
+            source,
             parent_pid,
             cores,
             speed,
@@ -157,6 +160,7 @@ impl RunRecord {
             return;
         };
         self.lesson = lesson.clone();
+        self.source = *source;
         self.parent_pid = *parent_pid;
         self.cores = *cores;
         self.speed = *speed;
@@ -365,6 +369,7 @@ mod tests {
             Event::RunStarted {
                 t_ms: 0.0,
                 lesson: "pool-sleep".into(),
+                source: RunSource::Lesson,
                 parent_pid: 100,
                 cores: 2,
                 workers: 2,
@@ -376,7 +381,7 @@ mod tests {
                 t_ms: 0.0,
                 stage: 0,
                 name: "a pool of 2".into(),
-                kind: "pool".into(),
+                kind: crate::event::StageKind::Pool,
                 workers: 2,
                 chunksize: Some(1),
                 tasks: 4,

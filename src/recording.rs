@@ -194,6 +194,7 @@ mod tests {
         Event::RunStarted {
             t_ms: 0.0,
             lesson: "pool-sleep".into(),
+            source: crate::event::RunSource::Lesson,
             parent_pid: 10,
             cores: 16,
             workers: 2,

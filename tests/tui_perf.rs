@@ -32,6 +32,7 @@ fn big_run() -> Vec<Event> {
         Event::RunStarted {
             t_ms: 0.0,
             lesson: "pool-demo".into(),
+            source: proclab::event::RunSource::Lesson,
             parent_pid: 1000,
             cores: CORES,
             workers: WORKERS as u32,
@@ -43,7 +44,7 @@ fn big_run() -> Vec<Event> {
             t_ms: 0.0,
             stage: 0,
             name: "big".into(),
-            kind: "pool".into(),
+            kind: proclab::event::StageKind::Pool,
             workers: WORKERS as u32,
             chunksize: Some(1),
             tasks: 0,

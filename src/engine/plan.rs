@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+pub use crate::event::SweepPart;
 use crate::lesson::Lesson;
 use crate::lesson::model::{
     Buffering, CounterScope, Join, Pin, ResultOrder, Stage, StageKind, TaskSpec, WorkerCount,
@@ -156,15 +157,6 @@ pub struct SweepPoint {
     pub workers: u32,
     /// Which part this stage is.
     pub part: SweepPart,
-}
-
-/// The two parts of a sweep point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SweepPart {
-    /// One process alone (Amdahl's serial part).
-    Serial,
-    /// The work divided among the workers.
-    Parallel,
 }
 
 /// The number of cores available to this process (its affinity mask), as

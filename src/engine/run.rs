@@ -19,10 +19,10 @@ use serde_json::Value;
 
 use super::child::{ExtraFds, WorkerProcess, spawn};
 use super::fork_server::QueueFds;
-use super::plan::{RunPlan, StagePlan, SweepPart};
+use super::plan::{RunPlan, StagePlan};
 use super::queue::TaskQueue;
 use super::shared::SharedRegion;
-use crate::event::{Event, Stream};
+use crate::event::{Event, RunSource, Stream};
 use crate::lesson::model::{CounterScope, Join, Pin, ResultOrder, StageKind};
 use crate::observe::clock::{Period, RunClock, monotonic_ns};
 use crate::observe::controls::{Control, Controlled, Controls, StopCause};
@@ -183,6 +183,7 @@ impl<'a> Engine<'a> {
         self.emit(Event::RunStarted {
             t_ms: 0.0,
             lesson: self.plan.lesson.clone(),
+            source: RunSource::Lesson,
             parent_pid: self.parent_pid,
             cores: self.plan.cores,
             workers: first_workers,
@@ -234,25 +235,16 @@ impl<'a> Engine<'a> {
 
     fn run_stage(&mut self, index: usize, stage: &StagePlan) {
         let stage_start = monotonic_ns();
-        let kind = match stage.kind {
-            StageKind::Processes => "processes",
-            StageKind::Pool => "pool",
-            StageKind::Threads => "threads",
-            StageKind::Serial => "serial",
-        };
         self.emit(Event::StageStarted {
             t_ms: self.t_ms(stage_start),
             stage: index,
             name: stage.name.clone(),
-            kind: kind.into(),
+            kind: stage.kind,
             workers: stage.workers,
             chunksize: (stage.kind == StageKind::Pool).then_some(stage.chunksize),
             tasks: stage.tasks.len(),
             sweep_workers: stage.sweep.map(|point| point.workers),
-            sweep_part: stage.sweep.map(|point| match point.part {
-                SweepPart::Serial => "serial".to_string(),
-                SweepPart::Parallel => "parallel".to_string(),
-            }),
+            sweep_part: stage.sweep.map(|point| point.part),
         });
         self.stage_first_slot = self.slots.len();
         self.shared = None;

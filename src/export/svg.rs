@@ -367,7 +367,10 @@ fn stage_heading(svg: &mut Svg, record: &RunRecord, stage: Option<usize>, y: f64
 }
 
 fn stage_detail(info: &StageInfo) -> String {
-    let mut parts = vec![info.kind.clone(), plural(info.workers as usize, "worker")];
+    let mut parts = vec![
+        info.kind.name().to_string(),
+        plural(info.workers as usize, "worker"),
+    ];
     if let Some(chunksize) = info.chunksize {
         parts.push(format!("chunksize {chunksize}"));
     }
@@ -836,6 +839,7 @@ mod tests {
         let mut events = vec![Event::RunStarted {
             t_ms: 0.0,
             lesson: "big <run>".into(),
+            source: crate::event::RunSource::Lesson,
             parent_pid: 1,
             cores: 4,
             workers: workers as u32,

@@ -130,6 +130,18 @@ pub enum StageKind {
     Serial,
 }
 
+impl StageKind {
+    /// The word a lesson file and the `--json` events use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StageKind::Processes => "processes",
+            StageKind::Pool => "pool",
+            StageKind::Threads => "threads",
+            StageKind::Serial => "serial",
+        }
+    }
+}
+
 /// A worker count: a number, or relative to the cores available to proclab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(into = "String")]

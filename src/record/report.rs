@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{RunRecord, WorkerStatus};
-use crate::event::Stream;
+use crate::event::{RunSource, StageKind, Stream};
 use crate::lesson::Lesson;
 use crate::record::observe::observe;
 use crate::text::visible_line;
@@ -17,7 +17,7 @@ const MAX_OUTPUT_LINES: usize = 200;
 
 /// The whole report. `lesson` adds the title and the checkpoints' observations.
 pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
-    if record.lesson == crate::trace::LESSON {
+    if record.source == RunSource::Trace {
         return render_trace(record);
     }
     let mut out = String::new();
@@ -33,15 +33,15 @@ pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
     );
     for (index, stage) in record.stages.iter().enumerate() {
         out.push('\n');
-        let chunk = match (stage.kind.as_str(), stage.chunksize) {
-            ("pool", Some(c)) => {
+        let chunk = match (stage.kind, stage.chunksize) {
+            (StageKind::Pool, Some(c)) => {
                 let messages = (stage.tasks as u64).div_ceil(c.max(1));
                 format!(
                     ", chunksize {c}: {messages} task message{}",
                     plural(messages)
                 )
             }
-            ("serial", _) => ", 1 task message".to_string(),
+            (StageKind::Serial, _) => ", 1 task message".to_string(),
             _ => String::new(),
         };
         let wall = stage.end_ms.map_or(String::new(), |end| {
@@ -537,6 +537,7 @@ mod tests {
             Event::RunStarted {
                 t_ms: 0.0,
                 lesson: crate::trace::LESSON.into(),
+                source: crate::event::RunSource::Trace,
                 parent_pid: 10,
                 cores: 2,
                 workers: 1,
@@ -548,7 +549,7 @@ mod tests {
                 t_ms: 0.0,
                 stage: 0,
                 name: "python3 prog.py".into(),
-                kind: "processes".into(),
+                kind: StageKind::Processes,
                 workers: 1,
                 chunksize: None,
                 tasks: 0,

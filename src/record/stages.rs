@@ -2,15 +2,15 @@
 //! its shared counter and its start and end, updated by `stage_started`, `shared_counter` and
 //! `stage_finished` events.
 
-use crate::event::Event;
+use crate::event::{Event, StageKind, SweepPart};
 
 /// One stage's facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageInfo {
     /// Its display name (for a trace: the traced command).
     pub name: String,
-    /// `processes`, `pool`, `serial` or `threads`.
-    pub kind: String,
+    /// How the stage spread its work.
+    pub kind: StageKind,
     /// Workers it starts.
     pub workers: u32,
     /// Pool only: items per message.
@@ -47,12 +47,12 @@ pub(crate) fn started(stages: &mut Vec<StageInfo>, event: &Event) {
     };
     stages.push(StageInfo {
         name: name.clone(),
-        kind: kind.clone(),
+        kind: *kind,
         workers,
         chunksize,
         tasks,
         sweep_workers,
-        sweep_serial: sweep_part.as_deref() == Some("serial"),
+        sweep_serial: *sweep_part == Some(SweepPart::Serial),
         shared_counter: None,
         start_ms: t_ms,
         end_ms: None,

@@ -25,7 +25,7 @@ use super::tasks::{TaskNews, TaskTable};
 use super::tree;
 use super::workspace::Workspace;
 use super::{TraceOutcome, TraceSpec};
-use crate::event::{Event, Stream};
+use crate::event::{Event, RunSource, StageKind, Stream};
 use crate::limits;
 use crate::observe::clock::{Period, RunClock, monotonic_ns};
 use crate::observe::controls::{Control, Controlled, Controls, StopCause};
@@ -213,6 +213,7 @@ impl<'a> Tracer<'a> {
         self.emit(Event::RunStarted {
             t_ms: 0.0,
             lesson: super::LESSON.into(),
+            source: RunSource::Trace,
             parent_pid: self.me,
             cores: crate::engine::available_cores(),
             workers: 1,
@@ -224,7 +225,7 @@ impl<'a> Tracer<'a> {
             t_ms: 0.0,
             stage: 0,
             name: command_line(&spec.command),
-            kind: "processes".into(),
+            kind: StageKind::Processes,
             workers: 1,
             chunksize: None,
             tasks: 0,

@@ -12,7 +12,7 @@ use super::message::{Command, RunId};
 use super::panes::{AboutPage, Reader, RunView, Text};
 use super::{App, Exit, Screen};
 use crate::engine::RunOptions;
-use crate::event::Event;
+use crate::event::{Event, RunSource};
 use crate::lesson::Lesson;
 use crate::record::RunRecord;
 use crate::recording::Recording;
@@ -383,12 +383,12 @@ fn about_page(recording: &Recording, path: &Path) -> AboutPage {
     let record = RunRecord::from_events(recording.events.iter().cloned());
     let seconds = record.finished_ms.unwrap_or(record.now_ms) / 1000.0;
     let what = match record.stages.first() {
-        Some(stage) if recording.lesson() == crate::trace::LESSON => {
+        Some(stage) if record.source == RunSource::Trace => {
             format!("a trace of `{}`", stage.name)
         }
         _ => format!("a run of **{}**", recording.lesson()),
     };
-    let lesson_note = if recording.lesson() == crate::trace::LESSON {
+    let lesson_note = if record.source == RunSource::Trace {
         ""
     } else {
         " Its lesson is not loaded here, so this page stands in for it (load it with \
@@ -412,7 +412,7 @@ fn about_page(recording: &Recording, path: &Path) -> AboutPage {
         events = recording.events.len(),
     );
     let title = match record.stages.first() {
-        Some(stage) if recording.lesson() == crate::trace::LESSON => {
+        Some(stage) if record.source == RunSource::Trace => {
             format!("Recording of a trace of {}", stage.name)
         }
         _ => format!("Recording of {}", recording.lesson()),

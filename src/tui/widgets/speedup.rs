@@ -65,20 +65,20 @@ impl Widget for &SpeedupPanel<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
+    use crate::event::{Event, SweepPart};
 
-    fn stage(stage: usize, workers: u32, part: &str, start: f64, end: f64) -> [Event; 2] {
+    fn stage(stage: usize, workers: u32, part: SweepPart, start: f64, end: f64) -> [Event; 2] {
         [
             Event::StageStarted {
                 t_ms: start,
                 stage,
                 name: String::new(),
-                kind: "processes".into(),
+                kind: crate::event::StageKind::Processes,
                 workers,
                 chunksize: None,
                 tasks: workers as usize,
                 sweep_workers: Some(workers),
-                sweep_part: Some(part.into()),
+                sweep_part: Some(part),
             },
             Event::StageFinished {
                 t_ms: end,
@@ -93,10 +93,10 @@ mod tests {
         let mut record = RunRecord::new();
         record.cores = 2;
         let events = [
-            stage(0, 1, "serial", 0.0, 100.0),
-            stage(1, 1, "parallel", 100.0, 1000.0),
-            stage(2, 2, "serial", 1000.0, 1100.0),
-            stage(3, 2, "parallel", 1100.0, 1550.0),
+            stage(0, 1, SweepPart::Serial, 0.0, 100.0),
+            stage(1, 1, SweepPart::Parallel, 100.0, 1000.0),
+            stage(2, 2, SweepPart::Serial, 1000.0, 1100.0),
+            stage(3, 2, SweepPart::Parallel, 1100.0, 1550.0),
         ];
         for event in events.into_iter().flatten() {
             record.push(event);
