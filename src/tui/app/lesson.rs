@@ -31,7 +31,7 @@ pub enum Dialog {
 /// One open lesson.
 #[derive(Debug, Clone)]
 pub struct LessonScreen {
-    /// The lesson.
+    /// The lesson (a `--watch` reload replaces it).
     pub lesson: Lesson,
     /// The learner's standing with each checkpoint, in the lesson's order.
     pub checkpoints: Vec<CheckpointState>,

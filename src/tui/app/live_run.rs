@@ -24,7 +24,7 @@ pub enum RunState {
 /// One run, live or finished.
 #[derive(Debug, Clone)]
 pub struct LiveRun {
-    /// Its number.
+    /// Its number: events of another run are not its own.
     pub id: RunId,
     /// Everything its events said.
     pub record: RunRecord,

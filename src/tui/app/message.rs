@@ -27,7 +27,7 @@ pub enum Message {
     Resize(u16, u16),
     /// The engine reported an event of run `run`; `at` is when it reached the UI.
     Engine {
-        /// The run.
+        /// The run it belongs to (older runs' events are dropped).
         run: RunId,
         /// What happened.
         event: Event,
@@ -55,7 +55,7 @@ pub enum Message {
 pub enum Command {
     /// Stop the current run if any (reaping its workers), then start `plan` as run `run`.
     Start {
-        /// Its number.
+        /// Its number, for its events.
         run: RunId,
         /// What to run.
         plan: Box<RunPlan>,
@@ -63,7 +63,7 @@ pub enum Command {
     /// Stop the current run if any, then trace `spec` as run `run`; with `program`, write it to
     /// a private temporary folder first and add its path to the command.
     Trace {
-        /// Its number.
+        /// Its number, for its events.
         run: RunId,
         /// What to trace.
         spec: Box<TraceSpec>,
@@ -85,6 +85,6 @@ pub enum Command {
 pub struct ProgramFile {
     /// Its file name, e.g. `program.py`.
     pub name: String,
-    /// Its text.
+    /// The program itself.
     pub text: String,
 }

@@ -71,7 +71,6 @@ pub struct AboutPage {
 pub(crate) enum Text<'a> {
     /// A lesson's pages, its checkpoints shown as the learner stands with them.
     Lesson {
-        /// The lesson.
         lesson: &'a Lesson,
         /// The learner's standing with each checkpoint (none: not answered).
         checkpoints: &'a [CheckpointState],

@@ -22,7 +22,7 @@ use crate::watch::{FolderWatch, watch_folder};
 /// The lesson `--watch` follows, as found when proclab starts.
 #[derive(Debug, Clone)]
 pub struct Watched {
-    /// Its folder.
+    /// The lesson's folder, as found in `--lessons`.
     pub folder: PathBuf,
     /// Its problems now (empty when it is valid).
     pub problems: Vec<Problem>,
@@ -31,7 +31,7 @@ pub struct Watched {
 /// What the UI knows about the watched lesson.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchState {
-    /// Its folder.
+    /// The lesson's folder, which the watch follows.
     pub folder: PathBuf,
     /// Every problem of its files now, as `file:line:col: message`; empty when valid.
     pub problems: Vec<String>,

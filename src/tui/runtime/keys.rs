@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// Where the keyboard is: each place has its own bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
-    /// Anywhere.
+    /// Keys that work on every screen (the help, projector mode, Ctrl-C).
     Global,
     /// The lesson list.
     List,

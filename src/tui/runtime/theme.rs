@@ -96,7 +96,6 @@ impl Theme {
         Style::new().bold()
     }
 
-    /// Emphasis.
     pub(crate) fn emphasis(&self) -> Style {
         Style::new().italic()
     }

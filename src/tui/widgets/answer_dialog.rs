@@ -19,7 +19,6 @@ pub(crate) struct AnswerDialog<'a> {
     pub(crate) state: &'a CheckpointState,
     /// The answer being given.
     pub(crate) draft: &'a AnswerDraft,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

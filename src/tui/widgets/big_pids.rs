@@ -42,13 +42,11 @@ pub(crate) fn fits(area: Rect, record: &RunRecord) -> bool {
 
 /// The big-PID processes panel.
 pub(crate) struct BigPidsPanel<'a> {
-    /// The run.
     pub(crate) record: &'a RunRecord,
     /// Where its workers were.
     pub(crate) placement: &'a Placement,
     /// The selected worker slot.
     pub(crate) selected: usize,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

@@ -37,9 +37,9 @@ impl Occupant {
 
 /// The cores panel.
 pub struct CoresPanel<'a> {
-    /// The run.
+    /// The run as the UI follows it (its record, where its workers were, its "now").
     pub run: &'a LiveRun,
-    /// The theme.
+    /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
     pub theme: &'a Theme,
 }
 

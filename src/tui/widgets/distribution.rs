@@ -30,7 +30,7 @@ fn observation_name(observation: Observation) -> &'static str {
 pub struct DistributionPanel<'a> {
     /// The runs so far.
     pub series: &'a Series,
-    /// The theme.
+    /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
     pub theme: &'a Theme,
 }
 

@@ -13,7 +13,6 @@ pub(crate) struct Header<'a> {
     pub(crate) place: String,
     /// Right-aligned: the next run's settings, or progress.
     pub(crate) status: String,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

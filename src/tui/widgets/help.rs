@@ -58,7 +58,6 @@ pub(crate) struct HelpOverlay<'a> {
     pub(crate) context: Context,
     /// Rows scrolled off the top.
     pub(crate) scroll: usize,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

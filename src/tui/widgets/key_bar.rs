@@ -90,7 +90,6 @@ pub(crate) fn hit(
 pub(crate) struct KeyBar<'a> {
     /// Where the keyboard is.
     pub(crate) context: Context,
-    /// The theme.
     pub(crate) theme: &'a Theme,
     /// Projector mode: only the essential keys.
     pub(crate) essential_only: bool,

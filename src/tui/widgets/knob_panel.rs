@@ -28,7 +28,6 @@ pub(crate) struct KnobPanel<'a> {
     pub(crate) rows: &'a [KnobRow],
     /// The selected row (0 is the speed).
     pub(crate) selected: usize,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

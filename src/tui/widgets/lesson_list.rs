@@ -65,7 +65,6 @@ pub(crate) struct LessonListPanel<'a> {
     pub(crate) filter: &'a str,
     /// Whether the filter is being typed.
     pub(crate) filtering: bool,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

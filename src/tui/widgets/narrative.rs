@@ -16,7 +16,6 @@ use crate::tui::widgets::markdown;
 /// A page laid out for a width.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PageText {
-    /// Its lines.
     pub(crate) lines: Vec<Line<'static>>,
     /// For each checkpoint box: its first row, the row after it, and the checkpoint's index.
     pub(crate) checkpoint_rows: Vec<(usize, usize, usize)>,
@@ -233,7 +232,6 @@ pub(crate) struct NarrativePanel<'a> {
     pub(crate) scroll: usize,
     /// Whether the keyboard scrolls it.
     pub(crate) focused: bool,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

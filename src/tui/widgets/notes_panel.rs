@@ -79,7 +79,6 @@ pub(crate) fn max_scroll(lesson: &Lesson, page: usize, area: Rect, theme: &Theme
 
 /// The notes panel.
 pub(crate) struct NotesPanel<'a> {
-    /// The lesson.
     pub(crate) lesson: &'a Lesson,
     /// Its page, 0-based.
     pub(crate) page: usize,
@@ -87,7 +86,6 @@ pub(crate) struct NotesPanel<'a> {
     pub(crate) scroll: usize,
     /// The keys that matter here, on the bottom border (none if empty).
     pub(crate) keys: &'a str,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

@@ -36,9 +36,9 @@ pub struct OrderPanel<'a> {
     /// The lesson, for a lesson's run (whether it has a pool, and how the pool returns
     /// results).
     pub lesson: Option<&'a Lesson>,
-    /// The run.
+    /// What the run's events said so far.
     pub record: &'a RunRecord,
-    /// The theme.
+    /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
     pub theme: &'a Theme,
 }
 

@@ -18,13 +18,13 @@ pub(crate) fn first_line(scroll: Option<usize>, total: usize, rows: usize) -> us
 
 /// The output panel.
 pub struct OutputPanel<'a> {
-    /// The run.
+    /// What the run's events said so far.
     pub record: &'a RunRecord,
     /// The first line shown, or `None` to follow the newest.
     pub scroll: Option<usize>,
     /// Whether the arrow keys scroll it.
     pub focused: bool,
-    /// The theme.
+    /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
     pub theme: &'a Theme,
 }
 

@@ -11,9 +11,7 @@ use crate::tui::runtime::theme::Theme;
 
 /// The red panel listing the watched lesson's problems, at the bottom of the body.
 pub(crate) struct ProblemsPanel<'a> {
-    /// The watch.
     pub(crate) watch: &'a WatchState,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

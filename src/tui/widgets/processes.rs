@@ -70,7 +70,7 @@ pub(crate) fn title(record: &RunRecord) -> String {
 
 /// The processes panel.
 pub struct ProcessesPanel<'a> {
-    /// The run.
+    /// What the run's events said so far.
     pub record: &'a RunRecord,
     /// Where its workers were (it also keeps samples that came before a worker's `spawned`).
     pub placement: &'a Placement,
@@ -78,7 +78,7 @@ pub struct ProcessesPanel<'a> {
     pub selected: usize,
     /// Whether the arrow keys move the selection.
     pub focused: bool,
-    /// The theme.
+    /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
     pub theme: &'a Theme,
 }
 

@@ -17,7 +17,6 @@ pub(crate) struct ProgramPanel<'a> {
     pub(crate) scroll: usize,
     /// Whether the keyboard scrolls it.
     pub(crate) focused: bool,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

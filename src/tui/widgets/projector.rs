@@ -97,7 +97,6 @@ pub(crate) struct Header<'a> {
     pub(crate) place: &'a str,
     /// From [`position`].
     pub(crate) position: String,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

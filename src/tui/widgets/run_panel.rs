@@ -103,7 +103,6 @@ pub(crate) struct RunPanel<'a> {
     pub(crate) projector: bool,
     /// Where each section goes.
     pub(crate) areas: RunAreas,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

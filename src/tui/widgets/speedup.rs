@@ -12,9 +12,7 @@ use crate::tui::runtime::theme::Theme;
 
 /// The speedup panel.
 pub(crate) struct SpeedupPanel<'a> {
-    /// The run.
     pub(crate) record: &'a RunRecord,
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 

@@ -110,11 +110,11 @@ pub(crate) fn axis_for(run: &LiveRun, width: u16) -> TimeAxis {
 
 /// The timeline panel.
 pub struct TimelinePanel<'a> {
-    /// The run.
+    /// The run as the UI follows it (its record, where its workers were, its "now").
     pub run: &'a LiveRun,
     /// The selected worker (kept in view).
     pub selected: usize,
-    /// The theme.
+    /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
     pub theme: &'a Theme,
 }
 
@@ -203,7 +203,6 @@ impl TimelinePanel<'_> {
 struct Lane<'a> {
     /// The worker's slot.
     slot: usize,
-    /// The row.
     y: u16,
     /// The time axis.
     axis: &'a TimeAxis,

@@ -10,7 +10,6 @@ use crate::tui::widgets::layout::{MIN_HEIGHT, MIN_WIDTH};
 
 /// The "window too small" message.
 pub(crate) struct TooSmall<'a> {
-    /// The theme.
     pub(crate) theme: &'a Theme,
 }
 
