@@ -309,12 +309,14 @@ pub(crate) struct NextRun {
 impl NextRun {
     /// Works the next run of `lesson` with `options` out again, if either changed.
     pub(crate) fn refresh(&mut self, lesson: &Lesson, options: &RunOptions, cores: u32) {
-        let key = (lesson.id.clone(), options.clone(), cores);
-        if self.key.as_ref() == Some(&key) {
+        let same = |(id, known, known_cores): &(String, RunOptions, u32)| {
+            *id == lesson.id && known == options && *known_cores == cores
+        };
+        if self.key.as_ref().is_some_and(same) {
             return;
         }
         self.workers = knobs::planned_workers(lesson, options, cores);
         self.rows = knobs::rows(lesson, options, cores);
-        self.key = Some(key);
+        self.key = Some((lesson.id.clone(), options.clone(), cores));
     }
 }
