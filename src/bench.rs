@@ -211,6 +211,7 @@ fn time_pool(items: u64, chunksize: Option<u64>) -> Result<Duration> {
         counter: CounterScope::Own,
         pin: Pin::None,
         sweep: None,
+        declared_stage: 0,
         tasks,
     };
     let plan = RunPlan {

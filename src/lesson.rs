@@ -1,15 +1,17 @@
-//! Lessons: the file format, loading (built-in and `--lessons`), and validation with places.
+//! Lessons: the file as written ([`raw`]), checked ([`validate`]) into the typed lesson the
+//! rest of proclab uses ([`model`], [`Lesson`]); loading, built-in and from `--lessons` folders.
 
 pub mod load;
 pub mod model;
 pub mod notes;
 pub mod problem;
-pub mod validate;
+pub mod raw;
+pub(crate) mod validate;
 
 use std::path::PathBuf;
 
 pub use load::{Catalog, check_paths};
-pub use model::{Checkpoint, Knob, Stage};
+pub use model::{Checkpoint, Knob, KnobTarget, Stage};
 pub use problem::Problem;
 
 /// A lesson that passed validation: everything needed to show it and run it.

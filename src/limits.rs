@@ -5,6 +5,10 @@
 
 /// Most worker processes (or threads) one stage may start.
 pub const MAX_WORKERS: u32 = 256;
+/// The most cores lessons are checked for: a worker count that follows the cores (`"cores"`,
+/// `"cores+N"`, `"cores*N"`) must give 1 to [`MAX_WORKERS`] workers on every machine with 1 to
+/// this many cores. On a larger machine such a count stops at [`MAX_WORKERS`].
+pub const MAX_CORES: u32 = 128;
 /// Most tasks one stage may hold, counting every item of a generated range.
 pub const MAX_TASKS: u64 = 200_000;
 /// Longest declared duration of one task, in seconds (before `--speed`).

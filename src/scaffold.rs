@@ -128,14 +128,17 @@ instructor_notes = "Ask the room which job finishes last before running it; then
 
 # What the live run does: 1 to 8 [[stage]] tables, run one after the other.
 [[stage]]
-# Shown above the stage in the report and the timeline.
-name = "a pool of 2"
+# Shown above the stage in the report and the timeline. {workers} is filled in with the
+# count the run uses (after --workers and knobs); also {chunksize} (pools), {join_delay_s}
+# (processes).
+name = "a pool of {workers}"
 # "processes": one process per task (or `workers` copies of `each`), started, then joined;
 # "pool": `workers` long-lived processes taking chunks of tasks, as multiprocessing.Pool does;
 # "threads": one thread per task inside a single process;
 # "serial": every task one after another in a single process.
 kind = "pool"
-# Pool size, number of threads, or copies of `each`: 1 to 256, or "cores", "cores+N", "cores*N".
+# Pool size, number of threads, or copies of `each`: 1 to 256, or "cores", "cores+N", "cores*N"
+# (which must give 1 to 256 workers on every machine with 1 to 128 cores).
 workers = 2
 # Pools: tasks per message. Default: Python's ceil(tasks / (4 * workers)).
 # chunksize = 1
@@ -145,7 +148,9 @@ result_order = "map"
 # join = "all"
 # Processes: seconds the parent waits before it joins (a finished child is a zombie meanwhile).
 # join_delay_s = 0
-# A line the parent prints after the stage ({counter} and {expected} are filled in).
+# A line the parent prints after the stage ({workers}, {counter} and {expected} are filled in).
+# A processes stage whose `join` a knob changes gives one line per join mode instead:
+#   parent_says = { all = "parent: both joined", skip = "parent: done, without joining" }
 # parent_says = "parent: all jobs done"
 # How workers' prints reach proclab: "line" (as on a terminal) or "block" (as into a pipe).
 # buffering = "line"
@@ -227,7 +232,8 @@ hints = ["Add up the jobs per worker, not all the jobs."]
 
 # Values a learner may change without editing files: `--set name=value`, or `s` in the UI.
 # name: workers, chunksize (pools), join and join_delay_s (processes), secs (scales every
-# duration; 1 = as written) or task.<label>.secs.
+# duration; 1 = as written) or task.<label>.secs (a sleep or spin task's seconds).
+# Text anywhere in this file may not hold terminal control codes (such as \u001b).
 [[knob]]
 name = "workers"
 # The stage it changes, from 0.

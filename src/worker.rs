@@ -291,7 +291,7 @@ impl Worker {
                 Err(error) => Value::from(format!("could not start an orphan: {error}")),
             },
             TaskFn::StartChildren { method, times } => {
-                let (line, mean_us) = children::start_children(method, *times);
+                let (line, mean_us) = children::start_children(*method, *times);
                 self.printer.line(&line);
                 Value::from((mean_us * 10.0).round() / 10.0)
             }
@@ -303,8 +303,7 @@ impl Worker {
             }
             TaskFn::Exit { code } => self.exit(i32::from(*code)),
             TaskFn::Signal { signal } => {
-                let signal: nix::sys::signal::Signal =
-                    signal.parse().unwrap_or(nix::sys::signal::SIGKILL);
+                let signal = signal.to_nix();
                 let _ = nix::sys::signal::raise(signal);
                 // SIGINT and SIGTERM are not caught here, so the worker is already gone.
                 std::process::exit(128 + signal as i32)

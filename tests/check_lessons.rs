@@ -64,7 +64,7 @@ fn a_broken_lessons_folder_stops_run_with_every_problem_and_nothing_else_runs() 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(
-            "tests/broken/typo-task/lesson.toml:6:1: stage 1: task 1: unknown task function"
+            "tests/broken/typo-task/lesson.toml:9:17: stage 1: task 1: unknown task function"
         ),
         "{stderr}"
     );

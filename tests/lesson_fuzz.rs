@@ -1246,7 +1246,7 @@ fn knob_settings(lesson: &proclab::lesson::Lesson) -> Vec<Vec<(String, f64)>> {
     for knob in &lesson.knobs {
         for value in [knob.min, knob.max, knob.min / 2.0 + knob.max / 2.0] {
             if value.is_finite() {
-                all.push(vec![(knob.name.clone(), value)]);
+                all.push(vec![(knob.name(), value)]);
             }
         }
     }

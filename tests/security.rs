@@ -208,7 +208,7 @@ fn a_shell_command_as_task_function_is_refused_and_never_runs() {
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines.len(), 4, "{stdout}");
         assert!(
-            lines[0].starts_with(&format!("{file}:6:1: stage 1: task 1: {unknown}")),
+            lines[0].starts_with(&format!("{file}:8:17: stage 1: task 1: {unknown}")),
             "{stdout}"
         );
         assert!(
@@ -216,20 +216,20 @@ fn a_shell_command_as_task_function_is_refused_and_never_runs() {
             "{stdout}"
         );
         assert!(
-            lines[1].starts_with(&format!("{file}:10:1: stage 2: each: {unknown}")),
+            lines[1].starts_with(&format!("{file}:13:15: stage 2: each: {unknown}")),
             "{stdout}"
         );
         assert_eq!(
             lines[2],
             format!(
-                "{file}:15:1: stage 3: items: fn = {command:?} is not allowed here: use \"square\" or \"cube\""
+                "{file}:17:16: stage 3: items: fn = {command:?} is not allowed here: use \"square\" or \"cube\""
             )
         );
         assert_eq!(lines[3], "3 problems found");
         assert_run_refused(
             &scratch,
             &id,
-            &[format!("{file}:6:1: stage 1: task 1: {unknown}")],
+            &[format!("{file}:8:17: stage 1: task 1: {unknown}")],
         );
         std::fs::remove_dir_all(&folder).unwrap();
     }
@@ -336,25 +336,26 @@ fn oversized_counts_are_refused_before_anything_starts() {
         (
             "huge-pool",
             "[[stage]]\nkind = \"pool\"\nworkers = 1000000\ntasks = [{ fn = \"panic\" }]\n",
-            format!("6:1: stage 1: workers = 1000000 is out of range: 1 to {max_workers}"),
+            format!("8:11: stage 1: workers = 1000000 is out of range: 1 to {max_workers}"),
         ),
         (
             "huge-each",
             "[[stage]]\nkind = \"processes\"\nworkers = 1000000\neach = { fn = \"sleep\", secs = 1 }\n",
-            format!("6:1: stage 1: workers = 1000000 is out of range: 1 to {max_workers}"),
+            format!("8:11: stage 1: workers = 1000000 is out of range: 1 to {max_workers}"),
         ),
         (
             "huge-cores",
             "[[stage]]\nkind = \"processes\"\nworkers = \"cores+1000000\"\neach = { fn = \"sleep\", secs = 1 }\n",
             format!(
-                "6:1: stage 1: workers = \"cores+1000000\" is out of range: at most {max_workers} workers"
+                "8:11: stage 1: workers = \"cores+1000000\" gives 1000001 workers on a machine with 1 core: at most {max_workers}, on any machine with up to {} cores",
+                limits::MAX_CORES
             ),
         ),
         (
             "huge-count",
             "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"count\", times = 1000000000000 }]\n",
             format!(
-                "6:1: stage 1: task 1: times = 1000000000000 is out of range: 0 to {}",
+                "8:34: stage 1: task 1: times = 1000000000000 is out of range: 0 to {}",
                 limits::MAX_COUNT_TIMES
             ),
         ),
@@ -362,7 +363,7 @@ fn oversized_counts_are_refused_before_anything_starts() {
             "huge-print",
             "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"print\", text = \"x\", times = 1000000 }]\n",
             format!(
-                "6:1: stage 1: task 1: times = 1000000 is too many lines: at most {}",
+                "8:46: stage 1: task 1: times = 1000000 is too many lines: at most {}",
                 limits::MAX_PRINT_TIMES
             ),
         ),
@@ -370,7 +371,7 @@ fn oversized_counts_are_refused_before_anything_starts() {
             "huge-items",
             "[[stage]]\nkind = \"pool\"\nitems = { fn = \"square\", from = 0, to = 9999999 }\n",
             format!(
-                "6:1: stage 1: items: 0..=9999999 is too many tasks: at most {}",
+                "8:41: stage 1: items: 0..=9999999 is too many tasks: at most {}",
                 limits::MAX_TASKS
             ),
         ),
@@ -378,7 +379,7 @@ fn oversized_counts_are_refused_before_anything_starts() {
             "huge-sleep",
             "[[stage]]\nkind = \"pool\"\ntasks = [{ fn = \"spin\", secs = 1e12 }]\n",
             format!(
-                "6:1: stage 1: task 1: secs = 1000000000000 is out of range: 0 to {} seconds",
+                "8:32: stage 1: task 1: secs = 1000000000000 is out of range: 0 to {} seconds",
                 limits::MAX_TASK_SECS
             ),
         ),
@@ -389,7 +390,7 @@ fn oversized_counts_are_refused_before_anything_starts() {
         let mut expected = vec![format!("{folder}/lesson.toml:{problem}")];
         if *id == "huge-items" {
             expected.push(format!(
-                "{folder}/lesson.toml:6:1: stage 1: items: numbers must stay within -1000000..=1000000"
+                "{folder}/lesson.toml:8:41: stage 1: items: numbers must stay within -1000000..=1000000"
             ));
         }
         assert_check(&scratch, &folder, &expected);

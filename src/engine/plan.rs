@@ -8,14 +8,17 @@ use thiserror::Error;
 pub use crate::event::SweepPart;
 use crate::lesson::Lesson;
 use crate::lesson::model::{
-    Buffering, CounterScope, Join, Pin, ResultOrder, Stage, StageKind, TaskSpec, WorkerCount,
+    Buffering, CounterScope, Join, Knob, KnobTarget, Pin, ResultOrder, Stage, StageKind, TaskDef,
+    Work, WorkerCount,
 };
 use crate::limits;
-use crate::task::{Task, TaskFn, fill_static};
+use crate::task::{Task, TaskFn, fill_static, format_secs};
 
 mod tasks;
 
-pub use tasks::{CopyTemplate, NumberFn, StageTasks};
+pub use crate::task::NumberFn;
+pub(crate) use tasks::CopyTemplate;
+pub use tasks::StageTasks;
 
 /// What the learner chose for this run.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,8 +101,15 @@ impl RunPlan {
             .map_or(0, |stage| stage.tasks.indices().end)
     }
 
+    /// The last planned stage made from the lesson's stage `declared` (for a sweep, the point
+    /// with the most workers).
+    pub(crate) fn planned_from(&self, declared: usize) -> Option<&StagePlan> {
+        let mut stages = self.stages.iter().rev();
+        stages.find(|s| s.declared_stage == declared)
+    }
+
     /// The stage that holds the task with run-wide index `index`.
-    pub fn stage_of_task(&self, index: usize) -> Option<&StagePlan> {
+    pub(crate) fn stage_of_task(&self, index: usize) -> Option<&StagePlan> {
         let after = self
             .stages
             .partition_point(|stage| stage.tasks.indices().end <= index);
@@ -146,6 +156,8 @@ pub struct StagePlan {
     pub pin: Pin,
     /// For a stage made by a sweep: its worker count and part.
     pub sweep: Option<SweepPoint>,
+    /// The lesson's stage it was planned from (a sweep makes several of one).
+    pub declared_stage: usize,
     /// Tasks in input order (indices are global to the run), built on demand.
     pub tasks: StageTasks,
 }
@@ -174,50 +186,14 @@ pub fn default_chunksize(tasks: usize, workers: u32) -> u64 {
 /// Makes the plan for `lesson` with `options` on a machine with `cores` cores.
 pub fn plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Result<RunPlan, PlanError> {
     let mut stages: Vec<Stage> = lesson.stages.clone();
-    let mut scale = vec![1.0; stages.len()];
-    let mut task_secs: Vec<(usize, String, f64)> = Vec::new();
-    for (name, value) in &options.settings {
-        let knob = lesson
-            .knobs
-            .iter()
-            .find(|k| &k.name == name)
-            .ok_or_else(|| PlanError::UnknownKnob {
-                name: name.clone(),
-                known: known_knobs(lesson),
-            })?;
-        if !(knob.min..=knob.max).contains(value) {
-            return Err(PlanError::OutOfRange {
-                name: name.clone(),
-                value: *value,
-                min: knob.min,
-                max: knob.max,
-            });
-        }
-        let stage = &mut stages[knob.stage];
-        match name.as_str() {
-            "workers" => {
-                stage.workers = Some(crate::lesson::model::WorkerCount::Fixed(*value as u32))
-            }
-            "chunksize" => stage.chunksize = Some(*value as u64),
-            "join_delay_s" => stage.join_delay_s = *value,
-            "join" => stage.join = if *value >= 1.0 { Join::All } else { Join::Skip },
-            "secs" => scale[knob.stage] = *value,
-            other => {
-                let label = other.trim_start_matches("task.").trim_end_matches(".secs");
-                task_secs.push((knob.stage, label.to_string(), *value));
-            }
-        }
+    for (knob, value) in chosen_knobs(lesson, options)? {
+        knob.target.apply(&mut stages[knob.stage], value);
     }
     let mut next_index = 0;
     let mut planned = Vec::with_capacity(stages.len());
     for (i, stage) in stages.iter().enumerate() {
-        let overrides: Vec<(&str, f64)> = task_secs
-            .iter()
-            .filter(|(s, _, _)| *s == i)
-            .map(|(_, l, v)| (l.as_str(), *v))
-            .collect();
-        for stage_plan in plan_stages(stage, options, cores, scale[i], &overrides, &mut next_index)
-        {
+        for mut stage_plan in plan_stages(stage, options, cores, &mut next_index) {
+            stage_plan.declared_stage = i;
             if stage_plan.workers > limits::MAX_WORKERS {
                 return Err(PlanError::TooManyWorkers {
                     stage: i + 1,
@@ -237,6 +213,39 @@ pub fn plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Result<RunPlan
     })
 }
 
+/// The knobs `options` sets and their values, checked against the lesson's knobs; a knob set
+/// twice keeps its last value. The `secs` scales come last, so that they scale a task's seconds
+/// set by `task.<label>.secs` too.
+fn chosen_knobs<'a>(
+    lesson: &'a Lesson,
+    options: &RunOptions,
+) -> Result<Vec<(&'a Knob, f64)>, PlanError> {
+    let mut chosen: Vec<(&Knob, f64)> = Vec::new();
+    for (name, value) in &options.settings {
+        let target = KnobTarget::parse(name);
+        let knob = lesson
+            .knobs
+            .iter()
+            .find(|k| Some(&k.target) == target.as_ref())
+            .ok_or_else(|| PlanError::UnknownKnob {
+                name: name.clone(),
+                known: known_knobs(lesson),
+            })?;
+        if !(knob.min..=knob.max).contains(value) {
+            return Err(PlanError::OutOfRange {
+                name: name.clone(),
+                value: *value,
+                min: knob.min,
+                max: knob.max,
+            });
+        }
+        chosen.retain(|(earlier, _)| !std::ptr::eq(*earlier, knob));
+        chosen.push((knob, *value));
+    }
+    chosen.sort_by_key(|(knob, _)| knob.target == KnobTarget::SecsScale);
+    Ok(chosen)
+}
+
 fn known_knobs(lesson: &Lesson) -> String {
     if lesson.knobs.is_empty() {
         return "none".into();
@@ -244,177 +253,167 @@ fn known_knobs(lesson: &Lesson) -> String {
     lesson
         .knobs
         .iter()
-        .map(|k| format!("{} ({}..{})", k.name, k.min, k.max))
+        .map(|k| format!("{} ({}..{})", k.name(), k.min, k.max))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The stages one declared stage becomes: itself, or for a `sweep` one stage per worker count
+/// The stages one declared stage becomes: itself, or for a sweep one stage per worker count
 /// (each after its serial part, if any).
 fn plan_stages(
     stage: &Stage,
     options: &RunOptions,
     cores: u32,
-    scale: f64,
-    task_secs: &[(&str, f64)],
     next_index: &mut usize,
 ) -> Vec<StagePlan> {
-    let (true, Some(each)) = (stage.sweep, &stage.each) else {
-        return vec![plan_stage(
-            stage, options, cores, scale, task_secs, next_index,
-        )];
+    let (Some(sweep), Work::Each(each)) = (stage.sweep, &stage.work) else {
+        return vec![plan_stage(stage, options, cores, next_index)];
     };
     let most = options
         .workers
         .or(stage.workers.as_ref().map(|w| w.resolve(cores)))
         .unwrap_or(cores)
         .min(limits::MAX_WORKERS);
-    let total = each.secs.unwrap_or(0.0);
+    let total = each.function.secs().unwrap_or(0.0);
     let mut plans = Vec::new();
     for workers in 1..=most {
         let point = |part| Some(SweepPoint { workers, part });
-        if stage.serial_secs > 0.0 {
-            let serial = Stage {
-                name: format!("serial part before {workers}"),
-                kind: StageKind::Processes,
-                workers: None,
-                sweep: false,
-                each: None,
-                tasks: vec![TaskSpec {
-                    label: Some("serial".into()),
-                    function: "spin".into(),
-                    secs: Some(stage.serial_secs),
-                    ..TaskSpec::default()
-                }],
-                ..stage.clone()
-            };
-            let mut plan = plan_stage(&serial, options, cores, scale, task_secs, next_index);
+        if sweep.serial_secs > 0.0 {
+            let serial = serial_part(stage, workers, sweep.serial_secs);
+            let mut plan = plan_stage(&serial, options, cores, next_index);
             plan.sweep = point(SweepPart::Serial);
             plans.push(plan);
         }
-        let parallel = Stage {
-            name: format!(
-                "{workers} {} {} s of CPU work",
-                if workers == 1 {
-                    "process does"
-                } else {
-                    "processes share"
-                },
-                crate::task::format_secs(total)
-            ),
-            workers: Some(WorkerCount::Fixed(workers)),
-            sweep: false,
-            each: Some(TaskSpec {
-                secs: Some(total / f64::from(workers)),
-                ..each.clone()
-            }),
-            ..stage.clone()
+        let parallel = parallel_part(stage, each, workers, total);
+        let options = RunOptions {
+            workers: None,
+            ..options.clone()
         };
-        let mut plan = plan_stage(
-            &parallel,
-            &RunOptions {
-                workers: None,
-                ..options.clone()
-            },
-            cores,
-            scale,
-            task_secs,
-            next_index,
-        );
+        let mut plan = plan_stage(&parallel, &options, cores, next_index);
         plan.sweep = point(SweepPart::Parallel);
         plans.push(plan);
     }
     plans
 }
 
+/// A sweep point's serial part: one process spinning `secs`.
+fn serial_part(stage: &Stage, workers: u32, secs: f64) -> Stage {
+    Stage {
+        name: Some(format!("serial part before {workers}")),
+        kind: StageKind::Processes,
+        workers: None,
+        sweep: None,
+        work: Work::Tasks(vec![TaskDef {
+            label: Some("serial".into()),
+            function: TaskFn::Spin { secs },
+            before: None,
+            after: None,
+        }]),
+        ..stage.clone()
+    }
+}
+
+/// A sweep point's parallel part: `workers` copies sharing `total` seconds of `each`'s work.
+fn parallel_part(stage: &Stage, each: &TaskDef, workers: u32, total: f64) -> Stage {
+    let mut share = each.clone();
+    if let TaskFn::Spin { secs } = &mut share.function {
+        *secs = total / f64::from(workers);
+    }
+    let does = if workers == 1 {
+        "process does"
+    } else {
+        "processes share"
+    };
+    Stage {
+        name: Some(format!(
+            "{workers} {does} {} s of CPU work",
+            format_secs(total)
+        )),
+        workers: Some(WorkerCount::Fixed(workers)),
+        sweep: None,
+        work: Work::Each(share),
+        ..stage.clone()
+    }
+}
+
 fn plan_stage(
     stage: &Stage,
     options: &RunOptions,
     cores: u32,
-    scale: f64,
-    task_secs: &[(&str, f64)],
     next_index: &mut usize,
 ) -> StagePlan {
     let declared = stage.workers.as_ref().map(|w| w.resolve(cores));
-    let count_is_a_choice = stage.kind == StageKind::Pool || stage.each.is_some();
-    let workers_wanted = if count_is_a_choice {
+    let wanted = if stage.workers_vary() {
         options.workers.or(declared)
     } else {
         None
     };
-    let first = *next_index;
-    // The function as declared (after knobs), which `{secs}` in the texts shows.
-    let function = |spec: &TaskSpec, label: &str| {
-        let mut function = to_task_fn(spec);
-        if let TaskFn::Sleep { secs } | TaskFn::Spin { secs } = &mut function {
-            let chosen = task_secs
-                .iter()
-                .find(|(l, _)| *l == label)
-                .map_or(*secs, |(_, v)| *v);
-            *secs = chosen * scale;
-        }
-        function
-    };
-    let tasks = if let Some(each) = &stage.each {
-        let prefix = each.label.clone().unwrap_or_else(|| "W".into());
-        let declared = function(each, "");
-        let template = CopyTemplate {
-            prefix,
-            function: declared.scaled(options.speed),
-            declared,
-            before: each.before.clone(),
-            after: each.after.clone(),
-        };
-        StageTasks::copies(first, template, workers_wanted.unwrap_or(1) as usize)
-    } else if let Some(items) = &stage.items {
-        let function = if items.function == "cube" {
-            NumberFn::Cube
-        } else {
-            NumberFn::Square
-        };
-        StageTasks::numbers(first, function, items.from, items.to, items.after.clone())
-    } else {
-        let listed = stage.tasks.iter().enumerate().map(|(i, spec)| {
-            let label = spec.label.clone().unwrap_or_else(|| i.to_string());
-            let declared = function(spec, &label);
-            let fill = |text: &String| fill_static(text, &label, &declared);
-            Task {
-                index: 0,
-                before: spec.before.as_ref().map(fill),
-                after: spec.after.as_ref().map(fill),
-                function: declared.scaled(options.speed),
-                label,
-            }
-        });
-        StageTasks::listed(first, listed.collect())
-    };
+    let tasks = stage_tasks(&stage.work, *next_index, wanted, options.speed);
     *next_index += tasks.len();
     let workers = match stage.kind {
-        StageKind::Pool => workers_wanted.unwrap_or(cores),
+        StageKind::Pool => wanted.unwrap_or(cores),
         StageKind::Processes | StageKind::Threads => tasks.len() as u32,
         StageKind::Serial => 1,
     };
     let chunksize = stage
         .chunksize
         .unwrap_or_else(|| default_chunksize(tasks.len(), workers));
+    let fill = |text: &str| {
+        text.replace("{workers}", &workers.to_string())
+            .replace("{chunksize}", &chunksize.to_string())
+            .replace("{join_delay_s}", &format_secs(stage.join_delay_s))
+    };
+    let name = match &stage.name {
+        Some(name) => fill(name),
+        None => default_name(stage.kind, workers),
+    };
+    let parent_says = stage.parent_says.as_ref();
     StagePlan {
-        name: if stage.name.is_empty() {
-            default_name(stage.kind, workers)
-        } else {
-            stage.name.clone()
-        },
+        name,
         kind: stage.kind,
         workers,
         chunksize,
         result_order: stage.result_order,
         join: stage.join,
         join_delay: Duration::from_secs_f64(stage.join_delay_s / options.speed),
-        parent_says: stage.parent_says.clone(),
+        parent_says: parent_says.map(|line| fill(line.for_join(stage.join))),
         buffering: stage.buffering,
         counter: stage.counter,
         pin: stage.pin,
         sweep: None,
+        declared_stage: 0,
         tasks,
+    }
+}
+
+/// The tasks of a stage's work, from run-wide index `first`: `copies` copies of `each`.
+fn stage_tasks(work: &Work, first: usize, copies: Option<u32>, speed: f64) -> StageTasks {
+    match work {
+        Work::Each(each) => {
+            let template = CopyTemplate {
+                prefix: each.label.clone().unwrap_or_else(|| "W".into()),
+                function: each.function.scaled(speed),
+                declared: each.function.clone(),
+                before: each.before.clone(),
+                after: each.after.clone(),
+            };
+            StageTasks::copies(first, template, copies.unwrap_or(1) as usize)
+        }
+        Work::Items(items) => items.tasks(first),
+        Work::Tasks(defs) => {
+            let listed = defs.iter().enumerate().map(|(i, def)| {
+                let label = def.label.clone().unwrap_or_else(|| i.to_string());
+                let fill = |text: &String| fill_static(text, &label, &def.function);
+                Task {
+                    index: 0,
+                    before: def.before.as_ref().map(fill),
+                    after: def.after.as_ref().map(fill),
+                    function: def.function.scaled(speed),
+                    label,
+                }
+            });
+            StageTasks::listed(first, listed.collect())
+        }
     }
 }
 
@@ -427,47 +426,23 @@ fn default_name(kind: StageKind, workers: u32) -> String {
     }
 }
 
-/// The task function a validated task spec names.
-fn to_task_fn(spec: &TaskSpec) -> TaskFn {
-    match spec.function.as_str() {
-        "sleep" => TaskFn::Sleep {
-            secs: spec.secs.unwrap_or(0.0),
-        },
-        "spin" => TaskFn::Spin {
-            secs: spec.secs.unwrap_or(0.0),
-        },
-        "square" => TaskFn::Square {
-            n: spec.n.unwrap_or(0),
-        },
-        "cube" => TaskFn::Cube {
-            n: spec.n.unwrap_or(0),
-        },
-        "print" => TaskFn::Print {
-            text: spec.text.clone().unwrap_or_default(),
-            times: spec.times.unwrap_or(1),
-            secs: spec.secs.unwrap_or(0.0),
-        },
-        "orphan" => TaskFn::Orphan {
-            secs: spec.secs.unwrap_or(0.0),
-        },
-        "start_children" => TaskFn::StartChildren {
-            method: spec.method.clone().unwrap_or_default(),
-            times: spec.times.unwrap_or(1),
-        },
-        "flood" => TaskFn::Flood {
-            bytes: spec.bytes.unwrap_or(0),
-            line_bytes: spec.line_bytes.unwrap_or(100),
-        },
-        "count" => TaskFn::Count {
-            times: spec.times.unwrap_or(0),
-        },
-        "exit" => TaskFn::Exit {
-            code: spec.code.unwrap_or(0) as u8,
-        },
-        "signal" => TaskFn::Signal {
-            signal: spec.signal.clone().unwrap_or_default(),
-        },
-        _ => TaskFn::Panic,
+impl KnobTarget {
+    /// The value this knob has in a planned stage: what the knobs panel shows before the
+    /// learner changes it (plan at speed 1 to read the lesson's own seconds).
+    pub(crate) fn read(&self, stage: &StagePlan) -> Option<f64> {
+        match self {
+            KnobTarget::Workers => Some(f64::from(stage.workers)),
+            KnobTarget::Chunksize => Some(stage.chunksize as f64),
+            KnobTarget::JoinDelay => Some(stage.join_delay.as_secs_f64()),
+            KnobTarget::Join => Some(if stage.join == Join::All { 1.0 } else { 0.0 }),
+            KnobTarget::SecsScale => Some(1.0),
+            KnobTarget::TaskSecs(label) => stage
+                .tasks
+                .iter()
+                .find(|task| task.label == *label)?
+                .function
+                .secs(),
+        }
     }
 }
 
@@ -482,5 +457,72 @@ mod tests {
         assert_eq!(default_chunksize(5, 2), 1);
         assert_eq!(default_chunksize(0, 2), 1);
         assert_eq!(default_chunksize(9, 1), 3);
+    }
+
+    fn builtin(id: &str) -> Lesson {
+        let lessons = crate::lesson::Catalog::load(None).unwrap();
+        lessons.get(id).unwrap().clone()
+    }
+
+    fn options(settings: &[(&str, f64)]) -> RunOptions {
+        RunOptions {
+            settings: settings.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+            ..RunOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_secs_scale_scales_a_tasks_chosen_seconds_whatever_the_order() {
+        let mut lesson = builtin("pool-sleep");
+        lesson.knobs.push(Knob {
+            target: KnobTarget::SecsScale,
+            stage: 0,
+            min: 0.5,
+            max: 4.0,
+            step: 0.5,
+            help: String::new(),
+        });
+        let a_secs = |plan: &RunPlan| plan.task(0).unwrap().function.secs();
+        for settings in [
+            [("task.A.secs", 3.0), ("secs", 2.0)],
+            [("secs", 2.0), ("task.A.secs", 3.0)],
+        ] {
+            let plan = plan(&lesson, &options(&settings), 2).unwrap();
+            assert_eq!(a_secs(&plan), Some(6.0), "{settings:?}");
+        }
+        let twice = options(&[("task.A.secs", 1.0), ("task.A.secs", 2.0)]);
+        assert_eq!(a_secs(&plan(&lesson, &twice, 2).unwrap()), Some(2.0));
+    }
+
+    #[test]
+    fn names_and_parent_lines_say_what_the_run_uses() {
+        let chunksize = builtin("chunksize");
+        let plan = plan(&chunksize, &options(&[("workers", 4.0)]), 2).unwrap();
+        assert_eq!(plan.stages[1].name, "a pool of 2");
+        assert_eq!(
+            plan.stages[2].name,
+            "a pool of 4, Python's default chunksize"
+        );
+        let create = builtin("process-create");
+        let line = |settings: &[(&str, f64)]| {
+            let plan = super::plan(&create, &options(settings), 2).unwrap();
+            plan.stages[0].parent_says.clone().unwrap()
+        };
+        assert_eq!(line(&[]), "parent: both children joined, done");
+        assert!(line(&[("join", 0.0)]).contains("without joining"));
+    }
+
+    #[test]
+    fn knobs_read_the_value_of_the_stage_they_were_declared_on() {
+        let speedup = builtin("cpu-speedup");
+        let plan = plan(&speedup, &RunOptions::default(), 2).unwrap();
+        let knob = &speedup.knobs[0];
+        assert_eq!(knob.target, KnobTarget::Workers);
+        let last = plan.planned_from(knob.stage).unwrap();
+        assert_eq!(
+            knob.target.read(last),
+            Some(4.0),
+            "the largest count of the sweep"
+        );
     }
 }

@@ -5,10 +5,14 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
-use super::model::LessonFile;
+use toml::Spanned;
+
 use super::notes::{NarrativeNotes, split_notes};
 use super::problem::Problem;
-use super::validate::{Place, closest, is_plain_file_name, validate};
+use super::raw::RawLesson;
+use super::validate::{
+    CheckedFile, Place, closest, control_character_problems, is_plain_file_name, validate,
+};
 use super::{Lesson, Origin, checkpoint_markers};
 use crate::files::{self, ReadError};
 use crate::limits;
@@ -62,7 +66,7 @@ impl LessonFiles for Folder<'_> {
 
 /// Reads a lesson file from disk: a regular file, at most [`limits::MAX_LESSON_FILE_BYTES`],
 /// valid UTF-8; anything else is a problem naming the file and the fix.
-pub fn read_limited(path: &Path) -> Result<String, Problem> {
+pub(crate) fn read_limited(path: &Path) -> Result<String, Problem> {
     let name = path.display().to_string();
     // Never followed: a link could lead a lesson to read any file on the machine.
     let bytes = files::read_regular(path, limits::MAX_LESSON_FILE_BYTES).map_err(|error| {
@@ -101,15 +105,22 @@ fn describe_io(error: &std::io::Error) -> String {
 
 /// Parses the text of a `lesson.toml` named `file` and checks it: the parsed file and the
 /// problems found (empty when valid), or the parse error. Never panics, whatever the text.
-pub fn parse_lesson(file: &str, source: &str) -> Result<(LessonFile, Vec<Problem>), Problem> {
-    let parsed: LessonFile = toml::from_str(source).map_err(|error| {
+pub fn parse_lesson(file: &str, source: &str) -> Result<(RawLesson, Vec<Problem>), Problem> {
+    let raw = parse_raw(file, source)?;
+    let problems = validate(&raw, Place { file, source })
+        .err()
+        .unwrap_or_default();
+    Ok((raw, problems))
+}
+
+/// The file as written, or the problem that keeps it from being read as a lesson file.
+fn parse_raw(file: &str, source: &str) -> Result<RawLesson, Problem> {
+    toml::from_str(source).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
         let message = explain_choice(source, offset)
             .unwrap_or_else(|| error.message().trim_end().to_string());
         Problem::at(file, source, offset, message)
-    })?;
-    let problems = validate(&parsed, &Place { file, source });
-    Ok((parsed, problems))
+    })
 }
 
 /// Fields whose value is one word from a list, and that list.
@@ -148,80 +159,95 @@ fn explain_choice(source: &str, offset: usize) -> Option<String> {
 fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
     let file = files.display(LESSON_FILE);
     let source = files.read(LESSON_FILE).map_err(|p| vec![p])?;
-    let (parsed, mut problems) = parse_lesson(&file, &source).map_err(|p| vec![p])?;
+    let raw = parse_raw(&file, &source).map_err(|p| vec![p])?;
+    let checked = validate(
+        &raw,
+        Place {
+            file: &file,
+            source: &source,
+        },
+    );
+    let mut problems = checked.as_ref().err().cloned().unwrap_or_default();
     // A name that is not a plain file name was reported above and is never opened.
-    let read = |name: &str| {
-        if is_plain_file_name(name) {
-            Some(files.read(name))
-        } else {
-            None
-        }
+    let read = |name: &Spanned<String>| {
+        let name = name.get_ref();
+        is_plain_file_name(name).then(|| {
+            let text = files.read(name).map_err(|problem| vec![problem])?;
+            let found = control_character_problems(&files.display(name), &text);
+            if found.is_empty() {
+                Ok(text)
+            } else {
+                Err(found)
+            }
+        })
     };
-    let (Some(narrative), Some(program)) = (
-        read(parsed.narrative.get_ref()),
-        read(parsed.program.get_ref()),
-    ) else {
+    let (Some(narrative), Some(program)) = (read(&raw.narrative), read(&raw.program)) else {
         return Err(problems);
     };
-    let mut page_notes = Vec::new();
+    let narrative_file = files.display(raw.narrative.get_ref());
     let narrative = narrative.map(|text| {
-        let (notes, mut found) = split_notes(&files.display(parsed.narrative.get_ref()), &text);
+        let (notes, mut found) = split_notes(&narrative_file, &text);
         problems.append(&mut found);
-        let NarrativeNotes {
-            narrative: learner,
-            page_notes: notes,
-        } = notes;
-        page_notes = notes;
-        (text, learner)
+        problems.extend(unknown_markers(&narrative_file, &text, &raw));
+        notes
     });
-    if let Ok((narrative, _)) = &narrative {
-        let ids: Vec<&str> = parsed
-            .checkpoints
-            .iter()
-            .map(|c| c.get_ref().id.as_str())
-            .collect();
-        for (line, id) in checkpoint_markers(narrative) {
-            if !ids.contains(&id) {
-                problems.push(Problem::at_line(
-                    &files.display(parsed.narrative.get_ref()),
-                    line,
-                    format!("`::: checkpoint {id}` names no checkpoint of {LESSON_FILE}: use one of {ids:?}"),
-                ));
-            }
+    match (checked, narrative, program) {
+        (Ok(checked), Ok(notes), Ok(program)) if problems.is_empty() => {
+            Ok(lesson(checked, notes, program, &raw, files.origin()))
+        }
+        (_, narrative, program) => {
+            problems.extend(narrative.err().into_iter().flatten());
+            problems.extend(program.err().into_iter().flatten());
+            Err(problems)
         }
     }
-    let (narrative, program) = match (narrative, program) {
-        (Ok((_, learner)), Ok(program)) if problems.is_empty() => (learner, program),
-        (narrative, program) => {
-            problems.extend(narrative.err());
-            problems.extend(program.err());
-            return Err(problems);
-        }
-    };
-    Ok(Lesson {
-        id: parsed.id.into_inner(),
-        title: parsed.title,
-        summary: parsed.summary,
-        narrative,
+}
+
+/// The narrative's `::: checkpoint <id>` lines that name no checkpoint of the lesson file.
+fn unknown_markers(file: &str, narrative: &str, raw: &RawLesson) -> Vec<Problem> {
+    let ids: Vec<&str> = raw
+        .checkpoints
+        .iter()
+        .map(|c| c.get_ref().id.get_ref().as_str())
+        .collect();
+    checkpoint_markers(narrative)
+        .into_iter()
+        .filter(|(_, id)| !ids.contains(id))
+        .map(|(line, id)| {
+            Problem::at_line(
+                file,
+                line,
+                format!(
+                    "`::: checkpoint {id}` names no checkpoint of {LESSON_FILE}: use one of {ids:?}"
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The lesson, from its checked file and the texts it names.
+fn lesson(
+    checked: CheckedFile,
+    notes: NarrativeNotes,
+    program: String,
+    raw: &RawLesson,
+    origin: Origin,
+) -> Lesson {
+    Lesson {
+        id: checked.id,
+        title: checked.title,
+        summary: checked.summary,
+        narrative: notes.narrative,
         program,
-        program_name: parsed.program.into_inner(),
-        time_limit_s: parsed.time_limit_s.into_inner(),
-        stages: parsed
-            .stages
-            .into_inner()
-            .into_iter()
-            .map(|s| s.into_inner())
-            .collect(),
-        checkpoints: parsed
-            .checkpoints
-            .into_iter()
-            .map(|c| c.into_inner())
-            .collect(),
-        knobs: parsed.knobs.into_iter().map(|k| k.into_inner()).collect(),
-        instructor_notes: parsed.instructor_notes,
-        page_notes,
-        origin: files.origin(),
-    })
+        program_name: raw.program.get_ref().clone(),
+        time_limit_s: checked.time_limit_s,
+        stages: checked.stages,
+        checkpoints: checked.checkpoints,
+        knobs: checked.knobs,
+        instructor_notes: checked.instructor_notes,
+        page_notes: notes.page_notes,
+        origin,
+    }
 }
 
 /// Loads one lesson folder from disk.
@@ -230,7 +256,7 @@ pub fn load_folder(folder: &Path) -> Result<Lesson, Vec<Problem>> {
 }
 
 /// The built-in lessons, in curriculum order.
-pub fn builtin() -> Vec<Lesson> {
+pub(crate) fn builtin() -> Vec<Lesson> {
     let mut lessons: Vec<Lesson> = BUILTIN
         .dirs()
         .map(|dir| match load(&Embedded(dir)) {
@@ -245,7 +271,7 @@ pub fn builtin() -> Vec<Lesson> {
 }
 
 /// The ids of the built-in lessons in the order a learner takes them.
-pub const CURRICULUM_ORDER: &[&str] = &[
+pub(crate) const CURRICULUM_ORDER: &[&str] = &[
     "what-is-multiprocessing",
     "processes-vs-threads",
     "process-create",

@@ -1,119 +1,138 @@
-//! The lesson file format (`lesson.toml`), as serde types.
-//!
-//! Every field is documented here; `proclab new` and the README's "Write a lesson" section show a
-//! complete example. Unknown fields are errors, so a typo never passes in silence.
+//! A lesson as the rest of proclab sees it once validated: typed stages, tasks, checkpoints and
+//! knobs. The file's own shape is in [`super::raw`]; [`super::validate`] turns one into the
+//! other, so nothing here is a word still to be recognised.
 
 use serde::{Deserialize, Serialize};
-use toml::Spanned;
+
+use crate::engine::plan::StageTasks;
+use crate::limits;
+use crate::task::{NumberFn, TaskFn};
 
 /// The format version this build of proclab reads.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// One lesson file, exactly as written in `lesson.toml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LessonFile {
-    /// Always `1` for now; a file written for a newer proclab says so instead of half-working.
-    pub format_version: Spanned<u32>,
-    /// Unique id, lowercase words joined by `-` (used by `proclab run <id>`).
-    pub id: Spanned<String>,
-    /// Title shown in the lesson list and as the heading.
-    pub title: String,
-    /// One line for the lesson list.
-    pub summary: String,
-    /// The narrative's Markdown file, relative to the lesson folder.
-    #[serde(default = "default_narrative")]
-    pub narrative: Spanned<String>,
-    /// The lesson's Python program, relative to the lesson folder; runs on its own with `python3`.
-    #[serde(default = "default_program")]
-    pub program: Spanned<String>,
-    /// A run that lasts longer than this (after `--speed`) is stopped and its workers killed.
-    #[serde(default = "default_time_limit")]
-    pub time_limit_s: Spanned<f64>,
-    /// What the live run does: one or more stages, run one after the other.
-    #[serde(rename = "stage")]
-    pub stages: Spanned<Vec<Spanned<Stage>>>,
-    /// Predict-then-run questions.
-    #[serde(default, rename = "checkpoint")]
-    pub checkpoints: Vec<Spanned<Checkpoint>>,
-    /// Values a learner may change without editing files (`--set name=value`, keys in the TUI).
-    #[serde(default, rename = "knob")]
-    pub knobs: Vec<Spanned<Knob>>,
-    /// Notes for an instructor, not shown to learners by default.
-    #[serde(default)]
-    pub instructor_notes: String,
-}
-
-fn default_narrative() -> Spanned<String> {
-    Spanned::new(0..0, "narrative.md".to_string())
-}
-fn default_program() -> Spanned<String> {
-    Spanned::new(0..0, "program.py".to_string())
-}
-fn default_time_limit() -> Spanned<f64> {
-    Spanned::new(0..0, 120.0)
-}
-
 /// One stage of a live run: a set of workers doing tasks.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
-    /// Shown above the stage's part of the report, e.g. "4 threads".
-    #[serde(default)]
-    pub name: String,
+    /// The title above the stage's part of the report; `{workers}` and `{chunksize}` are filled
+    /// in with what the run uses. `None`: a title made from the kind and the worker count.
+    pub name: Option<String>,
     /// How the work is spread over workers.
     pub kind: StageKind,
-    /// Pool size (pool), number of threads (threads) or number of processes made from `each`
-    /// (processes). A number, `"cores"`, `"cores+N"` or `"cores*N"`.
-    #[serde(default)]
+    /// Pool size (pool), threads (threads with `each`) or copies of `each` (processes).
     pub workers: Option<WorkerCount>,
-    /// Pool only: items per message to a worker. Default: Python's `ceil(len / (4 * workers))`.
-    #[serde(default)]
+    /// Pool only: items per message; `None` is Python's default.
     pub chunksize: Option<u64>,
-    /// Pool only: `map` returns results in input order; `unordered` as they finish.
-    #[serde(default)]
+    /// Pool only: the order results are handed back in.
     pub result_order: ResultOrder,
     /// Processes only: when the parent joins its children.
-    #[serde(default)]
     pub join: Join,
-    /// Processes only: seconds the parent waits, after starting its children, before it joins
-    /// them (a child that exits meanwhile is a zombie until its join). Ignored when
-    /// `join = "skip"`.
-    #[serde(default)]
+    /// Processes only: seconds between starting the children and joining them.
     pub join_delay_s: f64,
-    /// A line the parent prints after the stage (after the joins, unless `join = "skip"`).
-    #[serde(default)]
-    pub parent_says: Option<String>,
-    /// How workers buffer what they print: `line` (as a terminal does) or `block` (as a pipe
-    /// does: everything comes out when the worker exits).
-    #[serde(default)]
+    /// The line the parent prints at the stage's end.
+    pub parent_says: Option<ParentSays>,
+    /// How workers buffer what they print.
     pub buffering: Buffering,
-    /// Which counter `count` tasks add to: `own` (each worker its own), `shared` (threads: one
-    /// counter in their process), `shared-memory` (processes and pools: one counter in memory
-    /// mapped into every worker, no lock) or `shared-memory-locked` (the same, with a lock).
-    #[serde(default)]
+    /// Which counter `count` tasks add to.
     pub counter: CounterScope,
-    /// Processes and pools: pin workers to cores: `none`, `one-core` (all on the first available
-    /// core) or `spread` (worker i on the i-th available core, round robin).
-    #[serde(default)]
+    /// How workers are pinned to cores.
     pub pin: Pin,
-    /// Processes with `each` only: run the stage once for every worker count from 1 to
-    /// `workers`, the work of `each` divided among the copies (a fixed total, to measure speedup).
-    #[serde(default)]
-    pub sweep: bool,
-    /// With `sweep`: seconds of CPU work one process does alone before each parallel part
-    /// (Amdahl's serial part).
-    #[serde(default)]
+    /// A speedup sweep: the stage runs once per worker count from 1 to `workers`.
+    pub sweep: Option<Sweep>,
+    /// What the workers do.
+    pub work: Work,
+}
+
+impl Stage {
+    /// Whether the worker count is a choice of the run (`--workers`, a `workers` knob): a pool's
+    /// size, or the copies of `each`. Otherwise it follows the tasks.
+    pub(crate) fn workers_vary(&self) -> bool {
+        self.kind == StageKind::Pool || matches!(self.work, Work::Each(_))
+    }
+}
+
+/// A stage's work: listed tasks, one task copied for every worker, or a range of numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// The tasks in input order (`tasks`).
+    Tasks(Vec<TaskDef>),
+    /// One task that every worker runs (`each`).
+    Each(TaskDef),
+    /// A function over a range of integers (`items`).
+    Items(Items),
+}
+
+/// One task as a lesson declares it: its function and arguments, before `--speed` and knobs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskDef {
+    /// Its label; `None` for the default (its index, or `W` and the copy's number for `each`).
+    pub label: Option<String>,
+    /// The function with its arguments.
+    pub function: TaskFn,
+    /// The line printed when it starts, placeholders not yet filled.
+    pub before: Option<String>,
+    /// The line printed when it ends, placeholders not yet filled.
+    pub after: Option<String>,
+}
+
+/// `items`: a function applied to every integer of `from..=to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Items {
+    /// Square or cube.
+    pub function: NumberFn,
+    /// First integer.
+    pub from: i64,
+    /// Last integer (inclusive).
+    pub to: i64,
+    /// The line each task prints when it ends, placeholders not yet filled.
+    pub after: Option<String>,
+}
+
+impl Items {
+    /// The stage's tasks from run-wide index `first_index` on.
+    pub(crate) fn tasks(&self, first_index: usize) -> StageTasks {
+        StageTasks::numbers(
+            first_index,
+            self.function,
+            self.from,
+            self.to,
+            self.after.clone(),
+        )
+    }
+}
+
+/// A speedup sweep's settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sweep {
+    /// Seconds of CPU work one process does alone before each parallel part (Amdahl's serial
+    /// part); 0 for none.
     pub serial_secs: f64,
-    /// The work items, one per task, in input order.
-    #[serde(default)]
-    pub tasks: Vec<TaskSpec>,
-    /// Processes only: one task that every process runs (their count is `workers`).
-    #[serde(default)]
-    pub each: Option<TaskSpec>,
-    /// A generated list of tasks: `fn` applied to every integer from `from` to `to` inclusive.
-    #[serde(default)]
-    pub items: Option<ItemRange>,
+}
+
+/// The parent's line at a stage's end: the same whatever the join, or one per join mode (so
+/// that with `join = skip` it does not claim to have joined anyone).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParentSays {
+    /// One line.
+    Always(String),
+    /// A line for each join mode.
+    ByJoin {
+        /// Printed after joining every child.
+        all: String,
+        /// Printed without joining (the children may still run).
+        skip: String,
+    },
+}
+
+impl ParentSays {
+    /// The line for `join`.
+    pub(crate) fn for_join(&self, join: Join) -> &str {
+        match (self, join) {
+            (ParentSays::Always(line), _) => line,
+            (ParentSays::ByJoin { all, .. }, Join::All) => all,
+            (ParentSays::ByJoin { skip, .. }, Join::Skip) => skip,
+        }
+    }
 }
 
 /// How a stage spreads its work.
@@ -166,17 +185,30 @@ impl From<WorkerCount> for String {
 }
 
 impl WorkerCount {
-    /// The number of workers on a machine with `cores` available cores.
+    /// The number of workers on a machine with `cores` available cores. A count that follows
+    /// the cores stops at [`limits::MAX_WORKERS`] (validation makes sure it is at least 1 and
+    /// within that limit up to [`limits::MAX_CORES`] cores).
     pub fn resolve(&self, cores: u32) -> u32 {
         match self {
             WorkerCount::Fixed(n) => *n,
-            WorkerCount::Cores(extra) => cores.saturating_add(*extra),
-            WorkerCount::CoresTimes(times) => cores.saturating_mul(*times),
+            relative => relative
+                .unclamped(cores)
+                .min(u64::from(limits::MAX_WORKERS)) as u32,
+        }
+    }
+
+    /// The count on a machine with `cores` cores, before any limit.
+    pub(crate) fn unclamped(&self, cores: u32) -> u64 {
+        let cores = u64::from(cores);
+        match self {
+            WorkerCount::Fixed(n) => u64::from(*n),
+            WorkerCount::Cores(extra) => cores + u64::from(*extra),
+            WorkerCount::CoresTimes(times) => cores * u64::from(*times),
         }
     }
 
     /// Parses `"4"`, `"cores"` or `"cores+1"`.
-    pub fn parse(text: &str) -> Option<WorkerCount> {
+    pub(crate) fn parse(text: &str) -> Option<WorkerCount> {
         let text = text.trim();
         if text == "cores" {
             return Some(WorkerCount::Cores(0));
@@ -280,100 +312,6 @@ pub enum Pin {
     Spread,
 }
 
-/// One work item: a task function from the fixed vocabulary, and its arguments.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TaskSpec {
-    /// Display name (defaults to the task's index, or the number for `items`).
-    #[serde(default)]
-    pub label: Option<String>,
-    /// The task function: one of `sleep`, `spin`, `square`, `cube`, `print`, `count`, `exit`,
-    /// `signal`, `panic`, `flood`.
-    #[serde(rename = "fn")]
-    pub function: String,
-    /// `sleep`, `spin`: seconds (for `spin`, seconds of CPU time); `print`: seconds between lines.
-    #[serde(default)]
-    pub secs: Option<f64>,
-    /// `square`, `cube`: the number.
-    #[serde(default)]
-    pub n: Option<i64>,
-    /// `count`: how many times to add 1 to the counter; `print`: how many lines (default 1).
-    #[serde(default)]
-    pub times: Option<u64>,
-    /// `exit`: the exit code, 0–255.
-    #[serde(default)]
-    pub code: Option<i64>,
-    /// `signal`: the signal the worker sends itself (`SIGKILL`, `SIGTERM`, `SIGSEGV`, `SIGABRT`,
-    /// `SIGINT`).
-    #[serde(default)]
-    pub signal: Option<String>,
-    /// `start_children`: `fork` (a copy of the worker) or `spawn` (a fresh program: fork, then
-    /// exec).
-    #[serde(default)]
-    pub method: Option<String>,
-    /// `flood`: how many bytes to print in all.
-    #[serde(default)]
-    pub bytes: Option<u64>,
-    /// `flood`: bytes per line, newline included (0: one endless line with no newline).
-    #[serde(default)]
-    pub line_bytes: Option<u64>,
-    /// `print`: the line to print (`{i}` is the line's number, from 0).
-    #[serde(default)]
-    pub text: Option<String>,
-    /// A line printed when the task starts. `{label}`, `{secs}`, `{n}`, `{pid}` are filled in.
-    #[serde(default)]
-    pub before: Option<String>,
-    /// A line printed when the task ends. Also `{result}`.
-    #[serde(default)]
-    pub after: Option<String>,
-}
-
-/// A generated list of tasks: `function` applied to each integer of `from..=to`.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ItemRange {
-    /// `square` or `cube`.
-    #[serde(rename = "fn")]
-    pub function: String,
-    /// First integer.
-    pub from: i64,
-    /// Last integer (inclusive).
-    pub to: i64,
-    /// A line printed by each task when it ends (`{label}`, `{n}`, `{pid}`, `{result}`).
-    #[serde(default)]
-    pub after: Option<String>,
-}
-
-/// A predict-then-run question.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Checkpoint {
-    /// Short id, referenced from the narrative by a line `::: checkpoint <id>`.
-    pub id: String,
-    /// The question, asked before the run.
-    pub question: String,
-    /// The form of the answer.
-    pub answer_kind: AnswerKind,
-    /// For `choice`: the options, shown as a, b, c…
-    #[serde(default)]
-    pub choices: Vec<String>,
-    /// The expected answer, when it does not depend on the machine: the choice's text, the order
-    /// as labels separated by spaces (`"B C A D"`), or the number.
-    #[serde(default)]
-    pub answer: Option<String>,
-    /// For `number`: how far from the answer still counts as right.
-    #[serde(default)]
-    pub tolerance: f64,
-    /// What the run measured to compare with the prediction, when the machine decides.
-    #[serde(default)]
-    pub observe: Option<Observation>,
-    /// Shown after the run: why the answer is what it is.
-    pub explanation: String,
-    /// Revealed one at a time before the answer.
-    #[serde(default)]
-    pub hints: Vec<String>,
-}
-
 /// How a learner answers a checkpoint.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -413,28 +351,192 @@ pub enum Observation {
     ExitCodes,
 }
 
-/// A scenario value the learner may change.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// A predict-then-run question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    /// Short id, referenced from the narrative by a line `::: checkpoint <id>`.
+    pub id: String,
+    /// The question, asked before the run.
+    pub question: String,
+    /// The form of the answer.
+    pub answer_kind: AnswerKind,
+    /// For `choice`: the options, shown as a, b, c…
+    pub choices: Vec<String>,
+    /// The expected answer, when it does not depend on the machine: the choice's text, the order
+    /// as labels separated by spaces (`"B C A D"`), or the number.
+    pub answer: Option<String>,
+    /// For `number`: how far from the answer still counts as right.
+    pub tolerance: f64,
+    /// What the run measured to compare with the prediction, when the machine decides.
+    pub observe: Option<Observation>,
+    /// Shown after the run: why the answer is what it is.
+    pub explanation: String,
+    /// Revealed one at a time before the answer.
+    pub hints: Vec<String>,
+}
+
+/// A scenario value the learner may change (`--set name=value`, the knobs panel).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Knob {
-    /// Which value: `workers`, `chunksize`, `join_delay_s`, `join` (0 = skip, 1 = all),
-    /// `secs` (scales every duration: 1 = as written) or `task.<label>.secs`.
-    pub name: String,
-    /// The stage it changes (0-based).
-    #[serde(default)]
+    /// What it changes.
+    pub target: KnobTarget,
+    /// The stage it changes (0-based, as declared).
     pub stage: usize,
     /// Smallest value.
     pub min: f64,
     /// Largest value.
     pub max: f64,
     /// Step for the + and - keys.
-    #[serde(default = "default_step")]
     pub step: f64,
     /// What the knob does, in a few words.
-    #[serde(default)]
     pub help: String,
 }
 
-fn default_step() -> f64 {
-    1.0
+impl Knob {
+    /// Its name, as `--set` takes it.
+    pub fn name(&self) -> String {
+        self.target.name()
+    }
+}
+
+/// What a knob changes in its stage.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum KnobTarget {
+    /// `workers`: the pool size or the copies of `each`.
+    Workers,
+    /// `chunksize`: a pool's items per message.
+    Chunksize,
+    /// `join_delay_s`: seconds before the parent joins.
+    JoinDelay,
+    /// `join`: 1 joins every child, 0 skips the joins.
+    Join,
+    /// `secs`: every `sleep` and `spin` duration of the stage times this (1 = as written).
+    SecsScale,
+    /// `task.<label>.secs`: the seconds of the `sleep` or `spin` task with this label.
+    TaskSecs(String),
+}
+
+impl KnobTarget {
+    /// The names of the knobs every stage may have (besides `task.<label>.secs`).
+    pub const FIXED: [KnobTarget; 5] = [
+        KnobTarget::Workers,
+        KnobTarget::Chunksize,
+        KnobTarget::JoinDelay,
+        KnobTarget::Join,
+        KnobTarget::SecsScale,
+    ];
+
+    /// The target a knob name names: the one place `task.<label>.secs` is taken apart.
+    pub fn parse(name: &str) -> Option<KnobTarget> {
+        if let Some(label) = name
+            .strip_prefix("task.")
+            .and_then(|rest| rest.strip_suffix(".secs"))
+        {
+            return Some(KnobTarget::TaskSecs(label.to_string()));
+        }
+        Self::FIXED.into_iter().find(|target| target.name() == name)
+    }
+
+    /// Its name, as lessons and `--set` write it.
+    pub fn name(&self) -> String {
+        match self {
+            KnobTarget::Workers => "workers".into(),
+            KnobTarget::Chunksize => "chunksize".into(),
+            KnobTarget::JoinDelay => "join_delay_s".into(),
+            KnobTarget::Join => "join".into(),
+            KnobTarget::SecsScale => "secs".into(),
+            KnobTarget::TaskSecs(label) => format!("task.{label}.secs"),
+        }
+    }
+
+    /// Sets `value` in `stage` (a copy of the lesson's, before planning).
+    pub(crate) fn apply(&self, stage: &mut Stage, value: f64) {
+        match self {
+            KnobTarget::Workers => stage.workers = Some(WorkerCount::Fixed(value as u32)),
+            KnobTarget::Chunksize => stage.chunksize = Some(value as u64),
+            KnobTarget::JoinDelay => stage.join_delay_s = value,
+            KnobTarget::Join => stage.join = if value >= 1.0 { Join::All } else { Join::Skip },
+            KnobTarget::SecsScale => scale_secs(stage, value),
+            KnobTarget::TaskSecs(label) => {
+                if let Work::Tasks(tasks) = &mut stage.work {
+                    let labelled = tasks.iter_mut().enumerate().filter(|(i, task)| {
+                        task.label.clone().unwrap_or_else(|| i.to_string()) == *label
+                    });
+                    for (_, task) in labelled {
+                        set_secs(&mut task.function, |_| value);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Multiplies every `sleep` and `spin` duration of `stage` (and a sweep's serial part) by
+/// `factor`.
+fn scale_secs(stage: &mut Stage, factor: f64) {
+    let scale = |secs: f64| secs * factor;
+    match &mut stage.work {
+        Work::Tasks(tasks) => tasks
+            .iter_mut()
+            .for_each(|task| set_secs(&mut task.function, scale)),
+        Work::Each(task) => set_secs(&mut task.function, scale),
+        Work::Items(_) => {}
+    }
+    if let Some(sweep) = &mut stage.sweep {
+        sweep.serial_secs *= factor;
+    }
+}
+
+/// Changes the seconds of a `sleep` or `spin` function; other functions keep theirs.
+fn set_secs(function: &mut TaskFn, change: impl Fn(f64) -> f64) {
+    if let TaskFn::Sleep { secs } | TaskFn::Spin { secs } = function {
+        *secs = change(*secs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knob_names_parse_into_targets_and_back() {
+        for name in [
+            "workers",
+            "chunksize",
+            "join_delay_s",
+            "join",
+            "secs",
+            "task.A b.secs",
+        ] {
+            let target = KnobTarget::parse(name).unwrap();
+            assert_eq!(target.name(), name);
+        }
+        assert_eq!(
+            KnobTarget::parse("task.A.secs"),
+            Some(KnobTarget::TaskSecs("A".into()))
+        );
+        assert_eq!(KnobTarget::parse("colour"), None);
+        assert_eq!(KnobTarget::parse("task.A"), None);
+    }
+
+    #[test]
+    fn relative_worker_counts_stop_at_the_cap() {
+        assert_eq!(WorkerCount::Cores(1).resolve(2), 3);
+        assert_eq!(
+            WorkerCount::CoresTimes(2).resolve(1000),
+            limits::MAX_WORKERS
+        );
+        assert_eq!(WorkerCount::CoresTimes(200).unclamped(2), 400);
+    }
+
+    #[test]
+    fn a_parent_line_per_join_mode_is_chosen_by_the_join() {
+        let lines = ParentSays::ByJoin {
+            all: "joined".into(),
+            skip: "not joined".into(),
+        };
+        assert_eq!(lines.for_join(Join::All), "joined");
+        assert_eq!(lines.for_join(Join::Skip), "not joined");
+        assert_eq!(ParentSays::Always("x".into()).for_join(Join::Skip), "x");
+    }
 }

@@ -1,8 +1,15 @@
 //! A problem found in a lesson file, with its place.
+//!
+//! A message may quote the file (a bad key, an id), and a file's name comes from the disk, so
+//! both are kept with their control characters shown, never sent: printing a problem cannot
+//! take over the terminal.
 
 use std::fmt;
 
-/// One problem in one file: shown as `file:line:col: message`.
+use crate::text::{visible, visible_line};
+
+/// One problem in one file: shown as `file:line:col: message`; its file and message hold no
+/// control characters (they are escaped when the problem is made).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The file, as the user named it (or `builtin:<id>/<file>`).
@@ -19,31 +26,25 @@ impl Problem {
     /// A problem at a byte offset of `source`.
     pub fn at(file: &str, source: &str, offset: usize, message: impl Into<String>) -> Problem {
         let (line, col) = line_col(source, offset);
-        Problem {
-            file: file.to_string(),
-            line: Some(line),
-            col: Some(col),
-            message: message.into(),
-        }
+        Problem::new(file, Some((line, col)), message.into())
     }
 
     /// A problem at a 1-based line, column 1.
     pub fn at_line(file: &str, line: usize, message: impl Into<String>) -> Problem {
-        Problem {
-            file: file.to_string(),
-            line: Some(line),
-            col: Some(1),
-            message: message.into(),
-        }
+        Problem::new(file, Some((line, 1)), message.into())
     }
 
     /// A problem with the whole file (it is missing, too large, unreadable).
     pub fn whole_file(file: &str, message: impl Into<String>) -> Problem {
+        Problem::new(file, None, message.into())
+    }
+
+    fn new(file: &str, place: Option<(usize, usize)>, message: String) -> Problem {
         Problem {
-            file: file.to_string(),
-            line: None,
-            col: None,
-            message: message.into(),
+            file: visible_line(file).into_owned(),
+            line: place.map(|(line, _)| line),
+            col: place.map(|(_, col)| col),
+            message: visible(&message).into_owned(),
         }
     }
 }

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, Pid, fork, getppid};
 
+use crate::task::StartMethod;
+
 /// The hidden subcommand an orphan runs.
 pub const ORPHAN_ARG: &str = "__orphan";
 /// The hidden subcommand a spawned child runs: it reports what it sees and exits.
@@ -33,14 +35,14 @@ pub fn probe_main() -> ! {
 
 /// Starts `times` children by `method`, waiting for each; returns the line to print and the
 /// mean microseconds per start, exit and wait.
-pub fn start_children(method: &str, times: u64) -> (String, f64) {
+pub fn start_children(method: StartMethod, times: u64) -> (String, f64) {
     VALUE.store(42, Ordering::SeqCst);
     let mut seen = String::new();
     let start = Instant::now();
     for _ in 0..times {
         seen = match method {
-            "fork" => fork_one(),
-            _ => spawn_one(),
+            StartMethod::Fork => fork_one(),
+            StartMethod::Spawn => spawn_one(),
         }
         .unwrap_or_else(|error| format!("failed: {error}"));
     }
@@ -48,9 +50,10 @@ pub fn start_children(method: &str, times: u64) -> (String, f64) {
     let mut fields = seen.split_whitespace();
     let (value, fds) = (fields.next().unwrap_or("?"), fields.next().unwrap_or("?"));
     let line = format!(
-        "{method}: {times} children; each saw VALUE = {value} (this worker set it to 42 before \
+        "{}: {times} children; each saw VALUE = {value} (this worker set it to 42 before \
          starting them); {fds} file descriptors open in the child; {mean_us:.0} µs per start, \
-         exit and wait (mean of {times})"
+         exit and wait (mean of {times})",
+        method.name()
     );
     (line, mean_us)
 }

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::task::{Task, TaskFn, fill_static};
+use crate::task::{NumberFn, Task, TaskFn, fill_static};
 
 /// The tasks of one planned stage, with their run-wide indices.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,33 +15,14 @@ pub struct StageTasks {
     source: Source,
 }
 
-/// Which numeric function an `items` range applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NumberFn {
-    /// n².
-    Square,
-    /// n³.
-    Cube,
-}
-
-impl NumberFn {
-    /// The task function for `n`.
-    pub fn task_fn(self, n: i64) -> TaskFn {
-        match self {
-            NumberFn::Square => TaskFn::Square { n },
-            NumberFn::Cube => TaskFn::Cube { n },
-        }
-    }
-}
-
 /// The task a stage runs several times (`each`): copy `i` is labelled `{prefix}{i}`, and its
 /// `before` and `after` lines are filled for it when it is built.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CopyTemplate {
+pub(crate) struct CopyTemplate {
     /// The label before the copy's number.
-    pub prefix: String,
+    pub(crate) prefix: String,
     /// The function as it runs (durations divided by the speed).
-    pub function: TaskFn,
+    pub(crate) function: TaskFn,
     /// The function as the lesson declares it: what `{secs}` and `{n}` in the texts show.
     pub declared: TaskFn,
     /// The line printed when a copy starts, placeholders not yet filled.
@@ -70,7 +51,7 @@ enum Source {
 
 impl StageTasks {
     /// Tasks listed one by one; their `index` fields are set from `first_index` on.
-    pub fn listed(first_index: usize, mut tasks: Vec<Task>) -> StageTasks {
+    pub(crate) fn listed(first_index: usize, mut tasks: Vec<Task>) -> StageTasks {
         for (offset, task) in tasks.iter_mut().enumerate() {
             task.index = first_index + offset;
         }
@@ -81,7 +62,7 @@ impl StageTasks {
     }
 
     /// `count` copies of `template`.
-    pub fn copies(first_index: usize, template: CopyTemplate, count: usize) -> StageTasks {
+    pub(crate) fn copies(first_index: usize, template: CopyTemplate, count: usize) -> StageTasks {
         StageTasks {
             first_index,
             source: Source::Copies { template, count },

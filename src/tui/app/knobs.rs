@@ -3,7 +3,7 @@
 
 use crate::engine::{RunOptions, RunPlan, plan};
 use crate::lesson::Lesson;
-use crate::lesson::model::{Join, StageKind};
+use crate::lesson::model::{KnobTarget, Stage};
 use crate::limits;
 
 /// The speeds `+` and `-` step through.
@@ -49,27 +49,6 @@ fn lesson_plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<RunP
     plan(lesson, &options, cores).ok()
 }
 
-/// The lesson's own value of knob `name` on `stage` (before the learner changes it).
-fn lesson_value(plan: &RunPlan, name: &str, stage: usize) -> Option<f64> {
-    let stage = plan.stages.get(stage)?;
-    match name {
-        "workers" => Some(f64::from(stage.workers)),
-        "chunksize" => Some(stage.chunksize as f64),
-        "join_delay_s" => Some(stage.join_delay.as_secs_f64()),
-        "join" => Some(if stage.join == Join::All { 1.0 } else { 0.0 }),
-        "secs" => Some(1.0),
-        other => {
-            let label = other.strip_prefix("task.")?.strip_suffix(".secs")?;
-            stage
-                .tasks
-                .iter()
-                .find(|t| t.label == label)?
-                .function
-                .secs()
-        }
-    }
-}
-
 /// Every knob of `lesson` with the value the next run would use.
 pub(crate) fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<KnobRow> {
     let plan = lesson_plan(lesson, options, cores);
@@ -80,13 +59,13 @@ pub(crate) fn rows(lesson: &Lesson, options: &RunOptions, cores: u32) -> Vec<Kno
             let set = options
                 .settings
                 .iter()
-                .find(|(name, _)| *name == knob.name)
+                .find(|(name, _)| *name == knob.name())
                 .map(|(_, v)| *v);
             let own = plan
                 .as_ref()
-                .and_then(|p| lesson_value(p, &knob.name, knob.stage));
+                .and_then(|p| knob.target.read(p.planned_from(knob.stage)?));
             KnobRow {
-                name: knob.name.clone(),
+                name: knob.name(),
                 value: set.or(own).unwrap_or(knob.min),
                 min: knob.min,
                 max: knob.max,
@@ -119,26 +98,23 @@ pub(crate) fn step_knob(
     };
     let snapped = knob.min + ((moved - knob.min) / step).round() * step;
     let value = snapped.clamp(knob.min, knob.max);
-    if knob.name == "workers" {
+    if knob.target == KnobTarget::Workers {
         options.workers = None;
     }
-    options.settings.retain(|(name, _)| *name != knob.name);
-    options.settings.push((knob.name.clone(), value));
+    options.settings.retain(|(name, _)| *name != knob.name());
+    options.settings.push((knob.name(), value));
 }
 
 /// Puts knob `index` back to the lesson's own value.
 pub(crate) fn reset_knob(lesson: &Lesson, options: &mut RunOptions, index: usize) {
     if let Some(knob) = lesson.knobs.get(index) {
-        options.settings.retain(|(name, _)| *name != knob.name);
+        options.settings.retain(|(name, _)| *name != knob.name());
     }
 }
 
 /// Whether the lesson lets the worker count vary (a pool, or copies of one process).
 pub(crate) fn workers_vary(lesson: &Lesson) -> bool {
-    lesson
-        .stages
-        .iter()
-        .any(|s| s.kind == StageKind::Pool || s.each.is_some())
+    lesson.stages.iter().any(Stage::workers_vary)
 }
 
 /// How many workers the first stage of the next run starts.
@@ -157,7 +133,7 @@ pub(crate) fn step_workers(
     cores: u32,
     up: bool,
 ) -> bool {
-    if let Some(index) = lesson.knobs.iter().position(|k| k.name == "workers") {
+    if let Some(index) = (lesson.knobs.iter()).position(|k| k.target == KnobTarget::Workers) {
         step_knob(lesson, options, cores, index, up);
         return true;
     }
