@@ -24,23 +24,23 @@ fn key(code: KeyCode) -> Message {
     Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-/// Rows of the screen, without those that are meant to differ: the header (next-run settings
-/// against "a recording"), the run's status line (live clock against playback position), and
-/// the notice and key bar at the bottom.
+/// The run panel's rows, without those that are meant to differ: the run's status line (live
+/// clock against playback position), and the notice and key bar at the bottom. The reading
+/// pane differs too: a recording's checkpoints are not answered there.
 fn comparable_rows(buf: &Buffer) -> Vec<String> {
     let area = buf.area;
-    (area.top()..area.bottom())
-        .filter(|&y| y != 0 && y < area.bottom() - 2)
-        .map(|y| {
-            let row: String = (area.left()..area.right())
-                .map(|x| buf[(x, y)].symbol())
-                .collect();
-            // The run's status line fills the first row right of the reading pane's corner.
-            match row.find('┐') {
-                Some(at) if y == 1 => row[..at].to_string(),
-                _ => row,
-            }
-        })
+    let row = |y: u16| -> Vec<&str> {
+        (area.left()..area.right())
+            .map(|x| buf[(x, y)].symbol())
+            .collect()
+    };
+    // The run panel starts right of the reading pane's corner, on the first row of the body.
+    let corner = row(1)
+        .iter()
+        .position(|s| *s == "┐")
+        .expect("the reading pane's corner");
+    (2..area.bottom() - 2)
+        .map(|y| row(y)[corner + 1..].concat())
         .collect()
 }
 
@@ -130,11 +130,26 @@ fn seeking_back_and_to_the_end_draws_the_same_screens() {
 #[test]
 fn a_replay_refuses_to_start_a_real_run() {
     let mut replay = replaying(&fixture_events());
-    for c in ['n', 'k', 'w', 's', 'R'] {
+    for c in ['n', 'c', 'K', 'w', 's', 'R'] {
         assert_eq!(replay.update(key(KeyCode::Char(c))), None);
     }
     let notice = replay.status_line().unwrap();
     assert!(notice.contains("recording"), "{notice}");
+    replay.update(key(KeyCode::Char('c')));
+    let notice = replay.status_line().unwrap();
+    assert!(notice.contains("proclab open pool-demo"), "{notice}");
+    // A hint changes nothing in the run: h shows it, and the box says how to answer.
+    replay.update(key(KeyCode::Char('h')));
+    let screen = common::screens::text(&render(&replay));
+    assert!(
+        screen.contains("Hint: Which worker is free first?"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("answer it in the lesson itself"),
+        "{screen}"
+    );
+    assert!(!screen.contains("press c to answer"), "{screen}");
     // r plays the recording again instead of running the lesson.
     assert_eq!(replay.update(key(KeyCode::Char('r'))), None);
     assert!(replay.replay_screen().unwrap().replay.is_playing());

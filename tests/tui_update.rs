@@ -265,8 +265,15 @@ fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
         app.update(key(' ')),
         Some(Command::Control(Control::Resume))
     );
+    // K asks first, naming the worker and its PID; only y kills it.
+    assert_eq!(app.update(key('K')), None);
+    let question = app.status_line().unwrap();
+    assert!(question.contains("Kill worker 0 (PID 14493)"), "{question}");
+    assert_eq!(app.update(key('n')), None);
+    assert!(app.status_line().unwrap().contains("left running"));
+    assert_eq!(app.update(key('K')), None);
     assert_eq!(
-        app.update(key('k')),
+        app.update(key('y')),
         Some(Command::Control(Control::Kill(0)))
     );
     let before = Instant::now();
@@ -304,7 +311,8 @@ fn a_run_pauses_resumes_kills_and_ignores_older_runs() {
         RunState::Ended
     );
     assert_eq!(app.update(key(' ')), None, "nothing to pause");
-    assert_eq!(app.update(key('k')), None, "nothing to kill");
+    assert_eq!(app.update(key('K')), None, "nothing to kill");
+    assert_eq!(app.prompt(), None, "nothing to ask about");
 }
 
 #[test]
@@ -618,4 +626,61 @@ fn the_header_gives_the_next_runs_workers_from_the_first_frame() {
     app.update(key('w'));
     let header = screen_text(&app).lines().next().unwrap().to_string();
     assert!(header.contains("· 3 workers"), "{header}");
+}
+
+#[test]
+fn one_key_scheme_j_and_k_move_h_hints_and_questions_take_y_or_anything_else() {
+    let mut app = app(Some("pool-demo"));
+    app.update(Message::Resize(80, 24));
+    // j and k scroll the text as ↓ and ↑ do.
+    app.update(key('j'));
+    assert_eq!(lesson(&app).reader.scroll, 1);
+    app.update(key('k'));
+    assert_eq!(lesson(&app).reader.scroll, 0);
+    // A choice question: h reveals a hint (it is not a choice's letter), a letter answers.
+    app.update(key('c'));
+    assert_eq!(app.context(), Context::Answer);
+    app.update(key('h'));
+    assert_eq!(lesson(&app).checkpoints[0].hints_shown, 1);
+    app.update(key('d'));
+    // An order question: h is typed (a label may be H), Tab reveals the hint.
+    assert_eq!(app.context(), Context::Typing);
+    app.update(key('h'));
+    app.update(code(KeyCode::Backspace));
+    app.update(key('b'));
+    let Some(Dialog::Answer(draft)) = &lesson(&app).dialog else {
+        panic!("the order question is asked next")
+    };
+    assert_eq!(draft.checkpoint, 1);
+    app.update(code(KeyCode::Esc));
+    // A number: digits, Backspace and Esc belong to it; any other key cancels and acts.
+    app.update(key('2'));
+    assert_eq!(app.context(), Context::Number);
+    app.update(key('5'));
+    app.update(code(KeyCode::Backspace));
+    assert!(app.status_line().unwrap().contains("go to page 2_"));
+    app.update(key('v'));
+    assert_eq!(app.prompt(), None);
+    assert_eq!(
+        lesson(&app).reader.showing,
+        Reading::Program,
+        "v still did its job"
+    );
+}
+
+#[test]
+fn space_says_resume_in_the_key_bar_while_the_run_is_paused() {
+    let mut app = app(Some("pool-demo"));
+    let run = start_run(&mut app);
+    feed(&mut app, run, fixture_events().into_iter().take(4));
+    let bar = |app: &App| {
+        common::screens::text(&common::screens::render(app))
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    assert!(bar(&app).contains("Space pause"), "{}", bar(&app));
+    app.update(key(' '));
+    assert!(bar(&app).contains("Space resume"), "{}", bar(&app));
 }

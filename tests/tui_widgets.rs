@@ -227,14 +227,54 @@ fn a_window_that_is_too_small_says_so() {
     snapshot!("too_small", text(&render_screen(&app)));
 }
 
-#[test]
-fn help_lists_every_key() {
-    let mut app = app_after_fixture_run(MONO, 100, 60);
+/// Every row the help shows while it is scrolled from its top to its end with PgDn.
+fn whole_help(app: &mut App) -> String {
     app.update(key('?'));
-    let screen = text(&render_screen(&app));
-    assert!(screen.contains("Keys"));
-    assert!(screen.contains("show or hide this help"));
-    assert!(screen.contains("kill the selected worker"));
+    let mut seen = String::new();
+    let mut last = String::new();
+    loop {
+        let screen = text(&render_screen(app));
+        if screen == last {
+            break;
+        }
+        seen.push_str(&screen);
+        seen.push('\n');
+        last = screen;
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::PageDown,
+            KeyModifiers::NONE,
+        )));
+    }
+    seen
+}
+
+#[test]
+fn help_lists_every_key_and_panel_and_cuts_nothing() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut app = app_after_fixture_run(MONO, width, height);
+        let help = whole_help(&mut app);
+        // Entries wrap at the help's width: compare with one space between words.
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for wanted in [
+            "Keys",
+            "show or hide this help",
+            "kill the selected worker with SIGKILL (asks y/n, naming its PID)",
+            "reveal the next hint",
+            "Mouse",
+            "a checkpoint's box to answer it",
+            "What each panel shows",
+            "0-9 a-z = the worker slot that ran there",
+        ] {
+            assert!(
+                flat.contains(wanted),
+                "{width}×{height}: {wanted:?} in\n{help}"
+            );
+        }
+        let cut = help
+            .lines()
+            .find(|line| line.trim_end_matches(['│', ' ']).ends_with('…'));
+        assert_eq!(cut, None, "{width}×{height}: nothing is cut\n{help}");
+    }
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub(crate) mod runs;
 pub mod trace;
 pub mod watch;
 
-use ratatui::crossterm::event::{KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -357,21 +357,25 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Option<Command> {
         self.notice = None;
-        if let Some(command) = self.answer_prompt(&key) {
-            return command;
-        }
         let context = self.context();
         if self.help.is_some() {
             return self.help_key(context, &key);
         }
-        if let Some(command) = self
-            .jump_key(context, &key)
-            .or_else(|| self.typed(context, &key))
-        {
-            return command;
-        }
         let action = keys::action(context, &key)?;
-        self.act(context, action)
+        match (context, action) {
+            // Any other key cancels the number, then does its own job.
+            (Context::Number, Action::No) => {
+                self.prompt = None;
+                let context = self.context();
+                let action = keys::action(context, &key)?;
+                self.act(context, action)
+            }
+            (_, Action::Type | Action::Jump) => match key.code {
+                KeyCode::Char(c) => self.type_char(context, c),
+                _ => None,
+            },
+            _ => self.act(context, action),
+        }
     }
 
     /// A key while the help is open: its own keys scroll it, Ctrl-C still leaves, any other key
@@ -390,27 +394,22 @@ impl App {
         None
     }
 
-    /// Keys that type text (the filter, an answer); `Some` when the key was taken.
-    fn typed(&mut self, context: Context, key: &KeyEvent) -> Option<Option<Command>> {
-        if key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-        {
-            return None;
-        }
+    /// A character typed into the filter, an answer or a number.
+    fn type_char(&mut self, context: Context, c: char) -> Option<Command> {
         match context {
-            Context::Filter => self.list.type_filter(key.code).then_some(None),
-            Context::Answer => {
+            Context::Filter => self.list.type_filter(c),
+            Context::List | Context::Lesson | Context::Number => self.type_digit(c),
+            Context::Answer | Context::Typing => {
                 let Screen::Lesson(screen) = &mut self.screen else {
                     return None;
                 };
-                match screen.type_answer(key.code)? {
-                    lesson::Typed::Text => Some(None),
-                    lesson::Typed::Chosen => Some(self.confirm_answer()),
+                if screen.type_answer(c) == Some(lesson::Typed::Chosen) {
+                    return self.confirm_answer();
                 }
             }
-            _ => None,
+            _ => {}
         }
+        None
     }
 
     fn act(&mut self, context: Context, action: Action) -> Option<Command> {
@@ -424,23 +423,41 @@ impl App {
                 self.toggle_projector();
                 None
             }
+            // The runtime panics on it before the model sees it, when asked to.
+            (_, Action::DebugPanic) => None,
             (Context::List | Context::Filter, _) => self.list_action(action),
+            (Context::Number, _) => self.number_action(action),
             (Context::Lesson, _) => self.lesson_action(action),
-            (Context::Answer, _) => self.answer_action(action),
+            (Context::Answer | Context::Typing, _) => self.answer_action(action),
             (Context::Knobs, _) => self.knobs_action(action),
             (Context::Trace, _) => self.trace_action(action),
             (Context::Replay, _) => self.replay_action(action),
-            (Context::Global | Context::Help | Context::Notes, _) => None,
+            (Context::Question, Action::Yes | Action::No) => {
+                self.answer_prompt(action == Action::Yes)
+            }
+            (Context::Global | Context::Help | Context::Notes | Context::Question, _) => None,
         }
     }
 
     /// Where the keyboard is.
     pub fn context(&self) -> Context {
+        match (&self.prompt, &self.screen) {
+            (Some(Prompt::Jump(_)), _) => return Context::Number,
+            (Some(_), _) => return Context::Question,
+            (None, _) => {}
+        }
         match &self.screen {
             Screen::List if self.list.filtering => Context::Filter,
             Screen::List => Context::List,
-            Screen::Lesson(screen) => match screen.dialog {
-                Some(Dialog::Answer(_)) => Context::Answer,
+            Screen::Lesson(screen) => match &screen.dialog {
+                Some(Dialog::Answer(draft)) => {
+                    let kind = screen.lesson.checkpoints[draft.checkpoint].answer_kind;
+                    if kind == crate::lesson::model::AnswerKind::Choice {
+                        Context::Answer
+                    } else {
+                        Context::Typing
+                    }
+                }
                 Some(Dialog::Knobs { .. }) => Context::Knobs,
                 None => Context::Lesson,
             },
@@ -450,6 +467,17 @@ impl App {
     }
 
     // ----- the panes of lessons, traces and replays -----
+
+    /// Whether what Space toggles is on: the run shown is paused, or the recording plays.
+    pub(crate) fn space_on(&self) -> bool {
+        match &self.screen {
+            Screen::Replay(screen) => screen.replay.is_playing(),
+            _ => self
+                .run_view()
+                .and_then(|view| view.running())
+                .is_some_and(|run| run.state == live_run::RunState::Paused),
+        }
+    }
 
     /// The run panels of the screen shown, if it has them.
     pub(crate) fn run_view(&self) -> Option<&panes::RunView> {
@@ -464,7 +492,7 @@ impl App {
             Screen::Trace(screen) => {
                 Some((&screen.reader, &screen.view, Text::About(&screen.about)))
             }
-            Screen::Replay(screen) => Some((&screen.reader, &screen.view, screen.text.text())),
+            Screen::Replay(screen) => Some((&screen.reader, &screen.view, screen.text())),
         }
     }
 
@@ -480,6 +508,7 @@ impl App {
                 Text::Lesson {
                     lesson: &screen.lesson,
                     checkpoints: &screen.checkpoints,
+                    answerable: true,
                 },
             ),
             Screen::Trace(screen) => (
@@ -487,7 +516,11 @@ impl App {
                 &mut screen.view,
                 Text::About(&screen.about),
             ),
-            Screen::Replay(screen) => (&mut screen.reader, &mut screen.view, screen.text.text()),
+            Screen::Replay(screen) => (
+                &mut screen.reader,
+                &mut screen.view,
+                screen.text.text(&screen.checkpoints),
+            ),
         };
         let areas = view.areas(body, projector);
         Some(Panes {
@@ -530,7 +563,8 @@ impl App {
         if mouse.kind == MouseEventKind::Down(MouseButton::Left)
             && layout::contains(screen_areas.key_bar, column, row)
         {
-            let action = key_bar::hit(context, screen_areas.key_bar, column, self.projector)?;
+            let (bar, projector, on) = (screen_areas.key_bar, self.projector, self.space_on());
+            let action = key_bar::hit(context, bar, column, projector, on)?;
             return self.act(context, action);
         }
         match &self.screen {

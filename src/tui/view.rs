@@ -9,6 +9,7 @@ use ratatui::widgets::{Clear, Paragraph, Widget};
 use crate::tui::app::lesson::{Dialog, LessonScreen};
 use crate::tui::app::panes::{Reader, Reading, RunView, Text};
 use crate::tui::app::{App, Screen};
+use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::answer_dialog::AnswerDialog;
 use crate::tui::widgets::header::Header;
 use crate::tui::widgets::help::HelpOverlay;
@@ -22,6 +23,7 @@ use crate::tui::widgets::problems::ProblemsPanel;
 use crate::tui::widgets::program::ProgramPanel;
 use crate::tui::widgets::projector;
 use crate::tui::widgets::run_panel::RunPanel;
+use crate::tui::widgets::text;
 use crate::tui::widgets::too_small::TooSmall;
 
 /// Draws the whole UI into the frame.
@@ -57,7 +59,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     number(run.record.speed)
                 )
             });
-            let panes = (&screen.reader, &screen.view, screen.text.text());
+            let panes = (&screen.reader, &screen.view, screen.text());
             let extra = Extra {
                 series: None,
                 replay: Some(&screen.replay),
@@ -72,16 +74,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         context: app.context(),
         theme,
         essential_only: app.projector,
+        on: app.space_on(),
     })
         .render(screen_areas.key_bar, buf);
     if let Some(notice) = app.status_line() {
-        let row = Rect {
-            y: screen_areas.key_bar.y - 1,
-            height: 1,
-            ..screen_areas.key_bar
-        };
-        Clear.render(row, buf);
-        Paragraph::new(Line::styled(format!(" {notice}"), theme.selected())).render(row, buf);
+        render_status_line(&notice, screen_areas.key_bar, theme, buf);
     }
     if let Some(watch) = app.watch.as_ref().filter(|w| !w.problems.is_empty()) {
         (&ProblemsPanel { watch, theme }).render(screen_areas.body, buf);
@@ -97,6 +94,37 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.projector {
         projector::high_contrast(buf, area, theme);
     }
+}
+
+/// Most rows the status line may take above the key bar (a long question wraps).
+const STATUS_ROWS: usize = 3;
+
+/// The status line above the key bar: `notice` wrapped, never cut, over as many rows as it
+/// needs (up to [`STATUS_ROWS`], the last ending with "…" past them).
+fn render_status_line(notice: &str, key_bar: Rect, theme: &Theme, buf: &mut Buffer) {
+    let width = key_bar.width.saturating_sub(2);
+    let mut lines = text::wrap(notice, width);
+    if lines.len() > STATUS_ROWS {
+        let rest = lines.split_off(STATUS_ROWS - 1).join(" ");
+        lines.push(text::fit(&rest, width));
+    }
+    let rows = (lines.len() as u16).min(key_bar.y);
+    let area = Rect {
+        y: key_bar.y - rows,
+        height: rows,
+        ..key_bar
+    };
+    Clear.render(area, buf);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|line| {
+            Line::styled(
+                format!(" {line:<w$} ", w = width as usize),
+                theme.selected(),
+            )
+        })
+        .collect();
+    Paragraph::new(lines).render(area, buf);
 }
 
 /// Projector mode's header (title and "lesson N/M · page p/q") and big title.

@@ -26,5 +26,6 @@ pub(crate) mod program;
 pub(crate) mod projector;
 pub(crate) mod run_panel;
 pub(crate) mod speedup;
+pub(crate) mod text;
 pub mod timeline;
 pub(crate) mod too_small;

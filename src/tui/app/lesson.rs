@@ -1,8 +1,6 @@
 //! A lesson screen: the lesson, the learner's answers to its checkpoints, the open dialog, many
 //! runs in a row (`n`), what the next run looks like, and what the lesson's keys do.
 
-use ratatui::crossterm::event::KeyCode;
-
 use super::checkpoints::{AnswerDraft, CheckpointState, choice_of_letter};
 use super::knobs::{self, KnobRow};
 use super::live_run::Series;
@@ -48,6 +46,7 @@ pub struct LessonScreen {
 }
 
 /// What a key typed into the answer dialog did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Typed {
     /// It went into the answer being typed.
     Text,
@@ -76,6 +75,7 @@ impl LessonScreen {
         Text::Lesson {
             lesson: &self.lesson,
             checkpoints: &self.checkpoints,
+            answerable: true,
         }
     }
 
@@ -114,25 +114,18 @@ impl LessonScreen {
             .any(|&i| self.checkpoints[i].reveal_hint(&lesson.checkpoints[i]))
     }
 
-    /// A key typed into the answer dialog; `None` when it is not part of an answer.
-    pub(crate) fn type_answer(&mut self, code: KeyCode) -> Option<Typed> {
+    /// A character typed into the answer dialog; `None` when it is not part of an answer.
+    pub(crate) fn type_answer(&mut self, c: char) -> Option<Typed> {
         let Some(Dialog::Answer(draft)) = &mut self.dialog else {
             return None;
         };
         let checkpoint = self.lesson.checkpoints.get(draft.checkpoint)?;
-        match (checkpoint.answer_kind, code) {
-            (AnswerKind::Choice, KeyCode::Char(c)) => {
+        match checkpoint.answer_kind {
+            AnswerKind::Choice => {
                 draft.choice = choice_of_letter(c, checkpoint.choices.len())?;
                 Some(Typed::Chosen)
             }
-            (_, KeyCode::Char(c)) => draft
-                .type_char(checkpoint.answer_kind, c)
-                .then_some(Typed::Text),
-            (AnswerKind::Order | AnswerKind::Number, KeyCode::Backspace) => {
-                draft.text.pop();
-                Some(Typed::Text)
-            }
-            _ => None,
+            kind => draft.type_char(kind, c).then_some(Typed::Text),
         }
     }
 }
@@ -225,6 +218,9 @@ impl App {
                 screen.checkpoints[index].reveal_hint(checkpoint);
             }
             Action::Back => screen.dialog = None,
+            Action::Erase => {
+                draft.text.pop();
+            }
             Action::Confirm => return self.confirm_answer(),
             _ => {}
         }

@@ -1,6 +1,6 @@
 //! The lesson list: the selection, the filter, and what its keys and clicks do.
 
-use ratatui::crossterm::event::{KeyCode, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::message::Command;
@@ -37,17 +37,10 @@ impl ListState {
             .collect()
     }
 
-    /// A key typed into the filter; returns whether it was taken.
-    pub(crate) fn type_filter(&mut self, code: KeyCode) -> bool {
-        match code {
-            KeyCode::Char(c) => self.filter.push(c),
-            KeyCode::Backspace => {
-                self.filter.pop();
-            }
-            _ => return false,
-        }
+    /// A character typed into the filter.
+    pub(crate) fn type_filter(&mut self, c: char) {
+        self.filter.push(c);
         self.selected = 0;
-        true
     }
 }
 
@@ -67,6 +60,10 @@ impl App {
                 }
             }
             Action::Filter => list.filtering = true,
+            Action::Erase => {
+                list.filter.pop();
+                list.selected = 0;
+            }
             Action::ResetLesson | Action::ResetAll => self.ask_reset(action == Action::ResetAll),
             Action::Back if list.filtering || !list.filter.is_empty() => {
                 list.filtering = false;

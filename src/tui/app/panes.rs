@@ -74,6 +74,8 @@ pub(crate) enum Text<'a> {
         lesson: &'a Lesson,
         /// The learner's standing with each checkpoint (none: not answered).
         checkpoints: &'a [CheckpointState],
+        /// Whether its checkpoints can be answered here (not on a recording).
+        answerable: bool,
     },
     /// One page written by proclab.
     About(&'a AboutPage),
@@ -119,7 +121,8 @@ impl<'a> Text<'a> {
             Text::Lesson {
                 lesson,
                 checkpoints,
-            } => narrative::page_text(lesson, page, checkpoints, width, theme),
+                answerable,
+            } => narrative::page_text(lesson, page, checkpoints, answerable, width, theme),
             Text::About(about) => PageText {
                 lines: markdown::render(about.markdown.trim(), width, theme),
                 checkpoint_rows: Vec::new(),
@@ -427,6 +430,7 @@ impl Panes<'_> {
         let Text::Lesson {
             lesson,
             checkpoints,
+            answerable: true,
         } = self.text
         else {
             return None;

@@ -5,12 +5,10 @@
 
 use std::path::PathBuf;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
 use super::message::Command;
 use super::{App, Screen};
 use crate::progress::{Place, Progress};
-use crate::tui::runtime::keys::Context;
+use crate::tui::runtime::keys::Action;
 use crate::tui::widgets::{layout, projector};
 
 /// Most digits a jump takes.
@@ -38,6 +36,13 @@ pub enum Prompt {
         path: PathBuf,
         /// Into pipes (`P`) rather than a terminal.
         pipe: bool,
+    },
+    /// Kill this worker with SIGKILL (`K`)? Only `y` does.
+    Kill {
+        /// Its slot.
+        slot: usize,
+        /// Its PID when the question was asked.
+        pid: u32,
     },
 }
 
@@ -132,6 +137,9 @@ impl App {
                 "Run this lesson folder's program with python3? y/n   {}   (it runs as you, with your files)",
                 path.display()
             )),
+            Some(Prompt::Kill { slot, pid }) => {
+                Some(format!("Kill worker {slot} (PID {pid}) with SIGKILL? y/n"))
+            }
             None => self.notice.clone(),
         }
     }
@@ -149,23 +157,9 @@ impl App {
         self.prompt = scope.map(Prompt::Reset);
     }
 
-    /// The answer to a y/n question on the status line: only `y` says yes, any other key no.
-    /// `Some` when a question was open (with what the answer asks for).
-    pub(super) fn answer_prompt(&mut self, key: &KeyEvent) -> Option<Option<Command>> {
-        if !matches!(
-            self.prompt,
-            Some(Prompt::Reset(_) | Prompt::RunProgram { .. })
-        ) {
-            return None;
-        }
-        let prompt = self.prompt.take()?;
-        if key.modifiers.contains(KeyModifiers::CONTROL) {
-            // Ctrl-C and the like keep their meaning; the question is dropped.
-            return None;
-        }
-        let yes = key.code == KeyCode::Char('y')
-            && key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
-        match prompt {
+    /// The answer to the y/n question on the status line: `yes` only for `y`.
+    pub(super) fn answer_prompt(&mut self, yes: bool) -> Option<Command> {
+        match self.prompt.take()? {
             Prompt::Reset(_) if !yes => self.notice = Some("Nothing was reset.".into()),
             Prompt::Reset(scope) => self.reset(scope),
             Prompt::RunProgram { .. } if !yes => {
@@ -173,11 +167,15 @@ impl App {
             }
             Prompt::RunProgram { path, pipe } => {
                 self.setup.allowed_programs.push(path);
-                return Some(self.trace_program(pipe));
+                return self.trace_program(pipe);
             }
+            Prompt::Kill { slot, pid } if !yes => {
+                self.notice = Some(format!("Worker {slot} (PID {pid}) was left running."));
+            }
+            Prompt::Kill { slot, pid } => return self.kill_worker(slot, pid),
             Prompt::Jump(_) => {}
         }
-        Some(None)
+        None
     }
 
     fn reset(&mut self, scope: ResetScope) {
@@ -194,54 +192,38 @@ impl App {
         });
     }
 
-    /// Digits typed on the list or a lesson: Enter jumps to that lesson or page, Esc cancels,
-    /// any other key cancels and does what it does. `Some` when the key was taken.
-    pub(super) fn jump_key(&mut self, context: Context, key: &KeyEvent) -> Option<Option<Command>> {
-        if !matches!(context, Context::List | Context::Lesson)
-            || key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    /// A digit typed on the list or a lesson: starts or extends the number to go to.
+    pub(super) fn type_digit(&mut self, c: char) {
+        if let Prompt::Jump(digits) = self
+            .prompt
+            .get_or_insert_with(|| Prompt::Jump(String::new()))
+            && digits.len() < JUMP_DIGITS
         {
-            return None;
+            digits.push(c);
         }
-        let typing = matches!(self.prompt, Some(Prompt::Jump(_)));
-        match key.code {
-            KeyCode::Char(c) if c.is_ascii_digit() => {
-                if let Prompt::Jump(digits) = self
-                    .prompt
-                    .get_or_insert_with(|| Prompt::Jump(String::new()))
-                    && digits.len() < JUMP_DIGITS
-                {
-                    digits.push(c);
-                }
-                Some(None)
-            }
-            KeyCode::Backspace if typing => {
-                if let Some(Prompt::Jump(digits)) = &mut self.prompt {
-                    digits.pop();
-                    if digits.is_empty() {
-                        self.prompt = None;
-                    }
-                }
-                Some(None)
-            }
-            KeyCode::Esc if typing => {
-                self.prompt = None;
-                Some(None)
-            }
-            KeyCode::Enter if typing => {
-                let Some(Prompt::Jump(digits)) = self.prompt.take() else {
-                    return Some(None);
-                };
-                Some(self.jump_to(digits.parse().unwrap_or(0)))
-            }
-            _ => {
-                if typing {
+    }
+
+    /// The keys of a number being typed: Enter goes there, Backspace takes back a digit, Esc
+    /// cancels.
+    pub(super) fn number_action(&mut self, action: Action) -> Option<Command> {
+        let Some(Prompt::Jump(digits)) = &mut self.prompt else {
+            return None;
+        };
+        match action {
+            Action::Erase => {
+                digits.pop();
+                if digits.is_empty() {
                     self.prompt = None;
                 }
-                None
             }
+            Action::Confirm => {
+                let number = digits.parse().unwrap_or(0);
+                self.prompt = None;
+                return self.jump_to(number);
+            }
+            _ => self.prompt = None,
         }
+        None
     }
 
     /// Opens lesson `number` (1-based, as the list numbers them), or goes to page `number` of

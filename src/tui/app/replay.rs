@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
 
+use super::checkpoints::CheckpointState;
 use super::live_run::{LiveRun, RunState};
 use super::message::{Command, RunId};
 use super::panes::{AboutPage, Reader, RunView, Text};
@@ -18,6 +19,7 @@ use crate::record::RunRecord;
 use crate::recording::Recording;
 use crate::tui::runtime::keys::Action;
 use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::narrative;
 
 /// What a replay shows beside the run.
 #[derive(Debug, Clone)]
@@ -38,14 +40,24 @@ impl ReplayText {
         }
     }
 
-    /// What the reading pane reads from (a lesson's checkpoints are shown unanswered).
-    pub(crate) fn text(&self) -> Text<'_> {
+    /// What the reading pane reads from: a lesson's checkpoints as `checkpoints` has them
+    /// (hints revealed), not to be answered on a recording.
+    pub(crate) fn text<'a>(&'a self, checkpoints: &'a [CheckpointState]) -> Text<'a> {
         match self {
             ReplayText::Lesson(lesson) => Text::Lesson {
                 lesson,
-                checkpoints: &[],
+                checkpoints,
+                answerable: false,
             },
             ReplayText::About(page) => Text::About(page),
+        }
+    }
+
+    /// The recorded lesson, if it is loaded.
+    fn lesson(&self) -> Option<&Lesson> {
+        match self {
+            ReplayText::Lesson(lesson) => Some(lesson),
+            ReplayText::About(_) => None,
         }
     }
 
@@ -68,6 +80,27 @@ pub struct ReplayScreen {
     pub(crate) view: RunView,
     /// Where playback is.
     pub replay: Replay,
+    /// The hints revealed of the lesson's checkpoints (they are not answered here).
+    pub(crate) checkpoints: Vec<CheckpointState>,
+    /// How to run the recorded lesson or command live, for the keys a recording refuses.
+    pub(crate) live_command: String,
+}
+
+impl ReplayScreen {
+    /// What the reading pane reads from.
+    pub(crate) fn text(&self) -> Text<'_> {
+        self.text.text(&self.checkpoints)
+    }
+
+    /// Reveals the next hint of this page's checkpoints; `false` when none is left.
+    fn reveal_hint(&mut self) -> bool {
+        let Some(lesson) = self.text.lesson() else {
+            return false;
+        };
+        narrative::page_checkpoints(lesson, self.reader.page)
+            .iter()
+            .any(|&i| self.checkpoints[i].reveal_hint(&lesson.checkpoints[i]))
+    }
 }
 
 impl App {
@@ -87,7 +120,11 @@ impl App {
         {
             app.list.selected = index;
         }
-        let reader = Reader::of(text.text(), text.program(), &app.theme);
+        let checkpoints = text.lesson().map_or(Vec::new(), |lesson| {
+            vec![CheckpointState::default(); lesson.checkpoints.len()]
+        });
+        let reader = Reader::of(text.text(&checkpoints), text.program(), &app.theme);
+        let live_command = live_command(&events, &text);
         let mut replay = Replay::new(events);
         let mut view = RunView::default();
         view.show(replay.start(app.take_run_id()));
@@ -96,6 +133,8 @@ impl App {
             reader,
             view,
             replay,
+            checkpoints,
+            live_command,
         }));
         app.notice = Some(
             "A recording, paused at its start: Space plays it, . and , step one event, [ and ] seek."
@@ -131,11 +170,16 @@ impl App {
                 replay.jump(run, false, at);
                 replay.toggle(run, at);
             }
+            Action::Hint => {
+                if !screen.reveal_hint() {
+                    self.notice = Some("No more hints on this page.".into());
+                }
+            }
             Action::LiveOnly => {
-                self.notice = Some(
-                    "This is a recording: it shows what happened then. Space plays it; open the lesson from the list to run it live."
-                        .into(),
-                );
+                self.notice = Some(format!(
+                    "This is a recording: it shows what happened then, and Space plays it. To answer, run or change it live: {}",
+                    screen.live_command
+                ));
             }
             Action::Record => self.notice = Some("This run is already a recording.".into()),
             _ => {
@@ -374,6 +418,18 @@ impl Replay {
         self.apply_until(&mut run, 0.0);
         self.show_state(&mut run);
         run
+    }
+}
+
+/// The command that runs the recorded lesson (or traces the recorded command) live.
+fn live_command(events: &[Event], text: &ReplayText) -> String {
+    let record = RunRecord::from_events(events.iter().take(2).cloned());
+    match (record.source, record.stages.first(), text) {
+        (RunSource::Trace, Some(stage), _) => format!("proclab trace -- {}", stage.name),
+        (_, _, ReplayText::Lesson(lesson)) => format!("proclab open {}", lesson.id),
+        (_, _, ReplayText::About(page)) => {
+            format!("proclab open {} --lessons <its folder>", page.id)
+        }
     }
 }
 

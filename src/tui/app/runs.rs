@@ -133,19 +133,45 @@ impl App {
         })
     }
 
-    /// Space and `k` on a live run: pause or resume its workers, kill the selected one.
+    /// Space and `K` on a live run: pause or resume its workers; ask whether to kill the
+    /// selected one.
     pub(super) fn control_run(&mut self, action: Action) -> Option<Command> {
-        let view = match &mut self.screen {
-            Screen::Lesson(screen) => &mut screen.view,
-            Screen::Trace(screen) => &mut screen.view,
-            Screen::List | Screen::Replay(_) => return None,
-        };
-        let (notice, command) = match action {
-            Action::Pause => pause(view),
-            _ => kill_selected(view),
-        };
-        self.notice = notice;
-        command
+        let view = self.live_view()?;
+        if action == Action::Pause {
+            let (notice, command) = pause(view);
+            self.notice = notice;
+            return command;
+        }
+        match selected_alive(view) {
+            Ok((slot, pid)) => self.prompt = Some(Prompt::Kill { slot, pid }),
+            Err(why) => self.notice = Some(why),
+        }
+        None
+    }
+
+    /// `y` to "Kill worker N?": kills it if it is still the same live process.
+    pub(super) fn kill_worker(&mut self, slot: usize, pid: u32) -> Option<Command> {
+        let view = self.live_view()?;
+        view.selected_worker = slot;
+        match selected_alive(view) {
+            Ok((_, now)) if now == pid => {
+                self.notice = Some(format!("Sent SIGKILL to worker {slot} (PID {pid})."));
+                Some(Command::Control(Control::Kill(slot)))
+            }
+            _ => {
+                self.notice = Some(format!("Worker {slot} (PID {pid}) has already ended."));
+                None
+            }
+        }
+    }
+
+    /// The run panels of a screen whose runs are live (a lesson, a trace).
+    fn live_view(&mut self) -> Option<&mut RunView> {
+        match &mut self.screen {
+            Screen::Lesson(screen) => Some(&mut screen.view),
+            Screen::Trace(screen) => Some(&mut screen.view),
+            Screen::List | Screen::Replay(_) => None,
+        }
     }
 
     /// `R`: asks for the run on screen to be saved as a recording.
@@ -276,33 +302,20 @@ fn pause(view: &mut RunView) -> (Option<String>, Option<Command>) {
     (None, Some(Command::Control(control)))
 }
 
-/// Kills the selected worker of the run on `view`, if it is alive.
-fn kill_selected(view: &RunView) -> (Option<String>, Option<Command>) {
+/// The slot and PID of the selected worker of the run on `view`, if it is alive; else why not.
+fn selected_alive(view: &RunView) -> Result<(usize, u32), String> {
     let slot = view.selected_worker;
     let worker = view
         .running()
         .and_then(|run| run.record.workers.get(slot).filter(|w| w.pid != 0));
     match worker {
-        Some(worker) if worker.status == WorkerStatus::Alive => (
-            Some(format!(
-                "Sent SIGKILL to worker {slot} (PID {}).",
-                worker.pid
-            )),
-            Some(Command::Control(Control::Kill(slot))),
-        ),
-        Some(worker) => (
-            Some(format!(
-                "Worker {slot} (PID {}) has already ended.",
-                worker.pid
-            )),
-            None,
-        ),
-        None => (
-            Some(
-                "No live worker is selected: run the lesson, then select one with Tab and ↑↓."
-                    .into(),
-            ),
-            None,
+        Some(worker) if worker.status == WorkerStatus::Alive => Ok((slot, worker.pid)),
+        Some(worker) => Err(format!(
+            "Worker {slot} (PID {}) has already ended.",
+            worker.pid
+        )),
+        None => Err(
+            "No live worker is selected: run the lesson, then select one with Tab and ↑↓.".into(),
         ),
     }
 }

@@ -9,6 +9,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::tui::app::message::Message;
+use crate::tui::runtime::keys;
 
 /// Reads the terminal's keys, mouse and resizes into the UI channel until the UI is gone.
 pub(crate) fn read_input(messages: SyncSender<Message>) {
@@ -62,7 +63,7 @@ pub(crate) const DEBUG_PANIC_ENV: &str = "PROCLAB_DEBUG_PANIC_ON_F12";
 
 pub(super) fn panic_if_asked(message: &Message) {
     if let Message::Key(key) = message
-        && key.code == event::KeyCode::F(12)
+        && keys::action(keys::Context::Global, key) == Some(keys::Action::DebugPanic)
         && std::env::var(DEBUG_PANIC_ENV).is_ok_and(|v| v == "1")
     {
         panic!("F12 pressed with {DEBUG_PANIC_ENV}=1: a deliberate panic to test recovery");

@@ -14,8 +14,14 @@ pub enum Context {
     Filter,
     /// A lesson.
     Lesson,
-    /// Answering a checkpoint.
+    /// Answering a checkpoint by picking a choice.
     Answer,
+    /// Answering a checkpoint by typing an order or a number.
+    Typing,
+    /// Typing a lesson or page number (after a digit on the list or a lesson).
+    Number,
+    /// A yes/no question on the status line.
+    Question,
     /// Changing the knobs.
     Knobs,
     /// `proclab trace`: a command traced live.
@@ -36,7 +42,10 @@ impl Context {
             Context::List => "Lesson list",
             Context::Filter => "Filtering the list",
             Context::Lesson => "Lesson",
-            Context::Answer => "Answering a checkpoint",
+            Context::Answer => "Answering a checkpoint (choices)",
+            Context::Typing => "Answering a checkpoint (an order or a number)",
+            Context::Number => "Typing a number",
+            Context::Question => "A yes/no question",
             Context::Knobs => "Knobs (try this)",
             Context::Trace => "Tracing a command",
             Context::Replay => "Replaying a recording",
@@ -52,18 +61,24 @@ impl Context {
             Context::List | Context::Filter | Context::Global => &[
                 Context::List,
                 Context::Filter,
+                Context::Number,
+                Context::Question,
                 Context::Help,
                 Context::Global,
             ],
-            Context::Lesson => &[
+            Context::Lesson | Context::Number | Context::Question => &[
                 Context::Lesson,
                 Context::Answer,
+                Context::Typing,
                 Context::Knobs,
+                Context::Number,
+                Context::Question,
                 Context::Help,
                 Context::Global,
             ],
-            Context::Answer => &[
+            Context::Answer | Context::Typing => &[
                 Context::Answer,
+                Context::Typing,
                 Context::Lesson,
                 Context::Knobs,
                 Context::Help,
@@ -73,10 +88,16 @@ impl Context {
                 Context::Knobs,
                 Context::Lesson,
                 Context::Answer,
+                Context::Typing,
                 Context::Help,
                 Context::Global,
             ],
-            Context::Trace => &[Context::Trace, Context::Help, Context::Global],
+            Context::Trace => &[
+                Context::Trace,
+                Context::Question,
+                Context::Help,
+                Context::Global,
+            ],
             Context::Replay => &[Context::Replay, Context::Help, Context::Global],
             Context::Help => &[Context::Help, Context::Global],
             Context::Notes => &[Context::Notes],
@@ -163,6 +184,17 @@ pub(crate) enum Action {
     Notes,
     /// A key that would start or change a live run, on a recording: says it cannot.
     LiveOnly,
+    /// A character typed into a filter or an answer.
+    Type,
+    /// Take back the last character typed.
+    Erase,
+    /// Yes to the question asked.
+    Yes,
+    /// No to the question asked (any key but `y`).
+    No,
+    /// Panic on purpose, for the tests that check the terminal is restored (only with
+    /// `PROCLAB_DEBUG_PANIC_ON_F12=1`).
+    DebugPanic,
 }
 
 /// A key, as bindings name it.
@@ -174,6 +206,12 @@ pub(crate) enum Key {
     Code(KeyCode),
     /// A letter with Ctrl.
     Ctrl(char),
+    /// Any printable character (what a filter or a typed answer takes).
+    Printable,
+    /// Any letter (what picks a choice).
+    Letter,
+    /// Any key without Ctrl (the "no" of a y/n question; Ctrl-C keeps its meaning).
+    Any,
 }
 
 impl Key {
@@ -185,6 +223,11 @@ impl Key {
             Key::Char(c) => !ctrl && !alt && event.code == KeyCode::Char(c),
             Key::Code(code) => !ctrl && !alt && event.code == code,
             Key::Ctrl(c) => ctrl && event.code == KeyCode::Char(c),
+            Key::Printable => !ctrl && !alt && matches!(event.code, KeyCode::Char(_)),
+            Key::Letter => {
+                !ctrl && !alt && matches!(event.code, KeyCode::Char(c) if c.is_alphabetic())
+            }
+            Key::Any => !ctrl,
         }
     }
 }
@@ -196,7 +239,7 @@ pub(crate) struct Binding {
     pub(crate) context: Context,
     /// The keys that trigger it.
     pub(crate) keys: &'static [Key],
-    /// How the keys are written in the help.
+    /// How the keys are written in the help (empty: a hidden binding the help leaves out).
     pub(crate) shown: &'static str,
     /// What it does.
     pub(crate) action: Action,
@@ -204,6 +247,26 @@ pub(crate) struct Binding {
     pub(crate) help: &'static str,
     /// The short name in the key bar, if it is shown there.
     pub(crate) bar: Option<&'static str>,
+    /// The key bar's name while what the key toggles is on (Space: "resume" while paused).
+    pub(crate) bar_on: Option<&'static str>,
+}
+
+impl Binding {
+    /// The same binding, named `label` in the key bar while what it toggles is on.
+    const fn when_on(self, label: &'static str) -> Binding {
+        Binding {
+            bar_on: Some(label),
+            ..self
+        }
+    }
+
+    /// Its name in the key bar, given whether what it toggles is on.
+    pub(crate) fn bar_label(&self, on: bool) -> Option<&'static str> {
+        match self.bar_on {
+            Some(label) if on => Some(label),
+            _ => self.bar,
+        }
+    }
 }
 
 const fn bind(
@@ -221,14 +284,16 @@ const fn bind(
         action,
         help,
         bar,
+        bar_on: None,
     }
 }
 
 use Context::{
     Answer as InAnswer, Filter as InFilter, Global, Help as InHelp, Knobs as InKnobs,
-    Lesson as InLesson, List as InList, Notes as InNotes, Replay as InReplay, Trace as InTrace,
+    Lesson as InLesson, List as InList, Notes as InNotes, Number as InNumber,
+    Question as InQuestion, Replay as InReplay, Trace as InTrace, Typing as InTyping,
 };
-use Key::{Char, Code, Ctrl};
+use Key::{Any, Char, Code, Ctrl, Letter, Printable};
 
 /// The digit keys, which type a lesson or page number.
 const DIGITS: &[Key] = &[
@@ -268,6 +333,14 @@ pub(crate) const BINDINGS: &[Binding] = &[
         "z",
         Action::Zoom,
         "zoom: projector mode (big text, high contrast) on or off",
+        None,
+    ),
+    bind(
+        Global,
+        &[Code(KeyCode::F(12))],
+        "",
+        Action::DebugPanic,
+        "",
         None,
     ),
     bind(
@@ -367,6 +440,22 @@ pub(crate) const BINDINGS: &[Binding] = &[
         Some("clear"),
     ),
     bind(
+        InFilter,
+        &[Code(KeyCode::Backspace)],
+        "⌫",
+        Action::Erase,
+        "take back the last character",
+        None,
+    ),
+    bind(
+        InFilter,
+        &[Printable],
+        "text",
+        Action::Type,
+        "type to filter by id, title or summary",
+        None,
+    ),
+    bind(
         InLesson,
         &[Code(KeyCode::Right), Code(KeyCode::PageDown)],
         "→ PgDn",
@@ -384,16 +473,16 @@ pub(crate) const BINDINGS: &[Binding] = &[
     ),
     bind(
         InLesson,
-        &[Code(KeyCode::Up)],
-        "↑",
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
         Action::Up,
         "scroll up, or select the previous worker",
         None,
     ),
     bind(
         InLesson,
-        &[Code(KeyCode::Down)],
-        "↓",
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
         Action::Down,
         "scroll down, or select the next worker",
         None,
@@ -452,22 +541,23 @@ pub(crate) const BINDINGS: &[Binding] = &[
         "n",
         Action::Repeat,
         "run it 20 times and show how the outcome varies",
-        Some("×20"),
+        None,
     ),
     bind(
         InLesson,
         &[Char(' ')],
         "Space",
         Action::Pause,
-        "pause the workers (SIGSTOP) or resume them (SIGCONT)",
+        "pause the workers (SIGSTOP) or resume them (SIGCONT); a paused run answers no checkpoint",
         Some("pause"),
-    ),
+    )
+    .when_on("resume"),
     bind(
         InLesson,
-        &[Char('k')],
-        "k",
+        &[Char('K')],
+        "K",
         Action::Kill,
-        "kill the selected worker (SIGKILL)",
+        "kill the selected worker with SIGKILL (asks y/n, naming its PID)",
         None,
     ),
     bind(
@@ -576,8 +666,8 @@ pub(crate) const BINDINGS: &[Binding] = &[
     ),
     bind(
         InAnswer,
-        &[Code(KeyCode::Tab)],
-        "Tab",
+        &[Char('h'), Code(KeyCode::Tab)],
+        "h Tab",
         Action::Hint,
         "reveal the next hint",
         Some("hint"),
@@ -591,17 +681,121 @@ pub(crate) const BINDINGS: &[Binding] = &[
         Some("close"),
     ),
     bind(
+        InAnswer,
+        &[Letter],
+        "a b c…",
+        Action::Type,
+        "pick that choice: it is your answer at once",
+        None,
+    ),
+    bind(
+        InTyping,
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        Action::Confirm,
+        "keep this answer",
+        Some("answer"),
+    ),
+    bind(
+        InTyping,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::Hint,
+        "reveal the next hint (h would be typed)",
+        Some("hint"),
+    ),
+    bind(
+        InTyping,
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        Action::Back,
+        "close without answering",
+        Some("close"),
+    ),
+    bind(
+        InTyping,
+        &[Code(KeyCode::Backspace)],
+        "⌫",
+        Action::Erase,
+        "take back the last character",
+        None,
+    ),
+    bind(
+        InTyping,
+        &[Printable],
+        "text",
+        Action::Type,
+        "type the order (labels separated by spaces) or the number",
+        None,
+    ),
+    bind(
+        InNumber,
+        DIGITS,
+        "0-9",
+        Action::Type,
+        "type the lesson or page number",
+        None,
+    ),
+    bind(
+        InNumber,
+        &[Code(KeyCode::Backspace)],
+        "⌫",
+        Action::Erase,
+        "take back the last digit",
+        None,
+    ),
+    bind(
+        InNumber,
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        Action::Confirm,
+        "go to that lesson or page",
+        Some("go"),
+    ),
+    bind(
+        InNumber,
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        Action::Back,
+        "cancel",
+        Some("cancel"),
+    ),
+    bind(
+        InNumber,
+        &[Any],
+        "other",
+        Action::No,
+        "cancel, then the key does its own job",
+        None,
+    ),
+    bind(
+        InQuestion,
+        &[Char('y')],
+        "y",
+        Action::Yes,
+        "yes: do it",
+        Some("yes"),
+    ),
+    bind(
+        InQuestion,
+        &[Any],
+        "other",
+        Action::No,
+        "no: any other key does nothing",
+        Some("no"),
+    ),
+    bind(
         InTrace,
-        &[Code(KeyCode::Up)],
-        "↑",
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
         Action::Up,
         "scroll up, or select the previous process",
         None,
     ),
     bind(
         InTrace,
-        &[Code(KeyCode::Down)],
-        "↓",
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
         Action::Down,
         "scroll down, or select the next process",
         None,
@@ -637,13 +831,14 @@ pub(crate) const BINDINGS: &[Binding] = &[
         Action::Pause,
         "pause every traced process (SIGSTOP) or resume them (SIGCONT)",
         Some("pause"),
-    ),
+    )
+    .when_on("resume"),
     bind(
         InTrace,
-        &[Char('k')],
-        "k",
+        &[Char('K')],
+        "K",
         Action::Kill,
-        "kill the selected process (SIGKILL)",
+        "kill the selected process with SIGKILL (asks y/n, naming its PID)",
         None,
     ),
     bind(
@@ -669,7 +864,8 @@ pub(crate) const BINDINGS: &[Binding] = &[
         Action::Pause,
         "play or pause the recording",
         Some("play"),
-    ),
+    )
+    .when_on("pause"),
     bind(
         InReplay,
         &[Char('.')],
@@ -760,16 +956,16 @@ pub(crate) const BINDINGS: &[Binding] = &[
     ),
     bind(
         InReplay,
-        &[Code(KeyCode::Up)],
-        "↑",
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
         Action::Up,
         "scroll up, or select the previous worker",
         None,
     ),
     bind(
         InReplay,
-        &[Code(KeyCode::Down)],
-        "↓",
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
         Action::Down,
         "scroll down, or select the next worker",
         None,
@@ -800,20 +996,27 @@ pub(crate) const BINDINGS: &[Binding] = &[
     ),
     bind(
         InReplay,
+        &[Char('h')],
+        "h",
+        Action::Hint,
+        "reveal the next hint of this page's checkpoint",
+        None,
+    ),
+    bind(
+        InReplay,
         &[
             Char('n'),
             Char('c'),
-            Char('h'),
-            Char('k'),
+            Char('K'),
             Char('w'),
             Char('W'),
             Char('s'),
             Char('p'),
             Char('P'),
         ],
-        "n c k s p…",
+        "n c K s p…",
         Action::LiveOnly,
-        "keys that run or change a live lesson: a recording shows what happened then",
+        "keys that answer, run or change a live lesson: a recording shows what happened then",
         None,
     ),
     bind(
@@ -928,23 +1131,23 @@ pub(crate) const BINDINGS: &[Binding] = &[
     bind(
         InNotes,
         &[Code(KeyCode::Right), Code(KeyCode::PageDown)],
-        "→",
+        "→ PgDn",
         Action::NextPage,
         "next page",
-        None,
+        Some("next page"),
     ),
     bind(
         InNotes,
         &[Code(KeyCode::Left), Code(KeyCode::PageUp)],
-        "←",
+        "← PgUp",
         Action::PrevPage,
         "previous page",
-        Some("page"),
+        Some("previous"),
     ),
     bind(
         InNotes,
         &[Code(KeyCode::Up), Char('k')],
-        "↑",
+        "↑ k",
         Action::Up,
         "scroll up",
         None,
@@ -952,7 +1155,7 @@ pub(crate) const BINDINGS: &[Binding] = &[
     bind(
         InNotes,
         &[Code(KeyCode::Down), Char('j')],
-        "↓",
+        "↓ j",
         Action::Down,
         "scroll down",
         Some("scroll"),
@@ -960,7 +1163,7 @@ pub(crate) const BINDINGS: &[Binding] = &[
     bind(
         InNotes,
         &[Char('q'), Code(KeyCode::Esc)],
-        "q",
+        "q Esc",
         Action::Back,
         "close the notes window",
         Some("quit"),
@@ -979,15 +1182,27 @@ pub(crate) fn action(context: Context, key: &KeyEvent) -> Option<Action> {
     find(context).or_else(|| find(Context::Global))
 }
 
-/// The bindings shown in the key bar of `context`, in order.
+/// Whether the key bar of `context` shows the keys that work everywhere (`?`, `z`): not where
+/// keys are typed or a question waits (they would be typed, or answer it), nor in the notes
+/// window.
+pub(crate) fn takes_global_keys(context: Context) -> bool {
+    !matches!(
+        context,
+        Context::Filter | Context::Typing | Context::Number | Context::Question | Context::Notes
+    )
+}
+
+/// The bindings shown in the key bar of `context`, in order, then the global ones where they
+/// work.
 pub(crate) fn bar(context: Context) -> impl Iterator<Item = &'static Binding> {
+    let global = takes_global_keys(context);
     BINDINGS
         .iter()
         .filter(move |b| b.context == context && b.bar.is_some())
         .chain(
             BINDINGS
                 .iter()
-                .filter(move |b| b.context == Context::Global && b.bar.is_some()),
+                .filter(move |b| global && b.context == Context::Global && b.bar.is_some()),
         )
 }
 
@@ -1003,7 +1218,30 @@ mod tests {
     fn context_bindings_come_before_global_ones() {
         assert_eq!(
             action(Context::Lesson, &key(KeyCode::Char('k'))),
+            Some(Action::Up)
+        );
+        assert_eq!(
+            action(Context::Lesson, &key(KeyCode::Char('K'))),
             Some(Action::Kill)
+        );
+        assert_eq!(
+            action(Context::Answer, &key(KeyCode::Char('h'))),
+            Some(Action::Hint)
+        );
+        assert_eq!(
+            action(Context::Typing, &key(KeyCode::Char('h'))),
+            Some(Action::Type)
+        );
+        assert_eq!(
+            action(Context::Question, &key(KeyCode::Char('n'))),
+            Some(Action::No)
+        );
+        assert_eq!(
+            action(
+                Context::Question,
+                &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Quit)
         );
         assert_eq!(
             action(Context::List, &key(KeyCode::Char('k'))),

@@ -82,8 +82,13 @@ impl AnswerDialog<'_> {
         }
         let left = hints.len() - shown;
         if left > 0 {
+            // In a typed answer `h` is a letter of the answer; Tab works everywhere.
+            let keys = match self.checkpoint.answer_kind {
+                AnswerKind::Choice => "h or Tab",
+                AnswerKind::Order | AnswerKind::Number => "Tab",
+            };
             lines.push(Line::styled(
-                format!("Tab reveals a hint ({left} left)."),
+                format!("{keys} reveals a hint ({left} left)."),
                 theme.muted(),
             ));
         }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::text;
 
 /// The header row.
 pub(crate) struct Header<'a> {
@@ -16,6 +17,9 @@ pub(crate) struct Header<'a> {
     pub(crate) theme: &'a Theme,
 }
 
+/// Columns the place keeps before the status gives way.
+const PLACE_COLUMNS: u16 = 30;
+
 impl Widget for &Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let left = Line::from(vec![
@@ -23,24 +27,24 @@ impl Widget for &Header<'_> {
             Span::raw(" "),
             Span::styled(self.place.clone(), self.theme.strong()),
         ]);
-        let width = self.status.chars().count() as u16 + 1;
-        let status_fits = width + 24 < area.width;
+        // The status whole if it can be, the place cut with "…" first, then the status.
+        let status_width = text::width(&self.status) as u16 + 1;
+        let place_width = (left.width() as u16).min(PLACE_COLUMNS);
+        let status_width = status_width.min(area.width.saturating_sub(place_width + 1));
+        let left_width = area.width.saturating_sub(status_width + 1);
         let left_area = Rect {
-            width: if status_fits {
-                area.width - width - 1
-            } else {
-                area.width
-            },
+            width: left_width,
             ..area
         };
-        Paragraph::new(left).render(left_area, buf);
-        if status_fits {
+        Paragraph::new(text::fit_line(left, left_width)).render(left_area, buf);
+        if status_width > 1 {
             let right = Rect {
-                x: area.right() - width,
-                width,
+                x: area.right() - status_width,
+                width: status_width,
                 ..area
             };
-            Paragraph::new(Line::raw(self.status.clone())).render(right, buf);
+            let status = text::fit(&self.status, status_width - 1);
+            Paragraph::new(Line::raw(status)).render(right, buf);
         }
     }
 }

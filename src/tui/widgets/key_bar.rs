@@ -23,23 +23,60 @@ struct Item {
 /// The only actions the bar shows in projector mode, in order.
 fn essential(context: Context) -> &'static [Action] {
     match context {
-        Context::List => &[Action::Confirm, Action::Zoom, Action::Back],
-        Context::Lesson => &[Action::NextPage, Action::Run, Action::Zoom],
+        Context::List => &[Action::Confirm, Action::Help, Action::Zoom, Action::Back],
+        Context::Lesson => &[
+            Action::NextPage,
+            Action::Run,
+            Action::Pause,
+            Action::Notes,
+            Action::Help,
+            Action::Zoom,
+        ],
         Context::Knobs => &[Action::Run, Action::Back],
-        Context::Trace => &[Action::Run, Action::Pause, Action::Zoom],
-        Context::Replay => &[Action::Pause, Action::StepForward, Action::Zoom],
-        Context::Filter | Context::Answer | Context::Global | Context::Help | Context::Notes => {
-            &[Action::Confirm, Action::Back]
-        }
+        Context::Trace => &[
+            Action::Run,
+            Action::Pause,
+            Action::Help,
+            Action::Zoom,
+            Action::Back,
+        ],
+        Context::Replay => &[
+            Action::Pause,
+            Action::StepForward,
+            Action::Notes,
+            Action::Help,
+            Action::Zoom,
+        ],
+        Context::Question => &[Action::Yes, Action::No],
+        Context::Filter
+        | Context::Answer
+        | Context::Typing
+        | Context::Number
+        | Context::Global
+        | Context::Help
+        | Context::Notes => &[Action::Confirm, Action::Back],
+    }
+}
+
+/// The bar's name of a key the normal bar leaves out for room.
+fn spare_label(action: Action) -> &'static str {
+    match action {
+        Action::Zoom => "zoom",
+        Action::Notes => "notes",
+        _ => "",
     }
 }
 
 /// The bindings on the bar with their labels: those the table marks, or in projector mode
-/// only the essential ones.
-fn shown(context: Context, essential_only: bool) -> Vec<(&'static keys::Binding, &'static str)> {
+/// only the essential ones; `on`: what Space toggles is on (a run paused, a replay playing).
+fn shown(
+    context: Context,
+    essential_only: bool,
+    on: bool,
+) -> Vec<(&'static keys::Binding, &'static str)> {
     if !essential_only {
         return keys::bar(context)
-            .map(|b| (b, b.bar.unwrap_or_default()))
+            .map(|b| (b, b.bar_label(on).unwrap_or_default()))
             .collect();
     }
     essential(context)
@@ -48,16 +85,16 @@ fn shown(context: Context, essential_only: bool) -> Vec<(&'static keys::Binding,
             let binding = keys::BINDINGS.iter().find(|b| {
                 b.action == action && (b.context == context || b.context == Context::Global)
             })?;
-            // Only `z` has no label of its own: the normal bar leaves it out for room.
-            Some((binding, binding.bar.unwrap_or("zoom")))
+            let label = binding.bar_label(on).unwrap_or_else(|| spare_label(action));
+            Some((binding, label))
         })
         .collect()
 }
 
-fn items(context: Context, essential_only: bool) -> Vec<Item> {
+fn items(context: Context, essential_only: bool, on: bool) -> Vec<Item> {
     let mut items = Vec::new();
     let mut x = 0u16;
-    for (binding, label) in shown(context, essential_only) {
+    for (binding, label) in shown(context, essential_only, on) {
         let key = binding.shown.split(' ').next().unwrap_or(binding.shown);
         let width = (key.chars().count() + label.chars().count() + 3) as u16;
         items.push(Item {
@@ -72,15 +109,17 @@ fn items(context: Context, essential_only: bool) -> Vec<Item> {
     items
 }
 
-/// The action of the bar item at `column`, if any (`essential_only`: projector mode's bar).
+/// The action of the bar item at `column`, if any, in the bar drawn with the same
+/// `essential_only` (projector mode) and `on`.
 pub(crate) fn hit(
     context: Context,
     bar: Rect,
     column: u16,
     essential_only: bool,
+    on: bool,
 ) -> Option<Action> {
     let x = column.checked_sub(bar.x)?;
-    items(context, essential_only)
+    items(context, essential_only, on)
         .into_iter()
         .find(|item| (item.from..item.to).contains(&x))
         .map(|item| item.action)
@@ -93,12 +132,14 @@ pub(crate) struct KeyBar<'a> {
     pub(crate) theme: &'a Theme,
     /// Projector mode: only the essential keys.
     pub(crate) essential_only: bool,
+    /// What Space toggles is on (a run paused: "resume"; a replay playing: "pause").
+    pub(crate) on: bool,
 }
 
 impl Widget for &KeyBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let mut spans = Vec::new();
-        for item in items(self.context, self.essential_only) {
+        for item in items(self.context, self.essential_only, self.on) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(format!(" {} ", item.key), self.theme.key()));
             spans.push(Span::raw(item.label));
@@ -118,31 +159,52 @@ mod tests {
             Context::Filter,
             Context::Lesson,
             Context::Answer,
+            Context::Typing,
+            Context::Number,
+            Context::Question,
             Context::Knobs,
             Context::Trace,
             Context::Replay,
+            Context::Notes,
         ] {
-            let width = items(context, false).last().map_or(0, |item| item.to);
-            assert!(items(context, true).len() <= 3, "{context:?}");
-            assert!(
-                width <= crate::tui::widgets::layout::MIN_WIDTH,
-                "{context:?} bar is {width} wide"
-            );
+            for (essential, on) in [(false, false), (false, true), (true, false), (true, true)] {
+                let width = items(context, essential, on)
+                    .last()
+                    .map_or(0, |item| item.to);
+                assert!(
+                    width <= crate::tui::widgets::layout::MIN_WIDTH,
+                    "{context:?} bar is {width} wide"
+                );
+            }
         }
         let bar = Rect::new(0, 23, 80, 1);
-        let first = &items(Context::Lesson, false)[0];
+        let first = &items(Context::Lesson, false, false)[0];
         assert_eq!(
-            hit(Context::Lesson, bar, first.from + 1, false),
+            hit(Context::Lesson, bar, first.from + 1, false, false),
             Some(first.action)
         );
-        let end = items(Context::Lesson, false)
+        let end = items(Context::Lesson, false, false)
             .last()
             .map_or(0, |item| item.to);
-        assert_eq!(hit(Context::Lesson, bar, end, false), None);
-        let zoom = items(Context::Lesson, true);
+        assert_eq!(hit(Context::Lesson, bar, end, false, false), None);
+        let zoom = items(Context::Lesson, true, false);
         assert_eq!(
             zoom.iter().map(|i| i.action).collect::<Vec<_>>(),
-            [Action::NextPage, Action::Run, Action::Zoom]
+            [
+                Action::NextPage,
+                Action::Run,
+                Action::Pause,
+                Action::Notes,
+                Action::Help,
+                Action::Zoom
+            ]
         );
+        let labels = |on| -> Vec<&str> {
+            items(Context::Lesson, false, on)
+                .iter()
+                .map(|i| i.label)
+                .collect()
+        };
+        assert!(labels(false).contains(&"pause") && labels(true).contains(&"resume"));
     }
 }

@@ -65,11 +65,13 @@ pub(crate) fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Lays out page `page` of `lesson` at `width`, with the checkpoint boxes as `states` has them.
+/// Lays out page `page` of `lesson` at `width`, with the checkpoint boxes as `states` has them
+/// (`answerable`: they can be answered here, not on a recording).
 pub(crate) fn page_text(
     lesson: &Lesson,
     page: usize,
     states: &[CheckpointState],
+    answerable: bool,
     width: u16,
     theme: &Theme,
 ) -> PageText {
@@ -96,13 +98,13 @@ pub(crate) fn page_text(
                 }
                 let first = out.lines.len();
                 let state = states.get(index).cloned().unwrap_or_default();
-                out.lines.extend(checkpoint_box(
-                    &lesson.checkpoints[index],
+                let boxed = CheckpointBox {
+                    checkpoint: &lesson.checkpoints[index],
                     index,
-                    &state,
-                    width,
-                    theme,
-                ));
+                    state: &state,
+                    answerable,
+                };
+                out.lines.extend(boxed.lines(width, theme));
                 out.checkpoint_rows.push((first, out.lines.len(), index));
             }
         }
@@ -110,104 +112,114 @@ pub(crate) fn page_text(
     out
 }
 
-/// The lines of a checkpoint's box.
-fn checkpoint_box(
-    checkpoint: &Checkpoint,
+/// A checkpoint's box in the narrative.
+struct CheckpointBox<'a> {
+    checkpoint: &'a Checkpoint,
+    /// Its index in the lesson.
     index: usize,
-    state: &CheckpointState,
-    width: u16,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
-    let bar = || Span::styled("┃ ", theme.checkpoint());
-    let inner = width.saturating_sub(2);
-    let mut lines = vec![Line::from(vec![
-        bar(),
-        Span::styled(
-            format!("▶ Checkpoint {}: predict, then run", index + 1),
-            theme.checkpoint(),
-        ),
-    ])];
-    let add = |markdown: &str, lines: &mut Vec<Line<'static>>| {
-        for mut line in markdown::render(markdown, inner, theme) {
-            line.spans.insert(0, bar());
-            lines.push(line);
-        }
-    };
-    add(&checkpoint.question, &mut lines);
-    if checkpoint.answer_kind == AnswerKind::Choice {
-        for (i, choice) in checkpoint.choices.iter().enumerate() {
-            let rendered = markdown::render(&escape(choice), inner.saturating_sub(3), theme);
-            for (row, mut line) in rendered.into_iter().enumerate() {
-                let lead = if row == 0 {
-                    format!("{}) ", choice_letter(i))
-                } else {
-                    "   ".to_string()
-                };
-                line.spans.splice(0..0, [bar(), Span::raw(lead)]);
-                lines.push(line);
-            }
-        }
-    }
-    for hint in checkpoint.hints.iter().take(state.hints_shown) {
-        add(&format!("*Hint:* {}", escape(hint)), &mut lines);
-    }
-    lines.extend(answer_lines(checkpoint, state, inner, theme));
-    lines
+    /// The learner's standing with it.
+    state: &'a CheckpointState,
+    /// Whether it can be answered here (not on a recording).
+    answerable: bool,
 }
 
-/// The end of a checkpoint's box: that it waits for an answer, or for a run, or what the run
-/// said about the answer and why.
-fn answer_lines(
-    checkpoint: &Checkpoint,
-    state: &CheckpointState,
-    inner: u16,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
-    let bar = || Span::styled("┃ ", theme.checkpoint());
-    let mut lines = Vec::new();
-    let add = |markdown: &str, lines: &mut Vec<Line<'static>>| {
-        for mut line in markdown::render(markdown, inner, theme) {
-            line.spans.insert(0, bar());
-            lines.push(line);
+impl CheckpointBox<'_> {
+    /// The box's lines at `width`: the question, the choices, the hints revealed, then where
+    /// the answer stands.
+    fn lines(&self, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+        let (checkpoint, inner) = (self.checkpoint, width.saturating_sub(2));
+        let mut lines = vec![Line::from(vec![
+            bar(theme),
+            Span::styled(
+                format!("▶ Checkpoint {}: predict, then run", self.index + 1),
+                theme.checkpoint(),
+            ),
+        ])];
+        boxed(&checkpoint.question, inner, theme, &mut lines);
+        if checkpoint.answer_kind == AnswerKind::Choice {
+            for (i, choice) in checkpoint.choices.iter().enumerate() {
+                let rendered = markdown::render(&escape(choice), inner.saturating_sub(3), theme);
+                for (row, mut line) in rendered.into_iter().enumerate() {
+                    let lead = if row == 0 {
+                        format!("{}) ", choice_letter(i))
+                    } else {
+                        "   ".to_string()
+                    };
+                    line.spans.splice(0..0, [bar(theme), Span::raw(lead)]);
+                    lines.push(line);
+                }
+            }
         }
-    };
-    let muted = |text: &'static str| Line::from(vec![bar(), Span::styled(text, theme.muted())]);
-    match (&state.prediction, &state.verdict) {
-        (None, _) => lines.push(muted("Not answered yet: press c to answer.")),
-        (Some(prediction), None) => {
-            add(
-                &format!("Your answer: **{}**", escape(&prediction.text)),
+        for hint in checkpoint.hints.iter().take(self.state.hints_shown) {
+            boxed(
+                &format!("*Hint:* {}", escape(hint)),
+                inner,
+                theme,
                 &mut lines,
             );
-            lines.push(muted("Run the lesson (r) to see what really happens."));
         }
-        (Some(prediction), Some(verdict)) => {
-            let (mark, style) = if verdict.right {
-                ("✓ Right", theme.good())
-            } else {
-                ("✗ Not this time", theme.bad())
-            };
-            lines.push(Line::from(vec![bar(), Span::styled(mark, style)]));
-            add(
-                &format!("Your answer: **{}**", escape(&prediction.text)),
-                &mut lines,
-            );
-            if let Some(observed) = &verdict.observed {
-                add(
-                    &format!("This run measured: **{}**", escape(observed)),
-                    &mut lines,
-                );
-            }
-            if verdict.observed.as_deref() != Some(verdict.expected.as_str()) {
-                add(
-                    &format!("Expected: **{}**", escape(&verdict.expected)),
-                    &mut lines,
-                );
-            }
-            add(&checkpoint.explanation, &mut lines);
-        }
+        lines.extend(self.answer_lines(inner, theme));
+        lines
     }
-    lines
+
+    /// The end of the box: that it waits for an answer, or for a run, or what the run said
+    /// about the answer and why.
+    fn answer_lines(&self, inner: u16, theme: &Theme) -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        let muted = |text: String| Line::from(vec![bar(theme), Span::styled(text, theme.muted())]);
+        let hints_left = self.checkpoint.hints.len() > self.state.hints_shown;
+        match (&self.state.prediction, &self.state.verdict) {
+            (None, _) if !self.answerable => {
+                let hint = if hints_left { "h shows a hint; " } else { "" };
+                let text = format!("A recording: {hint}answer it in the lesson itself.");
+                boxed(&text, inner, theme, &mut lines);
+                if let Some(line) = lines.last_mut() {
+                    *line = line.clone().patch_style(theme.muted());
+                }
+            }
+            (None, _) => lines.push(muted("Not answered yet: press c to answer.".into())),
+            (Some(prediction), None) => {
+                let text = format!("Your answer: **{}**", escape(&prediction.text));
+                boxed(&text, inner, theme, &mut lines);
+                lines.push(muted(
+                    "Run the lesson (r) to see what really happens.".into(),
+                ));
+            }
+            (Some(prediction), Some(verdict)) => {
+                let (mark, style) = if verdict.right {
+                    ("✓ Right", theme.good())
+                } else {
+                    ("✗ Not this time", theme.bad())
+                };
+                lines.push(Line::from(vec![bar(theme), Span::styled(mark, style)]));
+                let answer = format!("Your answer: **{}**", escape(&prediction.text));
+                boxed(&answer, inner, theme, &mut lines);
+                if let Some(observed) = &verdict.observed {
+                    let text = format!("This run measured: **{}**", escape(observed));
+                    boxed(&text, inner, theme, &mut lines);
+                }
+                if verdict.observed.as_deref() != Some(verdict.expected.as_str()) {
+                    let text = format!("Expected: **{}**", escape(&verdict.expected));
+                    boxed(&text, inner, theme, &mut lines);
+                }
+                boxed(&self.checkpoint.explanation, inner, theme, &mut lines);
+            }
+        }
+        lines
+    }
+}
+
+/// The bar down the left of a checkpoint's box.
+fn bar(theme: &Theme) -> Span<'static> {
+    Span::styled("┃ ", theme.checkpoint())
+}
+
+/// `markdown` rendered at `inner` columns, each line behind the box's bar, added to `lines`.
+fn boxed(markdown: &str, inner: u16, theme: &Theme, lines: &mut Vec<Line<'static>>) {
+    for mut line in markdown::render(markdown, inner, theme) {
+        line.spans.insert(0, bar(theme));
+        lines.push(line);
+    }
 }
 
 /// Keeps Markdown from reading lesson text as markup.
@@ -269,7 +281,7 @@ mod tests {
             .unwrap()
             .clone();
         let states = vec![CheckpointState::default(); lesson.checkpoints.len()];
-        let page = page_text(&lesson, 0, &states, 40, &Theme::monochrome());
+        let page = page_text(&lesson, 0, &states, true, 40, &Theme::monochrome());
         assert_eq!(page.checkpoint_rows.len(), 2);
         let (first, _, index) = page.checkpoint_rows[0];
         assert_eq!(index, 0);

@@ -7,9 +7,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::tui::app::notes_window::NotesWindow;
+use crate::tui::runtime::keys::Context;
 use crate::tui::widgets::header::Header;
+use crate::tui::widgets::key_bar::KeyBar;
 use crate::tui::widgets::layout;
 use crate::tui::widgets::notes_panel::NotesPanel;
+use crate::tui::widgets::text::fit;
 
 impl Widget for &NotesWindow {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -41,10 +44,21 @@ impl Widget for &NotesWindow {
             .wrap(Wrap { trim: false })
             .render(areas.body, buf),
         }
-        let keys = match &self.follow {
-            Ok(()) => " ←→ page · ↑↓ scroll · q quit".to_string(),
-            Err(why) => format!(" ←→ page · ↑↓ scroll · q quit · not following: {why}"),
-        };
-        Paragraph::new(Line::styled(keys, theme.muted())).render(areas.key_bar, buf);
+        (&KeyBar {
+            context: Context::Notes,
+            theme,
+            essential_only: false,
+            on: false,
+        })
+            .render(areas.key_bar, buf);
+        if let Err(why) = &self.follow {
+            let row = Rect {
+                y: areas.key_bar.y - 1,
+                height: 1,
+                ..areas.key_bar
+            };
+            let text = fit(&format!(" not following: {why}"), row.width);
+            Paragraph::new(Line::styled(text, theme.muted())).render(row, buf);
+        }
     }
 }
