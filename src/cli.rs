@@ -239,7 +239,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let catalog = load_catalog(cli.lessons.as_ref())?;
             let mut out = std::io::stdout().lock();
             for lesson in &catalog.lessons {
-                writeln!(out, "{:<26} {}", lesson.id, lesson.title)?;
+                let title = crate::text::visible_line(&lesson.title);
+                writeln!(out, "{:<26} {title}", lesson.id)?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,6 +1,7 @@
 //! Lessons: the file as written ([`raw`]), checked ([`validate`]) into the typed lesson the
 //! rest of proclab uses ([`model`], [`Lesson`]); loading, built-in and from `--lessons` folders.
 
+mod folder;
 pub mod load;
 pub mod model;
 pub mod notes;

@@ -24,7 +24,7 @@ pub(crate) fn page_title(page: &str) -> &str {
 }
 
 /// Every note of `lesson` as plain text: the lesson-wide notes, then each page's, under its
-/// number and title.
+/// number and title; a control character from the files is shown, not sent.
 pub(crate) fn plain_text(lesson: &Lesson) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Instructor notes: {} ({})", lesson.title, lesson.id);
@@ -41,7 +41,7 @@ pub(crate) fn plain_text(lesson: &Lesson) -> String {
         );
         let _ = writeln!(out, "{}", indent(lesson.notes_of_page(index), "(none)"));
     }
-    out
+    crate::text::visible(&out).into_owned()
 }
 
 fn indent(text: &str, empty: &str) -> String {

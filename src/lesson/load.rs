@@ -7,6 +7,7 @@ use include_dir::{Dir, include_dir};
 
 use toml::Spanned;
 
+use super::folder::LessonDir;
 use super::notes::{NarrativeNotes, split_notes};
 use super::problem::Problem;
 use super::raw::RawLesson;
@@ -14,8 +15,6 @@ use super::validate::{
     CheckedFile, Place, closest, control_character_problems, is_plain_file_name, validate,
 };
 use super::{Lesson, Origin, checkpoint_markers};
-use crate::files::{self, ReadError};
-use crate::limits;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
 
@@ -50,49 +49,37 @@ impl LessonFiles for Embedded<'_> {
     }
 }
 
-struct Folder<'a>(&'a Path);
+struct Folder(LessonDir);
 
-impl LessonFiles for Folder<'_> {
+impl LessonFiles for Folder {
     fn display(&self, file: &str) -> String {
-        self.0.join(file).display().to_string()
+        self.0.display(file)
     }
     fn read(&self, file: &str) -> Result<String, Problem> {
-        read_limited(&self.0.join(file))
+        self.0.read(file)
     }
     fn origin(&self) -> Origin {
-        Origin::Folder(self.0.to_path_buf())
+        Origin::Folder(self.0.path().to_path_buf())
     }
 }
 
-/// Reads a lesson file from disk: a regular file, at most [`limits::MAX_LESSON_FILE_BYTES`],
-/// valid UTF-8; anything else is a problem naming the file and the fix.
+/// Reads a lesson file from disk (`path` names a file in a lesson folder): a regular file, not
+/// a link, at most [`crate::limits::MAX_LESSON_FILE_BYTES`], valid UTF-8; anything else is a problem
+/// naming the file and the fix.
 pub(crate) fn read_limited(path: &Path) -> Result<String, Problem> {
     let name = path.display().to_string();
-    // Never followed: a link could lead a lesson to read any file on the machine.
-    let bytes = files::read_regular(path, limits::MAX_LESSON_FILE_BYTES).map_err(|error| {
-        let message = match error {
-            ReadError::Link => "is a symbolic link: a lesson's files must be regular files in its folder (copy the file there instead)".into(),
-            ReadError::NotRegular => "is not a regular file".into(),
-            ReadError::TooBig { len: Some(len), max } => {
-                format!("is {len} bytes: a lesson file may be at most {max} bytes")
-            }
-            ReadError::TooBig { len: None, max } => {
-                format!("is more than {max} bytes: a lesson file may be at most that")
-            }
-            ReadError::Io(error) => describe_io(&error),
-        };
-        Problem::whole_file(&name, message)
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let text = String::from_utf8_lossy(good);
-        Problem::at(
+    let (Some(folder), Some(file)) = (path.parent(), path.file_name()) else {
+        return Err(Problem::whole_file(
             &name,
-            &text,
-            text.len(),
-            "is not valid UTF-8 here: save the file as UTF-8",
-        )
-    })
+            "is not a file in a lesson folder",
+        ));
+    };
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    LessonDir::open(folder)?.read(&file.to_string_lossy())
 }
 
 fn describe_io(error: &std::io::Error) -> String {
@@ -250,9 +237,10 @@ fn lesson(
     }
 }
 
-/// Loads one lesson folder from disk.
+/// Loads one lesson folder from disk (a folder, not a symbolic link to one).
 pub fn load_folder(folder: &Path) -> Result<Lesson, Vec<Problem>> {
-    load(&Folder(folder))
+    let opened = LessonDir::open(folder).map_err(|problem| vec![problem])?;
+    load(&Folder(opened))
 }
 
 /// The built-in lessons, in curriculum order.
