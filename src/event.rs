@@ -34,9 +34,9 @@ pub enum SweepPart {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stream {
-    /// Standard output.
+    /// The process's standard output (file descriptor 1).
     Stdout,
-    /// Standard error.
+    /// The process's standard error (file descriptor 2).
     Stderr,
 }
 
@@ -47,7 +47,7 @@ pub enum Stream {
 pub enum Event {
     /// The run began.
     RunStarted {
-        /// Always 0.
+        /// Always 0: the run's clock starts here.
         t_ms: f64,
         /// The lesson's id (`trace` for a trace).
         lesson: String,
@@ -64,12 +64,12 @@ pub enum Event {
         speed: f64,
         /// Number of stages.
         stages: usize,
-        /// proclab's version.
+        /// The version of proclab that made the run.
         version: String,
     },
     /// A stage began (one is emitted even for single-stage lessons).
     StageStarted {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
         /// 0-based stage index.
         stage: usize,
@@ -94,11 +94,11 @@ pub enum Event {
     },
     /// A worker process (or thread) exists.
     Spawned {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
         /// Worker slot, 0-based across the whole run.
         worker: usize,
-        /// Its PID.
+        /// Its process ID.
         pid: u32,
         /// Its parent's PID.
         ppid: u32,
@@ -119,50 +119,50 @@ pub enum Event {
     },
     /// A worker began a task.
     TaskStarted {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Task index in input order.
+        /// The task's 0-based index in input order, across the run.
         task: usize,
-        /// Task label.
+        /// The task's display name.
         label: String,
-        /// Worker slot.
+        /// The worker's slot, 0-based across the whole run.
         worker: usize,
-        /// Worker PID.
+        /// The worker's process ID.
         pid: u32,
         /// The core it ran on, as the worker's `sched_getcpu()` said.
         cpu: Option<u32>,
     },
     /// A worker printed a line (the parent's own lines have `worker: null`).
     Output {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
         /// Worker slot, or none for the parent.
         worker: Option<usize>,
         /// PID of the printer.
         pid: u32,
-        /// Which stream.
+        /// Whether it was written to stdout or stderr.
         stream: Stream,
         /// The line, without its newline (cut at a stated length).
         text: String,
     },
     /// A worker's core changed, as sampled from `/proc/<pid>/stat`.
     Cpu {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Worker slot.
+        /// The worker's slot, 0-based across the whole run.
         worker: usize,
-        /// PID.
+        /// The process ID.
         pid: u32,
         /// The new core.
         cpu: u32,
     },
     /// A worker's kernel state changed (`R`, `S`, `D`, `T`, `Z`…), as sampled from `/proc`.
     State {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Worker slot.
+        /// The worker's slot, 0-based across the whole run.
         worker: usize,
-        /// PID.
+        /// The process ID.
         pid: u32,
         /// The state letter.
         state: String,
@@ -171,15 +171,15 @@ pub enum Event {
     },
     /// A worker finished a task.
     TaskFinished {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Task index in input order.
+        /// The task's 0-based index in input order, across the run.
         task: usize,
-        /// Task label.
+        /// The task's display name.
         label: String,
-        /// Worker slot.
+        /// The worker's slot, 0-based across the whole run.
         worker: usize,
-        /// Worker PID.
+        /// The worker's process ID.
         pid: u32,
         /// The core it ended on.
         cpu: Option<u32>,
@@ -191,7 +191,7 @@ pub enum Event {
     /// A traced program called a pool or executor API (`proclab trace` only). Its items are
     /// the tasks that follow, numbered in the order they were queued.
     PoolCall {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
         /// The caller's worker slot.
         worker: usize,
@@ -211,24 +211,24 @@ pub enum Event {
     },
     /// A task was taken by a worker that died before finishing it.
     TaskLost {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Task index.
+        /// The task's 0-based index in input order, across the run.
         task: usize,
-        /// Task label.
+        /// The task's display name.
         label: String,
         /// The worker that died.
         worker: usize,
-        /// Its PID.
+        /// Its process ID.
         pid: u32,
     },
     /// A worker process ended (its status is known; it may not be reaped yet).
     Exited {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Worker slot.
+        /// The worker's slot, 0-based across the whole run.
         worker: usize,
-        /// PID.
+        /// The process ID.
         pid: u32,
         /// Exit code, if it exited.
         code: Option<i32>,
@@ -237,43 +237,43 @@ pub enum Event {
     },
     /// The parent reaped (joined) a worker process: its PID is gone from `/proc`.
     Joined {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Worker slot.
+        /// The worker's slot, 0-based across the whole run.
         worker: usize,
-        /// PID.
+        /// The process ID.
         pid: u32,
     },
     /// The final value of a stage's shared-memory counter, read by the parent.
     SharedCounter {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Stage index.
+        /// The stage's 0-based index.
         stage: usize,
-        /// The counter.
+        /// The counter as the parent read it after the stage.
         value: u64,
         /// What it would be if no update were lost: the sum of every `count` task's `times`.
         expected: u64,
     },
     /// A note from proclab itself (a time limit hit, sampling unavailable…).
     Notice {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// The note.
+        /// What proclab has to say, as one sentence.
         text: String,
     },
     /// A stage ended.
     StageFinished {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
-        /// Stage index.
+        /// The stage's 0-based index.
         stage: usize,
         /// Milliseconds from the stage's start to its end.
         wall_ms: f64,
     },
     /// The run ended.
     RunFinished {
-        /// Time.
+        /// When it happened: milliseconds since the run started.
         t_ms: f64,
         /// Task indices in the order they finished.
         completion_order: Vec<usize>,

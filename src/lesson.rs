@@ -20,9 +20,9 @@ pub use problem::Problem;
 pub struct Lesson {
     /// Unique id (`proclab run <id>`).
     pub id: String,
-    /// Title.
+    /// The title the lesson list and the lesson's heading show.
     pub title: String,
-    /// One-line summary.
+    /// One line about it, shown under its title in the list.
     pub summary: String,
     /// The narrative as learners see it, Markdown; pages separated by lines of `---`. Its
     /// `::: notes` blocks are in [`Lesson::page_notes`] instead.

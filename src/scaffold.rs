@@ -10,7 +10,7 @@ use crate::lesson::validate::is_valid_id;
 
 /// Why a lesson could not be scaffolded.
 #[derive(Debug, thiserror::Error)]
-pub enum ScaffoldError {
+pub(crate) enum ScaffoldError {
     /// The id breaks the rules for lesson ids.
     #[error(
         "{id:?} is not a valid lesson id: use lowercase letters, digits and single '-' between words, 1-40 characters (for example \"three-sleepers\")"
@@ -25,7 +25,7 @@ pub enum ScaffoldError {
         folder.display()
     )]
     Exists {
-        /// The folder.
+        /// The lesson folder that is in the way.
         folder: PathBuf,
     },
     /// A folder or file could not be created.
@@ -33,7 +33,7 @@ pub enum ScaffoldError {
     Io {
         /// What could not be created.
         path: PathBuf,
-        /// Why.
+        /// What the operating system said.
         #[source]
         source: io::Error,
     },
@@ -41,7 +41,7 @@ pub enum ScaffoldError {
 
 /// What [`scaffold`] created.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scaffolded {
+pub(crate) struct Scaffolded {
     /// The new lesson folder, `DIR/<id>`.
     pub folder: PathBuf,
     /// The files written in it, in order.
@@ -49,7 +49,7 @@ pub struct Scaffolded {
 }
 
 /// The file names and contents of a new lesson with this id (already validated).
-pub fn lesson_files(id: &str) -> [(&'static str, String); 3] {
+pub(crate) fn lesson_files(id: &str) -> [(&'static str, String); 3] {
     let fill = |template: &str| {
         template
             .replace("@ID@", id)
@@ -64,7 +64,7 @@ pub fn lesson_files(id: &str) -> [(&'static str, String); 3] {
 
 /// Creates `dir/<id>/` with a working lesson in it. `dir` is created if missing; the lesson
 /// folder must not exist.
-pub fn scaffold(id: &str, dir: &Path) -> Result<Scaffolded, ScaffoldError> {
+pub(crate) fn scaffold(id: &str, dir: &Path) -> Result<Scaffolded, ScaffoldError> {
     if !is_valid_id(id) {
         return Err(ScaffoldError::InvalidId { id: id.to_string() });
     }

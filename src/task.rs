@@ -19,7 +19,7 @@ use strum::{EnumDiscriminants, EnumString, IntoStaticStr, VariantArray, VariantN
 pub enum TaskFn {
     /// Sleep this many seconds; the result is the task's label.
     Sleep {
-        /// Seconds.
+        /// Seconds of wall time.
         secs: f64,
     },
     /// Burn this many seconds of CPU time (the wall time is longer when cores are shared).
@@ -27,19 +27,19 @@ pub enum TaskFn {
         /// Seconds of CPU time.
         secs: f64,
     },
-    /// n².
+    /// Computes n², the result the parent gets back.
     Square {
-        /// The number.
+        /// The number to square.
         n: i64,
     },
-    /// n³.
+    /// Computes n³, the result the parent gets back.
     Cube {
-        /// The number.
+        /// The number to cube.
         n: i64,
     },
     /// Print a line `times` times, `secs` apart (`{i}` in the text is the line's number, from 0).
     Print {
-        /// The line.
+        /// The line, `{i}` not yet filled in.
         text: String,
         /// How many lines.
         times: u64,
@@ -48,17 +48,17 @@ pub enum TaskFn {
     },
     /// Add 1 to the worker's counter this many times; the result is the counter afterwards.
     Count {
-        /// Iterations.
+        /// How many times to add 1.
         times: u64,
     },
     /// End the worker process with this exit code.
     Exit {
-        /// Exit code.
+        /// The code the process exits with, as its parent sees it.
         code: u8,
     },
     /// The worker sends itself this signal.
     Signal {
-        /// Which signal.
+        /// The signal it raises against itself.
         signal: TaskSignal,
     },
     /// The worker panics (Rust's equivalent of an uncaught exception).
@@ -242,9 +242,9 @@ impl StartMethod {
 /// Which numeric function an `items` range applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NumberFn {
-    /// n².
+    /// Each task computes n².
     Square,
-    /// n³.
+    /// Each task computes n³.
     Cube,
 }
 
@@ -280,7 +280,7 @@ pub struct Task {
 }
 
 impl TaskFn {
-    /// Its name.
+    /// Which function it is, without its arguments.
     pub fn name(&self) -> TaskName {
         self.into()
     }

@@ -55,13 +55,13 @@ pub enum PlanError {
     /// A knob value outside its range.
     #[error("--set {name}={value}: out of range, use {min} to {max}")]
     OutOfRange {
-        /// Knob.
+        /// The knob's name, as given.
         name: String,
-        /// Value given.
+        /// The value given.
         value: f64,
-        /// Smallest.
+        /// The smallest value the knob takes.
         min: f64,
-        /// Largest.
+        /// The largest value the knob takes.
         max: f64,
     },
     /// A worker count beyond the cap.
@@ -69,11 +69,11 @@ pub enum PlanError {
         "stage {stage}: {workers} workers is more than proclab starts at once ({max}); use fewer"
     )]
     TooManyWorkers {
-        /// Stage, 1-based.
+        /// The stage, counted from 1 as the lesson's author counts them.
         stage: usize,
-        /// Asked for.
+        /// The workers it asked for.
         workers: u32,
-        /// The cap.
+        /// The most proclab starts at once ([`limits::MAX_WORKERS`]).
         max: u32,
     },
 }
@@ -132,17 +132,17 @@ impl RunPlan {
 /// One stage, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StagePlan {
-    /// Display name.
+    /// Its title, placeholders filled in with what the run uses.
     pub name: String,
     /// Processes, pool or threads.
     pub kind: StageKind,
     /// Workers (pool size, threads, or processes).
     pub workers: u32,
-    /// Pool only: items per chunk.
+    /// Pool only: items per chunk (Python's default when the lesson gives none).
     pub chunksize: u64,
-    /// Pool only.
+    /// Pool only: whether results come back in input order or as they finish.
     pub result_order: ResultOrder,
-    /// Processes only.
+    /// Processes only: whether the parent joins its children before its line.
     pub join: Join,
     /// Processes only: how long the parent waits before joining.
     pub join_delay: Duration,

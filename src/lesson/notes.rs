@@ -6,7 +6,7 @@ use super::problem::Problem;
 
 /// A narrative with its notes taken out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NarrativeNotes {
+pub(crate) struct NarrativeNotes {
     /// The narrative as learners see it: every `::: notes` block removed, nothing else changed.
     pub narrative: String,
     /// The notes of each page of [`NarrativeNotes::narrative`] (as `split_pages` cuts it),
@@ -58,105 +58,132 @@ struct Open {
 /// naming `file:line:col` and the fix: a block never closed, a `:::` that closes nothing, a page
 /// break or another `:::` marker inside notes, empty notes, notes on a page with nothing else,
 /// and a `:::` marker proclab does not know.
-pub fn split_notes(file: &str, narrative: &str) -> (NarrativeNotes, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let mut learner = String::with_capacity(narrative.len());
-    let mut pages = vec![Page::default()];
-    let mut open: Option<Open> = None;
+pub(crate) fn split_notes(file: &str, narrative: &str) -> (NarrativeNotes, Vec<Problem>) {
+    let mut splitter = Splitter {
+        file,
+        narrative,
+        problems: Vec::new(),
+        learner: String::with_capacity(narrative.len()),
+        pages: vec![Page::default()],
+        open: None,
+    };
     let mut offset = 0;
     for (index, line) in narrative.split_inclusive('\n').enumerate() {
-        let number = index + 1;
         let at = offset + (line.len() - line.trim_start().len());
         offset += line.len();
-        let problem = |message: String| Problem::at(file, narrative, at, message);
-        let found = marker(line);
-        if let Some(block) = &mut open {
-            match found {
-                Some(Marker::Close) => {
-                    let body = block.body.trim();
-                    let page = pages.last_mut().expect("there is always a page");
-                    if body.is_empty() {
-                        problems.push(Problem::at(
-                            file,
-                            narrative,
-                            block.offset,
-                            "these notes are empty: write what to say between `::: notes` and `:::`, or remove both lines",
-                        ));
-                    } else {
-                        page.notes.push(body.to_string());
-                        page.first_notes.get_or_insert(block.offset);
-                    }
-                    open = None;
+        match splitter.open.take() {
+            Some(block) => splitter.in_notes(block, line, at),
+            None => splitter.outside_notes(line, index + 1, at),
+        }
+    }
+    splitter.finish()
+}
+
+/// The state of [`split_notes`] between lines.
+struct Splitter<'a> {
+    file: &'a str,
+    narrative: &'a str,
+    problems: Vec<Problem>,
+    /// The learner's narrative so far.
+    learner: String,
+    pages: Vec<Page>,
+    /// The notes block the last line was in, if any.
+    open: Option<Open>,
+}
+
+impl Splitter<'_> {
+    fn problem(&mut self, at: usize, message: impl Into<String>) {
+        let problem = Problem::at(self.file, self.narrative, at, message);
+        self.problems.push(problem);
+    }
+
+    fn page(&mut self) -> &mut Page {
+        self.pages.last_mut().expect("there is always a page")
+    }
+
+    /// A line inside the notes `block` (which stays open unless the line closes it).
+    fn in_notes(&mut self, mut block: Open, line: &str, at: usize) {
+        match marker(line) {
+            Some(Marker::Close) => {
+                let body = block.body.trim();
+                if body.is_empty() {
+                    self.problem(block.offset, "these notes are empty: write what to say between `::: notes` and `:::`, or remove both lines");
+                } else {
+                    let page = self.page();
+                    page.notes.push(body.to_string());
+                    page.first_notes.get_or_insert(block.offset);
                 }
-                Some(Marker::Notes | Marker::Checkpoint | Marker::Other(_)) => {
-                    problems.push(problem(format!(
-                        "`{}` inside the notes opened at line {}: close the notes with a line `:::` first",
-                        line.trim(),
-                        block.line
-                    )));
-                }
-                None if line.trim_end() == "---" => problems.push(problem(format!(
+                return;
+            }
+            Some(Marker::Notes | Marker::Checkpoint | Marker::Other(_)) => self.problem(
+                at,
+                format!(
+                    "`{}` inside the notes opened at line {}: close the notes with a line `:::` first",
+                    line.trim(),
+                    block.line
+                ),
+            ),
+            None if line.trim_end() == "---" => self.problem(
+                at,
+                format!(
                     "a page break `---` inside the notes opened at line {}: close the notes with a line `:::` before the page ends",
                     block.line
-                ))),
-                None => block.body.push_str(line),
-            }
-            continue;
+                ),
+            ),
+            None => block.body.push_str(line),
         }
-        match found {
+        self.open = Some(block);
+    }
+
+    /// A line of the learner's narrative, or one that opens notes (line `number`).
+    fn outside_notes(&mut self, line: &str, number: usize, at: usize) {
+        match marker(line) {
             Some(Marker::Notes) => {
-                open = Some(Open {
+                self.open = Some(Open {
                     offset: at,
                     line: number,
                     body: String::new(),
                 });
-                continue;
+                return;
             }
             Some(Marker::Close) => {
-                problems.push(problem(
-                    "this `:::` closes nothing: notes open with a line `::: notes`; add it above, or remove this line".into(),
-                ));
-                continue;
+                self.problem(at, "this `:::` closes nothing: notes open with a line `::: notes`; add it above, or remove this line");
+                return;
             }
-            Some(Marker::Other(text)) => problems.push(problem(unknown_marker(text))),
+            Some(Marker::Other(text)) => self.problem(at, unknown_marker(text)),
             Some(Marker::Checkpoint) | None => {}
         }
         if line.trim_end() == "---" {
-            pages.push(Page::default());
+            self.pages.push(Page::default());
         } else if !line.trim().is_empty() {
-            pages
-                .last_mut()
-                .expect("there is always a page")
-                .learner_text = true;
+            self.page().learner_text = true;
         }
-        learner.push_str(line);
+        self.learner.push_str(line);
     }
-    if let Some(block) = open {
-        problems.push(Problem::at(
-            file,
-            narrative,
-            block.offset,
-            "these notes are never closed: end them with a line that holds only `:::`",
-        ));
-    }
-    let mut page_notes = Vec::new();
-    for page in pages {
-        if page.learner_text {
-            page_notes.push(page.notes.join("\n\n"));
-        } else if let Some(at) = page.first_notes {
-            problems.push(Problem::at(
-                file,
-                narrative,
-                at,
-                "these notes are on a page with nothing for learners (pages are cut at `---`): move them onto the page they are about",
-            ));
+
+    /// The narrative and notes, after the last line: an open block and notes on a page with
+    /// nothing else are problems.
+    fn finish(mut self) -> (NarrativeNotes, Vec<Problem>) {
+        if let Some(block) = self.open.take() {
+            self.problem(
+                block.offset,
+                "these notes are never closed: end them with a line that holds only `:::`",
+            );
         }
+        let mut page_notes = Vec::new();
+        for page in std::mem::take(&mut self.pages) {
+            if page.learner_text {
+                page_notes.push(page.notes.join("\n\n"));
+            } else if let Some(at) = page.first_notes {
+                self.problem(at, "these notes are on a page with nothing for learners (pages are cut at `---`): move them onto the page they are about");
+            }
+        }
+        let notes = NarrativeNotes {
+            narrative: self.learner,
+            page_notes,
+        };
+        (notes, self.problems)
     }
-    let notes = NarrativeNotes {
-        narrative: learner,
-        page_notes,
-    };
-    (notes, problems)
 }
 
 fn unknown_marker(text: &str) -> String {

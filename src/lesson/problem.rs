@@ -24,18 +24,23 @@ pub struct Problem {
 
 impl Problem {
     /// A problem at a byte offset of `source`.
-    pub fn at(file: &str, source: &str, offset: usize, message: impl Into<String>) -> Problem {
+    pub(crate) fn at(
+        file: &str,
+        source: &str,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> Problem {
         let (line, col) = line_col(source, offset);
         Problem::new(file, Some((line, col)), message.into())
     }
 
     /// A problem at a 1-based line, column 1.
-    pub fn at_line(file: &str, line: usize, message: impl Into<String>) -> Problem {
+    pub(crate) fn at_line(file: &str, line: usize, message: impl Into<String>) -> Problem {
         Problem::new(file, Some((line, 1)), message.into())
     }
 
     /// A problem with the whole file (it is missing, too large, unreadable).
-    pub fn whole_file(file: &str, message: impl Into<String>) -> Problem {
+    pub(crate) fn whole_file(file: &str, message: impl Into<String>) -> Problem {
         Problem::new(file, None, message.into())
     }
 
@@ -59,7 +64,7 @@ impl fmt::Display for Problem {
 }
 
 /// 1-based line and column (in characters) of a byte offset; offsets past the end clamp to it.
-pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());
     while !source.is_char_boundary(offset) {
         offset -= 1;
