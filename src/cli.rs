@@ -451,7 +451,7 @@ impl<'a> EventSink<'a> {
             output,
             recording,
             recording_error: None,
-            record: RunRecord::new(),
+            record: RunRecord::without_events(),
         })
     }
 

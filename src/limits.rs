@@ -37,6 +37,9 @@ pub const MAX_LESSON_FILE_BYTES: u64 = 1024 * 1024;
 pub const MAX_KEPT_OUTPUT_LINES: usize = 5_000;
 /// Bytes of raw events a run record keeps; later events are counted, not kept.
 pub const MAX_KEPT_EVENT_BYTES: usize = 16 * 1024 * 1024;
+/// Results a run record keeps (the first); the rest are counted. The report and the order
+/// panel show a few dozen; `--json` and recordings keep every one.
+pub const MAX_KEPT_RESULTS: usize = 1_000;
 /// Longest output line kept; the rest of a longer line is cut and counted.
 pub const MAX_LINE_BYTES: usize = 4096;
 /// Longest run allowed by a lesson's `time_limit_s`, in seconds.

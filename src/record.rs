@@ -21,7 +21,7 @@ use crate::limits;
 
 pub use pool_calls::{PoolCallInfo, PoolCalls};
 pub use stages::StageInfo;
-pub use tasks::TaskInfo;
+pub use tasks::{Label, TaskInfo, Tasks};
 pub use workers::{WorkerInfo, WorkerStatus};
 
 /// One printed line.
@@ -51,10 +51,14 @@ pub struct RunRecord {
     pub events_dropped: u64,
     /// Approximate bytes `events` holds.
     kept_bytes: usize,
+    /// The most bytes `events` may hold.
+    event_budget: usize,
     /// The lesson's id ([`crate::trace::LESSON`] for a trace).
     pub lesson: String,
     /// Whether the run was a lesson's or a trace.
     pub source: RunSource,
+    /// The proclab version that ran it.
+    pub version: String,
     /// proclab's PID: the parent of every worker.
     pub parent_pid: u32,
     /// Cores available to the run.
@@ -65,8 +69,8 @@ pub struct RunRecord {
     pub stages: Vec<StageInfo>,
     /// Worker slots, by slot.
     pub workers: Vec<WorkerInfo>,
-    /// Tasks, by index.
-    pub tasks: Vec<TaskInfo>,
+    /// Tasks, by index (compact: a few dozen bytes each).
+    pub tasks: Tasks,
     /// A trace's pool and executor calls, in the order they were made.
     pub pool_calls: PoolCalls,
     /// The latest printed lines, in arrival order: at most [`limits::MAX_KEPT_OUTPUT_LINES`].
@@ -78,11 +82,12 @@ pub struct RunRecord {
     /// proclab's own notes (a time limit hit, sampling unavailable…).
     pub notices: Vec<String>,
     /// Task indices in completion order.
-    pub completion_order: Vec<usize>,
-    /// Results as the parent received them, once finished.
+    pub completion_order: Vec<u32>,
+    /// The first [`limits::MAX_KEPT_RESULTS`] results, in the order the parent received them,
+    /// once finished (`--json` and recordings keep them all).
     pub results: Option<Vec<Value>>,
-    /// The task index of each result, once finished.
-    pub result_order: Vec<usize>,
+    /// Results received in all.
+    pub results_total: usize,
     /// Tasks lost to dead workers.
     pub lost: Vec<usize>,
     /// When the run finished.
@@ -94,11 +99,22 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// An empty record.
+    /// An empty record that keeps the events it is given (up to
+    /// [`limits::MAX_KEPT_EVENT_BYTES`]), so the run can be saved later.
     pub fn new() -> RunRecord {
         RunRecord {
             speed: 1.0,
+            event_budget: limits::MAX_KEPT_EVENT_BYTES,
             ..RunRecord::default()
+        }
+    }
+
+    /// An empty record that keeps only the facts, not the events (a headless run streams
+    /// them to `--json` or a recording as they come).
+    pub fn without_events() -> RunRecord {
+        RunRecord {
+            event_budget: 0,
+            ..RunRecord::new()
         }
     }
 
@@ -154,6 +170,7 @@ impl RunRecord {
             parent_pid,
             cores,
             speed,
+            version,
             ..
         } = event
         else {
@@ -161,6 +178,7 @@ impl RunRecord {
         };
         self.lesson = lesson.clone();
         self.source = *source;
+        self.version = version.clone();
         self.parent_pid = *parent_pid;
         self.cores = *cores;
         self.speed = *speed;
@@ -171,6 +189,7 @@ impl RunRecord {
     fn stage_started(&mut self, event: &Event) {
         if let Event::StageStarted { tasks, .. } = event {
             self.tasks.reserve(*tasks);
+            self.completion_order.reserve_exact(*tasks);
         }
         stages::started(&mut self.stages, event);
     }
@@ -190,7 +209,7 @@ impl RunRecord {
             task, worker, cpu, ..
         } = event
         {
-            self.completion_order.push(*task);
+            self.completion_order.push(*task as u32);
             workers::finished_task(&mut self.workers, *worker, *cpu);
         }
     }
@@ -226,7 +245,6 @@ impl RunRecord {
         let Event::RunFinished {
             t_ms,
             results,
-            result_order,
             lost,
             stopped,
             ..
@@ -234,8 +252,9 @@ impl RunRecord {
         else {
             return;
         };
-        self.results = Some(results.clone());
-        self.result_order = result_order.clone();
+        let kept = results.len().min(limits::MAX_KEPT_RESULTS);
+        self.results = Some(results[..kept].to_vec());
+        self.results_total = results.len();
         self.lost = lost.clone();
         self.finished_ms = Some(*t_ms);
         self.stopped = *stopped;
@@ -244,12 +263,8 @@ impl RunRecord {
     /// Keeps `event` in `events` while the budget lasts, else counts it as dropped.
     fn keep(&mut self, event: Event) {
         self.events_total += 1;
-        let size = std::mem::size_of::<Event>()
-            + match &event {
-                Event::Output { text, .. } | Event::Notice { text, .. } => text.len(),
-                _ => 0,
-            };
-        if self.kept_bytes + size <= limits::MAX_KEPT_EVENT_BYTES {
+        let size = std::mem::size_of::<Event>() + heap_bytes(&event);
+        if self.kept_bytes + size <= self.event_budget {
             self.kept_bytes += size;
             self.events.push(event);
         } else {
@@ -262,21 +277,6 @@ impl RunRecord {
         self.workers
             .iter()
             .filter(move |w| w.stage == stage && w.pid != 0)
-    }
-
-    /// The tasks a worker ran, in the order it started them.
-    pub(crate) fn lane(&self, worker: usize) -> Vec<&TaskInfo> {
-        let mut tasks: Vec<&TaskInfo> = self
-            .tasks
-            .iter()
-            .filter(|t| t.worker == Some(worker))
-            .collect();
-        tasks.sort_by(|a, b| {
-            a.start_ms
-                .partial_cmp(&b.start_ms)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        tasks
     }
 
     /// The points of a speedup sweep: worker count and milliseconds (serial part included),
@@ -313,21 +313,67 @@ impl RunRecord {
     }
 
     /// Labels in input order.
-    pub(crate) fn input_labels(&self) -> Vec<&str> {
-        self.tasks.iter().map(|t| t.label.as_str()).collect()
+    pub(crate) fn input_labels(&self) -> impl ExactSizeIterator<Item = Label<'_>> {
+        self.tasks.iter().map(|t| t.label())
     }
 
     /// Labels in completion order.
-    pub(crate) fn completion_labels(&self) -> Vec<&str> {
+    pub(crate) fn completion_labels(&self) -> impl ExactSizeIterator<Item = Label<'_>> {
         self.completion_order
             .iter()
-            .map(|&t| self.tasks[t].label.as_str())
-            .collect()
+            .map(|&t| self.tasks.label(t as usize))
     }
 
     /// Whether the run has finished.
     pub(crate) fn is_finished(&self) -> bool {
         self.finished_ms.is_some()
+    }
+}
+
+/// Roughly the bytes `event` holds on the heap (its texts and lists).
+fn heap_bytes(event: &Event) -> usize {
+    let value = std::mem::size_of::<Value>();
+    match event {
+        Event::RunStarted {
+            lesson, version, ..
+        } => lesson.len() + version.len(),
+        Event::StageStarted { name, .. } => name.len(),
+        Event::TaskStarted { label, .. } | Event::TaskLost { label, .. } => label.len(),
+        Event::TaskFinished { label, result, .. } => label.len() + value_bytes(result),
+        Event::Output { text, .. } | Event::Notice { text, .. } => text.len(),
+        Event::State { state, .. } => state.len(),
+        Event::PoolCall { api, .. } => api.len(),
+        Event::RunFinished {
+            completion_order,
+            results,
+            result_order,
+            lost,
+            ..
+        } => {
+            let indices = completion_order.len() + result_order.len() + lost.len();
+            let results: usize = results.iter().map(|r| value + value_bytes(r)).sum();
+            indices * std::mem::size_of::<usize>() + results
+        }
+        Event::Spawned { .. }
+        | Event::Cpu { .. }
+        | Event::Exited { .. }
+        | Event::Joined { .. }
+        | Event::SharedCounter { .. }
+        | Event::StageFinished { .. } => 0,
+    }
+}
+
+/// Roughly the bytes a JSON value holds on the heap.
+fn value_bytes(value: &Value) -> usize {
+    let slot = std::mem::size_of::<Value>();
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        Value::String(text) => text.len(),
+        Value::Array(items) => items.iter().map(|v| slot + value_bytes(v)).sum(),
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(key, v)| key.len() + slot + value_bytes(v))
+            .sum(),
     }
 }
 
@@ -444,9 +490,18 @@ mod tests {
     #[test]
     fn derives_orders_lanes_and_migrations() {
         let record = RunRecord::from_events(pool_sleep_events());
-        assert_eq!(record.input_labels(), ["A", "B", "C", "D"]);
-        assert_eq!(record.completion_labels(), ["B", "C", "A", "D"]);
-        let lane: Vec<&str> = record.lane(1).iter().map(|t| t.label.as_str()).collect();
+        let words = |labels: &mut dyn Iterator<Item = Label>| -> Vec<String> {
+            labels.map(|label| label.to_string()).collect()
+        };
+        assert_eq!(words(&mut record.input_labels()), ["A", "B", "C", "D"]);
+        assert_eq!(words(&mut record.completion_labels()), ["B", "C", "A", "D"]);
+        let lane = words(
+            &mut record
+                .tasks
+                .iter()
+                .filter(|t| t.worker == Some(1))
+                .map(|t| t.label()),
+        );
         assert_eq!(lane, ["B", "C", "D"]);
         assert_eq!(record.workers[0].cores_seen, [0, 1]);
         assert_eq!(record.workers[0].migrations, 1);

@@ -193,7 +193,7 @@ impl Scale {
 
 /// One task's bar: where, and how it ended.
 struct Bar<'a> {
-    task: &'a TaskInfo,
+    task: TaskInfo<'a>,
     worker: usize,
     start_ms: f64,
     end_ms: f64,
@@ -534,9 +534,9 @@ fn bar_label(
 ) {
     let size = (height * 0.5).min(13.0);
     let label = if bar.task.lost {
-        format!("{} lost", bar.task.label)
+        format!("{} lost", bar.task.label())
     } else {
-        bar.task.label.clone()
+        bar.task.label().to_string()
     };
     let text_width = label.chars().count() as f64 * size * 0.62 + 6.0;
     let baseline = top + height / 2.0 + size * 0.36;
@@ -598,7 +598,7 @@ fn bar_title(bar: &Bar) -> String {
     };
     format!(
         "{}: task {} on worker {}, started on {core}, {} to {}{how}",
-        bar.task.label,
+        bar.task.label(),
         bar.task.index,
         bar.worker,
         seconds_text(bar.start_ms),
@@ -736,15 +736,19 @@ fn axis(svg: &mut Svg, scale: &Scale, top: f64) -> f64 {
 
 fn completion(svg: &mut Svg, record: &RunRecord, y: f64) -> f64 {
     let labels = record.completion_labels();
-    if labels.is_empty() {
+    let total = labels.len();
+    if total == 0 {
         return y;
     }
-    let mut text = String::from("finished: ");
-    text.push_str(&labels[..labels.len().min(MAX_ORDER_LABELS)].join(" "));
-    if labels.len() > MAX_ORDER_LABELS {
+    let shown: Vec<String> = labels
+        .take(MAX_ORDER_LABELS)
+        .map(|label| label.to_string())
+        .collect();
+    let mut text = format!("finished: {}", shown.join(" "));
+    if total > MAX_ORDER_LABELS {
         text.push_str(&format!(
             " … and {} more",
-            thousands(labels.len() - MAX_ORDER_LABELS)
+            thousands(total - MAX_ORDER_LABELS)
         ));
     }
     let size = 15.0;
@@ -782,10 +786,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn footer(svg: &mut Svg, record: &RunRecord, y: f64) -> f64 {
-    let version = record.events.first().and_then(|event| match event {
-        crate::event::Event::RunStarted { version, .. } => Some(version.as_str()),
-        _ => None,
-    });
+    let version = Some(record.version.as_str()).filter(|v| !v.is_empty());
     let mut text = format!(
         "Recorded on a machine with {} · proclab {} · parent PID {}",
         plural(record.cores as usize, "core"),

@@ -11,7 +11,7 @@ use crate::lesson::model::{AnswerKind, Checkpoint, Observation};
 pub(crate) fn observe(record: &RunRecord, what: Observation) -> Option<String> {
     match what {
         Observation::CompletionOrder => {
-            let labels = record.completion_labels();
+            let labels: Vec<String> = record.completion_labels().map(|l| l.to_string()).collect();
             (!labels.is_empty()).then(|| labels.join(" "))
         }
         Observation::LastFinished => record.completion_labels().last().map(|l| l.to_string()),

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{RunRecord, WorkerStatus};
+use super::{Label, RunRecord, WorkerInfo, WorkerStatus};
 use crate::event::{RunSource, StageKind, Stream};
 use crate::lesson::Lesson;
 use crate::record::observe::observe;
@@ -294,44 +294,61 @@ fn timeline(out: &mut String, record: &RunRecord, stage: usize, busy_only: bool)
     let start = info.start_ms;
     let end = info.end_ms.unwrap_or(record.now_ms).max(start + 0.001);
     let span = end - start;
-    let workers: Vec<_> = record
-        .stage_workers(stage)
-        .filter(|w| !busy_only || !record.lane(w.slot).is_empty())
-        .collect();
-    if workers.iter().all(|w| record.lane(w.slot).is_empty()) {
+    let workers: Vec<&WorkerInfo> = record.stage_workers(stage).collect();
+    // The lane of each worker slot of the stage.
+    let mut lane_of: Vec<Option<usize>> = vec![None; record.workers.len()];
+    for (lane, w) in workers.iter().enumerate() {
+        lane_of[w.slot] = Some(lane);
+    }
+    // One pass over the tasks paints every lane (a stage may hold 200,000 tasks).
+    let mut lanes: Vec<Option<Vec<char>>> = vec![None; workers.len()];
+    for task in record.tasks.iter() {
+        let (Some(slot), Some(task_start)) = (task.worker, task.start_ms) else {
+            continue;
+        };
+        let Some(&Some(lane)) = lane_of.get(slot) else {
+            continue;
+        };
+        // A lost task ends when its worker died.
+        let task_end = task
+            .end_ms
+            .or_else(|| task.lost.then_some(workers[lane].exited_ms).flatten())
+            .unwrap_or(end);
+        let mark = if task.lost {
+            'x'
+        } else {
+            task.label().chars().next().unwrap_or('#')
+        };
+        let from = column(task_start - start, span);
+        let to = column(task_end - start, span)
+            .max(from + 1)
+            .min(TIMELINE_WIDTH);
+        lanes[lane].get_or_insert_with(|| vec![' '; TIMELINE_WIDTH])
+            [from.min(TIMELINE_WIDTH - 1)..to]
+            .fill(mark);
+    }
+    if lanes.iter().all(Option::is_none) {
         return;
     }
     let _ = writeln!(
         out,
         "\n  Timeline (one lane per worker; each letter is the first of a task's label)"
     );
-    for w in workers.iter().take(MAX_LANES) {
-        let mut lane = vec![' '; TIMELINE_WIDTH];
-        for task in record.lane(w.slot) {
-            let Some(task_start) = task.start_ms else {
-                continue;
-            };
-            // A lost task ends when its worker died.
-            let task_end = task
-                .end_ms
-                .or_else(|| task.lost.then_some(w.exited_ms).flatten())
-                .unwrap_or(end);
-            let mark = if task.lost {
-                'x'
-            } else {
-                task.label.chars().next().unwrap_or('#')
-            };
-            let from = column(task_start - start, span);
-            let to = column(task_end - start, span)
-                .max(from + 1)
-                .min(TIMELINE_WIDTH);
-            lane[from.min(TIMELINE_WIDTH - 1)..to].fill(mark);
-        }
-        let lane: String = lane.into_iter().collect();
+    let drawn: Vec<(&WorkerInfo, Vec<char>)> = workers
+        .into_iter()
+        .zip(lanes)
+        .filter_map(|(w, lane)| match lane {
+            Some(lane) => Some((w, lane)),
+            None if busy_only => None,
+            None => Some((w, vec![' '; TIMELINE_WIDTH])),
+        })
+        .collect();
+    for (w, lane) in drawn.iter().take(MAX_LANES) {
+        let lane: String = lane.iter().collect();
         let _ = writeln!(out, "  w{:<3} {:>8} |{lane}|", w.slot, w.pid);
     }
-    if workers.len() > MAX_LANES {
-        let _ = writeln!(out, "  … and {} more lanes", workers.len() - MAX_LANES);
+    if drawn.len() > MAX_LANES {
+        let _ = writeln!(out, "  … and {} more lanes", drawn.len() - MAX_LANES);
     }
     let right = seconds(span);
     let _ = writeln!(
@@ -385,42 +402,49 @@ fn output(out: &mut String, record: &RunRecord) {
     }
 }
 
+/// At most this many labels or results of an order are listed; the rest are counted.
+const MAX_ORDER_ITEMS: usize = 20;
+
+/// The first [`MAX_ORDER_ITEMS`] of `items`, then how many there are in all.
+fn shorten<T: std::fmt::Display>(items: impl ExactSizeIterator<Item = T>, sep: &str) -> String {
+    let total = items.len();
+    let shown: Vec<String> = items.take(MAX_ORDER_ITEMS).map(|i| i.to_string()).collect();
+    let mut text = shown.join(sep);
+    if total > MAX_ORDER_ITEMS {
+        let _ = write!(text, "{sep}… ({total} in all)");
+    }
+    text
+}
+
 fn orders(out: &mut String, record: &RunRecord) {
     if record.tasks.is_empty() {
         return;
     }
-    let shorten = |mut labels: Vec<&str>| {
-        // A task known only by its number (a traced task that never started) has no label.
-        for label in labels.iter_mut().filter(|l| l.is_empty()) {
-            *label = "·";
-        }
-        if labels.len() > 20 {
-            format!("{} … ({} in all)", labels[..20].join(" "), labels.len())
+    // A task known only by its number (a traced task that never started) has no label.
+    fn shown(label: Label<'_>) -> Label<'_> {
+        if label.is_empty() {
+            Label::Text("·")
         } else {
-            labels.join(" ")
+            label
         }
-    };
+    }
     out.push_str("\nOrder\n");
-    let _ = writeln!(out, "  input:      {}", shorten(record.input_labels()));
-    let _ = writeln!(out, "  completion: {}", shorten(record.completion_labels()));
+    let input = shorten(record.input_labels().map(shown), " ");
+    let _ = writeln!(out, "  input:      {input}");
+    let completion = shorten(record.completion_labels().map(shown), " ");
+    let _ = writeln!(out, "  completion: {completion}");
     if let Some(results) = &record.results {
-        let shown: Vec<String> = results
-            .iter()
-            .take(20)
-            .map(|r| record.result_text(r))
-            .collect();
-        let more = if results.len() > 20 {
-            format!(", … ({} in all)", results.len())
-        } else {
-            String::new()
-        };
-        let _ = writeln!(out, "  results:    [{}{more}]", shown.join(", "));
+        let mut shown = shorten(results.iter().map(|r| record.result_text(r)), ", ");
+        if record.results_total > results.len() && results.len() <= MAX_ORDER_ITEMS {
+            let _ = write!(shown, ", … ({} in all)", record.results_total);
+        }
+        let _ = writeln!(out, "  results:    [{shown}]");
     }
     if !record.lost.is_empty() {
-        let lost: Vec<&str> = record
+        let lost: Vec<String> = record
             .lost
             .iter()
-            .map(|&t| record.tasks[t].label.as_str())
+            .map(|&t| record.tasks.label(t).to_string())
             .collect();
         let _ = writeln!(
             out,

@@ -25,7 +25,11 @@ pub(crate) fn result_order(lesson: Option<&Lesson>, record: &RunRecord) -> Optio
         .iter()
         .all(|s| s.result_order == ResultOrder::Unordered);
     Some(if unordered {
-        record.completion_order.clone()
+        record
+            .completion_order
+            .iter()
+            .map(|&task| task as usize)
+            .collect()
     } else {
         (0..record.tasks.len()).collect()
     })
@@ -56,15 +60,17 @@ impl Widget for &OrderPanel<'_> {
             record
                 .tasks
                 .get(task)
-                .map_or("?".to_string(), |t| t.label.clone())
+                .map_or("?".to_string(), |t| t.label().to_string())
         };
         // Only the rows that fit are drawn (a run may hold 100,000 tasks).
         let rows = (inner.height as usize)
             .saturating_sub(3)
             .min(record.tasks.len());
-        let width = record.tasks[..rows]
+        let width = record
+            .tasks
             .iter()
-            .map(|t| t.label.chars().count())
+            .take(rows)
+            .map(|t| t.label().chars().count())
             .max()
             .unwrap_or(1)
             .max(6);
@@ -86,12 +92,18 @@ impl Widget for &OrderPanel<'_> {
                 None => Span::raw(" ".repeat(width)),
             }
         };
+        let completion: Vec<usize> = record
+            .completion_order
+            .iter()
+            .take(rows)
+            .map(|&task| task as usize)
+            .collect();
         for position in 0..rows {
             let mut spans = vec![
                 Span::raw(format!("{:>2}  ", position + 1)),
                 Span::raw(format!("{:<width$}", label(position))),
                 Span::raw(" "),
-                cell(position, &record.completion_order),
+                cell(position, &completion),
             ];
             if let Some(results) = &results {
                 spans.push(Span::raw(" "));

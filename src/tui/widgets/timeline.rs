@@ -144,7 +144,7 @@ impl TimelinePanel<'_> {
     /// needed, even for 100,000 tasks a frame).
     fn tasks_by_lane(&self, shown: &Range<usize>) -> Vec<Vec<usize>> {
         let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); shown.len()];
-        for task in &self.run.record.tasks {
+        for task in self.run.record.tasks.iter() {
             if let Some(worker) = task.worker.filter(|w| shown.contains(w))
                 && task.start_ms.is_some()
             {
@@ -166,7 +166,9 @@ impl TimelinePanel<'_> {
         buf.set_stringn(area.x, y, &label, LABEL_WIDTH as usize, style);
         let bars_x = area.x + LABEL_WIDTH;
         for &index in tasks {
-            let task = &run.record.tasks[index];
+            let Some(task) = run.record.tasks.get(index) else {
+                continue;
+            };
             let Some(start) = task.start_ms else { continue };
             let end = task
                 .end_ms
@@ -174,7 +176,8 @@ impl TimelinePanel<'_> {
                 .unwrap_or(run.now_ms)
                 .max(start);
             let (from, to) = axis.columns_of(start, end);
-            let mut label = task.label.chars();
+            let label = task.label();
+            let mut label = label.chars();
             for column in from..to {
                 let t = axis.time_of(column).clamp(start, end);
                 let core = run.placement.core_at(slot, t).or(task.cpu_start);
