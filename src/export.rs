@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use crate::files;
 use crate::lesson::Catalog;
 use crate::record::{RunRecord, report};
-use crate::recording::{Recording, RecordingError};
+use crate::recording::{self, RecordingError};
 
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,7 +70,7 @@ pub(crate) enum ExportError {
     },
     /// Standard output could not be written.
     #[error("could not write the export to standard output: {0}")]
-    Stdout(#[source] io::Error),
+    Stdout(io::Error),
 }
 
 /// An I/O error in words that say what to do.
@@ -100,8 +100,8 @@ pub(crate) fn export(
     catalog: Option<&Catalog>,
     stdout: &mut dyn Write,
 ) -> Result<(), ExportError> {
-    let recording = Recording::read(&args.file)?;
-    let record = RunRecord::from_events(recording.events);
+    let mut record = RunRecord::without_events();
+    recording::read_events(&args.file, |event| record.push(event))?;
     let (format, output) = args.target();
     let text = render(&record, format, catalog);
     match output {

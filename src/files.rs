@@ -100,27 +100,39 @@ pub enum ReadError {
     Io(#[from] io::Error),
 }
 
+/// Opens a regular file for reading, refusing a symbolic link (never followed, even if the
+/// path is swapped for one after a check) and anything that is not a plain file.
+pub(crate) fn open_regular(path: &Path) -> Result<fs::File, ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer before it is refused.
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(nix::libc::ELOOP) => ReadError::Link,
+            _ => ReadError::Io(e),
+        })?;
+    if !file.metadata()?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    Ok(file)
+}
+
 /// Reads a regular file of at most `max_bytes`, refusing symbolic links and anything else that
 /// is not a plain file.
 pub(crate) fn read_regular(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let metadata = fs::symlink_metadata(path)?;
-    if metadata.is_symlink() {
-        return Err(ReadError::Link);
-    }
-    if !metadata.is_file() {
-        return Err(ReadError::NotRegular);
-    }
-    if metadata.len() > max_bytes {
+    let file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len > max_bytes {
         return Err(ReadError::TooBig {
-            len: Some(metadata.len()),
+            len: Some(len),
             max: max_bytes,
         });
     }
     let mut bytes = Vec::new();
-    fs::File::open(path)?
-        .take(max_bytes + 1)
-        .read_to_end(&mut bytes)?;
+    file.take(max_bytes + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {
         return Err(ReadError::TooBig {
             len: None,

@@ -47,8 +47,26 @@ pub const MAX_TIME_LIMIT_SECS: f64 = 3600.0;
 /// Longest delay before a join, in seconds.
 pub const MAX_JOIN_DELAY_SECS: f64 = 600.0;
 
-/// The largest recording proclab reads (bytes).
-pub const MAX_RECORDING_BYTES: u64 = 256 * 1024 * 1024;
+/// The longest line of a recording proclab reads (bytes): `run_finished` lists every task of
+/// a run (at most [`MAX_STAGES`] × [`MAX_TASKS`]) three times and every result, some tens of
+/// MB. A recording itself has no size limit: it is read one line at a time.
+pub const MAX_RECORDING_LINE_BYTES: usize = 256 * 1024 * 1024;
+
+/// The most stages a run can have: a lesson's [`MAX_STAGES`], each of which a speedup sweep
+/// turns into two stages (serial and parallel) per worker count up to [`MAX_WORKERS`].
+pub const MAX_RUN_STAGES: usize = MAX_STAGES * 2 * MAX_WORKERS as usize;
+
+/// The most tasks a run can have: [`MAX_STAGES`] of [`MAX_TASKS`] (a speedup sweep's stages
+/// together hold fewer).
+pub const MAX_RUN_TASKS: usize = MAX_STAGES * MAX_TASKS as usize;
+
+/// The most cores (CPUs) a machine can have: Linux's largest `NR_CPUS`. A recording that
+/// names a core past it is refused.
+pub const MAX_CPUS: u32 = 8192;
+
+/// The longest trace a recording may hold, in seconds (a trace has no time limit of its own;
+/// a lesson's run stops at its time limit).
+pub const MAX_RECORDED_TRACE_SECS: f64 = 7.0 * 24.0 * 3600.0;
 
 /// The most bytes of printed lines a recording keeps; later lines are left out and counted.
 pub const MAX_RECORDED_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;

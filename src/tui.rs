@@ -73,7 +73,7 @@ pub fn replay(
     run_single_screen(projector, |theme, area| {
         app::App::replaying(
             catalog.lessons,
-            recording.events,
+            recording.into_events(),
             text,
             engine::available_cores(),
             theme,

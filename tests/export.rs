@@ -219,7 +219,7 @@ fn the_text_format_is_the_report_of_proclab_run() {
     assert!(output.status.success());
     let exported = String::from_utf8(output.stdout).unwrap();
     let recording = proclab::recording::Recording::read(Path::new(POOL_SLEEP)).unwrap();
-    let record = proclab::record::RunRecord::from_events(recording.events);
+    let record = proclab::record::RunRecord::from_events(recording.events().iter());
     let catalog = proclab::lesson::Catalog::load(None).unwrap();
     let expected = proclab::record::report::render(&record, catalog.get("pool-sleep"));
     assert_eq!(exported, expected);

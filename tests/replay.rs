@@ -63,7 +63,7 @@ fn replaying(events: &[Event]) -> App {
     let lesson = catalog.get("pool-demo").unwrap().clone();
     App::replaying(
         catalog.lessons,
-        events.to_vec(),
+        events.iter().cloned().collect(),
         ReplayText::Lesson(lesson),
         2,
         Theme::monochrome(),
@@ -252,7 +252,7 @@ fn a_recording_plays_in_a_real_terminal_and_r_saves_one() {
     let end = tmux.wait_for("the end of the replay", |s| {
         s.contains("■ replay") && s.contains("finished in")
     });
-    let record = proclab::record::RunRecord::from_events(recording.events);
+    let record = proclab::record::RunRecord::from_events(recording.events().iter());
     for worker in &record.workers {
         assert!(end.contains(&worker.pid.to_string()), "{end}");
     }

@@ -408,9 +408,18 @@ const MAX_ORDER_ITEMS: usize = 20;
 /// The first [`MAX_ORDER_ITEMS`] of `items`, then how many there are in all.
 fn shorten<T: std::fmt::Display>(items: impl ExactSizeIterator<Item = T>, sep: &str) -> String {
     let total = items.len();
+    shorten_of(items, total, sep)
+}
+
+/// The first [`MAX_ORDER_ITEMS`] of `items`, then `total` if there are more.
+fn shorten_of<T: std::fmt::Display>(
+    items: impl Iterator<Item = T>,
+    total: usize,
+    sep: &str,
+) -> String {
     let shown: Vec<String> = items.take(MAX_ORDER_ITEMS).map(|i| i.to_string()).collect();
     let mut text = shown.join(sep);
-    if total > MAX_ORDER_ITEMS {
+    if total > shown.len() {
         let _ = write!(text, "{sep}… ({total} in all)");
     }
     text
@@ -434,10 +443,8 @@ fn orders(out: &mut String, record: &RunRecord) {
     let completion = shorten(record.completion_labels().map(shown), " ");
     let _ = writeln!(out, "  completion: {completion}");
     if let Some(results) = &record.results {
-        let mut shown = shorten(results.iter().map(|r| record.result_text(r)), ", ");
-        if record.results_total > results.len() && results.len() <= MAX_ORDER_ITEMS {
-            let _ = write!(shown, ", … ({} in all)", record.results_total);
-        }
+        let total = record.results_total.max(results.len());
+        let shown = shorten_of(results.iter().map(|r| record.result_text(r)), total, ", ");
         let _ = writeln!(out, "  results:    [{shown}]");
     }
     if !record.lost.is_empty() {

@@ -17,7 +17,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// The events of the fixed run.
 pub fn fixture_events() -> Vec<Event> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl");
-    Recording::read(&path).unwrap().events
+    Recording::read(&path).unwrap().events().iter().collect()
 }
 
 /// The lessons in `tests/fixtures/lessons` (`pool-demo`).

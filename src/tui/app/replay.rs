@@ -13,10 +13,10 @@ use super::message::{Command, RunId};
 use super::panes::{AboutPage, Reader, RunView, Text};
 use super::{App, Exit, Screen};
 use crate::engine::RunOptions;
-use crate::event::{Event, RunSource};
+use crate::event::RunSource;
 use crate::lesson::Lesson;
 use crate::record::RunRecord;
-use crate::recording::Recording;
+use crate::recording::{EventLog, Recording};
 use crate::tui::runtime::keys::Action;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::narrative;
@@ -108,7 +108,7 @@ impl App {
     /// its own beside `text`, paused at the start.
     pub fn replaying(
         lessons: Vec<Lesson>,
-        events: Vec<Event>,
+        events: EventLog,
         text: ReplayText,
         cores: u32,
         theme: Theme,
@@ -199,7 +199,7 @@ const SEEK_SHARE: f64 = 0.05;
 /// A recording being played back.
 #[derive(Debug, Clone)]
 pub struct Replay {
-    events: Vec<Event>,
+    events: EventLog,
     /// The latest event's time: the recorded run's length, in ms.
     end_ms: f64,
     /// Events `events[..applied]` are in the run shown.
@@ -216,9 +216,11 @@ pub struct Replay {
 
 impl Replay {
     /// A replay of `events` (the first is `run_started`), paused at the start.
-    pub(crate) fn new(events: Vec<Event>) -> Replay {
+    pub(crate) fn new(events: EventLog) -> Replay {
         Replay {
-            end_ms: events.iter().map(Event::t_ms).fold(0.0, f64::max),
+            end_ms: (0..events.len())
+                .filter_map(|index| events.t_ms(index))
+                .fold(0.0, f64::max),
             events,
             applied: 0,
             position_ms: 0.0,
@@ -308,7 +310,7 @@ impl Replay {
         if !self.playing {
             return None;
         }
-        let next = self.events.get(self.applied)?.t_ms();
+        let next = self.events.t_ms(self.applied)?;
         let wait_ms = ((next - self.position_ms) / self.rate()).max(0.0);
         Some(Duration::from_secs_f64(wait_ms / 1000.0))
     }
@@ -329,7 +331,8 @@ impl Replay {
         let count = self.applied.saturating_sub(1);
         let position = count
             .checked_sub(1)
-            .map_or(0.0, |last| self.events[last].t_ms());
+            .and_then(|last| self.events.t_ms(last))
+            .unwrap_or(0.0);
         self.rebuild(run, count, position);
         self.show_state(run);
     }
@@ -353,7 +356,7 @@ impl Replay {
 
     fn seek_to(&mut self, run: &mut LiveRun, target: f64, at: Instant) {
         if target < self.position_ms {
-            let count = self.events.partition_point(|e| e.t_ms() <= target);
+            let count = self.events.count_until(target);
             self.rebuild(run, count, target);
         } else {
             self.apply_until(run, target);
@@ -369,11 +372,7 @@ impl Replay {
 
     /// Shows every event up to `target` ms.
     fn apply_until(&mut self, run: &mut LiveRun, target: f64) {
-        while self
-            .events
-            .get(self.applied)
-            .is_some_and(|e| e.t_ms() <= target)
-        {
+        while self.events.t_ms(self.applied).is_some_and(|t| t <= target) {
             self.apply_one(run);
         }
         self.position_ms = target.max(self.position_ms);
@@ -381,10 +380,12 @@ impl Replay {
     }
 
     fn apply_one(&mut self, run: &mut LiveRun) {
-        let event = self.events[self.applied].clone();
-        self.position_ms = self.position_ms.max(event.t_ms());
-        run.push(event, Instant::now());
+        let event = self.events.get(self.applied);
         self.applied += 1;
+        if let Some(event) = event {
+            self.position_ms = self.position_ms.max(event.t_ms());
+            run.push(event, Instant::now());
+        }
     }
 
     /// Replaces the run shown with one built from the first `count` events, at `position`.
@@ -422,8 +423,8 @@ impl Replay {
 }
 
 /// The command that runs the recorded lesson (or traces the recorded command) live.
-fn live_command(events: &[Event], text: &ReplayText) -> String {
-    let record = RunRecord::from_events(events.iter().take(2).cloned());
+fn live_command(events: &EventLog, text: &ReplayText) -> String {
+    let record = RunRecord::from_events(events.iter().take(2));
     match (record.source, record.stages.first(), text) {
         (RunSource::Trace, Some(stage), _) => format!("proclab trace -- {}", stage.name),
         (_, _, ReplayText::Lesson(lesson)) => format!("proclab open {}", lesson.id),
@@ -436,7 +437,7 @@ fn live_command(events: &[Event], text: &ReplayText) -> String {
 /// The page shown beside a recording whose lesson is not loaded: what was recorded, where and
 /// how.
 fn about_page(recording: &Recording, path: &Path) -> AboutPage {
-    let record = RunRecord::from_events(recording.events.iter().cloned());
+    let record = RunRecord::from_events(recording.events().iter());
     let seconds = record.finished_ms.unwrap_or(record.now_ms) / 1000.0;
     let what = match record.stages.first() {
         Some(stage) if record.source == RunSource::Trace => {
@@ -465,7 +466,7 @@ fn about_page(recording: &Recording, path: &Path) -> AboutPage {
         cores = recording.cores(),
         file = path.display(),
         workers = record.workers.len(),
-        events = recording.events.len(),
+        events = recording.events().len(),
     );
     let title = match record.stages.first() {
         Some(stage) if record.source == RunSource::Trace => {
@@ -485,6 +486,7 @@ fn about_page(recording: &Recording, path: &Path) -> AboutPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Event;
     use crate::record::RunRecord;
 
     fn recording() -> Vec<Event> {
@@ -498,7 +500,7 @@ mod tests {
     #[test]
     fn playing_to_the_end_gives_the_recorded_run() {
         let events = recording();
-        let mut replay = Replay::new(events.clone());
+        let mut replay = Replay::new(events.iter().cloned().collect());
         let mut run = replay.start(RunId(1));
         let t0 = Instant::now();
         replay.toggle(&mut run, t0);
@@ -514,7 +516,7 @@ mod tests {
 
     #[test]
     fn steps_one_event_at_a_time_both_ways() {
-        let mut replay = Replay::new(recording());
+        let mut replay = Replay::new(recording().into_iter().collect());
         let mut run = replay.start(RunId(1));
         let first = replay.progress().0;
         replay.step_forward(&mut run);
@@ -527,7 +529,7 @@ mod tests {
 
     #[test]
     fn seeks_back_and_forth_and_jumps_to_the_ends() {
-        let mut replay = Replay::new(recording());
+        let mut replay = Replay::new(recording().into_iter().collect());
         let mut run = replay.start(RunId(1));
         let now = Instant::now();
         replay.jump(&mut run, true, now);
@@ -543,7 +545,7 @@ mod tests {
 
     #[test]
     fn waits_for_the_next_event_scaled_by_the_rate() {
-        let mut replay = Replay::new(recording());
+        let mut replay = Replay::new(recording().into_iter().collect());
         let mut run = replay.start(RunId(1));
         assert_eq!(replay.next_due(), None);
         let now = Instant::now();
