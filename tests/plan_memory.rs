@@ -1,7 +1,7 @@
 //! How much memory a plan holds per task: a stage of 1,000,000 items must cost at most 32 bytes
 //! a task (issue 12), whatever the stage's kind. The bytes are counted by an allocator that
 //! tracks, per thread, what is allocated and not yet freed, so tests running beside this one
-//! do not count.
+//! do not count. `cargo test --test plan_memory -- --nocapture` prints the figures.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -79,6 +79,10 @@ fn plan_bytes_per_task(kind: &str) -> f64 {
 fn a_plan_of_a_million_items_costs_at_most_32_bytes_a_task() {
     for kind in ["pool", "serial"] {
         let bytes = plan_bytes_per_task(kind);
+        println!(
+            "{STAGES} {kind} stages of {} items: {bytes:.4} bytes a task",
+            ITEMS / STAGES
+        );
         assert!(
             bytes <= 32.0,
             "{STAGES} {kind} stages, {ITEMS} items in all, hold {bytes:.1} bytes a task"
@@ -93,5 +97,6 @@ fn a_stage_of_a_million_items_costs_at_most_32_bytes_a_task() {
     let held = live_bytes() - before + std::mem::size_of_val(&tasks) as isize;
     assert_eq!(tasks.len(), ITEMS);
     let bytes = held as f64 / ITEMS as f64;
+    println!("one stage of {ITEMS} items: {bytes:.4} bytes a task");
     assert!(bytes <= 32.0, "{bytes:.1} bytes a task");
 }
