@@ -93,7 +93,7 @@ fn projector_mode_degrades_to_the_usual_panels_in_a_small_window() {
         "{screen}"
     );
     assert!(
-        screen.contains("slot     PID"),
+        screen.contains("PID   PPID  state"),
         "no room for big PIDs:\n{screen}"
     );
     assert!(

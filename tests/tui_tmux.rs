@@ -280,8 +280,15 @@ fn progress_survives_a_restart_and_resumes_at_the_last_page() {
     tmux.wait_for("pool-sleep's first page", |s| {
         s.contains("pool-sleep · page 1 of")
     });
-    tmux.keys(&["Right"]);
-    tmux.wait_for("page 2", |s| s.contains("pool-sleep · page 2 of"));
+    // → scrolls the long first page to its end first, as a pager does, then turns it.
+    tmux.wait_for("page 2", |s| {
+        let turned = s.contains("pool-sleep · page 2 of");
+        if !turned {
+            tmux.keys(&["Right"]);
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        turned
+    });
     quit(&tmux, proclab, true);
     let saved = std::fs::read_to_string(tmux.state.path().join("proclab/progress.json"))
         .expect("progress.json is written");

@@ -126,11 +126,16 @@ fn the_list_moves_filters_and_opens() {
 #[test]
 fn a_click_opens_a_lesson_and_q_leaves() {
     let mut app = app(None);
-    // Row 4 is the first lesson (header, panel title, filter line, gap); each lesson takes two rows.
+    // Click where the second lesson is drawn (the selected first one may take more rows).
+    let second = &app.lessons()[1].id;
+    let row = screen_text(&app)
+        .lines()
+        .position(|line| line.contains(second.as_str()))
+        .unwrap() as u16;
     let click = MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: 10,
-        row: 4 + 2,
+        row,
         modifiers: KeyModifiers::NONE,
     };
     app.update(Message::Mouse(click));
@@ -413,7 +418,7 @@ fn help_opens_scrolls_and_closes() {
 
 #[test]
 fn resizing_keeps_scroll_positions_inside_the_text() {
-    let mut app = app(Some("pool-demo"));
+    let mut app = app(Some("pool-sleep"));
     app.update(Message::Resize(80, 24));
     for _ in 0..100 {
         app.update(code(KeyCode::Down));
@@ -471,6 +476,8 @@ fn i_shows_and_hides_the_instructor_notes_of_the_page() {
 fn arrows_and_the_wheel_scroll_the_notes_not_the_text_under_them() {
     let mut app = app(Some("pool-sleep"));
     app.update(Message::Resize(80, 24));
+    // After a run the reading pane is narrow, and the notes long enough to scroll.
+    start_run(&mut app);
     app.update(key('i'));
     app.update(code(KeyCode::Down));
     app.update(Message::Mouse(MouseEvent {
@@ -630,7 +637,7 @@ fn the_header_gives_the_next_runs_workers_from_the_first_frame() {
 
 #[test]
 fn one_key_scheme_j_and_k_move_h_hints_and_questions_take_y_or_anything_else() {
-    let mut app = app(Some("pool-demo"));
+    let mut app = app(Some("pool-sleep"));
     app.update(Message::Resize(80, 24));
     // j and k scroll the text as ↓ and ↑ do.
     app.update(key('j'));

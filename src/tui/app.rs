@@ -293,6 +293,10 @@ impl App {
     /// Applies one message; returns what the outside world should do about it.
     pub fn update(&mut self, message: Message) -> Option<Command> {
         let command = self.apply(message);
+        if matches!(command, Some(Command::Start { .. } | Command::Trace { .. })) {
+            // A first run narrows the reading pane: its text wraps again.
+            self.clamp_scrolls();
+        }
         self.note_place();
         self.refresh_next_run();
         command

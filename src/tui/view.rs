@@ -16,7 +16,7 @@ use crate::tui::widgets::help::HelpOverlay;
 use crate::tui::widgets::key_bar::KeyBar;
 use crate::tui::widgets::knob_panel::{KnobPanel, number};
 use crate::tui::widgets::layout;
-use crate::tui::widgets::lesson_list::{LessonListPanel, progress_mark};
+use crate::tui::widgets::lesson_list::progress_mark;
 use crate::tui::widgets::narrative::NarrativePanel;
 use crate::tui::widgets::notes_panel::NotesPanel;
 use crate::tui::widgets::problems::ProblemsPanel;
@@ -96,6 +96,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The reading pane's title in `width` columns: the lesson, the page and the rows left below
+/// it; the id gives way first, then the rows left, never the page number.
+fn narrative_title(id: &str, reader: &Reader, below: usize, width: u16) -> String {
+    let page = format!("page {} of {}", reader.page + 1, reader.pages);
+    let more = format!("↓ {below} more row{}", if below == 1 { "" } else { "s" });
+    let mut choices = Vec::new();
+    if below > 0 {
+        choices.push(format!("{id} · {page} · {more}"));
+        choices.push(format!("{page} · {more}"));
+    }
+    choices.push(format!("{id} · {page}"));
+    choices
+        .into_iter()
+        .find(|title| text::width(title) <= usize::from(width))
+        .unwrap_or_else(|| text::fit(&page, width))
+}
+
 /// Most rows the status line may take above the key bar (a long question wraps).
 const STATUS_ROWS: usize = 3;
 
@@ -153,15 +170,7 @@ fn render_list(app: &App, areas: layout::Screen, buf: &mut Buffer) {
         theme,
     };
     (&header).render(areas.header, buf);
-    let panel = LessonListPanel {
-        lessons: &app.lessons,
-        visible: &visible,
-        selected: app.list.selected,
-        progress: &app.progress,
-        filter: &app.list.filter,
-        filtering: app.list.filtering,
-        theme,
-    };
+    let panel = app.list_panel(&visible);
     (&panel).render(areas.body, buf);
 }
 
@@ -178,7 +187,7 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
     };
     let status = format!(
         "{watching}{} · next run: speed ×{}{workers}",
-        progress_mark(lesson, &app.progress),
+        progress_mark(lesson, &app.progress).trim_end(),
         number(app.setup.options.speed)
     );
     let extra = Extra {
@@ -263,12 +272,11 @@ fn render_reading(
     match reader.showing {
         Reading::Narrative => {
             let page = text.page_text(reader.page, area, theme);
-            let title = format!(
-                "{} · page {} of {}",
-                text.id(),
-                reader.page + 1,
-                reader.pages
-            );
+            let below = page
+                .lines
+                .len()
+                .saturating_sub(reader.scroll + area.height as usize - 1);
+            let title = narrative_title(text.id(), reader, below, area.width.saturating_sub(2));
             (&NarrativePanel {
                 page: &page,
                 title,

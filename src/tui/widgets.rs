@@ -25,6 +25,7 @@ pub mod processes;
 pub(crate) mod program;
 pub(crate) mod projector;
 pub(crate) mod run_panel;
+pub(crate) mod scrollbar;
 pub(crate) mod speedup;
 pub(crate) mod text;
 pub mod timeline;

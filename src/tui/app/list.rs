@@ -7,7 +7,7 @@ use super::message::Command;
 use super::{App, Exit};
 use crate::lesson::Lesson;
 use crate::tui::runtime::keys::Action;
-use crate::tui::widgets::lesson_list;
+use crate::tui::widgets::lesson_list::LessonListPanel;
 
 /// The lesson list's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,19 +76,28 @@ impl App {
         None
     }
 
+    /// The list panel as drawn, showing the lessons `visible`.
+    pub(crate) fn list_panel<'a>(&'a self, visible: &'a [usize]) -> LessonListPanel<'a> {
+        LessonListPanel {
+            lessons: &self.lessons,
+            visible,
+            selected: self.list.selected,
+            progress: &self.progress,
+            filter: &self.list.filter,
+            filtering: self.list.filtering,
+            theme: &self.theme,
+        }
+    }
+
     pub(super) fn list_mouse(&mut self, mouse: MouseEvent, body: Rect) -> Option<Command> {
         match mouse.kind {
             MouseEventKind::ScrollUp => self.list_action(Action::Up),
             MouseEventKind::ScrollDown => self.list_action(Action::Down),
             MouseEventKind::Down(MouseButton::Left) => {
                 let visible = self.list.visible(&self.lessons);
-                let position = lesson_list::hit(
-                    body,
-                    self.list.selected,
-                    visible.len(),
-                    mouse.column,
-                    mouse.row,
-                )?;
+                let position = self
+                    .list_panel(&visible)
+                    .hit(body, mouse.column, mouse.row)?;
                 self.list.selected = position;
                 self.list_action(Action::Confirm)
             }

@@ -14,7 +14,9 @@ use crate::tui::runtime::keys::Action;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::layout::{self, LessonAreas};
 use crate::tui::widgets::narrative::{self, PageText};
-use crate::tui::widgets::{big_pids, big_text, highlight, markdown, notes_panel, processes};
+use crate::tui::widgets::{
+    big_pids, big_text, highlight, markdown, notes_panel, processes, program,
+};
 
 /// Rows one mouse wheel step scrolls.
 pub(crate) const WHEEL_ROWS: isize = 3;
@@ -209,11 +211,25 @@ impl Reader {
                 text.page_text(self.page, area, theme).lines.len(),
                 &mut self.scroll,
             ),
-            Reading::Program => (self.program.len(), &mut self.program_scroll),
+            Reading::Program => (
+                program::rows(&self.program, area.width.saturating_sub(1), theme).len(),
+                &mut self.program_scroll,
+            ),
         };
         *scroll = scroll
             .saturating_add_signed(delta)
             .min(total.saturating_sub(rows));
+    }
+
+    /// Rows of the page below the pane `area` (0 when its end is in view, or the program or
+    /// the notes are shown).
+    pub(crate) fn rows_below(&self, text: Text, area: Rect, theme: &Theme) -> usize {
+        if self.showing != Reading::Narrative || self.notes.is_some() {
+            return 0;
+        }
+        let rows = area.height.saturating_sub(1) as usize;
+        let total = text.page_text(self.page, area, theme).lines.len();
+        total.saturating_sub(self.scroll + rows)
     }
 
     /// The program instead of the text, or back.
@@ -273,6 +289,9 @@ impl RunView {
     /// Where everything goes in `body`. In projector mode the processes panel gets room for
     /// big PIDs when the window has it.
     pub fn areas(&self, body: Rect, projector: bool) -> LessonAreas {
+        if self.run.is_none() {
+            return layout::before_run(body);
+        }
         let (workers, cores) = self.shape();
         if projector {
             let big = layout::lesson_with_pid_rows(body, workers, cores, big_text::ROWS);
@@ -354,6 +373,14 @@ impl Panes<'_> {
     pub(crate) fn act(&mut self, action: Action) -> bool {
         let reader = &mut *self.reader;
         match action {
+            // As a pager does: a long page scrolls to its end before the next page comes.
+            Action::NextPage
+                if reader.rows_below(self.text, self.areas.reading, &self.theme) > 0 =>
+            {
+                let page_rows = self.areas.reading.height.saturating_sub(3).max(1) as isize;
+                let (text, area) = (self.text, self.areas.reading);
+                reader.scroll_text(page_rows, text, area, &self.theme);
+            }
             Action::NextPage => reader.go_to_page(reader.page + 1),
             Action::PrevPage => reader.go_to_page(reader.page.saturating_sub(1)),
             Action::Up | Action::Down => {

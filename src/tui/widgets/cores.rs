@@ -6,17 +6,21 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::app::live_run::LiveRun;
 use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::text;
 use crate::tui::widgets::timeline::{LABEL_WIDTH, TimeAxis, axis_for};
 
 /// The character that stands for worker `slot` in a strip: 0–9, then a–z, then `#`.
 pub(crate) fn slot_glyph(slot: usize) -> char {
     char::from_digit(slot as u32, 36).unwrap_or('#')
 }
+
+/// How to read a core's history.
+const LEGEND: &str = "0-9 a-z worker slot · + several · · idle";
 
 /// Who was running on one core at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,12 +115,23 @@ impl Widget for &CoresPanel<'_> {
         }
         let (theme, run) = (self.theme, self.run);
         let cores = run.record.cores as usize;
-        let title = vec![
+        let title = Line::from(vec![
             Span::styled("Cores", theme.heading()),
-            Span::raw(" · now: PID on it · history: worker slot"),
-        ];
-        Paragraph::new(ratatui::text::Line::from(title)).render(Rect { height: 1, ..area }, buf);
-        let rows = (area.height - 1) as usize;
+            Span::raw(" · the PID on each now, and who ran there"),
+        ]);
+        Paragraph::new(text::fit_line(title, area.width)).render(Rect { height: 1, ..area }, buf);
+        // A legend row under the cores, when there is room for every core and it.
+        let legend = area.height as usize > cores + 1;
+        if legend {
+            let line = Line::from(vec![Span::raw(" "), Span::styled(LEGEND, theme.muted())]);
+            let row = Rect {
+                y: area.bottom() - 1,
+                height: 1,
+                ..area
+            };
+            Paragraph::new(text::fit_line(line, area.width)).render(row, buf);
+        }
+        let rows = (area.height - 1 - u16::from(legend)) as usize;
         let axis = axis_for(run, area.width);
         let now_column = axis.column_of(run.now_ms);
         let on_core_now = self.on_core_now(rows);

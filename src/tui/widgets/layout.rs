@@ -72,6 +72,26 @@ pub(crate) fn lesson(body: Rect, workers: usize, cores: usize) -> LessonAreas {
     lesson_with_pid_rows(body, workers, cores, 1)
 }
 
+/// Widest the reading pane gets before a run (wider text is hard to read).
+const MOST_READING_WIDTH: u16 = 100;
+/// What the run panel keeps before a run: room for what a run will show.
+const LEAST_WAITING_PANEL: u16 = 30;
+
+/// Lays out the body before the first run: the run panel has nothing to show yet, so the text
+/// (and the program) get most of the width.
+pub(crate) fn before_run(body: Rect) -> LessonAreas {
+    let reading_width = (body.width * 3 / 5)
+        .min(MOST_READING_WIDTH)
+        .min(body.width.saturating_sub(LEAST_WAITING_PANEL))
+        .max(34);
+    let [reading, run] =
+        Layout::horizontal([Constraint::Length(reading_width), Constraint::Fill(1)]).areas(body);
+    LessonAreas {
+        reading,
+        run: run_panel(run, 0, 0, 1),
+    }
+}
+
 /// [`lesson`], with the processes panel asking for `pid_rows` rows per worker (big PIDs).
 pub(crate) fn lesson_with_pid_rows(
     body: Rect,
@@ -94,7 +114,8 @@ fn run_panel(area: Rect, workers: usize, cores: usize, pid_rows: u16) -> RunArea
     let workers = workers.max(1) as u16;
     let cores = cores.max(1) as u16;
     let bottom_min = 6;
-    let wants = [workers + 2, cores + 1, workers.saturating_mul(pid_rows) + 2];
+    // The cores panel: a title, a row per core and a legend.
+    let wants = [workers + 2, cores + 2, workers.saturating_mul(pid_rows) + 2];
     let mins = [3, 2, 3];
     let [timeline_h, cores_h, processes_h] =
         fit(wants, mins, rest.height.saturating_sub(bottom_min));
@@ -171,8 +192,9 @@ mod tests {
         let run = areas.run;
         assert_eq!(
             (run.timeline.height, run.cores.height, run.processes.height),
-            (4, 3, 4)
+            (4, 4, 4)
         );
+        assert_eq!(before_run(screen.body).reading.width, 48);
         assert!(run.output.height >= 6 && run.output.width >= 20, "{run:?}");
         let many = lesson(screen.body, 256, 64);
         assert!(many.run.output.height >= 6, "{many:?}");

@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::text;
 
 /// Renders `markdown` into lines at most `width` cells wide.
 pub(crate) fn render(markdown: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
@@ -308,47 +309,92 @@ impl<'t> Renderer<'t> {
         }
     }
 
+    /// A table at the renderer's width: its columns as wide as their cells, or narrowed (the
+    /// widest first) with each cell wrapped inside its column; where even that does not fit,
+    /// each row as a block of "column: cell" lines. Nothing is cut.
     fn render_table(&mut self, table: &Table) {
         let columns = table.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let mut widths = vec![0usize; columns];
+        let mut widths = vec![1usize; columns];
         for row in &table.rows {
             for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(cell.chars().count());
+                widths[i] = widths[i].max(text::width(cell));
             }
         }
         let prefix = self.prefix(false);
+        let room = self
+            .width
+            .saturating_sub(text::width(&prefix) + 3 * columns.saturating_sub(1));
+        while widths.iter().sum::<usize>() > room {
+            let widest = (0..columns).max_by_key(|&i| widths[i]).unwrap_or(0);
+            if widths[widest] <= TABLE_COLUMN_MIN {
+                return self.render_table_as_blocks(table, &prefix);
+            }
+            widths[widest] -= 1;
+        }
         for (r, row) in table.rows.iter().enumerate() {
-            let cells: Vec<String> = (0..columns)
-                .map(|i| {
-                    let cell = row.get(i).map_or("", String::as_str);
-                    match table.alignments.get(i) {
-                        Some(Alignment::Right) => format!("{cell:>w$}", w = widths[i]),
-                        Some(Alignment::Center) => format!("{cell:^w$}", w = widths[i]),
-                        _ => format!("{cell:<w$}", w = widths[i]),
-                    }
-                })
-                .collect();
             let style = if r < table.header_rows {
                 self.theme.strong()
             } else {
                 self.theme.text()
             };
-            let text: String = format!("{prefix}{}", cells.join(" │ "))
-                .chars()
-                .take(self.width)
+            let cells: Vec<Vec<String>> = (0..columns)
+                .map(|i| text::wrap(row.get(i).map_or("", String::as_str), widths[i] as u16))
                 .collect();
-            self.lines.push(Line::styled(text, style));
+            let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+            for line in 0..height {
+                let parts: Vec<String> = (0..columns)
+                    .map(|i| {
+                        let cell = cells[i].get(line).map_or("", String::as_str);
+                        let pad = widths[i].saturating_sub(text::width(cell));
+                        match table.alignments.get(i) {
+                            Some(Alignment::Right) => format!("{}{cell}", " ".repeat(pad)),
+                            Some(Alignment::Center) => format!(
+                                "{}{cell}{}",
+                                " ".repeat(pad / 2),
+                                " ".repeat(pad - pad / 2)
+                            ),
+                            _ => format!("{cell}{}", " ".repeat(pad)),
+                        }
+                    })
+                    .collect();
+                let text = format!("{prefix}{}", parts.join(" │ "));
+                self.lines
+                    .push(Line::styled(text.trim_end().to_string(), style));
+            }
             if r + 1 == table.header_rows {
                 let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-                let text: String = format!("{prefix}{}", rule.join("─┼─"))
-                    .chars()
-                    .take(self.width)
-                    .collect();
+                let text = format!("{prefix}{}", rule.join("─┼─"));
                 self.lines.push(Line::styled(text, self.theme.muted()));
             }
         }
     }
+
+    /// A table too wide even with narrowed columns: each body row as its first cell (bold),
+    /// then one "header: cell" line per other column, wrapped.
+    fn render_table_as_blocks(&mut self, table: &Table, prefix: &str) {
+        let headers = table.rows.first().filter(|_| table.header_rows > 0);
+        let width = self.width.saturating_sub(text::width(prefix)).max(8) as u16;
+        for (r, row) in table.rows.iter().enumerate().skip(table.header_rows) {
+            if r > table.header_rows {
+                self.lines.push(Line::default());
+            }
+            for (i, cell) in row.iter().enumerate() {
+                let name = headers.and_then(|h| h.get(i)).map_or("", String::as_str);
+                let (text, style) = match (i, name.trim().is_empty()) {
+                    (0, _) | (_, true) => (cell.clone(), self.theme.strong()),
+                    _ => (format!("{name}: {cell}"), self.theme.text()),
+                };
+                for line in text::wrap(&text, width) {
+                    self.lines
+                        .push(Line::styled(format!("{prefix}{line}"), style));
+                }
+            }
+        }
+    }
 }
+
+/// The narrowest a table's column gets before the table is shown as blocks instead.
+const TABLE_COLUMN_MIN: usize = 8;
 
 /// Greedy word wrap of styled fragments; `"\n"` fragments force a break.
 fn wrap(
@@ -509,5 +555,25 @@ mod tests {
                 "1 │ 2"
             ]
         );
+    }
+
+    #[test]
+    fn a_wide_table_wraps_its_cells_and_a_too_wide_one_becomes_blocks() {
+        let theme = Theme::monochrome();
+        let table = "| | processes | threads |\n| --- | --- | --- |\n\
+                     | identity | one PID each | one PID for all; each its own TID |\n";
+        let narrow = texts(&render(table, 40, &theme));
+        assert!(narrow.iter().all(|l| text::width(l) <= 40), "{narrow:?}");
+        let all = narrow.join(" ");
+        for word in ["threads", "TID", "identity", "each"] {
+            assert!(all.contains(word), "{word} in {narrow:?}");
+        }
+        let blocks = texts(&render(table, 24, &theme));
+        assert_eq!(blocks[0], "identity");
+        assert!(
+            blocks.contains(&"processes: one PID each".to_string()),
+            "{blocks:?}"
+        );
+        assert!(blocks.iter().all(|l| text::width(l) <= 24), "{blocks:?}");
     }
 }

@@ -11,7 +11,7 @@ use crate::lesson::Lesson;
 use crate::lesson::model::{AnswerKind, Checkpoint};
 use crate::tui::app::checkpoints::{CheckpointState, choice_letter};
 use crate::tui::runtime::theme::Theme;
-use crate::tui::widgets::markdown;
+use crate::tui::widgets::{markdown, scrollbar, text};
 
 /// A page laid out for a width.
 #[derive(Debug, Clone, Default)]
@@ -128,13 +128,12 @@ impl CheckpointBox<'_> {
     /// the answer stands.
     fn lines(&self, width: u16, theme: &Theme) -> Vec<Line<'static>> {
         let (checkpoint, inner) = (self.checkpoint, width.saturating_sub(2));
-        let mut lines = vec![Line::from(vec![
-            bar(theme),
-            Span::styled(
-                format!("▶ Checkpoint {}: predict, then run", self.index + 1),
-                theme.checkpoint(),
-            ),
-        ])];
+        let mut lines = Vec::new();
+        let heading = format!("▶ Checkpoint {}: predict, then run", self.index + 1);
+        for part in text::wrap(&heading, inner) {
+            let part = Span::styled(part, theme.checkpoint());
+            lines.push(Line::from(vec![bar(theme), part]));
+        }
         boxed(&checkpoint.question, inner, theme, &mut lines);
         if checkpoint.answer_kind == AnswerKind::Choice {
             for (i, choice) in checkpoint.choices.iter().enumerate() {
@@ -166,24 +165,26 @@ impl CheckpointBox<'_> {
     /// about the answer and why.
     fn answer_lines(&self, inner: u16, theme: &Theme) -> Vec<Line<'static>> {
         let mut lines = Vec::new();
-        let muted = |text: String| Line::from(vec![bar(theme), Span::styled(text, theme.muted())]);
+        let muted = |said: &str, lines: &mut Vec<Line<'static>>| {
+            for part in text::wrap(said, inner) {
+                lines.push(Line::from(vec![
+                    bar(theme),
+                    Span::styled(part, theme.muted()),
+                ]));
+            }
+        };
         let hints_left = self.checkpoint.hints.len() > self.state.hints_shown;
         match (&self.state.prediction, &self.state.verdict) {
             (None, _) if !self.answerable => {
                 let hint = if hints_left { "h shows a hint; " } else { "" };
-                let text = format!("A recording: {hint}answer it in the lesson itself.");
-                boxed(&text, inner, theme, &mut lines);
-                if let Some(line) = lines.last_mut() {
-                    *line = line.clone().patch_style(theme.muted());
-                }
+                let said = format!("A recording: {hint}answer it in the lesson itself.");
+                muted(&said, &mut lines);
             }
-            (None, _) => lines.push(muted("Not answered yet: press c to answer.".into())),
+            (None, _) => muted("Not answered yet: press c to answer.", &mut lines),
             (Some(prediction), None) => {
-                let text = format!("Your answer: **{}**", escape(&prediction.text));
-                boxed(&text, inner, theme, &mut lines);
-                lines.push(muted(
-                    "Run the lesson (r) to see what really happens.".into(),
-                ));
+                let said = format!("Your answer: **{}**", escape(&prediction.text));
+                boxed(&said, inner, theme, &mut lines);
+                muted("Run the lesson (r) to see what really happens.", &mut lines);
             }
             (Some(prediction), Some(verdict)) => {
                 let (mark, style) = if verdict.right {
@@ -238,7 +239,7 @@ fn escape(text: &str) -> String {
 pub(crate) struct NarrativePanel<'a> {
     /// The laid-out page.
     pub(crate) page: &'a PageText,
-    /// The title line (lesson and page number).
+    /// The title line (lesson, page number, rows below).
     pub(crate) title: String,
     /// Rows scrolled off the top.
     pub(crate) scroll: usize,
@@ -265,6 +266,7 @@ impl Widget for &NarrativePanel<'_> {
             .cloned()
             .collect();
         Paragraph::new(visible).render(inner, buf);
+        scrollbar::render(area, self.scroll, self.page.lines.len(), buf, self.theme);
     }
 }
 

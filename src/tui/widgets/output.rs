@@ -7,8 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use crate::event::Stream;
-use crate::record::RunRecord;
+use crate::record::{OutputLine, RunRecord};
 use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::text;
 
 /// The first line shown: `scroll`, or the last page when following the newest lines.
 pub(crate) fn first_line(scroll: Option<usize>, total: usize, rows: usize) -> usize {
@@ -48,25 +49,60 @@ impl Widget for &OutputPanel<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let rows = inner.height as usize;
-        let first = first_line(self.scroll, output.len(), rows);
-        let lines: Vec<Line> = output
-            .range(first..)
-            .take(rows)
-            .map(|line| {
-                let who = if line.worker.is_none() {
-                    format!("{:>7}▸", line.pid)
-                } else {
-                    format!("{:>7} ", line.pid)
-                };
-                let mut spans = vec![Span::styled(who, theme.worker(line.worker))];
-                if line.stream == Stream::Stderr {
-                    spans.push(Span::styled("err ", theme.bad()));
+        let wrapped = |line: &OutputLine| self.wrapped(line, inner.width);
+        let lines: Vec<Line> = match self.scroll {
+            // The newest lines, wrapped, the last of them at the bottom.
+            None => {
+                let mut shown: Vec<Line> = Vec::new();
+                for line in output.iter().rev() {
+                    if shown.len() >= rows {
+                        break;
+                    }
+                    let mut more = wrapped(line);
+                    more.append(&mut shown);
+                    shown = more;
                 }
-                spans.push(Span::styled(line.text.clone(), theme.worker(line.worker)));
+                let extra = shown.len().saturating_sub(rows);
+                shown.split_off(extra)
+            }
+            Some(_) => {
+                let first = first_line(self.scroll, output.len(), rows);
+                output.range(first..).flat_map(wrapped).take(rows).collect()
+            }
+        };
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+/// Columns before a line's text: its PID and a mark (▸ for the parent).
+const PID_COLUMNS: u16 = 8;
+
+impl OutputPanel<'_> {
+    /// A printed line at `width`: its PID, then its text wrapped under itself, never cut.
+    fn wrapped(&self, line: &OutputLine, width: u16) -> Vec<Line<'static>> {
+        let theme = self.theme;
+        let style = theme.worker(line.worker);
+        let mark = if line.worker.is_none() { '▸' } else { ' ' };
+        let err = line.stream == Stream::Stderr;
+        let lead = PID_COLUMNS + if err { 4 } else { 0 };
+        let parts = text::wrap(&line.text, width.saturating_sub(lead).max(8));
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(row, part)| {
+                let mut spans = if row == 0 {
+                    vec![Span::styled(format!("{:>7}{mark}", line.pid), style)]
+                } else {
+                    vec![Span::raw(" ".repeat(PID_COLUMNS as usize))]
+                };
+                if err {
+                    let tag = if row == 0 { "err " } else { "    " };
+                    spans.push(Span::styled(tag, theme.bad()));
+                }
+                spans.push(Span::styled(part, style));
                 Line::from(spans)
             })
-            .collect();
-        Paragraph::new(lines).render(inner, buf);
+            .collect()
     }
 }
 

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use crate::record::{RunRecord, WorkerInfo, WorkerStatus};
 use crate::tui::app::placement::Placement;
 use crate::tui::runtime::theme::Theme;
+use crate::tui::widgets::text;
 
 /// Rows for workers in a panel of `area` with `header` rows above them.
 pub(crate) fn worker_rows(area: Rect, header: u16) -> usize {
@@ -82,6 +83,83 @@ pub struct ProcessesPanel<'a> {
     pub theme: &'a Theme,
 }
 
+/// One worker's row, as text per column.
+struct Row {
+    slot: String,
+    pid: String,
+    tid: String,
+    ppid: String,
+    state: String,
+    core: String,
+    done: String,
+}
+
+impl ProcessesPanel<'_> {
+    fn row(&self, worker: &WorkerInfo) -> Row {
+        let dash = || "-".to_string();
+        let (letter, core) = now(worker, self.placement);
+        Row {
+            slot: worker.slot.to_string(),
+            pid: if worker.pid == 0 {
+                dash()
+            } else {
+                worker.pid.to_string()
+            },
+            tid: worker.tid.map_or_else(dash, |tid| tid.to_string()),
+            ppid: worker.ppid_now.to_string(),
+            state: state_text(worker, letter),
+            core: core.map_or_else(dash, |c| c.to_string()),
+            done: worker.tasks_done.to_string(),
+        }
+    }
+}
+
+/// The columns' widths: each as wide as its header or its widest value.
+struct Widths([usize; 7]);
+
+impl Widths {
+    const HEADERS: [&'static str; 7] = ["w", "PID", "TID", "PPID", "state", "core", "done"];
+
+    fn of(rows: &[Row]) -> Widths {
+        let mut widths = Self::HEADERS.map(str::len);
+        for row in rows {
+            let cells = [
+                &row.slot, &row.pid, &row.tid, &row.ppid, &row.state, &row.core, &row.done,
+            ];
+            for (width, cell) in widths.iter_mut().zip(cells) {
+                *width = (*width).max(text::width(cell));
+            }
+        }
+        Widths(widths)
+    }
+
+    /// The cells laid out in columns: numbers to the right, the state to the left; the TID
+    /// column only for a run of threads.
+    fn line(&self, cells: [&str; 7], threads: bool) -> String {
+        let w = &self.0;
+        let tid = if threads {
+            format!("{:>w$}  ", cells[2], w = w[2])
+        } else {
+            String::new()
+        };
+        format!(
+            "{:<w0$} {:>w1$}  {tid}{:>w3$}  {:<w4$}  {:>w5$}  {:>w6$}",
+            cells[0],
+            cells[1],
+            cells[3],
+            cells[4],
+            cells[5],
+            cells[6],
+            w0 = w[0],
+            w1 = w[1],
+            w3 = w[3],
+            w4 = w[4],
+            w5 = w[5],
+            w6 = w[6],
+        )
+    }
+}
+
 impl Widget for &ProcessesPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
@@ -89,41 +167,43 @@ impl Widget for &ProcessesPanel<'_> {
         let block = Block::new()
             .borders(Borders::TOP)
             .border_style(border)
-            .title(Span::styled(title(self.record), theme.heading()));
+            .title(Span::styled(
+                text::fit(&title(self.record), area.width),
+                theme.heading(),
+            ));
         let inner = block.inner(area);
         block.render(area, buf);
-        let mut lines = vec![Line::styled(
-            " slot     PID    PPID  state         core  done",
-            theme.strong(),
-        )];
         let rows = worker_rows(inner, 1);
         let first = first_visible(self.selected, rows);
-        for worker in self.record.workers.iter().skip(first).take(rows) {
+        let workers: Vec<&WorkerInfo> = self.record.workers.iter().skip(first).take(rows).collect();
+        let cells: Vec<Row> = workers.iter().map(|w| self.row(w)).collect();
+        let widths = Widths::of(&cells);
+        let threads = self.record.workers.iter().any(|w| w.tid.is_some());
+        let header = format!(" {}", widths.line(Widths::HEADERS, threads));
+        let mut lines = vec![text::fit_line(
+            Line::styled(header, theme.strong()),
+            inner.width,
+        )];
+        for (worker, row) in workers.iter().zip(&cells) {
             let selected = worker.slot == self.selected;
             let style = match worker.status {
                 WorkerStatus::Killed(_) => theme.bad(),
                 _ => theme.worker(Some(worker.slot)),
             };
-            let pid = if worker.pid == 0 {
-                "-".to_string()
-            } else {
-                worker.pid.to_string()
-            };
-            let (letter, core) = now(worker, self.placement);
-            let core = core.map_or("-".to_string(), |c| c.to_string());
+            let text = widths.line(
+                [
+                    &row.slot, &row.pid, &row.tid, &row.ppid, &row.state, &row.core, &row.done,
+                ],
+                threads,
+            );
             let mut line = Line::from(vec![
                 Span::raw(if selected { "▶" } else { " " }),
-                Span::styled(format!("{:<4}", worker.slot), style),
-                Span::styled(format!("{pid:>8}"), style),
-                Span::raw(format!("{:>8}  ", worker.ppid_now)),
-                Span::raw(format!("{:<13}", state_text(worker, letter))),
-                Span::raw(format!("{core:>5}")),
-                Span::raw(format!("{:>6}", worker.tasks_done)),
+                Span::styled(text, style),
             ]);
             if selected && self.focused {
                 line = line.patch_style(theme.selected());
             }
-            lines.push(line);
+            lines.push(text::fit_line(line, inner.width));
         }
         Paragraph::new(lines).render(inner, buf);
     }

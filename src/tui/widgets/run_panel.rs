@@ -2,6 +2,7 @@
 //! of the current run (or the outcomes of many runs).
 
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
@@ -18,6 +19,7 @@ use crate::tui::widgets::order::OrderPanel;
 use crate::tui::widgets::output::OutputPanel;
 use crate::tui::widgets::processes::ProcessesPanel;
 use crate::tui::widgets::speedup::SpeedupPanel;
+use crate::tui::widgets::text;
 use crate::tui::widgets::timeline::TimelinePanel;
 
 /// The status line of a run.
@@ -45,10 +47,9 @@ pub(crate) fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
     };
     let mut spans = vec![Span::styled(format!(" {mark} {text}"), style)];
     if record.parent_pid != 0 {
-        spans.push(Span::raw(format!(
-            " · parent {} · {} cores · ×{}",
-            record.parent_pid, record.cores, record.speed
-        )));
+        spans.push(Span::raw(format!(" · parent {}", record.parent_pid)));
+        spans.push(Span::raw(format!(" · {} cores", record.cores)));
+        spans.push(Span::raw(format!(" · ×{}", record.speed)));
     }
     if let Some(notice) = record.notices.last() {
         spans.push(Span::styled(format!(" · {notice}"), theme.bad()));
@@ -114,7 +115,12 @@ impl RunPanel<'_> {
             no_run_yet(areas, theme, buf);
             return;
         };
-        Paragraph::new(self.status_line(run)).render(areas.status, buf);
+        // Each part whole or left out: the state first, then what fits.
+        Paragraph::new(text::fit_parts(
+            self.status_line(run).spans,
+            areas.status.width,
+        ))
+        .render(areas.status, buf);
         (&TimelinePanel {
             run,
             selected: view.selected_worker,
@@ -174,15 +180,15 @@ impl RunPanel<'_> {
         };
         if let Some(command) = &run.traced {
             line.spans.insert(
-                0,
-                Span::styled(format!(" traced: {command} ·"), theme.strong()),
+                1,
+                Span::styled(format!(" · traced: {command}"), theme.strong()),
             );
         }
         if let Some(series) = self.series {
             let this = (series.done() + 1).min(series.total);
             line.spans.insert(
-                0,
-                Span::styled(format!(" run {this} of {} ·", series.total), theme.strong()),
+                1,
+                Span::styled(format!(" · run {this} of {}", series.total), theme.strong()),
             );
         }
         line
@@ -192,17 +198,23 @@ impl RunPanel<'_> {
 /// What the run panel says before a lesson's first run.
 fn no_run_yet(areas: RunAreas, theme: &Theme, buf: &mut Buffer) {
     let text = vec![
-        Line::styled(" No run yet.", theme.strong()),
+        Line::styled("No run yet.", theme.strong()),
         Line::raw(""),
         Line::raw(
-            " Press r to run this lesson with real worker processes: their PIDs, cores, output and timings appear here as they happen.",
+            "Press r to run this lesson with real worker processes: their PIDs, cores, output and timings appear here as they happen.",
         ),
         Line::raw(""),
-        Line::raw(" Answer the checkpoints first (c) to predict what will happen."),
+        Line::raw("Answer the checkpoints first (c) to predict what will happen."),
         Line::raw(""),
-        Line::raw(" n runs it 20 times and shows how the outcome varies; s changes the knobs."),
+        Line::raw("n runs it 20 times and shows how the outcome varies; s changes the knobs."),
     ];
+    // A column of margin on the left, as the panels have.
+    let area = Rect {
+        x: areas.all.x + 1,
+        width: areas.all.width.saturating_sub(1),
+        ..areas.all
+    };
     Paragraph::new(text)
         .wrap(Wrap { trim: false })
-        .render(areas.all, buf);
+        .render(area, buf);
 }

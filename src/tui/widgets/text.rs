@@ -61,6 +61,52 @@ pub(crate) fn fit_line(line: Line<'static>, width: u16) -> Line<'static> {
     Line::from(spans).style(line.style)
 }
 
+/// `parts` side by side in `width` columns: each kept whole while it fits, the rest left out
+/// (so no value is cut); only a first part wider than everything is cut, with "…".
+pub(crate) fn fit_parts(parts: Vec<Span<'static>>, width: u16) -> Line<'static> {
+    let mut left = usize::from(width);
+    let mut spans = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        let w = part.content.width();
+        if w <= left {
+            left -= w;
+            spans.push(part);
+        } else if i == 0 {
+            spans.push(Span::styled(cut(&part.content, width), part.style));
+            break;
+        }
+    }
+    Line::from(spans)
+}
+
+/// `line` cut into rows of `width` columns, its styles kept (code: no word wrap, nothing lost).
+pub(crate) fn wrap_spans(line: &Line<'static>, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width.max(1));
+    let mut rows: Vec<Line<'static>> = vec![Line::default()];
+    let mut used = 0;
+    for span in &line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width {
+                if !piece.is_empty() {
+                    let row = rows.last_mut().expect("a row");
+                    row.push_span(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(Line::default());
+                used = 0;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if !piece.is_empty() {
+            let row = rows.last_mut().expect("a row");
+            row.push_span(Span::styled(piece, span.style));
+        }
+    }
+    rows
+}
+
 /// `text` wrapped at spaces into lines of at most `width` columns; a word longer than a line
 /// is broken where the line ends. Every character is kept.
 pub(crate) fn wrap(text: &str, width: u16) -> Vec<String> {
@@ -111,6 +157,21 @@ mod tests {
         assert_eq!(cut.to_string(), "done 110…");
         let exact = fit_line(Line::from(vec![Span::raw("abcd"), Span::raw("ef")]), 4);
         assert_eq!(exact.to_string(), "abc…");
+    }
+
+    #[test]
+    fn parts_that_do_not_fit_are_left_out_whole() {
+        let parts = vec![
+            Span::raw("■ finished in 0.61 s"),
+            Span::raw(" · parent 14489"),
+            Span::raw(" · 2 cores"),
+            Span::raw(" · ×10"),
+        ];
+        assert_eq!(
+            fit_parts(parts.clone(), 41).to_string(),
+            "■ finished in 0.61 s · parent 14489 · ×10"
+        );
+        assert_eq!(fit_parts(parts.clone(), 10).to_string(), "■ finishe…");
     }
 
     #[test]

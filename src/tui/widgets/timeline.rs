@@ -13,6 +13,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use crate::tui::app::live_run::LiveRun;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::processes::first_visible;
+use crate::tui::widgets::text;
 
 /// Columns left of the bars for a lane's slot and PID (and a core's name in the cores panel).
 pub(crate) const LABEL_WIDTH: u16 = 14;
@@ -220,7 +221,8 @@ impl Widget for &TimelinePanel<'_> {
         }
         let (theme, run) = (self.theme, self.run);
         let record = &run.record;
-        Paragraph::new(self.title()).render(Rect { height: 1, ..area }, buf);
+        Paragraph::new(text::fit_line(self.title(), area.width))
+            .render(Rect { height: 1, ..area }, buf);
         let axis = axis_for(run, area.width);
         let lanes = (area.height - 2) as usize;
         let first = first_visible(self.selected, lanes);
