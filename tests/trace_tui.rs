@@ -296,7 +296,8 @@ fn p_on_process_create_runs_the_python_program_live() {
     let lanes: Vec<u64> = screen
         .lines()
         .filter_map(|line| {
-            let lane = line.split('│').nth(1)?;
+            // Right of the reading pane's border (a scrollbar when its page is long).
+            let lane = line.split(['│', '█', '║', '▲', '▼']).nth(1)?;
             let mut words = lane.trim_start_matches('▶').split_whitespace();
             words.next().filter(|w| w.starts_with('w'))?;
             words.next()?.parse().ok()
