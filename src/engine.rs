@@ -19,27 +19,40 @@ pub use crate::observe::runner::RunHandle;
 pub use plan::{PlanError, RunOptions, RunPlan, StagePlan, available_cores, plan};
 
 use crate::event::Event;
+use crate::observe::outbox::observed;
 use crate::observe::runner::start_runner;
 
-/// Runs `plan` on this thread, handing each event to `sink` as it happens. `sink` returns
+/// Runs `plan`, handing each event to `sink` on this thread as it happens. `sink` returns
 /// `false` to stop the run. `interrupted` (set by a signal handler) stops it too. Every worker is
 /// reaped before this returns.
+///
+/// The workers are followed on a thread of their own, which never waits for `sink`: what a
+/// stage measures does not depend on who reads the events or how fast.
 pub fn run(
     plan: &RunPlan,
-    sink: &mut dyn FnMut(Event) -> bool,
+    sink: &mut (dyn FnMut(Event) -> bool + Send),
     interrupted: Option<Arc<AtomicBool>>,
 ) -> std::io::Result<()> {
-    run::Engine::new(plan, sink, None, interrupted)?.run();
-    Ok(())
+    observed(
+        sink,
+        &|task| plan.label(task).unwrap_or_default(),
+        |outbox| run::Engine::new(plan, outbox, None, interrupted).map(run::Engine::run),
+    )
 }
 
-/// Starts `plan` in a background thread.
+/// Starts `plan` in the background; its events are read from the handle.
 ///
-/// The event channel is bounded: a reader that falls behind (a worker flooding its output)
-/// slows the engine down, and so the workers, instead of letting memory grow.
+/// The event channel is bounded: a reader that falls behind with a worker's printed output
+/// slows that worker down (printed-output back-pressure) instead of letting memory grow; the
+/// run's other events wait in a compact queue and never slow the workers.
 pub fn start(plan: RunPlan) -> RunHandle {
     start_runner("proclab-engine", move |sink, control, stop| {
-        run::Engine::new(&plan, sink, Some(control), Some(stop))?.run();
-        Ok(())
+        observed(
+            sink,
+            &|task| plan.label(task).unwrap_or_default(),
+            |outbox| {
+                run::Engine::new(&plan, outbox, Some(control), Some(stop)).map(run::Engine::run)
+            },
+        )
     })
 }

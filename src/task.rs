@@ -240,7 +240,7 @@ impl StartMethod {
 }
 
 /// Which numeric function an `items` range applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NumberFn {
     /// Each task computes n².
     Square,

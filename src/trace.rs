@@ -28,6 +28,7 @@ pub use launch::resolve as find_command;
 pub use workspace::private_folder;
 
 use crate::event::Event;
+use crate::observe::outbox::observed;
 use crate::observe::runner::{RunHandle, start_runner};
 
 /// The `lesson` of a trace's `run_started` event.
@@ -93,16 +94,18 @@ impl TraceOutcome {
     }
 }
 
-/// Traces `spec` on this thread, handing each event to `sink` (`false` stops the trace).
+/// Traces `spec`, handing each event to `sink` on this thread (`false` stops the trace).
 /// `interrupted` (set by a signal handler) stops it too. Returns once every process of the
 /// program has ended and proclab's children are reaped. A command that cannot be started
 /// (`command not found: X`) is an error and no event is emitted.
 pub fn run(
     spec: &TraceSpec,
-    sink: &mut dyn FnMut(Event) -> bool,
+    sink: &mut (dyn FnMut(Event) -> bool + Send),
     interrupted: Option<Arc<AtomicBool>>,
 ) -> io::Result<TraceOutcome> {
-    tracer::Tracer::start(spec, sink, None, interrupted)?.run()
+    observed(sink, &|_| String::new(), |outbox| {
+        tracer::Tracer::start(spec, outbox, None, interrupted)?.run()
+    })
 }
 
 /// Starts a trace in a background thread, controlled like a lesson's run: `Pause`/`Resume`
@@ -110,8 +113,10 @@ pub fn run(
 /// whole tree (SIGTERM, then SIGKILL after 0.5 s).
 pub fn start(spec: TraceSpec) -> RunHandle {
     start_runner("proclab-trace", move |sink, control, stop| {
-        tracer::Tracer::start(&spec, sink, Some(control), Some(stop))?
-            .run()
-            .map(drop)
+        observed(sink, &|_| String::new(), |outbox| {
+            tracer::Tracer::start(&spec, outbox, Some(control), Some(stop))?
+                .run()
+                .map(drop)
+        })
     })
 }

@@ -12,14 +12,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use serde_json::Value;
-
+use crate::engine::plan::StageTasks;
 use crate::engine::shared::SharedRegion;
 use crate::lesson::model::{Buffering, CounterScope};
 use crate::observe::clock::monotonic_ns;
+use crate::protocol::report::{FrameWriter, ItemRecord, Report, TaskValue};
 use crate::protocol::{
-    self, Command, PACKET_BYTES, Packet, QUEUE_FD, QUEUE_LOCK_FD, REPORT_FD, Report, SHARED_FD,
-    WorkerConfig,
+    Command, PACKET_BYTES, Packet, QUEUE_FD, QUEUE_LOCK_FD, REPORT_FD, SHARED_FD, WorkerConfig,
 };
 use crate::task::{Task, TaskFn};
 
@@ -34,27 +33,27 @@ pub(crate) fn run(config: WorkerConfig) -> ! {
         pin_to(core);
     }
     let worker = Worker {
-        reports: Mutex::new(BufWriter::new(reports)),
+        reports: Mutex::new(reports),
         printer: Printer::new(config.buffering),
+        pid: std::process::id().to_string(),
         counter: AtomicU64::new(0),
         shared_counter: config.counter == CounterScope::Shared,
         memory: SharedMemory::open(config.counter),
     };
-    worker.report(
-        Report::Hello {
-            pid: std::process::id(),
-            cpu: current_cpu(),
-            t_ns: monotonic_ns(),
-        },
-        true,
-    );
+    worker.send(&Report::Hello {
+        cpu: current_cpu(),
+        t_ns: monotonic_ns(),
+    });
     let stdin = std::io::stdin();
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
         match serde_json::from_str::<Command>(&line) {
-            Ok(Command::Run { tasks }) => worker.run_chunk(&protocol::expand(tasks)),
+            Ok(Command::Run { tasks }) => {
+                let mut frames = FrameWriter::default();
+                worker.run_chunk(tasks.iter(), &worker.counter, &mut frames);
+            }
             Ok(Command::Threads { tasks }) => worker.run_threads(&tasks),
-            Ok(Command::Pool { tasks }) => worker.run_pool(&protocol::expand(tasks)),
+            Ok(Command::Pool { tasks }) => worker.run_pool(&tasks),
             Err(error) => {
                 eprintln!("proclab worker: unreadable command: {error}");
                 worker.exit(2);
@@ -66,8 +65,10 @@ pub(crate) fn run(config: WorkerConfig) -> ! {
 
 /// A worker's shared state: its report pipe, its stdout, its counter.
 struct Worker {
-    reports: Mutex<BufWriter<File>>,
+    reports: Mutex<File>,
     printer: Printer,
+    /// Its PID, as `{pid}` in a task's lines shows it.
+    pid: String,
     counter: AtomicU64,
     shared_counter: bool,
     /// The stage's counter in shared memory, in stages that have one.
@@ -101,16 +102,24 @@ impl SharedMemory {
         let counter = self.region.counter();
         for _ in 0..times {
             let guard = self.locked.then(|| self.region.lock().lock());
-            // The fences keep the compiler from merging iterations (or reusing its own last
+            // The barriers keep the compiler from merging iterations (or reusing its own last
             // store): every iteration really reads the shared counter, then writes it.
-            std::sync::atomic::compiler_fence(Ordering::SeqCst);
             let value = counter.load(Ordering::Relaxed);
-            std::sync::atomic::compiler_fence(Ordering::SeqCst);
+            memory_barrier();
             counter.store(value + 1, Ordering::Relaxed);
+            memory_barrier();
             drop(guard);
         }
         counter.load(Ordering::SeqCst)
     }
+}
+
+/// Tells the compiler that memory may have changed, so that it reads and writes for real
+/// around this point instead of keeping values in registers. No instruction is emitted.
+fn memory_barrier() {
+    // SAFETY: an empty assembly block: it does nothing, and without `nomem` the compiler must
+    // assume it reads and writes any memory.
+    unsafe { std::arch::asm!("", options(nostack, preserves_flags)) }
 }
 
 /// Pins this process to `core` (`sched_setaffinity`); a core it may not use is left alone.
@@ -122,38 +131,97 @@ fn pin_to(core: u32) {
 }
 
 impl Worker {
-    /// Writes a report; flushes when asked. A failed write means proclab is gone: exit.
-    fn report(&self, report: Report, flush: bool) {
+    /// Writes report frames at once. A failed write means proclab is gone: exit.
+    fn write(&self, frames: &[u8]) {
+        if frames.is_empty() {
+            return;
+        }
         let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
-        let written = reports.write_all(report.to_line().as_bytes());
-        if written
-            .and_then(|()| if flush { reports.flush() } else { Ok(()) })
-            .is_err()
-        {
+        if reports.write_all(frames).is_err() {
             std::process::exit(1);
         }
     }
 
-    fn run_chunk(&self, tasks: &[Task]) {
+    /// Writes one report at once.
+    fn send(&self, report: &Report) {
+        let mut frames = FrameWriter::default();
+        frames.push(report);
+        self.write(&frames.take());
+    }
+
+    /// Runs `tasks` one after the other and reports them: instant items together, in one write
+    /// at the end (with what `frames` holds already; a long chunk in writes of [`PIPE_BYTES`]),
+    /// and any task that takes time at its start and at its end.
+    fn run_chunk(
+        &self,
+        tasks: impl Iterator<Item = Task>,
+        counter: &AtomicU64,
+        frames: &mut FrameWriter,
+    ) {
+        // Where the next instant item starts: where the one before it ended.
+        let mut boundary = (monotonic_ns(), current_cpu());
         for task in tasks {
-            self.run_task(task, &self.counter);
+            let index = task.index as u32;
+            if is_instant(&task.function) {
+                if !frames.items_open() {
+                    frames.open_items(index, boundary.0, boundary.1);
+                }
+                let value = self.run_task(&task, counter);
+                boundary = (monotonic_ns(), current_cpu());
+                frames.push_item(&ItemRecord {
+                    end_ns: boundary.0,
+                    cpu: boundary.1,
+                    cpu_ns: 0,
+                    value,
+                });
+                if frames.len() >= PIPE_BYTES {
+                    // A long chunk goes out in pieces of what the pipe holds: a bigger write
+                    // would wait for proclab anyway, and proclab reads this piece meanwhile.
+                    self.write(&frames.take());
+                }
+                continue;
+            }
+            let (start_ns, start_cpu) = (monotonic_ns(), current_cpu());
+            frames.push(&Report::Started {
+                task: index,
+                cpu: start_cpu,
+                t_ns: start_ns,
+            });
+            self.write(&frames.take());
+            let cpu_before = thread_cpu_ns();
+            let value = self.run_task(&task, counter);
+            let cpu_ns = thread_cpu_ns().saturating_sub(cpu_before);
+            boundary = (monotonic_ns(), current_cpu());
+            frames.push(&Report::Items {
+                first: index,
+                start_ns,
+                start_cpu,
+                items: vec![ItemRecord {
+                    end_ns: boundary.0,
+                    cpu: boundary.1,
+                    cpu_ns,
+                    value,
+                }],
+            });
+            self.write(&frames.take());
         }
-        self.report_flush();
+        self.write(&frames.take());
     }
 
     /// Takes chunks from the pool's shared queue (fd 4) until the sentinel, then exits, as a
     /// Python pool worker does.
-    fn run_pool(&self, tasks: &[Task]) -> ! {
+    fn run_pool(&self, tasks: &StageTasks) -> ! {
         // SAFETY: the fork server places the queue's read end on fd 4 and its lock on fd 6 of
         // every pool worker.
         let mut queue = unsafe { File::from_raw_fd(QUEUE_FD) };
+        // SAFETY: as above.
         let lock_file = unsafe { File::from_raw_fd(QUEUE_LOCK_FD) };
         let Ok(lock) = SharedRegion::open(lock_file.as_fd()) else {
             eprintln!("proclab worker: the pool's queue lock cannot be mapped");
             self.exit(2);
         };
         drop(lock_file);
-        let base = tasks.first().map_or(0, |t| t.index);
+        let mut frames = FrameWriter::default();
         loop {
             let mut bytes = [0; PACKET_BYTES];
             // As Python's pool workers do: one reader at a time, holding the queue's lock while
@@ -167,22 +235,16 @@ impl Worker {
             if packet == Packet::SENTINEL {
                 self.exit(0);
             }
-            let (first, len) = (packet.first as usize, packet.len as usize);
-            let Some(chunk) =
-                tasks.get(first.wrapping_sub(base)..first.wrapping_sub(base).saturating_add(len))
-            else {
-                eprintln!("proclab worker: chunk {first}+{len} is not among this pool's tasks");
+            let chunk = packet.first as usize..packet.first as usize + packet.len as usize;
+            if !tasks.contains(chunk.start) || !tasks.contains(chunk.end - 1) {
+                eprintln!("proclab worker: chunk {chunk:?} is not among this pool's tasks");
                 self.exit(2);
-            };
-            self.report(Report::Took { first, len }, false);
-            self.run_chunk(chunk);
-        }
-    }
-
-    fn report_flush(&self) {
-        let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
-        if reports.flush().is_err() {
-            std::process::exit(1);
+            }
+            frames.push(&Report::Took {
+                first: packet.first,
+                len: packet.len,
+            });
+            self.run_chunk(tasks.range(chunk), &self.counter, &mut frames);
         }
     }
 
@@ -194,22 +256,19 @@ impl Worker {
                 scope.spawn(move || {
                     let started = monotonic_ns();
                     let tid = nix::unistd::gettid().as_raw() as u32;
-                    self.report(
-                        Report::ThreadStarted {
-                            thread,
-                            tid,
-                            t_ns: started,
-                            spawn_ns: started - asked,
-                        },
-                        true,
-                    );
+                    self.send(&Report::ThreadStarted {
+                        thread: thread as u32,
+                        tid,
+                        t_ns: started,
+                        spawn_ns: started - asked,
+                    });
                     let counter = if self.shared_counter {
                         &self.counter
                     } else {
                         &own_counter
                     };
-                    self.run_task(task, counter);
-                    self.report_flush();
+                    let mut frames = FrameWriter::default();
+                    self.run_chunk(std::iter::once(task.clone()), counter, &mut frames);
                 });
             }
         });
@@ -222,54 +281,31 @@ impl Worker {
         }
     }
 
-    fn run_task(&self, task: &Task, counter: &AtomicU64) {
-        // Instant tasks batch their reports (flushed at the end of the chunk), so a pool can map
-        // over 100,000 items quickly; anything that takes time reports at once.
-        let instant = matches!(task.function, TaskFn::Square { .. } | TaskFn::Cube { .. });
-        let pid = std::process::id().to_string();
-        self.report(
-            Report::Started {
-                task: task.index,
-                cpu: current_cpu(),
-                t_ns: monotonic_ns(),
-            },
-            !instant,
-        );
+    /// Runs one task with its `before` and `after` lines; its result.
+    fn run_task(&self, task: &Task, counter: &AtomicU64) -> TaskValue {
         if let Some(before) = &task.before {
-            self.printer.line(&before.replace("{pid}", &pid));
+            self.printer.line(&before.replace("{pid}", &self.pid));
         }
-        let cpu_before = thread_cpu_ns();
-        let result = self.call(task, counter);
-        let cpu_ns = thread_cpu_ns().saturating_sub(cpu_before);
+        let value = self.call(task, counter);
         if let Some(after) = &task.after {
-            let shown = match &result {
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            self.printer
-                .line(&after.replace("{pid}", &pid).replace("{result}", &shown));
+            self.printer.line(
+                &after
+                    .replace("{pid}", &self.pid)
+                    .replace("{result}", &value.shown()),
+            );
         }
-        self.report(
-            Report::Finished {
-                task: task.index,
-                cpu: current_cpu(),
-                t_ns: monotonic_ns(),
-                cpu_ns,
-                result: result.to_string(),
-            },
-            !instant,
-        );
+        value
     }
 
-    fn call(&self, task: &Task, counter: &AtomicU64) -> Value {
+    fn call(&self, task: &Task, counter: &AtomicU64) -> TaskValue {
         match &task.function {
             TaskFn::Sleep { secs } => {
                 std::thread::sleep(Duration::from_secs_f64(*secs));
-                Value::from(task.label.as_str())
+                TaskValue::text(&task.label)
             }
-            TaskFn::Spin { secs } => Value::from(spin(*secs)),
-            TaskFn::Square { n } => Value::from(n * n),
-            TaskFn::Cube { n } => Value::from(n * n * n),
+            TaskFn::Spin { secs } => TaskValue::Int(spin(*secs) as i64),
+            TaskFn::Square { n } => TaskValue::Int(n * n),
+            TaskFn::Cube { n } => TaskValue::Int(n * n * n),
             TaskFn::Print { text, times, secs } => {
                 for i in 0..*times {
                     if i > 0 {
@@ -277,29 +313,29 @@ impl Worker {
                     }
                     self.printer.line(&text.replace("{i}", &i.to_string()));
                 }
-                Value::Null
+                TaskValue::Null
             }
             TaskFn::Count { times } if self.memory.is_some() => {
-                Value::from(self.memory.as_ref().map_or(0, |memory| memory.add(*times)))
+                TaskValue::Int(self.memory.as_ref().map_or(0, |memory| memory.add(*times)) as i64)
             }
             TaskFn::Orphan { secs } => match children::start_orphan(*secs) {
                 Ok(pid) => {
-                    self.report(Report::Adopt { pid }, true);
+                    self.send(&Report::Adopt { pid });
                     std::thread::sleep(children::LINGER);
-                    Value::from(pid)
+                    TaskValue::Int(i64::from(pid))
                 }
-                Err(error) => Value::from(format!("could not start an orphan: {error}")),
+                Err(error) => TaskValue::text(&format!("could not start an orphan: {error}")),
             },
             TaskFn::StartChildren { method, times } => {
                 let (line, mean_us) = children::start_children(*method, *times);
                 self.printer.line(&line);
-                Value::from((mean_us * 10.0).round() / 10.0)
+                TaskValue::Float((mean_us * 10.0).round() / 10.0)
             }
             TaskFn::Count { times } => {
                 for _ in 0..*times {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
-                Value::from(counter.load(Ordering::SeqCst))
+                TaskValue::Int(counter.load(Ordering::SeqCst) as i64)
             }
             TaskFn::Exit { code } => self.exit(i32::from(*code)),
             TaskFn::Signal { signal } => {
@@ -310,18 +346,27 @@ impl Worker {
             }
             TaskFn::Flood { bytes, line_bytes } => {
                 self.printer.flood(*bytes, *line_bytes);
-                Value::from(*bytes)
+                TaskValue::Int(*bytes as i64)
             }
             TaskFn::Panic => panic!("this task panics on purpose (a worker crash for the lesson)"),
         }
     }
 
-    /// Flushes what the worker printed and its reports, then exits with `code`.
+    /// Flushes what the worker printed, then exits with `code` (its reports are written
+    /// already).
     fn exit(&self, code: i32) -> ! {
         self.printer.flush();
-        self.report_flush();
         std::process::exit(code)
     }
+}
+
+/// Bytes a pipe holds (Linux's default): the most a worker's report write can hand over at once.
+const PIPE_BYTES: usize = 64 * 1024;
+
+/// Whether a task is over in far less time than a report costs (square, cube): such items are
+/// reported with their chunk only.
+fn is_instant(function: &TaskFn) -> bool {
+    matches!(function, TaskFn::Square { .. } | TaskFn::Cube { .. })
 }
 
 /// Burns CPU until this thread has used `secs` of CPU time; returns the loop count.

@@ -2,7 +2,7 @@
 //! stdin for commands, fd 3 for reports, stdout and stderr captured.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::fcntl::OFlag;
@@ -14,9 +14,10 @@ use crate::limits;
 use crate::observe::clock::monotonic_ns;
 use crate::observe::lines::LineReader;
 use crate::protocol::WorkerConfig;
+use crate::protocol::report::{FrameReader, Malformed, Report};
 
-/// Longest report line accepted (a result is small; anything longer is malformed).
-const MAX_REPORT_LINE: usize = 64 * 1024;
+/// Most bytes one read of a report pipe takes.
+const REPORT_READ_BYTES: usize = 256 * 1024;
 
 /// Descriptors a worker gets besides its pipes.
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,7 +38,7 @@ pub struct WorkerProcess {
     /// Commands go here; `None` once closed.
     pub stdin: Option<File>,
     /// Reports from fd 3.
-    pub reports: LineReader,
+    pub reports: ReportPipe,
     /// What it prints on stdout.
     pub stdout: LineReader,
     /// What it prints on stderr.
@@ -77,7 +78,7 @@ pub fn spawn(config: WorkerConfig, extra: &ExtraFds) -> io::Result<WorkerProcess
         pid,
         adopted: false,
         stdin: Some(File::from(stdin_write)),
-        reports: LineReader::new(File::from(report_read), MAX_REPORT_LINE),
+        reports: ReportPipe::new(File::from(report_read)),
         stdout: LineReader::new(File::from(stdout_read), limits::MAX_LINE_BYTES),
         stderr: LineReader::new(File::from(stderr_read), limits::MAX_LINE_BYTES),
         requested_ns,
@@ -91,7 +92,7 @@ impl WorkerProcess {
             pid,
             adopted: true,
             stdin: None,
-            reports: LineReader::closed(),
+            reports: ReportPipe::closed(),
             stdout: LineReader::closed(),
             stderr: LineReader::closed(),
             requested_ns: monotonic_ns(),
@@ -136,5 +137,74 @@ impl WorkerProcess {
         self.reports.file().is_none()
             && self.stdout.file().is_none()
             && self.stderr.file().is_none()
+    }
+}
+
+/// A worker's report pipe (fd 3), read without blocking and split into reports.
+#[derive(Debug)]
+pub struct ReportPipe {
+    file: Option<File>,
+    frames: FrameReader,
+    /// Where reads land (allocated at the first read).
+    buffer: Vec<u8>,
+}
+
+impl ReportPipe {
+    fn new(file: File) -> ReportPipe {
+        let _ = nix::fcntl::fcntl(&file, nix::fcntl::FcntlArg::F_SETFL(OFlag::O_NONBLOCK));
+        ReportPipe {
+            file: Some(file),
+            frames: FrameReader::default(),
+            buffer: Vec::new(),
+        }
+    }
+
+    fn closed() -> ReportPipe {
+        ReportPipe {
+            file: None,
+            frames: FrameReader::default(),
+            buffer: Vec::new(),
+        }
+    }
+
+    /// The open pipe, if it is not at its end yet.
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref()
+    }
+
+    /// Reads what is there now (call when poll says the pipe is readable); `all`: until nothing
+    /// is left (after the worker exited).
+    pub fn read(&mut self, all: bool) {
+        let Some(file) = self.file.as_mut() else {
+            return;
+        };
+        self.buffer.resize(REPORT_READ_BYTES, 0);
+        loop {
+            match file.read(&mut self.buffer) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Ok(0) | Err(_) => {
+                    self.file = None;
+                    return;
+                }
+                Ok(n) => {
+                    self.frames.push_bytes(&self.buffer[..n]);
+                    if !all {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next whole report read so far. After `Err` the pipe is closed: nothing more it says
+    /// can be trusted.
+    pub fn next_report(&mut self) -> Result<Option<Report>, Malformed> {
+        let next = self.frames.next_report();
+        if next.is_err() {
+            self.file = None;
+            self.frames = FrameReader::default();
+        }
+        next
     }
 }

@@ -18,7 +18,7 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
 
-use nix::sys::signal::Signal;
+use nix::sys::signal::{SigHandler, Signal};
 use nix::sys::socket::{
     AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg,
     sendmsg, socketpair,
@@ -237,6 +237,10 @@ fn settle_server(socket: OwnedFd, proclab: Pid) -> RawFd {
         leave(1); // proclab ended while the server was starting
     }
     let _ = nix::sys::prctl::set_name(&std::ffi::CString::new(SERVER_NAME).expect("no NUL"));
+    // As Python's fork server does: Ctrl-C in the terminal reaches every process of the job, and
+    // proclab answers it (it stops the run); the server stays to start no more, and leaves with
+    // proclab. Workers get the default back.
+    set_interrupt_disposition(SigHandler::SigIgn);
     // A worker's panic prints one line, as an uncaught exception would, not a backtrace hint.
     // SAFETY: this process has one thread, so nothing reads the environment meanwhile.
     unsafe { std::env::set_var("RUST_BACKTRACE", "0") };
@@ -306,6 +310,7 @@ fn become_worker(request: Request, fds: &[OwnedFd], proclab: Pid) -> ! {
         leave(1);
     }
     let _ = nix::sys::prctl::set_name(&std::ffi::CString::new(WORKER_NAME).expect("no NUL"));
+    set_interrupt_disposition(SigHandler::SigDfl);
     let config = request.config;
     let _ = std::panic::catch_unwind(move || -> () { crate::worker::run(config) });
     // A panic that escaped a task: the message is out on stderr; exit as Rust would.
@@ -344,6 +349,12 @@ fn place_fds(fds: &[OwnedFd], targets: &[RawFd]) -> nix::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Sets what SIGINT does to this process.
+fn set_interrupt_disposition(handler: SigHandler) {
+    // SAFETY: SIG_IGN and SIG_DFL run no code of ours in a signal handler.
+    let _ = unsafe { nix::sys::signal::signal(Signal::SIGINT, handler) };
 }
 
 /// Leaves without running anything of proclab's exit path (this is a copy of proclab).

@@ -15,7 +15,7 @@ use crate::protocol::{PACKET_BYTES, Packet};
 
 /// Most bytes written at once: at most `PIPE_BUF`, so each write is atomic and whole packets
 /// are all a reader ever sees.
-const WRITE_BYTES: usize = 4096 / PACKET_BYTES * PACKET_BYTES;
+const WRITE_BYTES: usize = PACKET_BYTES;
 
 /// The parent's side of the queue.
 #[derive(Debug)]

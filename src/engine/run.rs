@@ -15,23 +15,28 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use serde_json::Value;
 
 use super::child::{ExtraFds, WorkerProcess, spawn};
 use super::fork_server::QueueFds;
-use super::plan::{RunPlan, StagePlan};
+use super::plan::{RunPlan, StagePlan, StageTasks};
 use super::queue::TaskQueue;
 use super::shared::SharedRegion;
 use crate::event::{Event, RunSource, Stream};
 use crate::lesson::model::{CounterScope, Join, Pin, ResultOrder, StageKind};
 use crate::observe::clock::{Period, RunClock, monotonic_ns};
 use crate::observe::controls::{Control, Controlled, Controls, StopCause};
-use crate::observe::emitter::{Emitter, Sink};
+use crate::observe::emitter::Emitter;
 use crate::observe::exit::{self, ExitStatus};
+use crate::observe::outbox::{ItemRun, Outbox};
 use crate::observe::procfs::{self, Reported, SAMPLE_INTERVAL};
 use crate::observe::ready;
-use crate::protocol::{self, Command, Report, WorkerConfig};
+use crate::protocol::report::{ItemRecord, Report, TaskValue};
+use crate::protocol::{Command, WorkerConfig};
 use crate::task::TaskFn;
+
+/// Bytes of printed lines that may wait for the reader before proclab stops reading the
+/// workers' output (they then wait on their full pipes: printed-output back-pressure).
+const OUTPUT_BACKLOG_BYTES: usize = 4 * 1024 * 1024;
 
 /// One worker slot as the run tracks it.
 #[derive(Debug)]
@@ -57,7 +62,13 @@ struct Proc {
     first_task: usize,
     /// Tasks sent and not finished yet.
     in_flight: VecDeque<usize>,
+    /// The task whose start it reported last (one that takes time).
+    started: Option<usize>,
     hello: bool,
+    /// Its printed output waits for the reader: since when (`CLOCK_MONOTONIC` ns).
+    output_held_since: Option<u64>,
+    /// How long its printed output has waited for the reader in all, ns.
+    output_held_ns: u64,
     /// How it ended, once known.
     status: Option<ExitStatus>,
     reaped: bool,
@@ -87,7 +98,10 @@ impl Proc {
             slots,
             first_task: 0,
             in_flight: VecDeque::new(),
+            started: None,
             hello: false,
+            output_held_since: None,
+            output_held_ns: 0,
             status: None,
             reaped: false,
             released: false,
@@ -99,14 +113,14 @@ impl Proc {
 /// The run in progress.
 pub struct Engine<'a> {
     plan: &'a RunPlan,
-    out: Emitter<'a>,
+    out: Emitter,
     controls: Controls,
     deadline_ns: u64,
     sampling: Period,
     parent_pid: u32,
     procs: Vec<Proc>,
     slots: Vec<Slot>,
-    results: Vec<Option<Value>>,
+    results: Vec<Option<TaskValue>>,
     completion: Vec<usize>,
     lost: Vec<usize>,
     stopped: bool,
@@ -120,10 +134,10 @@ pub struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    /// Prepares a run of `plan` whose events go to `sink`.
+    /// Prepares a run of `plan` whose events go to `outbox`.
     pub fn new(
         plan: &'a RunPlan,
-        sink: &'a mut Sink<'a>,
+        outbox: Outbox,
         control: Option<Receiver<Control>>,
         interrupted: Option<Arc<AtomicBool>>,
     ) -> std::io::Result<Engine<'a>> {
@@ -139,7 +153,7 @@ impl<'a> Engine<'a> {
         }
         Ok(Engine {
             plan,
-            out: Emitter::new(sink, clock),
+            out: Emitter::new(outbox, clock),
             controls: Controls::new(control, interrupted),
             deadline_ns: clock.start_ns() + plan.time_limit.as_nanos() as u64,
             sampling: Period::new(SAMPLE_INTERVAL, clock.start_ns()),
@@ -201,15 +215,22 @@ impl<'a> Engine<'a> {
             }
             self.run_stage(index, stage);
         }
+        // A signal that came as the last workers ended still counts: the run was interrupted.
+        self.check_controls();
         self.finish_all();
         let result_order = self.result_order();
+        let mut results = std::mem::take(&mut self.results);
         let results = result_order
             .iter()
-            .map(|&t| self.results[t].clone().unwrap_or(Value::Null))
+            .map(|&t| {
+                results[t]
+                    .take()
+                    .map_or(serde_json::Value::Null, |value| value.to_json())
+            })
             .collect();
         let event = Event::RunFinished {
             t_ms: self.now_ms(),
-            completion_order: self.completion.clone(),
+            completion_order: std::mem::take(&mut self.completion),
             results,
             result_order,
             lost: self.lost.clone(),
@@ -370,7 +391,7 @@ impl<'a> Engine<'a> {
                 self.send(
                     process,
                     &Command::Run {
-                        tasks: protocol::compress([task.clone()]),
+                        tasks: StageTasks::listed(task.index, vec![task.clone()]),
                     },
                     task.index..task.index + 1,
                 );
@@ -426,7 +447,7 @@ impl<'a> Engine<'a> {
             }
         };
         let command = Command::Pool {
-            tasks: protocol::compress(stage.tasks.iter()),
+            tasks: stage.tasks.clone(),
         };
         let line = serde_json::to_string(&command).expect("commands always serialize");
         let first = self.procs.len();
@@ -534,7 +555,7 @@ impl<'a> Engine<'a> {
         self.send(
             process,
             &Command::Run {
-                tasks: protocol::compress(stage.tasks.iter()),
+                tasks: stage.tasks.clone(),
             },
             stage.tasks.indices(),
         );
@@ -585,7 +606,9 @@ impl<'a> Engine<'a> {
         }) {
             wait = wait.min(Duration::from_millis(1));
         }
-        let ready = self.poll_streams(wait);
+        let hold_output = self.out.output_backlog() > OUTPUT_BACKLOG_BYTES;
+        self.hold_output(hold_output);
+        let ready = self.poll_streams(wait, hold_output);
         for (process, stream) in ready {
             self.read_stream(process, stream);
         }
@@ -598,19 +621,22 @@ impl<'a> Engine<'a> {
         self.check_time_limit();
     }
 
-    /// Which (process, stream) pairs have data or EOF. Streams: 0 reports, 1 stdout, 2 stderr.
-    fn poll_streams(&self, wait: Duration) -> Vec<(usize, u8)> {
+    /// Which (process, stream) pairs have data or EOF. Streams: 0 reports, 1 stdout, 2 stderr;
+    /// with `hold_output`, reports only.
+    fn poll_streams(&self, wait: Duration, hold_output: bool) -> Vec<(usize, u8)> {
         let mut owners = Vec::new();
         let mut fds = Vec::new();
         for (p, proc) in self.procs.iter().enumerate() {
-            let readers = [
-                &proc.worker.reports,
-                &proc.worker.stdout,
-                &proc.worker.stderr,
-            ];
-            for (s, reader) in readers.into_iter().enumerate() {
+            if let Some(file) = proc.worker.reports.file() {
+                owners.push((p, 0));
+                fds.push(file.as_fd());
+            }
+            if hold_output {
+                continue;
+            }
+            for (s, reader) in [(1, &proc.worker.stdout), (2, &proc.worker.stderr)] {
                 if let Some(file) = reader.file() {
-                    owners.push((p, s as u8));
+                    owners.push((p, s));
                     fds.push(file.as_fd());
                 }
             }
@@ -621,41 +647,70 @@ impl<'a> Engine<'a> {
             .collect()
     }
 
-    fn read_stream(&mut self, process: usize, stream: u8) {
-        let worker = &mut self.procs[process].worker;
-        let chunk = match stream {
-            0 => worker.reports.read_once(),
-            1 => worker.stdout.read_once(),
-            _ => worker.stderr.read_once(),
-        };
-        self.handle_lines(process, stream, chunk.lines);
+    /// Starts or ends holding the workers' printed output back while the reader catches up,
+    /// counting how long each worker's output waited.
+    fn hold_output(&mut self, hold: bool) {
+        let now = monotonic_ns();
+        for proc in &mut self.procs {
+            let prints = proc.worker.stdout.file().is_some() || proc.worker.stderr.file().is_some();
+            match (hold && prints, proc.output_held_since) {
+                (true, None) => proc.output_held_since = Some(now),
+                (false, Some(since)) => {
+                    proc.output_held_ns += now.saturating_sub(since);
+                    proc.output_held_since = None;
+                }
+                _ => {}
+            }
+        }
     }
 
-    fn handle_lines(&mut self, process: usize, stream: u8, lines: Vec<String>) {
-        for line in lines {
-            if stream == 0 {
-                match Report::parse(&line) {
-                    Some(report) => self.handle_report(process, report),
-                    None => self.notice(format!(
-                        "worker PID {} sent a malformed report",
-                        self.procs[process].worker.pid
-                    )),
-                }
-            } else {
-                let proc = &self.procs[process];
-                let event = Event::Output {
-                    t_ms: self.now_ms(),
-                    worker: proc.slots.first().copied(),
-                    pid: proc.worker.pid,
-                    stream: if stream == 1 {
-                        Stream::Stdout
-                    } else {
-                        Stream::Stderr
-                    },
-                    text: line,
-                };
-                self.emit(event);
+    fn read_stream(&mut self, process: usize, stream: u8) {
+        let worker = &mut self.procs[process].worker;
+        match stream {
+            0 => {
+                worker.reports.read(false);
+                self.handle_reports(process);
             }
+            1 => {
+                let lines = worker.stdout.read_once().lines;
+                self.handle_output(process, Stream::Stdout, lines);
+            }
+            _ => {
+                let lines = worker.stderr.read_once().lines;
+                self.handle_output(process, Stream::Stderr, lines);
+            }
+        }
+    }
+
+    /// Handles every whole report read so far from `process`.
+    fn handle_reports(&mut self, process: usize) {
+        loop {
+            match self.procs[process].worker.reports.next_report() {
+                Ok(Some(report)) => self.handle_report(process, report),
+                Ok(None) => return,
+                Err(_) => {
+                    let pid = self.procs[process].worker.pid;
+                    self.notice(format!(
+                        "worker PID {pid} sent a malformed report: proclab reads no more of its reports"
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn handle_output(&mut self, process: usize, stream: Stream, lines: Vec<String>) {
+        let proc = &self.procs[process];
+        let (worker, pid) = (proc.slots.first().copied(), proc.worker.pid);
+        for text in lines {
+            let event = Event::Output {
+                t_ms: self.now_ms(),
+                worker,
+                pid,
+                stream,
+                text,
+            };
+            self.emit(event);
         }
     }
 
@@ -669,26 +724,10 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The label and worker slot of a task a worker reported on (`None` for an index no task
-    /// has), noting the core the worker said it was on.
-    fn task_report(
-        &mut self,
-        process: usize,
-        task: usize,
-        cpu: Option<u32>,
-    ) -> Option<(String, usize)> {
-        let label = self.plan.label(task)?;
-        let worker = self.slot_of_task(process, task);
-        if cpu.is_some() {
-            self.slots[worker].reported.cpu = cpu;
-        }
-        Some((label, worker))
-    }
-
     fn handle_report(&mut self, process: usize, report: Report) {
         let pid = self.procs[process].worker.pid;
         match report {
-            Report::Hello { cpu, t_ns, .. } => {
+            Report::Hello { cpu, t_ns } => {
                 let proc = &mut self.procs[process];
                 proc.hello = true;
                 let spawn_us = t_ns.saturating_sub(proc.worker.requested_ns) as f64 / 1e3;
@@ -716,7 +755,7 @@ impl<'a> Engine<'a> {
                 spawn_ns,
             } => {
                 let proc = &self.procs[process];
-                let Some(&slot) = proc.slots.get(thread) else {
+                let Some(&slot) = proc.slots.get(thread as usize) else {
                     return;
                 };
                 let stage = proc.stage;
@@ -736,14 +775,22 @@ impl<'a> Engine<'a> {
             }
             Report::Adopt { pid: orphan } => self.adopt(process, orphan),
             Report::Took { first, len } => {
+                let first = first as usize;
+                let end = first.saturating_add(len as usize).min(self.results.len());
                 let in_flight = &mut self.procs[process].in_flight;
                 in_flight.clear();
-                in_flight.extend(first..first.saturating_add(len).min(self.results.len()));
+                in_flight.extend(first..end);
             }
             Report::Started { task, cpu, t_ns } => {
-                let Some((label, worker)) = self.task_report(process, task, cpu) else {
+                let task = task as usize;
+                let Some(label) = self.plan.label(task) else {
                     return;
                 };
+                let worker = self.slot_of_task(process, task);
+                if cpu.is_some() {
+                    self.slots[worker].reported.cpu = cpu;
+                }
+                self.procs[process].started = Some(task);
                 self.emit(Event::TaskStarted {
                     t_ms: self.t_ms(t_ns),
                     task,
@@ -753,37 +800,59 @@ impl<'a> Engine<'a> {
                     cpu,
                 });
             }
-            Report::Finished {
-                task,
-                cpu,
-                t_ns,
-                cpu_ns,
-                result,
-            } => {
-                let Some((label, worker)) = self.task_report(process, task, cpu) else {
-                    return;
-                };
-                let result: Value = serde_json::from_str(&result).unwrap_or(Value::Null);
-                self.results[task] = Some(result.clone());
-                self.completion.push(task);
-                // A chunk finishes in order, so this is almost always the front.
-                let in_flight = &mut self.procs[process].in_flight;
-                match in_flight.iter().position(|&t| t == task) {
-                    Some(0) => drop(in_flight.pop_front()),
-                    Some(i) => drop(in_flight.remove(i)),
-                    None => {}
-                }
-                self.emit(Event::TaskFinished {
-                    t_ms: self.t_ms(t_ns),
-                    task,
-                    label,
-                    worker,
-                    pid,
-                    cpu,
-                    result,
-                    cpu_ms: cpu_ns as f64 / 1e6,
-                });
+            Report::Items {
+                first,
+                start_ns,
+                start_cpu,
+                items,
+            } => self.finished(process, first as usize, start_ns, start_cpu, items),
+        }
+    }
+
+    /// Takes in tasks a worker finished, from `first` on, and hands them to the reader.
+    fn finished(
+        &mut self,
+        process: usize,
+        first: usize,
+        start_ns: u64,
+        start_cpu: Option<u32>,
+        items: Vec<ItemRecord>,
+    ) {
+        let tasks = first..first.saturating_add(items.len());
+        if tasks.end > self.results.len() || tasks.clone().any(|t| self.results[t].is_some()) {
+            let pid = self.procs[process].worker.pid;
+            self.notice(format!(
+                "worker PID {pid} reported tasks it was not given ({tasks:?}): ignored"
+            ));
+            return;
+        }
+        let worker = self.slot_of_task(process, first);
+        if let Some(cpu) = items.last().and_then(|item| item.cpu) {
+            self.slots[worker].reported.cpu = Some(cpu);
+        }
+        let proc = &mut self.procs[process];
+        for (task, item) in tasks.zip(&items) {
+            self.results[task] = Some(item.value.clone());
+            self.completion.push(task);
+            // A chunk finishes in order, so this is almost always the front.
+            match proc.in_flight.iter().position(|&t| t == task) {
+                Some(0) => drop(proc.in_flight.pop_front()),
+                Some(i) => drop(proc.in_flight.remove(i)),
+                None => {}
             }
+        }
+        let run = ItemRun {
+            clock: self.out.clock,
+            pid: proc.worker.pid,
+            worker,
+            first,
+            start_ns,
+            start_cpu,
+            start_announced: proc.started == Some(first),
+            items,
+        };
+        if self.out.emit_items(run).is_err() {
+            self.end_every_worker();
         }
     }
 
@@ -832,19 +901,21 @@ impl<'a> Engine<'a> {
 
     fn exited(&mut self, process: usize, status: ExitStatus) {
         // Everything it wrote before dying comes first.
-        for stream in 0..3u8 {
-            let worker = &mut self.procs[process].worker;
-            let lines = match stream {
-                0 => worker.reports.drain(),
-                1 => worker.stdout.drain(),
-                _ => worker.stderr.drain(),
-            };
-            self.handle_lines(process, stream, lines);
-        }
+        self.procs[process].worker.reports.read(true);
+        self.handle_reports(process);
+        let lines = self.procs[process].worker.stdout.drain();
+        self.handle_output(process, Stream::Stdout, lines);
+        let lines = self.procs[process].worker.stderr.drain();
+        self.handle_output(process, Stream::Stderr, lines);
         let proc = &mut self.procs[process];
         proc.status = Some(status);
         proc.dropped_work = !proc.in_flight.is_empty();
         let dropped = proc.worker.stdout.dropped_bytes + proc.worker.stderr.dropped_bytes;
+        let held_ns = proc.output_held_ns
+            + proc
+                .output_held_since
+                .take()
+                .map_or(0, |since| monotonic_ns().saturating_sub(since));
         let (pid, slots, lost) = (
             proc.worker.pid,
             proc.slots.clone(),
@@ -854,6 +925,14 @@ impl<'a> Engine<'a> {
             self.notice(format!(
                 "PID {pid} printed lines longer than {} bytes; {dropped} bytes past that were cut",
                 crate::limits::MAX_LINE_BYTES
+            ));
+        }
+        let held_ms = held_ns / 1_000_000;
+        if held_ms > 0 {
+            self.notice(format!(
+                "PID {pid} printed faster than proclab's reader took its lines: its output was held \
+                 back for {held_ms} ms in all (printed-output back-pressure), and the worker may \
+                 have waited that long"
             ));
         }
         let t_ms = self.now_ms();

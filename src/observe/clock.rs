@@ -24,6 +24,12 @@ impl RunClock {
         }
     }
 
+    /// A clock whose zero is `start_ns`.
+    #[cfg(test)]
+    pub(crate) fn starting_at(start_ns: u64) -> RunClock {
+        RunClock { start_ns }
+    }
+
     /// `CLOCK_MONOTONIC` nanoseconds at the run's start.
     pub(crate) fn start_ns(self) -> u64 {
         self.start_ns

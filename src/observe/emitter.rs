@@ -1,41 +1,37 @@
-//! Where a run's events go: the sink, and whether anyone still listens.
+//! Where a run's events go: into the [`Outbox`], stamped on the run's clock, and whether anyone
+//! still listens.
 
 use super::clock::RunClock;
+use super::outbox::{ItemRun, ListenerGone, Outbox, Pending};
 use crate::event::Event;
 
-/// Where events go; returns `false` when nobody listens any more.
-pub(crate) type Sink<'a> = dyn FnMut(Event) -> bool + 'a;
-
-/// The listener went away: the run should stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ListenerGone;
-
-/// Hands a run's events to its sink, stamped on the run's clock.
-pub(crate) struct Emitter<'a> {
-    sink: &'a mut Sink<'a>,
+/// Hands a run's events to its reader, without ever waiting for it.
+pub(crate) struct Emitter {
+    outbox: Outbox,
     listening: bool,
     /// The run's clock.
     pub(crate) clock: RunClock,
 }
 
-impl<'a> Emitter<'a> {
-    /// Events go to `sink`; `clock` stamps notices.
-    pub(crate) fn new(sink: &'a mut Sink<'a>, clock: RunClock) -> Emitter<'a> {
+impl Emitter {
+    /// Events go to `outbox`; `clock` stamps notices.
+    pub(crate) fn new(outbox: Outbox, clock: RunClock) -> Emitter {
         Emitter {
-            sink,
+            outbox,
             listening: true,
             clock,
         }
     }
 
-    /// Hands `event` on. `Err` the one time the listener turns out to be gone (the caller then
+    /// Hands `event` on. `Err` the one time the reader turns out to be gone (the caller then
     /// stops the run); after that, events are dropped.
     pub(crate) fn emit(&mut self, event: Event) -> Result<(), ListenerGone> {
-        if self.listening && !(self.sink)(event) {
-            self.listening = false;
-            return Err(ListenerGone);
-        }
-        Ok(())
+        self.send(Pending::Event(event))
+    }
+
+    /// Hands on finished tasks, which the reader turns into their events.
+    pub(crate) fn emit_items(&mut self, run: ItemRun) -> Result<(), ListenerGone> {
+        self.send(Pending::Items(run))
     }
 
     /// A `notice` event with `text`, stamped now.
@@ -45,5 +41,18 @@ impl<'a> Emitter<'a> {
             text: text.into(),
         };
         self.emit(event)
+    }
+
+    /// Bytes of printed lines the reader has not taken yet.
+    pub(crate) fn output_backlog(&self) -> usize {
+        self.outbox.output_backlog()
+    }
+
+    fn send(&mut self, pending: Pending) -> Result<(), ListenerGone> {
+        if self.listening && self.outbox.push(pending).is_err() {
+            self.listening = false;
+            return Err(ListenerGone);
+        }
+        Ok(())
     }
 }

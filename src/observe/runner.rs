@@ -59,7 +59,7 @@ impl Drop for RunHandle {
 pub(crate) fn start_runner<F>(name: &str, body: F) -> RunHandle
 where
     F: FnOnce(
-            &mut dyn FnMut(Event) -> bool,
+            &mut (dyn FnMut(Event) -> bool + Send),
             Receiver<Control>,
             Arc<AtomicBool>,
         ) -> std::io::Result<()>

@@ -32,6 +32,7 @@ use crate::observe::controls::{Control, Controlled, Controls, StopCause};
 use crate::observe::emitter::Emitter;
 use crate::observe::exit::{self, ExitStatus};
 use crate::observe::lines::LineReader;
+use crate::observe::outbox::Outbox;
 use crate::observe::procfs::{self, Reported, SAMPLE_INTERVAL};
 use crate::observe::ready;
 
@@ -86,8 +87,8 @@ struct Traced {
 type OutputSplitters = HashMap<(u32, u8), LineReader>;
 
 /// A trace in progress.
-pub struct Tracer<'a> {
-    out: Emitter<'a>,
+pub struct Tracer {
+    out: Emitter,
     controls: Controls,
     me: u32,
     root: u32,
@@ -121,14 +122,14 @@ pub struct Tracer<'a> {
     was_subreaper: bool,
 }
 
-impl<'a> Tracer<'a> {
-    /// Starts `spec`'s command and announces the run; its events go to `sink`.
+impl Tracer {
+    /// Starts `spec`'s command and announces the run; its events go to `outbox`.
     pub fn start(
         spec: &TraceSpec,
-        sink: &'a mut dyn FnMut(Event) -> bool,
+        outbox: Outbox,
         control: Option<Receiver<Control>>,
         interrupted: Option<Arc<AtomicBool>>,
-    ) -> std::io::Result<Tracer<'a>> {
+    ) -> std::io::Result<Tracer> {
         let Some(name) = spec.command.first() else {
             return Err(std::io::Error::new(
                 ErrorKind::InvalidInput,
@@ -177,7 +178,7 @@ impl<'a> Tracer<'a> {
         let launched_ns = monotonic_ns();
         let root = launched.child.id();
         let mut tracer = Tracer {
-            out: Emitter::new(sink, clock),
+            out: Emitter::new(outbox, clock),
             controls: Controls::new(control, interrupted),
             me,
             root,
@@ -1043,7 +1044,7 @@ impl<'a> Tracer<'a> {
     }
 }
 
-impl Controlled for Tracer<'_> {
+impl Controlled for Tracer {
     fn controls(&self) -> &Controls {
         &self.controls
     }
@@ -1071,7 +1072,7 @@ impl Controlled for Tracer<'_> {
     }
 }
 
-impl Drop for Tracer<'_> {
+impl Drop for Tracer {
     fn drop(&mut self) {
         if !self.root_reaped || self.procs.iter().any(|p| p.gone_ns.is_none()) {
             self.kill_everything();

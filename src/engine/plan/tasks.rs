@@ -5,10 +5,13 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use serde::{Deserialize, Serialize};
+
 use crate::task::{NumberFn, Task, TaskFn, fill_static};
 
-/// The tasks of one planned stage, with their run-wide indices.
-#[derive(Debug, Clone, PartialEq)]
+/// The tasks of one planned stage, with their run-wide indices. A worker is sent this
+/// description (serde), not the tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageTasks {
     /// The run-wide index of the stage's first task.
     first_index: usize,
@@ -17,7 +20,7 @@ pub struct StageTasks {
 
 /// The task a stage runs several times (`each`): copy `i` is labelled `{prefix}{i}`, and its
 /// `before` and `after` lines are filled for it when it is built.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CopyTemplate {
     /// The label before the copy's number.
     pub(crate) prefix: String,
@@ -31,7 +34,7 @@ pub(crate) struct CopyTemplate {
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Source {
     /// Tasks a lesson lists one by one (the lesson file's size bounds them), texts filled in.
     Listed(Vec<Task>),
