@@ -17,13 +17,13 @@ fn stage_of_worker(events: &[Value]) -> HashMap<u64, u64> {
 #[test]
 fn shared_state_loses_updates_without_a_lock_and_none_with_it() {
     let lost = |e: &Value| e["expected"].as_u64().unwrap() - e["value"].as_u64().unwrap();
-    // Losses need the processes to overlap, which the scheduler decides: on a machine busy
-    // with other tests one run may happen to serialize them, so up to five runs may be needed
-    // to show a loss. The locked counter must be exact in every run.
+    // Losses need the processes to overlap, which the scheduler decides; the lesson's work is
+    // sized so that they do in nearly every run (20 of 20 on the 2-core test machine). Here:
+    // in most of five runs. The locked counter must be exact in every run.
     let mut lost_without_lock = Vec::new();
     let mut events = Vec::new();
     for _ in 0..5 {
-        events = run_json(&["shared-state", "--speed", "20"]);
+        events = run_json(&["shared-state"]);
         let counters: Vec<&Value> = of_kind(&events, "shared_counter");
         assert_eq!(counters.len(), 2, "two stages share a counter in memory");
         assert_eq!(
@@ -33,13 +33,10 @@ fn shared_state_loses_updates_without_a_lock_and_none_with_it() {
             counters[1]
         );
         lost_without_lock.push(lost(counters[0]));
-        if lost(counters[0]) > 0 {
-            break;
-        }
     }
     assert!(
-        lost_without_lock.iter().any(|&n| n > 0),
-        "without a lock updates are lost: {lost_without_lock:?}"
+        lost_without_lock.iter().filter(|&&n| n > 0).count() >= 3,
+        "without a lock updates are lost in most runs: {lost_without_lock:?}"
     );
     let parent_lines: Vec<&str> = of_kind(&events, "output")
         .iter()
