@@ -36,6 +36,10 @@ pub struct BenchArgs {
     /// The Python interpreter to compare with.
     #[arg(long, default_value = "python3")]
     pub python: String,
+    /// Runs of the chunksize lesson (as `proclab run chunksize`, text and `--json`), for its
+    /// stage times and peak memory; 0 leaves it out.
+    #[arg(long, default_value = "7", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub lesson_rounds: u32,
 }
 
 /// What Python runs for each comparison: the same work as proclab's side, timed inside the
@@ -165,7 +169,9 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
     writeln!(
         out,
         "The same work on both sides, no sleeps on either: timed inside each, and as a whole \
-         command (proclab's and the interpreter's own start included)"
+         command (proclab's and the interpreter's own start included); map: square over {} \
+         items, pool start and close included",
+        args.items
     )?;
     for id in ["process-create", "four-prints"] {
         let lesson = catalog.get(id).context("built-in lesson missing")?;
@@ -181,17 +187,15 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
             || first_stage_time(&plan),
             || python.time(&[id]),
         )?;
-        writeln!(
-            out,
-            "  {id}, first stage            {}",
-            pairs.line("python")
-        )?;
+        let label = format!("{id}, first stage");
+        writeln!(out, "  {label:<40} {}", pairs.line("python"))?;
         let pairs = Pairs::measure(
             args.rounds,
             || whole_first_stage(id),
             || python.whole(&[id]),
         )?;
-        writeln!(out, "  {id}, the whole command    {}", pairs.line("python"))?;
+        let label = format!("{id}, the whole command");
+        writeln!(out, "  {label:<40} {}", pairs.line("python"))?;
     }
     for chunksize in [Some(1), None] {
         let name = chunksize.map_or("default".to_string(), |c| c.to_string());
@@ -201,12 +205,8 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
             || pool_time(args.items, chunksize),
             || python.time(&["map", &items, &name]),
         )?;
-        writeln!(
-            out,
-            "  map square over {} items, a pool of 2, chunksize {name:<7}   {}",
-            args.items,
-            pairs.line("python")
-        )?;
+        let label = format!("map, a pool of 2, chunksize {name}");
+        writeln!(out, "  {label:<40} {}", pairs.line("python"))?;
     }
 
     writeln!(
@@ -232,12 +232,21 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         times(max),
     )?;
 
+    if args.lesson_rounds > 0 {
+        chunksize_lesson(&mut out, args.lesson_rounds)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the chunksize lesson's stage times over `rounds` runs (text report and `--json`) and
+/// its peak memory.
+fn chunksize_lesson(out: &mut impl Write, rounds: u32) -> Result<()> {
     writeln!(
         out,
         "\nThe chunksize lesson, as `proclab run chunksize` shows it (each stage's own time)"
     )?;
     for json in [false, true] {
-        let stages = (0..args.rounds)
+        let stages = (0..rounds)
             .map(|_| chunksize_stages(json))
             .collect::<Result<Vec<_>>>()?;
         writeln!(
@@ -257,7 +266,7 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         "  peak memory of `proclab run chunksize`: {:.1} MB",
         peak as f64 / 1e6
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// The interpreter and the program it runs.

@@ -185,7 +185,17 @@ fn workers_die_with_proclab_even_when_it_is_killed() {
 
 #[test]
 fn bench_measures_every_comparison() {
-    let output = proclab(&["bench", "--rounds", "1", "--spawns", "5", "--items", "2000"]);
+    let output = proclab(&[
+        "bench",
+        "--rounds",
+        "1",
+        "--spawns",
+        "5",
+        "--items",
+        "2000",
+        "--lesson-rounds",
+        "0",
+    ]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
