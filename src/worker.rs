@@ -50,7 +50,8 @@ pub(crate) fn run(config: WorkerConfig) -> ! {
         match serde_json::from_str::<Command>(&line) {
             Ok(Command::Run { tasks }) => {
                 let mut frames = FrameWriter::default();
-                worker.run_chunk(tasks.iter(), &worker.counter, &mut frames);
+                let all = tasks.worker_range(tasks.indices());
+                worker.run_chunk(all, &worker.counter, &mut frames);
             }
             Ok(Command::Threads { tasks }) => worker.run_threads(&tasks),
             Ok(Command::Pool { tasks }) => worker.run_pool(&tasks),
@@ -244,7 +245,7 @@ impl Worker {
                 first: packet.first,
                 len: packet.len,
             });
-            self.run_chunk(tasks.range(chunk), &self.counter, &mut frames);
+            self.run_chunk(tasks.worker_range(chunk), &self.counter, &mut frames);
         }
     }
 

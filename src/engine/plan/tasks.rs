@@ -185,6 +185,29 @@ impl StageTasks {
         (indices.start.max(own.start)..indices.end.min(own.end)).filter_map(|i| self.task(i))
     }
 
+    /// The same tasks as [`StageTasks::range`], as a worker runs them: a number with no text
+    /// to print has no label (nothing a worker does with it needs one), so running a range of
+    /// numbers allocates nothing per item.
+    pub fn worker_range(&self, indices: Range<usize>) -> impl Iterator<Item = Task> + '_ {
+        let own = self.indices();
+        let indices = indices.start.max(own.start)..indices.end.min(own.end);
+        indices.filter_map(|index| match &self.source {
+            Source::Numbers {
+                function,
+                from,
+                after: None,
+                ..
+            } => Some(Task {
+                index,
+                label: String::new(),
+                function: function.task_fn(from + self.offset(index)? as i64),
+                before: None,
+                after: None,
+            }),
+            _ => self.task(index),
+        })
+    }
+
     /// Every task's function, in input order, without labels and texts.
     pub fn functions(&self) -> impl Iterator<Item = TaskFn> + '_ {
         self.indices().filter_map(|i| self.function(i))
