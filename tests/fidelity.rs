@@ -111,6 +111,11 @@ fn workers_are_forked_not_executed_and_are_proclabs_children() {
         looks += 1;
         // Read once proclab runs (just after it is started it may still be this test's copy).
         let own = std::fs::read(format!("/proc/{proclab}/cmdline")).unwrap_or_default();
+        if own.is_empty() {
+            // Not readable yet (or already gone): look again.
+            std::thread::sleep(Duration::from_millis(5));
+            continue;
+        }
         for pid in workers_of(proclab) {
             // A fork of proclab's fork server has proclab's own command line; an executed
             // program would have its own.
@@ -124,10 +129,11 @@ fn workers_are_forked_not_executed_and_are_proclabs_children() {
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(child.wait().unwrap().success());
-    assert_eq!(
-        checked.len(),
-        2,
-        "both workers were seen as proclab's children ({looks} looks)"
+    // The fork server may be seen too, in the moment before it renames itself: it is a fork
+    // of proclab as well.
+    assert!(
+        checked.len() >= 2,
+        "both workers were seen as proclab's children ({looks} looks, {checked:?})"
     );
 }
 
