@@ -1,0 +1,26 @@
+"""The parent starts a worker process; the worker starts a helper program and leaves.
+
+The worker exits without waiting for its helper, so the helper becomes an orphan: it is
+still running when the whole program has ended.
+"""
+import os
+import subprocess
+import sys
+from multiprocessing import Process
+
+# The helper is a small Python program of its own: it works for half a second, then reports.
+HELPER = "import time; time.sleep(0.5); print('helper done', flush=True)"
+
+
+def worker():
+    helper = subprocess.Popen([sys.executable, "-c", HELPER])
+    print(f"worker {os.getpid()} started helper {helper.pid}", flush=True)
+    print("worker done", flush=True)
+
+
+if __name__ == "__main__":
+    child = Process(target=worker)
+    child.start()
+    child.join()
+    print(f"the worker exited with code {child.exitcode}")
+    print("main done")
