@@ -118,7 +118,7 @@ const QUICK: Duration = Duration::from_secs(20);
 #[test]
 fn get_before_join_start_never_ends_and_its_solution_gets_the_whole_list() {
     let folder = exercise("shared-state", "get-before-join");
-    let stuck = run(&folder, "start.py", None, Duration::from_secs(3));
+    let stuck = run(&folder, "start.py", None, Duration::from_secs(2));
     assert!(stuck.status.is_none(), "start.py ended: {:?}", stuck.lines);
     assert_eq!(
         stuck.lines,
@@ -138,7 +138,7 @@ fn get_before_join_start_never_ends_and_its_solution_gets_the_whole_list() {
 #[test]
 fn survive_a_dead_worker_start_hangs_and_its_solution_reports_b_lost() {
     let folder = exercise("crashes-and-exit-codes", "survive-a-dead-worker");
-    let stuck = run(&folder, "start.py", None, Duration::from_secs(3));
+    let stuck = run(&folder, "start.py", None, Duration::from_secs(2));
     assert!(
         stuck.status.is_none(),
         "Pool.map returned: {:?}",
