@@ -68,6 +68,15 @@ pub(crate) enum ExportError {
         /// What went wrong.
         error: io::Error,
     },
+    /// The output is the recording being read.
+    #[error(
+        "{} is the recording being exported: writing there would replace it; name another file with -o",
+        path.display()
+    )]
+    OverInput {
+        /// The output path.
+        path: PathBuf,
+    },
     /// Standard output could not be written.
     #[error("could not write the export to standard output: {0}")]
     Stdout(io::Error),
@@ -100,9 +109,16 @@ pub(crate) fn export(
     catalog: Option<&Catalog>,
     stdout: &mut dyn Write,
 ) -> Result<(), ExportError> {
+    let (format, output) = args.target();
+    if let Some(path) = output
+        && same_file(&args.file, path)
+    {
+        return Err(ExportError::OverInput {
+            path: path.to_path_buf(),
+        });
+    }
     let mut record = RunRecord::without_events();
     recording::read_events(&args.file, |event| record.push(event))?;
-    let (format, output) = args.target();
     let text = render(&record, format, catalog);
     match output {
         None => stdout
@@ -132,6 +148,15 @@ pub(crate) fn export(
             )
             .map_err(ExportError::Stdout)
         }
+    }
+}
+
+/// Whether `output` names the file `input` is (the same file, whatever the path says).
+fn same_file(input: &Path, output: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(input), std::fs::symlink_metadata(output)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 

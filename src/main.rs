@@ -1,14 +1,18 @@
 //! The `proclab` binary: an orphan or a probe when a worker starts one (a lesson about fresh
 //! programs), else the command line.
 
+use proclab::worker::children;
+
 fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    match args.get(1).map(String::as_str) {
-        Some(proclab::worker::children::ORPHAN_ARG) => {
-            proclab::worker::children::orphan_main(&args[2..])
+    // Arguments are OS strings: one that is not UTF-8 is the command line's to refuse, never a
+    // panic here.
+    let mut args = std::env::args_os().skip(1);
+    match args.next().as_deref().and_then(|arg| arg.to_str()) {
+        Some(children::ORPHAN_ARG) => {
+            let rest: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+            children::orphan_main(&rest)
         }
-        Some(proclab::worker::children::PROBE_ARG) => proclab::worker::children::probe_main(),
-        _ => {}
+        Some(children::PROBE_ARG) => children::probe_main(),
+        _ => proclab::cli::main(),
     }
-    proclab::cli::main()
 }

@@ -281,3 +281,116 @@ fn watch_needs_lessons_and_a_lesson_from_them() {
     assert_eq!(code, Some(1));
     assert!(err.contains("did you mean \"pool-sleep\"?"), "{err}");
 }
+
+#[test]
+fn arguments_that_are_not_utf8_get_a_message_not_a_panic() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let bad = OsStr::from_bytes(b"\xff");
+    let run = |args: &[&OsStr]| {
+        let output = Command::new(PROCLAB)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.code(), text)
+    };
+    // An id must be text: a usage error, exit 2.
+    for command in ["run", "open", "notes", "new"] {
+        let (code, text) = run(&[OsStr::new(command), bad]);
+        assert_eq!(code, Some(2), "{command}: {text}");
+        assert!(text.contains("invalid UTF-8"), "{command}: {text}");
+    }
+    // A path may be any bytes: the file is looked for, and named.
+    let (code, text) = run(&[OsStr::new("check"), bad]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("\u{fffd}: does not exist"), "{text}");
+    let (code, text) = run(&[OsStr::new("export"), bad]);
+    assert_eq!(code, Some(1), "{text}");
+    // So may a traced command and its arguments.
+    let (code, text) = run(&[OsStr::new("trace"), OsStr::new("--"), bad]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("command not found"), "{text}");
+    let (code, text) = run(&[
+        OsStr::new("trace"),
+        OsStr::new("--"),
+        OsStr::new("echo"),
+        bad,
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn a_recording_that_cannot_be_written_stops_a_run_and_a_trace_alike() {
+    for args in [
+        vec![
+            "run",
+            "pool-sleep",
+            "--speed",
+            "20",
+            "--record",
+            "/dev/full",
+        ],
+        vec![
+            "trace",
+            "--record",
+            "/dev/full",
+            "--",
+            "sh",
+            "-c",
+            "echo hi",
+        ],
+    ] {
+        let (code, stderr) = stderr_of(&args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write the recording /dev/full: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_recording_killed_halfway_leaves_a_temporary_file_the_next_one_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.jsonl");
+    let mut child = Command::new(PROCLAB)
+        .args(["run", "pool-sleep", "--record", path.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let temporaries = || -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".proclab-"))
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    while temporaries().is_empty() {
+        assert!(started.elapsed().as_secs() < 20, "no temporary file");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = temporaries();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with(&format!(".proclab-{}-", child.id())),
+        "{left:?}"
+    );
+    let output = proclab(&[
+        "run",
+        "pool-sleep",
+        "--speed",
+        "20",
+        "--record",
+        path.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    assert!(temporaries().is_empty(), "{:?}", temporaries());
+    assert!(path.is_file());
+}

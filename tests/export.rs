@@ -286,3 +286,70 @@ fn svg_goes_to_standard_output_with_format_svg() {
     let svg = String::from_utf8(output.stdout).unwrap();
     assert!(roxmltree::Document::parse(&svg).is_ok());
 }
+
+#[test]
+fn export_never_writes_over_its_own_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.jsonl");
+    std::fs::copy(POOL_SLEEP, &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let path = path.to_str().unwrap();
+    for args in [
+        vec!["export", path, "-o", path],
+        vec!["export", path, "--svg", path],
+    ] {
+        let output = proclab(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("is the recording being exported"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(path).unwrap(), before);
+}
+
+#[test]
+fn export_keeps_the_mode_of_a_file_it_replaces() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.txt");
+    std::fs::write(&out, "old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let output = proclab(&["export", POOL_SLEEP, "-o", out.to_str().unwrap()]);
+    assert!(output.status.success());
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("completion: B C A D")
+    );
+}
+
+#[test]
+fn export_writes_into_a_fifo_as_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let output = proclab(&["export", POOL_SLEEP, "-o", fifo.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(reader.join().unwrap().contains("completion: B C A D"));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "only the FIFO");
+}

@@ -99,9 +99,8 @@ impl ProgressStore {
                 Err(problem) => problem,
             },
         };
-        let aside = aside_name(&path);
-        let notice = match std::fs::rename(&path, &aside) {
-            Ok(()) => format!(
+        let notice = match files::move_aside(&path, &aside_name(&path)) {
+            Ok(aside) => format!(
                 "Saved progress could not be read, so it was moved to {} and starts afresh ({}: {problem}).",
                 aside.display(),
                 path.display()
@@ -177,7 +176,8 @@ fn write(path: &Path, progress: &Progress) -> io::Result<()> {
     files::write_atomically(path, &json)
 }
 
-/// `progress.json.corrupt-<unix time>` beside `path`.
+/// `progress.json.corrupt-<unix time>` beside `path` (a second one of the same second gets
+/// `-2` after it: see [`files::move_aside`]).
 fn aside_name(path: &Path) -> PathBuf {
     let seconds = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -290,6 +290,47 @@ mod tests {
             progress.visit("pool-sleep");
             assert_eq!(store.save(&progress), None, "saving works again afterwards");
         }
+    }
+
+    #[test]
+    fn a_corrupt_file_never_replaces_an_earlier_one_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store(dir.path());
+        let path = store.path().unwrap().to_path_buf();
+        let folder = path.parent().unwrap().to_path_buf();
+        fs::create_dir_all(&folder).unwrap();
+        // Earlier backups for this second and the next few, as a second corrupt file in the
+        // same second would find.
+        let now = aside_name(&path);
+        let seconds: u64 = now
+            .to_string_lossy()
+            .rsplit('-')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        for second in seconds..seconds + 3 {
+            fs::write(
+                folder.join(format!("progress.json.corrupt-{second}")),
+                "earlier",
+            )
+            .unwrap();
+        }
+        fs::write(&path, "{not json").unwrap();
+        let notice = store.load().notice.expect("a notice");
+        let files = names(&folder);
+        assert_eq!(files.len(), 4, "{files:?}");
+        let earlier = files
+            .iter()
+            .filter(|f| fs::read_to_string(folder.join(f)).unwrap() == "earlier")
+            .count();
+        assert_eq!(earlier, 3, "{files:?}");
+        let new = files
+            .iter()
+            .find(|f| f.ends_with("-2"))
+            .expect("a -2 backup");
+        assert!(notice.contains(new.as_str()), "{notice}");
+        assert_eq!(fs::read_to_string(folder.join(new)).unwrap(), "{not json");
     }
 
     #[test]
