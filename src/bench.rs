@@ -21,6 +21,9 @@ use crate::lesson::model::{Buffering, CounterScope, Join, Pin, ResultOrder, Stag
 use crate::protocol::WorkerConfig;
 use crate::protocol::report::Report;
 
+mod races;
+mod trace;
+
 /// Options of `proclab bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
@@ -40,13 +43,20 @@ pub struct BenchArgs {
     /// stage times and peak memory; 0 leaves it out.
     #[arg(long, default_value = "7", value_parser = clap::value_parser!(u32).range(0..=100))]
     pub lesson_rounds: u32,
+    /// Runs of each race lesson (shared-state, pool-pids against Python's pool); 0 leaves them
+    /// out.
+    #[arg(long, default_value = "20", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub race_runs: u32,
+    /// Pairs of runs of each Python program alone and under `proclab trace`; 0 leaves them out.
+    #[arg(long, default_value = "3", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub trace_rounds: u32,
 }
 
 /// What Python runs for each comparison: the same work as proclab's side, timed inside the
 /// program (interpreter start and imports excluded on one side as proclab's start is on the
 /// other), printed in seconds on the last line.
 const PYTHON_PROGRAMS: &str = r#"
-import sys, time
+import os, sys, time
 from multiprocessing import Pool, Process
 
 def square(n):
@@ -60,6 +70,9 @@ def say_cube(n):
 
 def say(text):
     print(text, flush=True)
+
+def square_and_pid(n):
+    return n * n, os.getpid()
 
 def start_and_join(processes):
     for p in processes:
@@ -80,6 +93,9 @@ if __name__ == "__main__":
         items, chunksize = int(sys.argv[2]), sys.argv[3]
         with Pool(2) as pool:
             pool.map(square, range(1, items + 1), None if chunksize == "default" else int(chunksize))
+    elif what == "pids":
+        with Pool(2) as pool:
+            print(len({pid for _, pid in pool.map(square_and_pid, range(1, 6))}))
     print(time.perf_counter() - start)
 "#;
 
@@ -119,10 +135,19 @@ impl Pairs {
 
     /// The other side's time over proclab's, per pair: median, smallest, largest.
     fn ratios(&self) -> (f64, f64, f64) {
+        self.ratios_by(|ours, theirs| theirs / ours.max(1e-9))
+    }
+
+    /// proclab's time over the other side's, per pair: median, smallest, largest.
+    fn inverse_ratios(&self) -> (f64, f64, f64) {
+        self.ratios_by(|ours, theirs| ours / theirs.max(1e-9))
+    }
+
+    fn ratios_by(&self, ratio: impl Fn(f64, f64) -> f64) -> (f64, f64, f64) {
         let ratios: Vec<f64> = self
             .0
             .iter()
-            .map(|(ours, theirs)| theirs.as_secs_f64() / ours.as_secs_f64().max(1e-9))
+            .map(|(ours, theirs)| ratio(ours.as_secs_f64(), theirs.as_secs_f64()))
             .collect();
         let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let max = ratios.iter().copied().fold(0.0, f64::max);
@@ -157,6 +182,11 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
     let script = folder.path().join("same_work.py");
     std::fs::write(&script, PYTHON_PROGRAMS).context("Failed to write the Python programs")?;
     let python = PythonSide { python, script };
+    // First, while this process is still small: the kernel counts a child's peak memory from
+    // the moment it was started as a copy of this one (see `peak_rss_of`).
+    let peak = (args.lesson_rounds > 0)
+        .then(chunksize_peak_memory)
+        .transpose()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "proclab bench · {} · {}", machine(), python.version())?;
     writeln!(
@@ -232,15 +262,21 @@ pub fn main(args: &BenchArgs) -> Result<ExitCode> {
         times(max),
     )?;
 
-    if args.lesson_rounds > 0 {
-        chunksize_lesson(&mut out, args.lesson_rounds)?;
+    if let Some(peak) = peak {
+        chunksize_lesson(&mut out, args.lesson_rounds, peak)?;
+    }
+    if args.race_runs > 0 {
+        races::print(&mut out, &python, args.race_runs)?;
+    }
+    if args.trace_rounds > 0 {
+        trace::print(&mut out, &python, &catalog, args.trace_rounds)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the chunksize lesson's stage times over `rounds` runs (text report and `--json`) and
-/// its peak memory.
-fn chunksize_lesson(out: &mut impl Write, rounds: u32) -> Result<()> {
+/// its peak memory, `peak` (measured earlier).
+fn chunksize_lesson(out: &mut impl Write, rounds: u32, peak: PeakMemory) -> Result<()> {
     writeln!(
         out,
         "\nThe chunksize lesson, as `proclab run chunksize` shows it (each stage's own time)"
@@ -260,17 +296,18 @@ fn chunksize_lesson(out: &mut impl Write, rounds: u32) -> Result<()> {
             chunksize_line(&stages)
         )?;
     }
-    let peak = chunksize_peak_memory()?;
     writeln!(
         out,
-        "  peak memory of `proclab run chunksize`: {:.1} MB",
-        peak as f64 / 1e6
+        "  peak memory of `proclab run chunksize`: {:.1} MB (the kernel's count for it and its \
+         workers; this bench held {:.1} MB when it started it)",
+        peak.child as f64 / 1e6,
+        peak.bench as f64 / 1e6,
     )?;
     Ok(())
 }
 
 /// The interpreter and the program it runs.
-struct PythonSide {
+pub(crate) struct PythonSide {
     python: PathBuf,
     script: PathBuf,
 }
@@ -287,6 +324,21 @@ impl PythonSide {
     /// Runs the program with `args`; the time from starting the interpreter until it exited.
     fn whole(&self, args: &[&str]) -> Result<Duration> {
         time_command(Command::new(&self.python).arg(&self.script).args(args))
+    }
+
+    /// How many different worker PIDs a `Pool(2).map` over five items used.
+    fn distinct_pids(&self) -> Result<usize> {
+        let output = Command::new(&self.python)
+            .arg(&self.script)
+            .arg("pids")
+            .stderr(Stdio::null())
+            .output()
+            .context("Failed to run Python")?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.lines()
+            .next()
+            .and_then(|line| line.trim().parse().ok())
+            .with_context(|| format!("Python's pids program said {text:?}"))
     }
 
     /// Runs the program with `args`; the time it measured inside.
@@ -307,14 +359,24 @@ impl PythonSide {
     }
 }
 
+/// The interpreter `python` names, as a path to the interpreter itself: a version manager's
+/// shim (pyenv's is a shell script) would add its own start to every Python run.
 fn which_python(python: &str) -> Result<PathBuf> {
-    let status = Command::new(python)
+    let output = Command::new(python)
         .arg("-c")
-        .arg("import multiprocessing")
-        .stdout(Stdio::null())
-        .status();
-    match status {
-        Ok(s) if s.success() => Ok(PathBuf::from(python)),
+        .arg("import multiprocessing, sys; print(sys.executable)")
+        .stderr(Stdio::null())
+        .output();
+    match output {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            let real = PathBuf::from(&text);
+            Ok(if real.is_absolute() && real.is_file() {
+                real
+            } else {
+                PathBuf::from(python)
+            })
+        }
         _ => bail!(
             "{python} with multiprocessing is needed to compare against: install Python 3 or pass --python PATH"
         ),
@@ -550,9 +612,29 @@ fn chunksize_line(runs: &[[f64; 4]]) -> String {
     )
 }
 
-/// Peak resident memory of `proclab run chunksize` (the text report), in bytes, as the kernel
-/// counted it for that process and the processes it waited for.
-fn chunksize_peak_memory() -> Result<u64> {
+/// Peak resident memory, in bytes: of a child and the processes it waited for, and of this
+/// bench when it started the child.
+#[derive(Debug, Clone, Copy)]
+struct PeakMemory {
+    child: u64,
+    bench: u64,
+}
+
+/// This process's peak resident memory so far (`VmHWM`), in bytes.
+fn own_peak_memory() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Peak resident memory of `proclab run chunksize` (the text report), as the kernel counted it
+/// for that process and the processes it waited for.
+fn chunksize_peak_memory() -> Result<PeakMemory> {
+    let bench = own_peak_memory();
     let exe = crate::protocol::own_binary()?;
     // Waited for below with wait4, which also says how much memory it took.
     #[allow(clippy::zombie_processes)]
@@ -561,10 +643,14 @@ fn chunksize_peak_memory() -> Result<u64> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    peak_rss_of(child.id(), "proclab run chunksize")
+    let child = peak_rss_of(child.id(), "proclab run chunksize")?;
+    Ok(PeakMemory { child, bench })
 }
 
-/// Waits for child `pid` and returns its peak resident memory (`wait4`), in bytes.
+/// Waits for child `pid` and returns its peak resident memory (`wait4`), in bytes. The kernel
+/// counts it from the child's first moment, when it was still a copy of this process (Rust
+/// starts children with `vfork`, sharing this process's memory until `exec`): measure while
+/// this process is small.
 fn peak_rss_of(pid: u32, what: &str) -> Result<u64> {
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.

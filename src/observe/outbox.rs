@@ -101,6 +101,9 @@ struct State {
     closed: bool,
     /// The reader stopped reading.
     reader_gone: bool,
+    /// The reader sleeps until something comes: the next push wakes it. Otherwise a push only
+    /// queues (a wake-up is a system call, which would cost the observer more than the push).
+    reader_asleep: bool,
 }
 
 #[derive(Debug, Default)]
@@ -149,8 +152,11 @@ impl Outbox {
             state.output_bytes += text.len() + LINE_OVERHEAD_BYTES;
         }
         state.queue.push_back(pending);
+        let asleep = std::mem::take(&mut state.reader_asleep);
         drop(state);
-        self.shared.ready.notify_one();
+        if asleep {
+            self.shared.ready.notify_one();
+        }
         Ok(())
     }
 
@@ -175,12 +181,14 @@ impl Inbox {
             let batch = {
                 let mut state = self.shared.lock();
                 while state.queue.is_empty() && !state.closed {
+                    state.reader_asleep = true;
                     state = self
                         .shared
                         .ready
                         .wait(state)
                         .unwrap_or_else(|e| e.into_inner());
                 }
+                state.reader_asleep = false;
                 if state.queue.is_empty() {
                     return;
                 }
