@@ -195,6 +195,10 @@ fn bench_measures_every_comparison() {
         "2000",
         "--lesson-rounds",
         "0",
+        "--race-runs",
+        "1",
+        "--trace-rounds",
+        "0",
     ]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -208,6 +212,8 @@ fn bench_measures_every_comparison() {
         "chunksize 1",
         "chunksize default",
         "proclab worker",
+        "shared-state: no lock lost updates in",
+        "both workers took items in",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
