@@ -24,9 +24,10 @@ if __name__ == "__main__":
         print(sum(pool.map(same, range(250_000))))
 "#;
 
-/// The lesson whose `program.py` is traced: the heaviest for the tracer (300,000 tasks, past
-/// its limit of 200,000).
-const LESSON: &str = "chunksize";
+/// The lessons whose `program.py` is traced: one with a few processes and tasks, and the
+/// heaviest for the tracer (300,000 tasks, 100,000 of them one chunk each, past its limit of
+/// 200,000).
+const LESSONS: [&str; 2] = ["shared-state", "chunksize"];
 
 /// Runs `proclab trace --json -- python program` (the program's output thrown away, the events
 /// into `events`); how long the whole command took, and how long the program ran as the trace
@@ -74,21 +75,16 @@ pub(super) fn print(
          command (proclab writing every event included)"
     )?;
     let folder = tempfile::tempdir().context("Failed to make a temporary folder")?;
-    let lesson = catalog.get(LESSON).context("built-in lesson missing")?;
-    let programs = [
-        (
-            "Pool(2).map of 250,000 tiny tasks",
-            "many_tiny.py",
-            MANY_TINY_TASKS,
-        ),
-        (
-            "chunksize's program.py",
-            "program.py",
-            lesson.program.as_str(),
-        ),
-    ];
-    for (label, name, text) in programs {
-        let path = folder.path().join(name);
+    let mut programs = vec![(
+        "Pool(2).map of 250,000 tiny tasks".to_string(),
+        MANY_TINY_TASKS.to_string(),
+    )];
+    for id in LESSONS {
+        let lesson = catalog.get(id).context("built-in lesson missing")?;
+        programs.push((format!("{id}'s program.py"), lesson.program.clone()));
+    }
+    for (index, (label, text)) in programs.iter().enumerate() {
+        let path = folder.path().join(format!("program_{index}.py"));
         std::fs::write(&path, text).context("Failed to write a Python program")?;
         let events = folder.path().join("events.jsonl");
         let mut wholes = Vec::new();

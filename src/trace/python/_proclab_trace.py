@@ -267,8 +267,8 @@ def _encode(value):
     return _json_str(str(value))
 
 
-def _line(kind, fields):
-    parts = ['{"k":"%s","pid":%d,"t":%r' % (kind, os.getpid(), _monotonic())]
+def _line(kind, pid, fields):
+    parts = ['{"k":"%s","pid":%d,"t":%r' % (kind, pid, _monotonic())]
     for key, value in fields:
         parts.append(',"%s":%s' % (key, _encode(value)))
     parts.append("}\n")
@@ -279,12 +279,13 @@ def send(kind, *fields):
     """Sends one message of `kind` with `fields` ((name, value) pairs); never raises."""
     try:
         conn = _conn
-        if conn.pid != os.getpid():  # forked without the at-fork hooks (a C extension's fork)
+        pid = os.getpid()
+        if conn.pid != pid:  # forked without the at-fork hooks (a C extension's fork)
             _after_fork_in_child()
             conn = _conn
         if not conn.alive:
             return
-        data = _line(kind, fields)
+        data = _line(kind, pid, fields)
         with _lock:
             if conn.pending is not None:
                 if len(conn.pending) < PENDING_LIMIT:
