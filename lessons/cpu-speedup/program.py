@@ -84,5 +84,8 @@ if __name__ == "__main__":
               flush=True)
 
     print()
-    print(f"Amdahl's limit with s = {serial_fraction:.2f}: at most {1 / serial_fraction:.1f}x, "
-          "however many cores")
+    if serial_fraction > 0:
+        print(f"Amdahl's limit with s = {serial_fraction:.2f}: at most {1 / serial_fraction:.1f}x, "
+              "however many cores")
+    else:
+        print("Amdahl's limit with s = 0: none, the speedup could grow with every core")
