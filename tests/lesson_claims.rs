@@ -10,15 +10,29 @@ mod common;
 #[path = "lesson_claims/support.rs"]
 mod support;
 
+#[path = "lesson_claims/affinity.rs"]
+mod affinity;
+#[path = "lesson_claims/chunksize.rs"]
+mod chunksize;
 #[path = "lesson_claims/cpu_speedup.rs"]
 mod cpu_speedup;
+#[path = "lesson_claims/crashes.rs"]
+mod crashes;
 #[path = "lesson_claims/four_prints.rs"]
 mod four_prints;
 #[path = "lesson_claims/pool_pids.rs"]
 mod pool_pids;
+#[path = "lesson_claims/pool_sleep.rs"]
+mod pool_sleep;
+#[path = "lesson_claims/process_create.rs"]
+mod process_create;
 #[path = "lesson_claims/processes_vs_threads.rs"]
 mod processes_vs_threads;
 #[path = "lesson_claims/shared_state.rs"]
 mod shared_state;
 #[path = "lesson_claims/start_methods.rs"]
 mod start_methods;
+#[path = "lesson_claims/what_is_multiprocessing.rs"]
+mod what_is_multiprocessing;
+#[path = "lesson_claims/zombies.rs"]
+mod zombies;

@@ -29,6 +29,31 @@ impl Run {
         }
     }
 
+    /// The events of `proclab run LESSON ARGS --json` up to the first for which `enough` holds;
+    /// then proclab is stopped (SIGTERM: it ends its workers and exits), for claims about a
+    /// lesson's first stages that need not wait for the rest.
+    pub fn until(lesson: &str, args: &[&str], enough: impl Fn(&Value) -> bool) -> Run {
+        let mut child = Command::new(crate::common::PROCLAB)
+            .args(["run", lesson, "--json"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("proclab runs");
+        let mut events = Vec::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let event: Value = serde_json::from_str(&line.expect("proclab's output")).unwrap();
+            let done = enough(&event);
+            events.push(event);
+            if done {
+                break;
+            }
+        }
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = child.wait();
+        Run { events }
+    }
+
     /// `proclab run LESSON --repeat TIMES ARGS --json`: the first stage, `times` runs.
     pub fn repeated(lesson: &str, times: usize, args: &[&str]) -> Vec<Run> {
         let times = times.to_string();
@@ -105,6 +130,29 @@ impl Run {
             .find(|e| num(e, "stage") == stage)
             .and_then(|e| e["wall_ms"].as_f64())
             .unwrap_or_else(|| panic!("stage {stage} finished"))
+    }
+
+    /// Migrations of `stage`'s workers: each change of core between two of its samples.
+    pub fn migrations(&self, stage: u64) -> usize {
+        let mut last: HashMap<u64, u64> = HashMap::new();
+        let mut moves = 0;
+        for e in self
+            .events
+            .iter()
+            .filter(|e| e.get("cpu").is_some_and(Value::is_u64))
+        {
+            let Some(worker) = e["worker"].as_u64() else {
+                continue;
+            };
+            if self.stage_of_worker().get(&worker) != Some(&stage) {
+                continue;
+            }
+            let cpu = num(e, "cpu");
+            if last.insert(worker, cpu).is_some_and(|before| before != cpu) {
+                moves += 1;
+            }
+        }
+        moves
     }
 
     /// The last event, `run_finished`.
