@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::tracing::{have_python, trace, trace_json};
+use common::tracing::{have_python, pythons, trace, trace_json};
 use common::{PROCLAB, become_subreaper, dead_and_reaped, eventually, of_kind};
 use serde_json::Value;
 
@@ -507,39 +507,6 @@ fn sigkill_of_proclab_leaves_no_shell_job_behind() {
     let program = "sleep 30 & sleep 30; wait";
     sigkill_leaves_nothing(&["--", "sh", "-c", program], 3, 0);
     sigkill_leaves_nothing(&["--pipe", "--", "sh", "-c", program], 3, 0);
-}
-
-/// Every CPython 3.9 or newer this machine has: `python3`, `python3.N` on the `PATH`, and the
-/// interpreters a version manager (pyenv) keeps; one per version.
-fn pythons() -> Vec<(String, std::path::PathBuf)> {
-    let mut candidates: Vec<std::path::PathBuf> = vec!["python3".into()];
-    candidates.extend((9..=14).map(|minor| format!("python3.{minor}").into()));
-    let pyenv = std::env::var_os("PYENV_ROOT")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pyenv")));
-    if let Some(Ok(versions)) = pyenv.map(|root| std::fs::read_dir(root.join("versions"))) {
-        candidates.extend(versions.flatten().map(|v| v.path().join("bin/python3")));
-    }
-    let mut found: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for candidate in candidates {
-        let version = Command::new(&candidate)
-            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .map(|v| v.trim().to_string());
-        let Some(version) = version else { continue };
-        let minor: u32 = version
-            .strip_prefix("3.")
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(0);
-        if minor >= 9 && !found.iter().any(|(v, _)| *v == version) {
-            found.push((version, candidate));
-        }
-    }
-    found
 }
 
 /// The instrumentation's own checks (every start method, every pool and executor call, output

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::process::Command;
 
 use common::of_kind;
-use common::tracing::{have_python, trace_json};
+use common::tracing::{have_python, pythons, trace_json};
 use serde_json::Value;
 
 /// The PID a task's result names: `1234`, or `[item, 1234]`.
@@ -46,9 +46,31 @@ fn every_task_is_numbered_in_call_order_and_names_the_process_that_ran_it() {
     if !have_python("every_task_is_numbered_in_call_order_and_names_the_process_that_ran_it") {
         return;
     }
-    for method in ["fork", "forkserver", "spawn"] {
+    // Every CPython 3.9+ here, side by side (each one's start methods one after the other).
+    let runs: Vec<_> = pythons()
+        .into_iter()
+        .map(|(version, python)| {
+            std::thread::spawn(move || {
+                for method in ["fork", "forkserver", "spawn"] {
+                    who_ran_it(&version, python.to_str().unwrap(), method);
+                }
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().unwrap();
+    }
+}
+
+/// Traces who_ran_it.py with `python` and `method`, and checks every task against what the
+/// program received.
+fn who_ran_it(version: &str, python: &str, method: &str) {
+    let method_name = format!("{version} {method}");
+    let method = method_name.as_str();
+    {
         let program = "tests/fixtures/trace/who_ran_it.py";
-        let events = trace_json(&["--", "python3", program, method], None, 0);
+        let start_method = method.rsplit(' ').next().unwrap();
+        let events = trace_json(&["--", python, program, start_method], None, 0);
         let got = printed_json(&events);
         // Task numbers follow the program's calls: the pool's calls, then its generator's
         // items (queued after all of those had finished), then the executor's, then its

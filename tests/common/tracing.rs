@@ -1,6 +1,6 @@
 //! Running `proclab trace` from the tests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -51,4 +51,37 @@ pub fn trace_json(args: &[&str], dir: Option<&Path>, code: i32) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).expect("each line is JSON"))
         .collect()
+}
+
+/// Every CPython 3.9 or newer this machine has: `python3`, `python3.N` on the `PATH`, and the
+/// interpreters a version manager (pyenv) keeps; one per version.
+pub fn pythons() -> Vec<(String, PathBuf)> {
+    let mut candidates: Vec<PathBuf> = vec!["python3".into()];
+    candidates.extend((9..=14).map(|minor| format!("python3.{minor}").into()));
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pyenv")));
+    if let Some(Ok(versions)) = pyenv.map(|root| std::fs::read_dir(root.join("versions"))) {
+        candidates.extend(versions.flatten().map(|v| v.path().join("bin/python3")));
+    }
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    for candidate in candidates {
+        let version = Command::new(&candidate)
+            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|v| v.trim().to_string());
+        let Some(version) = version else { continue };
+        let minor: u32 = version
+            .strip_prefix("3.")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        if minor >= 9 && !found.iter().any(|(v, _)| *v == version) {
+            found.push((version, candidate));
+        }
+    }
+    found
 }
