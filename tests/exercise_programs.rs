@@ -115,6 +115,13 @@ fn wait_until(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 
 const QUICK: Duration = Duration::from_secs(20);
 
+/// Whether one of up to three runs of `file` shows `what`: for the claims that depend on
+/// timing (sleeps of a few tenths of a second), which a machine busy with other work can
+/// stretch in one run.
+fn in_one_of_three(folder: &Path, file: &str, what: impl Fn(&Ran) -> bool) -> bool {
+    (0..3).any(|_| what(&run(folder, file, None, QUICK)))
+}
+
 #[test]
 fn get_before_join_start_never_ends_and_its_solution_gets_the_whole_list() {
     let folder = exercise("shared-state", "get-before-join");
@@ -203,13 +210,9 @@ fn what_the_child_inherits_start_is_silently_wrong_under_spawn_and_forkserver() 
 fn wait_for_your_helper_start_leaves_an_orphan_that_reports_after_main_is_done() {
     let folder = exercise("zombies-and-orphans", "wait-for-your-helper");
     // stdout is read to its end, which the orphaned helper holds open until it is done.
-    let orphaned = run(&folder, "start.py", None, QUICK);
-    assert!(orphaned.succeeded());
-    assert!(
-        orphaned.position("main done") < orphaned.position("helper done"),
-        "{:?}",
-        orphaned.lines
-    );
+    let orphaned =
+        |ran: &Ran| ran.succeeded() && ran.position("main done") < ran.position("helper done");
+    assert!(in_one_of_three(&folder, "start.py", orphaned));
 
     let fixed = run(&folder, "solution.py", None, QUICK);
     let order = ["helper done", "worker done", "main done"].map(|line| fixed.position(line));
@@ -236,26 +239,22 @@ fn bring_the_count_home_start_prints_0_and_its_solution_4000() {
 #[test]
 fn first_done_first_out_solution_prints_jobs_as_they_finish() {
     let folder = exercise("pool-sleep", "first-done-first-out");
+    let finished = |ran: &Ran| -> Vec<String> {
+        ran.lines
+            .iter()
+            .filter(|l| l.starts_with("finished"))
+            .cloned()
+            .collect()
+    };
     let start = run(&folder, "start.py", None, QUICK);
-    let finished: Vec<&String> = start
-        .lines
-        .iter()
-        .filter(|l| l.starts_with("finished"))
-        .collect();
     assert_eq!(
-        finished,
-        ["finished A", "finished B", "finished C", "finished D"]
+        finished(&start),
+        ["finished A", "finished B", "finished C", "finished D"],
+        "map hands the results back in input order"
     );
-    let fixed = run(&folder, "solution.py", None, QUICK);
-    let finished: Vec<&String> = fixed
-        .lines
-        .iter()
-        .filter(|l| l.starts_with("finished"))
-        .collect();
-    assert_eq!(
-        finished,
-        ["finished B", "finished C", "finished A", "finished D"]
-    );
+    let as_they_finish = ["finished B", "finished C", "finished A", "finished D"];
+    assert!(in_one_of_three(&folder, "solution.py", |ran| finished(ran)
+        == as_they_finish));
 }
 
 #[test]
