@@ -200,7 +200,13 @@ pub fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             // Not eprintln!: it panics when stderr is a terminal that is gone.
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            // An error may quote a file or a program: its control characters are shown.
+            let message = format!("{error:#}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                crate::text::visible(&message)
+            );
             ExitCode::from(1)
         }
     }

@@ -312,9 +312,10 @@ impl Event {
         }
     }
 
-    /// One JSON line (no newline).
+    /// One JSON line (no newline), with no raw control character in it (see
+    /// [`crate::text::json_visible`]).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("events always serialize")
+        crate::text::json_visible(serde_json::to_string(self).expect("events always serialize"))
     }
 }
 

@@ -18,6 +18,35 @@ pub fn visible_line(text: &str) -> Cow<'_, str> {
     escape(text, char::is_control)
 }
 
+/// `json` with DEL and the C1 controls written as `\u` escapes, which a JSON reader reads back
+/// as the same characters. serde_json escapes only C0, so without this a C1 CSI (U+009B) in a
+/// string would reach a terminal that prints the JSON (`--json`, `cat` of a recording).
+pub(crate) fn json_visible(json: String) -> String {
+    // DEL is 0x7f and every C1 control starts with 0xc2 in UTF-8: most lines have neither.
+    if !json.bytes().any(|b| b == 0x7f || b == 0xc2) || !json.chars().any(char::is_control) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 12);
+    for c in json.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One control character as [`visible`] shows it (`\u{1b}`, `\n`…).
+pub(crate) fn escaped(c: char) -> String {
+    match c {
+        '\n' => "\\n".to_string(),
+        '\t' => "\\t".to_string(),
+        '\r' => "\\r".to_string(),
+        c => format!("\\u{{{:x}}}", c as u32),
+    }
+}
+
 fn escape(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !text.chars().any(&unsafe_char) {
         return Cow::Borrowed(text);
@@ -26,10 +55,7 @@ fn escape(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
     for c in text.chars() {
         match c {
             c if !unsafe_char(c) => out.push(c),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push_str(&escaped(c)),
         }
     }
     Cow::Owned(out)
@@ -53,5 +79,14 @@ mod tests {
         );
         assert_eq!(visible("\u{9b}2J\u{7f}"), "\\u{9b}2J\\u{7f}");
         assert_eq!(visible_line("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_without_raw_controls() {
+        let json = serde_json::to_string("\u{1b}]0;x\u{7}\u{9b}2J\u{7f}·").unwrap();
+        let shown = json_visible(json);
+        assert_eq!(shown, r#""\u001b]0;x\u0007\u009b2J\u007f·""#);
+        let back: String = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back, "\u{1b}]0;x\u{7}\u{9b}2J\u{7f}·");
     }
 }

@@ -775,3 +775,275 @@ fn a_file_swapped_for_a_link_while_it_is_read_is_never_followed() {
         "{loaded} loaded, {refused} refused"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nothing from a recording or a traced program reaches the terminal as control codes.
+
+/// Every kind of escape an attacker would send: a window title (OSC 0), a clear screen, a
+/// clipboard write (OSC 52), a C1 CSI (U+009B) and DEL.
+const ESCAPES: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;Y3VybA==\u{7}\u{9b}31m\u{7f}X";
+
+/// Where a raw control byte (C0 but newline and tab, DEL, a C1 in UTF-8) is in `bytes`.
+fn raw_controls(bytes: &[u8]) -> Vec<usize> {
+    (0..bytes.len())
+        .filter(|&i| {
+            let b = bytes[i];
+            (b < 0x20 && b != b'\n' && b != b'\t')
+                || b == 0x7f
+                || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n)))
+        })
+        .collect()
+}
+
+fn assert_no_raw_controls(what: &str, bytes: &[u8]) {
+    let raw = raw_controls(bytes);
+    assert!(
+        raw.is_empty(),
+        "{what}: raw control bytes at {raw:?} in:\n{}",
+        String::from_utf8_lossy(bytes).escape_debug()
+    );
+}
+
+/// A recording of the pool-sleep fixture with [`ESCAPES`] in every string a recording holds:
+/// the lesson, version, stage name, labels, printed lines, results, notices and pool calls;
+/// `source` is `lesson` or `trace` (whose report shows the stage name as the command).
+fn hostile_recording(path: &Path, source: &str) {
+    use serde_json::{Value, json};
+    let fixture = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pool-sleep.jsonl"),
+    )
+    .unwrap();
+    let hostile = |v: &Value| Value::String(format!("{ESCAPES}{}", v.as_str().unwrap_or("")));
+    let mut lines = Vec::new();
+    for line in fixture.lines() {
+        let mut event: Value = serde_json::from_str(line).unwrap();
+        let kind = event["event"].as_str().unwrap().to_string();
+        for field in ["lesson", "version", "name", "label", "text"] {
+            if let Some(value) = event.get(field) {
+                event[field] = hostile(value);
+            }
+        }
+        match kind.as_str() {
+            "run_started" => event["source"] = json!(source),
+            "task_finished" => event["result"] = json!(ESCAPES),
+            "run_finished" => event["results"] = json!([ESCAPES, ESCAPES, ESCAPES, ESCAPES]),
+            _ => {}
+        }
+        lines.push(event.to_string());
+        if kind == "stage_started" {
+            let t_ms = event["t_ms"].clone();
+            let notice = json!({"event": "notice", "t_ms": t_ms, "text": ESCAPES});
+            let call = json!({"event": "pool_call", "t_ms": t_ms, "worker": 0, "pid": 1,
+                "api": format!("{ESCAPES}Pool.map"), "tasks": 4, "chunksize": 1, "workers": 2});
+            lines.push(notice.to_string());
+            lines.push(call.to_string());
+        }
+    }
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+/// `export` of a recording with escape sequences in every string: the text report and the SVG
+/// (on standard output and in a file) show them as `\u{1b}`; no byte of them is sent.
+#[test]
+fn a_hostile_recording_exports_without_control_codes() {
+    let scratch = Scratch::new();
+    for source in ["lesson", "trace"] {
+        let recording = scratch.path(&format!("{source}.jsonl"));
+        hostile_recording(&recording, source);
+        let recording = recording.to_str().unwrap();
+        let svg_file = scratch.path(&format!("{source}.svg"));
+        for args in [
+            vec!["export", recording, "--format", "text"],
+            vec!["export", recording, "--format", "svg"],
+            vec!["export", recording, "--svg", svg_file.to_str().unwrap()],
+            // Not a terminal: the error names the file, and sends nothing either.
+            vec!["replay", recording],
+        ] {
+            let output = run_with_timeout(&args, &scratch.path("cwd"), 20);
+            assert_no_raw_controls(&format!("{args:?} stdout"), &output.stdout);
+            assert_no_raw_controls(&format!("{args:?} stderr"), &output.stderr);
+            if args.get(3) == Some(&"text") {
+                let report = text(&output.stdout);
+                assert!(output.status.success(), "{}", text(&output.stderr));
+                let shown =
+                    "\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{1b}]52;c;Y3VybA==\\u{7}\\u{9b}31m\\u{7f}X";
+                for line in [
+                    format!("{shown}A waiting 5 s"),
+                    // A lesson's results are JSON values (JSON's escapes show them), a trace's
+                    // are Python reprs.
+                    match source {
+                        "lesson" => "results:    [\"\\u001b]0;pwned\\u0007".to_string(),
+                        _ => format!("results:    [{shown}, {shown}"),
+                    },
+                    format!("  • {shown}"),
+                ] {
+                    assert!(report.contains(&line), "{report}\nlacks {line}");
+                }
+                if source == "trace" {
+                    let line = format!("proclab trace {shown}a pool of 2");
+                    assert!(report.starts_with(&line), "{report}");
+                    assert!(report.contains(&format!("{shown}Pool.map")), "{report}");
+                }
+            }
+        }
+        let svg = std::fs::read(&svg_file).unwrap();
+        assert_no_raw_controls("the SVG file", &svg);
+        roxmltree::Document::parse(std::str::from_utf8(&svg).unwrap()).expect("well-formed XML");
+    }
+}
+
+/// A recording's own error quotes what it read: a string with escapes where a number belongs,
+/// and a line that is not JSON at all, are quoted with their control characters shown.
+#[test]
+fn a_bad_recordings_message_shows_the_escapes_it_quotes() {
+    let scratch = Scratch::new();
+    let started = r#"{"event":"run_started","t_ms":0.0,"lesson":"x","parent_pid":1,"cores":2,"workers":1,"speed":1.0,"stages":1,"version":"0.1.0"}"#;
+    let cases = [
+        format!(
+            "{started}\n{{\"event\":\"notice\",\"t_ms\":{}}}\n",
+            serde_json::to_string(ESCAPES).unwrap()
+        ),
+        format!("{started}\n{ESCAPES}\n"),
+        format!("{ESCAPES}\n"),
+    ];
+    for (n, body) in cases.iter().enumerate() {
+        let path = scratch.path(&format!("bad-{n}.jsonl"));
+        std::fs::write(&path, body).unwrap();
+        for command in ["export", "replay"] {
+            let output =
+                run_with_timeout(&[command, path.to_str().unwrap()], &scratch.path("cwd"), 20);
+            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            assert_no_raw_controls(&format!("{command} case {n}"), &output.stderr);
+            // The first quotes the value it could not use.
+            assert!(
+                n > 0 || text(&output.stderr).contains("\"\\u{1b}]0;pwned\\u{7}"),
+                "{}",
+                text(&output.stderr)
+            );
+        }
+    }
+}
+
+/// A traced program that puts escape sequences in its command line, its tasks' labels, results
+/// (a repr of its own) and exception messages, but prints nothing hostile itself: neither the
+/// report nor the JSON events send a byte of them, and the report shows each of them.
+#[test]
+fn a_traced_programs_texts_reach_the_report_escaped() {
+    if !common::tracing::have_python("a_traced_programs_texts_reach_the_report_escaped") {
+        return;
+    }
+    let scratch = Scratch::new();
+    let program = scratch.path("hostile.py");
+    std::fs::write(
+        &program,
+        "import sys, multiprocessing as mp\n\
+         E = sys.argv[1]\n\
+         class Shown:\n    def __repr__(self):\n        return E + 'repr'\n\
+         def work(item):\n    if item.endswith('raise'):\n        raise ValueError(E + 'boom')\n    \
+         return Shown()\n\
+         if __name__ == '__main__':\n    with mp.Pool(2) as pool:\n        \
+         pool.map(work, [E + 'a', E + 'b'])\n        \
+         try:\n            pool.apply(work, (E + 'raise',))\n        \
+         except ValueError:\n            pass\n    print('done')\n",
+    )
+    .unwrap();
+    let program = program.to_str().unwrap();
+    let output = run_with_timeout(
+        &["trace", "--pipe", "--", "python3", program, ESCAPES],
+        &scratch.path("cwd"),
+        60,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_no_raw_controls("the trace's report", &output.stdout);
+    assert_no_raw_controls("the trace's stderr", &output.stderr);
+    let report = text(&output.stdout);
+    let shown = "\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{1b}]52;c;Y3VybA==\\u{7}\\u{9b}31m\\u{7f}X";
+    for line in [
+        // The command as a shell would quote it; labels are cut at 24 characters.
+        format!("proclab trace python3 {program} $'\\x1b]0;pwned\\x07\\x1b[2J"),
+        "input:      \\u{1b}]0;pwned\\u{7}\\u{1b}[2J".to_string(),
+        format!("results:    [{shown}repr, {shown}repr, raised ValueError: {shown}boom]"),
+    ] {
+        assert!(report.contains(&line), "{report}\nlacks {line}");
+    }
+    let output = run_with_timeout(
+        &[
+            "trace", "--json", "--pipe", "--", "python3", program, ESCAPES,
+        ],
+        &scratch.path("cwd"),
+        60,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_no_raw_controls("the trace's JSON", &output.stdout);
+    let results: Vec<String> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .filter(|e| e["event"] == "task_finished")
+        .map(|e| e["result"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        results.contains(&format!("{ESCAPES}repr")),
+        "the JSON keeps the text exactly: {results:?}"
+    );
+}
+
+/// A replay of the hostile recording in a real terminal, read as the raw bytes proclab wrote
+/// to it (tmux `pipe-pane`): its stage names, labels (the timeline writes them cell by cell),
+/// printed lines and notices send no title, clipboard write, C1 or DEL, however far it plays,
+/// on the lesson's screen and the page that describes an unknown lesson.
+#[test]
+fn a_hostile_replay_sends_no_control_codes_to_the_terminal() {
+    let scratch = Scratch::new();
+    for source in ["lesson", "trace"] {
+        let recording = scratch.path(&format!("{source}.jsonl"));
+        hostile_recording(&recording, source);
+        let raw = scratch.path(&format!("{source}.raw"));
+        let tmux = common::tmux::Tmux::start(160, 48);
+        tmux.tmux(&[
+            "pipe-pane",
+            "-o",
+            "-t",
+            "main",
+            &format!("cat >> {}", raw.display()),
+        ]);
+        tmux.type_line(&format!("{PROCLAB} replay {}", recording.display()));
+        tmux.wait_for("the paused replay", |s| s.contains("❚❚ replay 0.00 s"));
+        tmux.keys(&["End"]);
+        tmux.wait_for("the end of the replay", |s| s.contains("finished in"));
+        for key in ["v", "i", "i", "?"] {
+            tmux.keys(&[key]);
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        tmux.keys(&["q"]);
+        tmux.keys(&["q"]);
+        tmux.wait_for("the shell", |s| s.trim_end().ends_with('$'));
+        let title = tmux.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"]);
+        assert!(!title.contains("pwned"), "the title was set: {title}");
+        drop(tmux);
+        let bytes = std::fs::read(&raw).unwrap();
+        assert!(
+            bytes.windows(5).any(|w| w == b"pwned"),
+            "the replay drew no hostile text"
+        );
+        for (what, found) in [
+            (
+                "an OSC (title, clipboard)",
+                bytes.windows(2).any(|w| w == b"\x1b]"),
+            ),
+            ("a BEL", bytes.contains(&0x07)),
+            ("a DEL", bytes.contains(&0x7f)),
+            (
+                "a C1 control",
+                bytes
+                    .windows(2)
+                    .any(|w| w[0] == 0xc2 && (0x80..0xa0).contains(&w[1])),
+            ),
+        ] {
+            assert!(
+                !found,
+                "{source}: {what} reached the terminal:\n{}",
+                String::from_utf8_lossy(&bytes).escape_debug()
+            );
+        }
+    }
+}

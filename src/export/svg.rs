@@ -123,7 +123,8 @@ impl Svg {
     }
 }
 
-/// Text made safe inside XML: markup characters escaped, characters XML forbids replaced.
+/// Text made safe inside XML: markup characters escaped, control characters shown as escapes,
+/// the other characters XML forbids replaced.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -133,8 +134,10 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            '\t' | '\n' => out.push(c),
+            // Shown as `\u{1b}`: XML forbids most of them, and a terminal would obey them.
+            c if c.is_control() => out.push_str(&crate::text::escaped(c)),
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -816,8 +819,12 @@ mod tests {
     #[test]
     fn escapes_markup_and_characters_xml_forbids() {
         assert_eq!(
-            escape("a<b & \"c\" 'd'>\u{1}"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\u{fffd}"
+            escape("a<b & \"c\" 'd'>\u{1}\u{fffe}"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\\u{1}\u{fffd}"
+        );
+        assert_eq!(
+            escape("\u{1b}]0;t\u{7}\r\u{9b}\u{7f}"),
+            "\\u{1b}]0;t\\u{7}\\r\\u{9b}\\u{7f}"
         );
     }
 

@@ -6,7 +6,7 @@ use super::{Label, RunRecord, WorkerInfo, WorkerStatus};
 use crate::event::{RunSource, StageKind, Stream};
 use crate::lesson::Lesson;
 use crate::record::observe::observe;
-use crate::text::visible_line;
+use crate::text::{visible, visible_line};
 
 /// Width of the ASCII timeline, in characters.
 const TIMELINE_WIDTH: usize = 60;
@@ -15,11 +15,18 @@ const MAX_LANES: usize = 32;
 /// At most this many printed lines are listed; the rest are counted.
 const MAX_OUTPUT_LINES: usize = 200;
 
-/// The whole report. `lesson` adds the title and the checkpoints' observations.
+/// The whole report. `lesson` adds the title and the checkpoints' observations. Every text in
+/// it that came from a recording or a program (names, labels, printed lines, results, notices)
+/// has its control characters shown, not sent.
 pub fn render(record: &RunRecord, lesson: Option<&Lesson>) -> String {
-    if record.source == RunSource::Trace {
-        return render_trace(record);
-    }
+    let out = match record.source {
+        RunSource::Trace => render_trace(record),
+        RunSource::Lesson => render_lesson(record, lesson),
+    };
+    visible(&out).into_owned()
+}
+
+fn render_lesson(record: &RunRecord, lesson: Option<&Lesson>) -> String {
     let mut out = String::new();
     let title = lesson.map_or(String::new(), |l| format!(" — {}", l.title));
     let _ = writeln!(out, "proclab run {}{title}", record.lesson);
@@ -149,8 +156,8 @@ fn pool_calls(out: &mut String, record: &RunRecord) {
     let known = |n: Option<u64>| n.map_or("?".to_string(), |n| n.to_string());
     for call in &record.pool_calls.rows {
         let api = match call.times {
-            1 => visible_line(&call.api).into_owned(),
-            n => format!("{} × {n}", visible_line(&call.api)),
+            1 => call.api.clone(),
+            n => format!("{} × {n}", call.api),
         };
         let chunksize = call.chunksize.map_or("-".to_string(), |c| c.to_string());
         let workers = known(call.workers.map(u64::from));
@@ -317,7 +324,11 @@ fn timeline(out: &mut String, record: &RunRecord, stage: usize, busy_only: bool)
         let mark = if task.lost {
             'x'
         } else {
-            task.label().chars().next().unwrap_or('#')
+            // A control character would take six columns once shown (`\u{1b}`).
+            task.label()
+                .chars()
+                .find(|c| !c.is_control())
+                .unwrap_or('#')
         };
         let from = column(task_start - start, span);
         let to = column(task_end - start, span)
@@ -496,7 +507,7 @@ pub(crate) fn distribution(outcomes: &[String]) -> String {
     );
     for (outcome, n) in counts {
         let bar = "#".repeat((n * 40).div_ceil(total));
-        let _ = writeln!(out, "  {n:>5} × {outcome:<24} {bar}");
+        let _ = writeln!(out, "  {n:>5} × {:<24} {bar}", visible_line(&outcome));
     }
     out
 }

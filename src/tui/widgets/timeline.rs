@@ -178,7 +178,8 @@ impl TimelinePanel<'_> {
                 .max(start);
             let (from, to) = axis.columns_of(start, end);
             let label = task.label();
-            let mut label = label.chars();
+            // Cells are written as they are: a control character must not reach the terminal.
+            let mut label = label.chars().filter(|c| !c.is_control());
             for column in from..to {
                 let t = axis.time_of(column).clamp(start, end);
                 let core = run.placement.core_at(slot, t).or(task.cpu_start);
