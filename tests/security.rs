@@ -1047,3 +1047,32 @@ fn a_hostile_replay_sends_no_control_codes_to_the_terminal() {
         }
     }
 }
+
+/// `progress.json` is a file anyone with the account could have edited: the lesson it names,
+/// quoted by `proclab notes` when no such lesson exists, is shown escaped.
+#[test]
+fn a_hostile_lesson_id_in_the_progress_file_is_quoted_escaped() {
+    let scratch = Scratch::new();
+    let state = scratch.path("state/proclab");
+    std::fs::create_dir_all(&state).unwrap();
+    let progress = serde_json::json!({
+        "version": 1,
+        "last": {"lesson": ESCAPES, "page": 0},
+        "lessons": {},
+    });
+    std::fs::write(state.join("progress.json"), progress.to_string()).unwrap();
+    let output = Command::new(PROCLAB)
+        .arg("notes")
+        .env("XDG_STATE_HOME", scratch.path("state"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("proclab runs");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_no_raw_controls("notes' stdout", &output.stdout);
+    assert_no_raw_controls("notes' stderr", &output.stderr);
+    assert!(
+        stderr.starts_with("error: no lesson with id \"\\u{1b}]0;pwned\\u{7}"),
+        "{stderr}"
+    );
+}
