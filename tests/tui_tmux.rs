@@ -444,6 +444,8 @@ fn notes_window_follows_the_progress_file() {
     tmux.keys(&["Left"]);
     tmux.wait_for("page 3 by hand", |s| s.contains("This page (3 of 5)"));
     tmux.keys(&["q"]);
+    // Typed before proclab has left, the line would go to it.
+    tmux.wait_for("the shell", |s| s.trim_end().ends_with('$'));
     // Whole words only: a terminal left raw shows `-icanon -echo`.
     tmux.type_line(
         "stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | sort -u | tr '\\n' ' '; echo END",
