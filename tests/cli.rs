@@ -400,3 +400,33 @@ fn a_recording_killed_halfway_leaves_a_temporary_file_the_next_one_removes() {
     assert!(temporaries().is_empty(), "{:?}", temporaries());
     assert!(path.is_file());
 }
+
+/// Threads announce their tasks' starts in any order and finish in another (here C, B, A
+/// sleep 0.1, 0.2, 0.3 s): each task still starts once. (The engine once remembered only the
+/// last start a process announced, so every other thread's task started twice.)
+#[test]
+fn each_threads_task_starts_once_whatever_order_the_threads_finish_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("threads");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("lesson.toml"),
+        "format_version = 1\nid = \"threads\"\ntitle = \"t\"\nsummary = \"s\"\n\n\
+         [[stage]]\nkind = \"threads\"\nworkers = 3\ntasks = [\n  \
+         { label = \"A\", fn = \"sleep\", secs = 0.3 },\n  \
+         { label = \"B\", fn = \"sleep\", secs = 0.2 },\n  \
+         { label = \"C\", fn = \"sleep\", secs = 0.1 },\n]\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("narrative.md"), "Some text.\n").unwrap();
+    std::fs::write(folder.join("program.py"), "print(1)\n").unwrap();
+    let events = run_json(&["threads", "--lessons", folder.to_str().unwrap()]);
+    let started: Vec<u64> = of_kind(&events, "task_started")
+        .iter()
+        .map(|e| e["task"].as_u64().unwrap())
+        .collect();
+    let mut sorted = started.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [0, 1, 2], "task_started of tasks {started:?}");
+    assert_eq!(of_kind(&events, "task_finished").len(), 3);
+}

@@ -805,7 +805,8 @@ fn assert_no_raw_controls(what: &str, bytes: &[u8]) {
 }
 
 /// A recording of the pool-sleep fixture with [`ESCAPES`] in every string a recording holds:
-/// the lesson, version, stage name, labels, printed lines, results, notices and pool calls;
+/// the lesson, version, stage name, labels, printed lines, kernel states, results, notices and
+/// pool calls;
 /// `source` is `lesson` or `trace` (whose report shows the stage name as the command).
 fn hostile_recording(path: &Path, source: &str) {
     use serde_json::{Value, json};
@@ -818,7 +819,7 @@ fn hostile_recording(path: &Path, source: &str) {
     for line in fixture.lines() {
         let mut event: Value = serde_json::from_str(line).unwrap();
         let kind = event["event"].as_str().unwrap().to_string();
-        for field in ["lesson", "version", "name", "label", "text"] {
+        for field in ["lesson", "version", "name", "label", "text", "state"] {
             if let Some(value) = event.get(field) {
                 event[field] = hostile(value);
             }

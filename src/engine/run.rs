@@ -62,8 +62,9 @@ struct Proc {
     first_task: usize,
     /// Tasks sent and not finished yet.
     in_flight: VecDeque<usize>,
-    /// The task whose start it reported last (one that takes time).
-    started: Option<usize>,
+    /// Tasks whose start it reported (ones that take time) and that have not finished yet: one
+    /// per thread of a threads stage, at most one for a process.
+    started: Vec<usize>,
     hello: bool,
     /// Its printed output waits for the reader: since when (`CLOCK_MONOTONIC` ns).
     output_held_since: Option<u64>,
@@ -98,7 +99,7 @@ impl Proc {
             slots,
             first_task: 0,
             in_flight: VecDeque::new(),
-            started: None,
+            started: Vec::new(),
             hello: false,
             output_held_since: None,
             output_held_ns: 0,

@@ -139,7 +139,10 @@ impl Engine<'_> {
         if cpu.is_some() {
             self.slots[worker].reported.cpu = cpu;
         }
-        self.procs[process].started = Some(task);
+        let announced = &mut self.procs[process].started;
+        if !announced.contains(&task) {
+            announced.push(task);
+        }
         let pid = self.procs[process].worker.pid;
         self.emit(Event::TaskStarted {
             t_ms: self.t_ms(t_ns),
@@ -190,7 +193,8 @@ impl Engine<'_> {
             first,
             start_ns,
             start_cpu,
-            start_announced: proc.started == Some(first),
+            // Per task: a threads stage's threads announce theirs in any order.
+            start_announced: take(&mut proc.started, first),
             items,
         };
         if self.out.emit_items(run).is_err() {
@@ -225,5 +229,16 @@ impl Engine<'_> {
             pinned: None,
             adopted: true,
         });
+    }
+}
+
+/// Whether `task` is in `announced`; removes it.
+fn take(announced: &mut Vec<usize>, task: usize) -> bool {
+    match announced.iter().position(|&t| t == task) {
+        Some(i) => {
+            announced.swap_remove(i);
+            true
+        }
+        None => false,
     }
 }
