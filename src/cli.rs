@@ -1,5 +1,7 @@
 //! The command line: parsing (clap) and one function per subcommand.
 
+mod exercise;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -117,6 +119,10 @@ pub enum Commands {
     },
     /// Run a command and show its processes (a Python program's tasks too) as a run.
     Trace(TraceArgs),
+    /// List the exercises: id, lesson, ✓ when passed, title.
+    Exercises,
+    /// Write an exercise's starting program, or check, grade or show a solution.
+    Exercise(exercise::ExerciseArgs),
 }
 
 impl Commands {
@@ -275,6 +281,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Commands::Completions { shell }) => completions(shell),
         Some(Commands::Man { dir }) => man(dir.as_deref()),
         Some(Commands::Trace(args)) => trace(args, cli.lessons, cli.projector),
+        Some(Commands::Exercises) => exercise::list(cli.lessons.as_ref()),
+        Some(Commands::Exercise(args)) => exercise::exercise(args, cli.lessons.as_ref()),
     }
 }
 
@@ -717,6 +725,7 @@ fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<E
         } else {
             Echo::Stdout
         },
+        start_method: None,
     };
     let outcome = crate::trace::run(
         &spec,

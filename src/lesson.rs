@@ -44,6 +44,8 @@ pub struct Lesson {
     /// The instructor's notes of each page (its `::: notes` blocks), by page; empty for a page
     /// without any.
     pub page_notes: Vec<String>,
+    /// Its exercises (`exercises/<id>/` in its folder), in the order of their ids.
+    pub exercises: Vec<crate::exercise::Exercise>,
     /// Where the lesson came from.
     pub origin: Origin,
 }

@@ -11,6 +11,7 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod event;
+pub mod exercise;
 pub mod export;
 pub mod files;
 pub mod lesson;

@@ -19,6 +19,7 @@ mod tree;
 mod workspace;
 
 use std::ffi::OsString;
+use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -46,6 +47,47 @@ pub enum Echo {
     Stderr,
 }
 
+/// A multiprocessing start method, which a trace can make the program's default (as if it
+/// called `multiprocessing.set_start_method` first; the program may still choose its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StartMethod {
+    /// `fork`: a copy of the parent.
+    Fork,
+    /// `spawn`: a fresh interpreter.
+    Spawn,
+    /// `forkserver`: forked from a clean server process.
+    Forkserver,
+}
+
+impl StartMethod {
+    /// Every method, in the order messages list them.
+    pub const ALL: [StartMethod; 3] = [
+        StartMethod::Fork,
+        StartMethod::Spawn,
+        StartMethod::Forkserver,
+    ];
+
+    /// Python's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StartMethod::Fork => "fork",
+            StartMethod::Spawn => "spawn",
+            StartMethod::Forkserver => "forkserver",
+        }
+    }
+
+    /// The method Python calls `word`.
+    pub fn parse(word: &str) -> Option<StartMethod> {
+        StartMethod::ALL.into_iter().find(|m| m.name() == word)
+    }
+}
+
+impl fmt::Display for StartMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What to trace and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceSpec {
@@ -58,6 +100,8 @@ pub struct TraceSpec {
     pub speed: f64,
     /// Where to echo the raw output.
     pub echo: Echo,
+    /// For Python: the start method multiprocessing uses by default (`None`: Python's own).
+    pub start_method: Option<StartMethod>,
 }
 
 impl TraceSpec {
@@ -68,6 +112,7 @@ impl TraceSpec {
             pipe: false,
             speed: 1.0,
             echo: Echo::Off,
+            start_method: None,
         }
     }
 }

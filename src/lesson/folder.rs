@@ -15,6 +15,7 @@ use nix::sys::stat::Mode;
 use super::problem::Problem;
 use crate::limits;
 
+const LINKED_INNER_FOLDER: &str = "is a symbolic link: a folder inside a lesson must be a folder of its own, not a link to one (copy it there instead)";
 const LINKED_FOLDER: &str = "is a symbolic link: a lesson folder must be a folder of its own, not a link to one (copy the lesson there, or name the folder the link points to)";
 
 /// An open lesson folder.
@@ -42,6 +43,44 @@ impl LessonDir {
             path: path.to_path_buf(),
             dir,
         })
+    }
+
+    /// The folder `name` inside this one, opened relative to it and never through a link;
+    /// `None` when there is none.
+    pub(crate) fn open_folder(&self, name: &str) -> Result<Option<LessonDir>, Problem> {
+        let path = self.path.join(name);
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        match openat(&self.dir, name, flags, Mode::empty()) {
+            Ok(dir) => Ok(Some(LessonDir { path, dir })),
+            Err(Errno::ENOENT) => Ok(None),
+            Err(errno) => {
+                let message = match errno {
+                    Errno::ELOOP => LINKED_INNER_FOLDER.into(),
+                    Errno::ENOTDIR if path.is_symlink() => LINKED_INNER_FOLDER.into(),
+                    Errno::ENOTDIR => "is not a folder".into(),
+                    errno => describe(errno),
+                };
+                Err(Problem::whole_file(&path.display().to_string(), message))
+            }
+        }
+    }
+
+    /// The names in this folder (not `.`, `..` or hidden ones), sorted.
+    pub(crate) fn names(&self) -> Result<Vec<String>, Problem> {
+        let fail =
+            |errno: Errno| Problem::whole_file(&self.path.display().to_string(), describe(errno));
+        let fd = nix::unistd::dup(&self.dir).map_err(fail)?;
+        let mut dir = nix::dir::Dir::from_fd(fd).map_err(fail)?;
+        let mut names = Vec::new();
+        for entry in dir.iter() {
+            let entry = entry.map_err(fail)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// Where the folder is.

@@ -21,14 +21,19 @@ static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
 /// The name of a lesson's data file inside its folder.
 pub const LESSON_FILE: &str = "lesson.toml";
 
-/// Reads the files of one lesson folder, wherever it lives.
-trait LessonFiles {
+/// Reads the files of one lesson folder (or of a folder in it), wherever it lives.
+pub(crate) trait LessonFiles {
     /// How to name `file` in a message.
     fn display(&self, file: &str) -> String;
     /// The text of `file`, or the problem reading it.
     fn read(&self, file: &str) -> Result<String, Problem>;
     /// Where the lesson came from.
     fn origin(&self) -> Origin;
+    /// The folder's own name.
+    fn name(&self) -> String;
+    /// The folders inside the folder `folder` of this one, by name (none when it has no
+    /// `folder`).
+    fn folders_in(&self, folder: &str) -> Result<Vec<Box<dyn LessonFiles + '_>>, Problem>;
 }
 
 struct Embedded<'a>(&'a Dir<'static>);
@@ -47,6 +52,21 @@ impl LessonFiles for Embedded<'_> {
     fn origin(&self) -> Origin {
         Origin::Builtin
     }
+    fn name(&self) -> String {
+        let name = self.0.path().file_name().unwrap_or_default();
+        name.to_string_lossy().into_owned()
+    }
+    fn folders_in(&self, folder: &str) -> Result<Vec<Box<dyn LessonFiles + '_>>, Problem> {
+        let Some(dir) = self.0.get_dir(self.0.path().join(folder)) else {
+            return Ok(Vec::new());
+        };
+        let mut dirs: Vec<&Dir<'static>> = dir.dirs().collect();
+        dirs.sort_by_key(|dir| dir.path());
+        Ok(dirs
+            .into_iter()
+            .map(|dir| Box::new(Embedded(dir)) as Box<dyn LessonFiles>)
+            .collect())
+    }
 }
 
 struct Folder(LessonDir);
@@ -60,6 +80,21 @@ impl LessonFiles for Folder {
     }
     fn origin(&self) -> Origin {
         Origin::Folder(self.0.path().to_path_buf())
+    }
+    fn name(&self) -> String {
+        let name = self.0.path().file_name().unwrap_or_default();
+        name.to_string_lossy().into_owned()
+    }
+    fn folders_in(&self, folder: &str) -> Result<Vec<Box<dyn LessonFiles + '_>>, Problem> {
+        let Some(outer) = self.0.open_folder(folder)? else {
+            return Ok(Vec::new());
+        };
+        let mut folders: Vec<Box<dyn LessonFiles>> = Vec::new();
+        for name in outer.names()? {
+            let inner = outer.open_folder(&name)?;
+            folders.extend(inner.map(|dir| Box::new(Folder(dir)) as Box<dyn LessonFiles>));
+        }
+        Ok(folders)
     }
 }
 
@@ -178,9 +213,13 @@ fn load(files: &dyn LessonFiles) -> Result<Lesson, Vec<Problem>> {
         problems.extend(unknown_markers(&narrative_file, &text, &raw));
         notes
     });
+    let (exercises, mut found) = crate::exercise::load::load_all(files, raw.id.get_ref());
+    problems.append(&mut found);
     match (checked, narrative, program) {
         (Ok(checked), Ok(notes), Ok(program)) if problems.is_empty() => {
-            Ok(lesson(checked, notes, program, &raw, files.origin()))
+            let mut lesson = lesson(checked, notes, program, &raw, files.origin());
+            lesson.exercises = exercises;
+            Ok(lesson)
         }
         (_, narrative, program) => {
             problems.extend(narrative.err().into_iter().flatten());
@@ -233,6 +272,7 @@ fn lesson(
         knobs: checked.knobs,
         instructor_notes: checked.instructor_notes,
         page_notes: notes.page_notes,
+        exercises: Vec::new(),
         origin,
     }
 }
@@ -327,6 +367,10 @@ impl Catalog {
                 None => lessons.push(lesson),
             }
         }
+        let duplicates = crate::exercise::load::duplicate_ids(&lessons);
+        if !duplicates.is_empty() {
+            return Err(duplicates);
+        }
         Ok(Catalog { lessons })
     }
 
@@ -379,6 +423,7 @@ fn load_tree(root: &Path) -> Result<Vec<Lesson>, Vec<Problem>> {
             Err(mut found) => problems.append(&mut found),
         }
     }
+    problems.extend(crate::exercise::load::duplicate_ids(&lessons));
     if problems.is_empty() {
         Ok(lessons)
     } else {

@@ -18,7 +18,7 @@ use super::problem::Problem;
 use super::raw::RawLesson;
 use crate::limits;
 
-pub(crate) use text::{control_character_problems, is_plain_file_name, is_valid_id};
+pub(crate) use text::{control_character_problems, holds_control, is_plain_file_name, is_valid_id};
 
 /// Where problems are reported: the file's name and its text (for line and column).
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +36,7 @@ pub(crate) struct Problems<'a> {
 }
 
 impl<'a> Problems<'a> {
-    fn new(place: Place<'a>) -> Problems<'a> {
+    pub(crate) fn new(place: Place<'a>) -> Problems<'a> {
         Problems {
             place,
             found: Vec::new(),
@@ -57,6 +57,11 @@ impl<'a> Problems<'a> {
     /// How many problems were found so far: a check that adds none passed.
     pub(crate) fn count(&self) -> usize {
         self.found.len()
+    }
+
+    /// Every problem found.
+    pub(crate) fn into_found(self) -> Vec<Problem> {
+        self.found
     }
 }
 

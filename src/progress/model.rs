@@ -41,6 +41,9 @@ pub struct Progress {
     /// The lesson and page the learner was on last.
     #[serde(default)]
     pub last: Option<Place>,
+    /// Ids of the exercises whose program passed every check.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub exercises_passed: BTreeSet<String>,
 }
 
 impl Default for Progress {
@@ -49,6 +52,7 @@ impl Default for Progress {
             version: PROGRESS_VERSION,
             lessons: BTreeMap::new(),
             last: None,
+            exercises_passed: BTreeSet::new(),
         }
     }
 }
@@ -83,6 +87,11 @@ impl Progress {
         if self.last.as_ref().is_some_and(|last| last.lesson == id) {
             self.last = None;
         }
+    }
+
+    /// Notes that a program passed every check of exercise `id`.
+    pub fn exercise_passed(&mut self, id: &str) {
+        self.exercises_passed.insert(id.to_string());
     }
 
     /// Progress in lesson `id` (nothing yet if never opened).

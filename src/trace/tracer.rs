@@ -160,6 +160,9 @@ impl Tracer {
             if spec.speed != 1.0 {
                 env.push(("PROCLAB_TRACE_SPEED".into(), spec.speed.to_string().into()));
             }
+            if let Some(method) = spec.start_method {
+                env.push(("PROCLAB_TRACE_START_METHOD".into(), method.name().into()));
+            }
         }
         let me = std::process::id();
         let was_subreaper = nix::sys::prctl::get_child_subreaper().unwrap_or(false);

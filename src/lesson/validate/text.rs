@@ -14,7 +14,7 @@ fn is_forbidden(c: char) -> bool {
 }
 
 /// Whether `text` holds a control character a lesson may not hold.
-pub(super) fn holds_control(text: &str) -> bool {
+pub(crate) fn holds_control(text: &str) -> bool {
     text.chars().any(is_forbidden)
 }
 

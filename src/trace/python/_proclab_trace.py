@@ -1200,7 +1200,18 @@ def _patch_fork_server(module):
     module.main = main
 
 
+def _patch_context(module):
+    """Makes PROCLAB_TRACE_START_METHOD multiprocessing's default start method, as a newer
+    Python changes its default: the program may still choose its own with set_start_method."""
+    method = os.environ.get("PROCLAB_TRACE_START_METHOD")
+    contexts = getattr(module, "_concrete_contexts", {})
+    default = getattr(module, "_default_context", None)
+    if method in contexts and default is not None and hasattr(default, "_default_context"):
+        default._default_context = contexts[method]
+
+
 _PATCHERS = {
+    "multiprocessing.context": _patch_context,
     "multiprocessing.process": _patch_process,
     "multiprocessing.pool": _patch_pool,
     "multiprocessing.popen_fork": _patch_popen,

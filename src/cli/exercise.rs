@@ -1,0 +1,278 @@
+//! `proclab exercises` and `proclab exercise …`: list the exercises, write a starting program,
+//! judge a program, print a solution, grade a folder of submissions.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+
+use super::{interrupt_flag, load_catalog};
+use crate::exercise::{self, Exercise, Interpreter, JudgeOptions, Snapshot};
+use crate::lesson::Catalog;
+use crate::progress::store::ProgressStore;
+use crate::text::{visible, visible_line};
+
+/// Exit code of a usage problem (an unknown id, a file that cannot be read): not a verdict.
+const USAGE: u8 = 2;
+
+/// `proclab exercise`: an exercise's starting program, or one of the actions.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Examples:\n  proclab exercises\n  proclab exercise four-prints-in-order\n  proclab exercise check four-prints-in-order proclab-exercises/four-prints-in-order.py\n  proclab exercise grade four-prints-in-order submissions/ --csv"
+)]
+pub struct ExerciseArgs {
+    /// What to do with an exercise.
+    #[command(subcommand)]
+    pub action: Option<ExerciseAction>,
+    /// The exercise's id (see `proclab exercises`): writes its starting program into DIR.
+    #[arg(required = true)]
+    pub id: Option<String>,
+    /// The folder the starting program is written into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "proclab-exercises")]
+    pub dir: PathBuf,
+}
+
+/// The actions of `proclab exercise`.
+#[derive(Debug, Subcommand)]
+pub enum ExerciseAction {
+    /// Trace a program and judge it: each check ✓/✗ with its evidence; exit 0 if all pass.
+    Check {
+        /// The exercise's id.
+        id: String,
+        /// The Python program to judge.
+        file: PathBuf,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// How to judge.
+        #[command(flatten)]
+        judging: JudgeFlags,
+    },
+    /// Print the exercise's reference solution.
+    Solution {
+        /// The exercise's id.
+        id: String,
+    },
+}
+
+/// How programs are judged.
+#[derive(Debug, Clone, Args)]
+pub struct JudgeFlags {
+    /// The Python interpreter that runs the program (default: python3 on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Traced runs per start method, instead of the exercise's own count.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub runs: Option<u32>,
+}
+
+/// `proclab exercise …`.
+pub(crate) fn exercise(args: ExerciseArgs, lessons: Option<&PathBuf>) -> Result<ExitCode> {
+    let catalog = load_catalog(lessons)?;
+    match args.action {
+        Some(ExerciseAction::Check {
+            id,
+            file,
+            json,
+            judging,
+        }) => check(&catalog, &id, &file, json, &judging),
+        Some(ExerciseAction::Solution { id }) => {
+            let Some(found) = exercise::find(&catalog, &id) else {
+                return usage(&exercise::unknown(&catalog, &id));
+            };
+            std::io::stdout()
+                .lock()
+                .write_all(visible(&found.solution.text).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let id = args.id.unwrap_or_default();
+            start(&catalog, &id, &args.dir)
+        }
+    }
+}
+
+fn usage(message: &str) -> Result<ExitCode> {
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    Ok(ExitCode::from(USAGE))
+}
+
+/// `proclab exercises`: one line per exercise, id first, in lesson order, ✓ for those passed.
+pub(crate) fn list(lessons: Option<&PathBuf>) -> Result<ExitCode> {
+    let catalog = load_catalog(lessons)?;
+    let loaded = ProgressStore::in_state_dir().load();
+    if let Some(notice) = &loaded.notice {
+        eprintln!("{notice}");
+    }
+    let mut out = std::io::stdout().lock();
+    for (lesson, exercise) in exercise::all(&catalog) {
+        let done = if loaded.progress.exercises_passed.contains(&exercise.id) {
+            "✓"
+        } else {
+            " "
+        };
+        writeln!(
+            out,
+            "{:<32} {:<24} {done} {}",
+            exercise.id,
+            lesson.id,
+            visible_line(&exercise.title)
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `proclab exercise check`.
+fn check(
+    catalog: &Catalog,
+    id: &str,
+    file: &Path,
+    json: bool,
+    judging: &JudgeFlags,
+) -> Result<ExitCode> {
+    let Some(found) = exercise::find(catalog, id) else {
+        return usage(&exercise::unknown(catalog, id));
+    };
+    let program = match Snapshot::read(file) {
+        Ok(program) => program,
+        Err(error) => {
+            return usage(&format!(
+                "{}: {}",
+                visible_line(&file.display().to_string()),
+                describe(&error)
+            ));
+        }
+    };
+    let python = match Interpreter::find(judging.python.as_deref()) {
+        Ok(python) => python,
+        Err(message) => return usage(&message),
+    };
+    let interrupted = interrupt_flag()?;
+    let options = JudgeOptions {
+        python,
+        runs: judging.runs,
+        interrupted: Some(interrupted.clone()),
+    };
+    let verdict = exercise::judge(found, &program, &options, &mut |_| {});
+    if verdict.passed {
+        record_pass(&found.id);
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", verdict.to_json())?;
+    } else {
+        writeln!(
+            out,
+            "{} — {}\n{}\n",
+            found.id,
+            visible_line(&found.title),
+            visible_line(&file.display().to_string())
+        )?;
+        write!(out, "{}", verdict.to_text())?;
+        if !verdict.passed
+            && let Some(hint) = found.hints.first()
+        {
+            writeln!(out, "Hint: {}", visible(hint))?;
+        }
+    }
+    if interrupted.load(Ordering::Relaxed) {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(if verdict.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn describe(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "cannot be read: permission denied".into(),
+        _ => error.to_string(),
+    }
+}
+
+/// Records in the progress file that exercise `id` passed (a problem saving is only said).
+fn record_pass(id: &str) {
+    let mut store = ProgressStore::in_state_dir();
+    let mut loaded = store.load();
+    loaded.progress.exercise_passed(id);
+    if let Some(notice) = loaded
+        .notice
+        .into_iter()
+        .chain(store.save(&loaded.progress))
+        .next()
+    {
+        eprintln!("{notice}");
+    }
+}
+
+/// `proclab exercise <id> [--dir D]`: writes `D/<id>.py` from the starting program unless it
+/// exists (the learner's file is never overwritten), then says what to do next.
+fn start(catalog: &Catalog, id: &str, dir: &Path) -> Result<ExitCode> {
+    let Some(found) = exercise::find(catalog, id) else {
+        return usage(&exercise::unknown(catalog, id));
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(format!("{}.py", found.id));
+    let written = write_new(&path, &found.start.text)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = std::io::stdout().lock();
+    write!(out, "{}", about(found))?;
+    let shown = visible_line(&path.display().to_string()).into_owned();
+    if written {
+        writeln!(
+            out,
+            "\nYour program: {shown} (a copy of the starting program)"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "\nYour program: {shown} (already there: kept as it is)"
+        )?;
+    }
+    writeln!(
+        out,
+        "Edit it, then check it:\n  proclab exercise check {} {shown}",
+        found.id
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates `path` with `text`; `false` if something is already there (never written through
+/// or over, not even a symbolic link).
+fn write_new(path: &Path, text: &str) -> std::io::Result<bool> {
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    match created {
+        Ok(mut file) => {
+            file.write_all(text.as_bytes())?;
+            Ok(true)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// The exercise's title, task and checks as text.
+fn about(exercise: &Exercise) -> String {
+    let mut text = format!(
+        "{} — {}\n{}\n\n{}\n\nChecks:\n",
+        exercise.id,
+        visible_line(&exercise.title),
+        visible_line(&exercise.summary),
+        visible(exercise.task.trim_end())
+    );
+    for spec in &exercise.checks {
+        text.push_str(&format!("  ○ {}\n", visible(&spec.check.describe())));
+    }
+    text
+}

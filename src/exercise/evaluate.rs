@@ -1,0 +1,539 @@
+//! Each check on one run's facts: passed or not, with what the run showed, in words a learner
+//! reads ("your lines came out 3 7 2 1 (PIDs 4121 4120 4119 4122)").
+
+use nix::sys::signal::Signal;
+
+use super::check::{Bounds, Check, Printer, StreamFilter, TaskOrder, quoted};
+use super::facts::{ProcessFacts, RunEnd, RunFacts};
+use crate::event::Stream;
+
+/// How long after the main process a child may be seen ending and still count as ended
+/// before it (both are seen by the same 5 ms scan of `/proc`).
+const SAME_MOMENT_MS: f64 = 50.0;
+/// PIDs listed in one piece of evidence.
+const MAX_PIDS_SHOWN: usize = 8;
+
+/// One check on one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunCheck {
+    /// It passed.
+    pub passed: bool,
+    /// What the run showed.
+    pub detail: String,
+}
+
+fn pass(detail: impl Into<String>) -> RunCheck {
+    RunCheck {
+        passed: true,
+        detail: detail.into(),
+    }
+}
+
+fn fail(detail: impl Into<String>) -> RunCheck {
+    RunCheck {
+        passed: false,
+        detail: detail.into(),
+    }
+}
+
+/// `check` on the run `facts` (not `speedup` or `start_methods`, which take several runs).
+pub fn evaluate(check: &Check, facts: &RunFacts) -> RunCheck {
+    if let Some(unfinished) = unfinished(facts) {
+        return fail(unfinished);
+    }
+    match check {
+        Check::ExitCode { equals } => exit_code(*equals, facts),
+        Check::OutputMatches {
+            pattern,
+            printer,
+            stream,
+            bounds,
+        } => output_matches(pattern, *printer, *stream, *bounds, facts),
+        Check::OutputOrder { lines } => output_order(lines, facts),
+        Check::ProcessesStarted { bounds } => processes_started(*bounds, facts),
+        Check::TaskPids { bounds } => task_pids(*bounds, facts),
+        Check::TasksFinished { count } => tasks_finished(*count, facts),
+        Check::CompletionOrder { order } => completion_order(order, facts),
+        Check::Results { values } => results(values, facts),
+        Check::WorkersClean => workers_clean(facts),
+        Check::NoProcessLeft => no_process_left(facts),
+        Check::NoZombies => no_zombies(facts),
+        Check::WallTime { at_most_s, margin } => wall_time(*at_most_s, *margin, facts),
+        Check::Speedup { .. } | Check::StartMethods { .. } => {
+            pass("judged over all the runs together")
+        }
+    }
+}
+
+/// Why a run says nothing about any check: it hung or never started.
+pub fn unfinished(facts: &RunFacts) -> Option<String> {
+    match &facts.end {
+        RunEnd::TimedOut => Some(
+            "the program was still running at the time limit: proclab ended it and every process it started"
+                .into(),
+        ),
+        RunEnd::NotStarted(why) => Some(format!("the program did not run: {why}")),
+        _ => None,
+    }
+}
+
+/// How the main process ended, in words.
+pub fn ending(facts: &RunFacts) -> String {
+    match &facts.end {
+        RunEnd::Exited(code) => format!("exited with code {code}"),
+        RunEnd::Signalled(signal) => format!("was killed by {}", signal_name(*signal)),
+        RunEnd::TimedOut => "was ended at the time limit".into(),
+        RunEnd::NotStarted(why) => format!("did not run: {why}"),
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    match Signal::try_from(signal) {
+        Ok(name) => format!("{} ({signal})", name.as_str()),
+        Err(_) => format!("signal {signal}"),
+    }
+}
+
+fn exit_code(equals: i32, facts: &RunFacts) -> RunCheck {
+    let mut detail = format!("your program {}", ending(facts));
+    let errors = facts.main_errors(1);
+    if let Some(last) = errors.last()
+        && facts.end != RunEnd::Exited(0)
+    {
+        detail.push_str(&format!(" after printing {:?}", last.trim()));
+    }
+    if facts.end == RunEnd::Exited(equals) {
+        pass(detail)
+    } else {
+        fail(format!(
+            "{detail}; the exercise asks for exit code {equals}"
+        ))
+    }
+}
+
+fn pid_list(pids: impl IntoIterator<Item = u32>) -> String {
+    let pids: Vec<u32> = pids.into_iter().collect();
+    let mut shown: Vec<String> = pids
+        .iter()
+        .take(MAX_PIDS_SHOWN)
+        .map(u32::to_string)
+        .collect();
+    if pids.len() > MAX_PIDS_SHOWN {
+        shown.push(format!("… {} more", pids.len() - MAX_PIDS_SHOWN));
+    }
+    shown.join(", ")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn output_matches(
+    pattern: &regex::Regex,
+    printer: Printer,
+    stream: StreamFilter,
+    bounds: Bounds,
+    facts: &RunFacts,
+) -> RunCheck {
+    let matching: Vec<_> = facts
+        .lines
+        .iter()
+        .filter(|line| match printer {
+            Printer::Main => line.pid == facts.main_pid,
+            Printer::Child => line.pid != facts.main_pid,
+            Printer::Any => true,
+        })
+        .filter(|line| match stream {
+            StreamFilter::Stdout => line.stream == Stream::Stdout,
+            StreamFilter::Stderr => line.stream == Stream::Stderr,
+            StreamFilter::Any => true,
+        })
+        .filter(|line| pattern.is_match(&line.text))
+        .collect();
+    let n = matching.len();
+    let mut detail = format!("{} matched /{pattern}/", plural(n, "line", "lines"));
+    if let Some(first) = matching.first() {
+        detail.push_str(&format!(
+            ", the first {:?} from PID {}",
+            first.text, first.pid
+        ));
+    }
+    if facts.lines_dropped > 0 {
+        detail.push_str(&format!(
+            " (your program printed so much that the last {} lines were not read)",
+            facts.lines_dropped
+        ));
+    }
+    if bounds.allows(n as u64) {
+        pass(detail)
+    } else {
+        fail(format!("{detail}; the exercise asks for {bounds}"))
+    }
+}
+
+fn output_order(lines: &[String], facts: &RunFacts) -> RunCheck {
+    let seen: Vec<_> = facts
+        .lines
+        .iter()
+        .filter(|line| lines.iter().any(|want| want == line.text.trim_end()))
+        .collect();
+    let texts: Vec<String> = seen.iter().map(|l| l.text.trim_end().to_string()).collect();
+    let pids = pid_list(seen.iter().map(|l| l.pid));
+    let detail = if seen.is_empty() {
+        "none of those lines came out".to_string()
+    } else {
+        format!("your lines came out {} (PIDs {pids})", texts.join(" "))
+    };
+    if texts == lines {
+        return pass(detail);
+    }
+    if let Some(missing) = lines.iter().find(|want| !texts.contains(want)) {
+        return fail(format!("{detail}; the line {missing:?} never came out"));
+    }
+    fail(format!("{detail}; the exercise asks for {}", quoted(lines)))
+}
+
+fn helpers_note(facts: &RunFacts) -> String {
+    let helpers: Vec<String> = facts
+        .helpers()
+        .map(|p| format!("{} (PID {})", p.helper.map_or("", |h| h.name()), p.pid))
+        .collect();
+    if helpers.is_empty() {
+        String::new()
+    } else {
+        format!("; not counted: {}", helpers.join(", "))
+    }
+}
+
+fn processes_started(bounds: Bounds, facts: &RunFacts) -> RunCheck {
+    let started: Vec<u32> = facts.started().map(|p| p.pid).collect();
+    let n = started.len();
+    let mut detail = format!("your program started {}", plural(n, "process", "processes"));
+    if n > 0 {
+        detail.push_str(&format!(" (PIDs {})", pid_list(started)));
+    }
+    detail.push_str(&helpers_note(facts));
+    if bounds.allows(n as u64) {
+        pass(detail)
+    } else {
+        fail(format!("{detail}; the exercise asks for {bounds}"))
+    }
+}
+
+fn task_pids(bounds: Bounds, facts: &RunFacts) -> RunCheck {
+    let mut pids: Vec<u32> = facts
+        .tasks
+        .iter()
+        .filter(|t| t.pid != 0)
+        .map(|t| t.pid)
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let n = pids.len();
+    let detail = if facts.tasks.is_empty() {
+        "no pool or executor task ran".to_string()
+    } else {
+        format!(
+            "{} ran in {} (PIDs {})",
+            plural(facts.tasks.len(), "task", "tasks"),
+            plural(n, "process", "processes"),
+            pid_list(pids)
+        )
+    };
+    if bounds.allows(n as u64) {
+        pass(detail)
+    } else {
+        fail(format!("{detail}; the exercise asks for {bounds}"))
+    }
+}
+
+fn tasks_finished(count: Option<u64>, facts: &RunFacts) -> RunCheck {
+    let total = facts.tasks.len();
+    let finished = facts.tasks.iter().filter(|t| t.finished).count();
+    let mut detail = format!("{finished} of {} finished", plural(total, "task", "tasks"));
+    let lost: Vec<String> = facts
+        .lost
+        .iter()
+        .filter_map(|&i| facts.tasks.get(i).map(|t| t.label.clone()))
+        .collect();
+    if !lost.is_empty() {
+        detail.push_str(&format!(
+            "; lost when their worker died: {}",
+            lost.join(", ")
+        ));
+    }
+    let all = finished == total && facts.lost.is_empty();
+    match count {
+        Some(n) if finished as u64 != n => fail(format!("{detail}; the exercise asks for {n}")),
+        _ if all => pass(detail),
+        _ => fail(format!("{detail}; every task must finish")),
+    }
+}
+
+fn completion_order(order: &TaskOrder, facts: &RunFacts) -> RunCheck {
+    let labels: Vec<String> = facts
+        .completion
+        .iter()
+        .map(|&i| {
+            facts
+                .tasks
+                .get(i)
+                .map_or_else(|| format!("#{i}"), |t| t.label.clone())
+        })
+        .collect();
+    let matches = match order {
+        TaskOrder::Labels(want) => labels == *want,
+        TaskOrder::Indexes(want) => facts.completion == *want,
+    };
+    let detail = if labels.is_empty() {
+        "no pool or executor task finished".to_string()
+    } else {
+        format!("tasks finished in the order {}", labels.join(" "))
+    };
+    if matches {
+        pass(detail)
+    } else {
+        let want = match order {
+            TaskOrder::Labels(want) => want.join(" "),
+            TaskOrder::Indexes(want) => want
+                .iter()
+                .map(|i| format!("#{i}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        fail(format!("{detail}; the exercise asks for {want}"))
+    }
+}
+
+fn results(values: &[String], facts: &RunFacts) -> RunCheck {
+    let detail = if facts.results.is_empty() {
+        "no pool or executor task returned a result".to_string()
+    } else {
+        format!("the results were {}", facts.results.join(", "))
+    };
+    if facts.results == values {
+        pass(detail)
+    } else {
+        fail(format!(
+            "{detail}; the exercise asks for {}",
+            values.join(", ")
+        ))
+    }
+}
+
+fn ended(p: &ProcessFacts) -> String {
+    match p.exit {
+        Some((_, Some(code), _)) => format!("exited with code {code}"),
+        Some((_, None, Some(signal))) => format!("was killed by {}", signal_name(signal)),
+        _ => "ended, and how is not known".into(),
+    }
+}
+
+fn workers_clean(facts: &RunFacts) -> RunCheck {
+    let started: Vec<&ProcessFacts> = facts.started().collect();
+    let unclean: Vec<String> = started
+        .iter()
+        .filter(|p| !matches!(p.exit, Some((_, Some(0), None))))
+        .map(|p| format!("PID {} {}", p.pid, ended(p)))
+        .collect();
+    if started.is_empty() {
+        return pass("your program started no process");
+    }
+    if unclean.is_empty() {
+        return pass(format!(
+            "all {} exited with code 0 on their own",
+            plural(started.len(), "process", "processes")
+        ));
+    }
+    let mut detail = unclean
+        .iter()
+        .take(MAX_PIDS_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if unclean.len() > MAX_PIDS_SHOWN {
+        detail.push_str(&format!("; and {} more", unclean.len() - MAX_PIDS_SHOWN));
+    }
+    let terminated = started
+        .iter()
+        .any(|p| matches!(p.exit, Some((_, None, Some(15)))));
+    if terminated {
+        detail
+            .push_str(" (a pool left through `with` is terminated: call close() and join() first)");
+    }
+    fail(detail)
+}
+
+fn no_process_left(facts: &RunFacts) -> RunCheck {
+    let Some(main_end) = facts.main_ended_ms else {
+        return fail("the main process's end was not seen");
+    };
+    let left: Vec<String> = facts
+        .started()
+        .filter_map(|p| {
+            let end = p.exit.map(|(t, _, _)| t);
+            match end {
+                Some(t) if t <= main_end + SAME_MOMENT_MS => None,
+                Some(t) => Some(format!(
+                    "PID {} ran on {:.0} ms after the main process ended",
+                    p.pid,
+                    t - main_end
+                )),
+                None => Some(format!(
+                    "PID {} was still running when the main process ended",
+                    p.pid
+                )),
+            }
+        })
+        .collect();
+    if left.is_empty() {
+        pass(format!(
+            "every process it started had ended when the main process ended ({:.0} ms)",
+            main_end
+        ))
+    } else {
+        fail(left.join("; "))
+    }
+}
+
+fn no_zombies(facts: &RunFacts) -> RunCheck {
+    let Some(main_end) = facts.main_ended_ms else {
+        return fail("the main process's end was not seen");
+    };
+    let zombies: Vec<String> = facts
+        .started()
+        .filter(|p| p.ppid == facts.main_pid)
+        .filter_map(|p| {
+            let since = p.zombie_ms?;
+            let reaped_before = p.joined_ms.is_some_and(|t| t <= main_end + SAME_MOMENT_MS);
+            (since <= main_end && !reaped_before).then(|| {
+                format!(
+                    "PID {} was a zombie (ended, never joined) from {since:.0} ms until the main process ended at {main_end:.0} ms",
+                    p.pid
+                )
+            })
+        })
+        .collect();
+    if zombies.is_empty() {
+        pass("no child was left a zombie")
+    } else {
+        fail(zombies.join("; "))
+    }
+}
+
+fn wall_time(at_most_s: f64, margin: f64, facts: &RunFacts) -> RunCheck {
+    let took = facts.wall_ms / 1000.0;
+    let allowed = at_most_s * (1.0 + margin);
+    let detail = format!(
+        "your program took {took:.2} s; the exercise allows {at_most_s} s + {:.0}% = {allowed:.2} s",
+        margin * 100.0
+    );
+    if took <= allowed {
+        pass(detail)
+    } else {
+        fail(detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercise::facts::{Helper, Line};
+
+    fn facts() -> RunFacts {
+        let line = |t_ms: f64, pid: u32, text: &str| Line {
+            t_ms,
+            pid,
+            stream: Stream::Stdout,
+            text: text.into(),
+        };
+        let child = |pid: u32, helper: Option<Helper>, exit| ProcessFacts {
+            pid,
+            ppid: 100,
+            helper,
+            seen_ms: 1.0,
+            exit,
+            zombie_ms: None,
+            joined_ms: None,
+        };
+        RunFacts {
+            method: None,
+            end: RunEnd::Exited(0),
+            main_pid: 100,
+            main_ended_ms: Some(50.0),
+            wall_ms: 50.0,
+            processes: vec![
+                child(101, None, Some((20.0, Some(0), None))),
+                child(102, None, Some((21.0, None, Some(15)))),
+                child(
+                    103,
+                    Some(Helper::ResourceTracker),
+                    Some((60.0, Some(0), None)),
+                ),
+            ],
+            lines: vec![
+                line(1.0, 101, "3"),
+                line(2.0, 102, "7"),
+                line(3.0, 100, "2"),
+            ],
+            lines_dropped: 0,
+            tasks: Vec::new(),
+            completion: Vec::new(),
+            results: Vec::new(),
+            lost: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn output_order_names_the_order_and_the_pids() {
+        let lines = vec!["3".to_string(), "2".to_string(), "7".to_string()];
+        let verdict = output_order(&lines, &facts());
+        assert!(!verdict.passed);
+        assert_eq!(
+            verdict.detail,
+            "your lines came out 3 7 2 (PIDs 101, 102, 100); the exercise asks for \"3\" \"2\" \"7\""
+        );
+        let missing = output_order(&["9".to_string()], &facts());
+        assert_eq!(
+            missing.detail,
+            "none of those lines came out; the line \"9\" never came out"
+        );
+    }
+
+    #[test]
+    fn helpers_are_not_counted_and_a_terminated_worker_is_unclean() {
+        let counted = processes_started(
+            Bounds {
+                min: 2,
+                max: Some(2),
+            },
+            &facts(),
+        );
+        assert!(counted.passed, "{}", counted.detail);
+        assert!(
+            counted
+                .detail
+                .contains("not counted: multiprocessing's resource tracker (PID 103)")
+        );
+        let clean = workers_clean(&facts());
+        assert!(!clean.passed);
+        assert!(
+            clean
+                .detail
+                .starts_with("PID 102 was killed by SIGTERM (15)"),
+            "{}",
+            clean.detail
+        );
+        assert!(no_process_left(&facts()).passed);
+    }
+
+    #[test]
+    fn a_timed_out_run_fails_every_check_and_says_so() {
+        let mut hung = facts();
+        hung.end = RunEnd::TimedOut;
+        let verdict = evaluate(&Check::NoZombies, &hung);
+        assert!(!verdict.passed);
+        assert!(verdict.detail.contains("time limit"));
+    }
+}

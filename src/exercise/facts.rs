@@ -1,0 +1,436 @@
+//! What one traced run of a program did, gathered from its events as they come: how the main
+//! process ended and when, every process it started (and which of them are multiprocessing's
+//! own helpers), what each printed, which process ran which task. Bounded whatever the program
+//! does: at most [`MAX_LINES`] lines and [`MAX_LINE_BYTES`] bytes of them are kept (the rest are
+//! counted), and the trace itself follows at most about a thousand processes.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::check::StartMethod;
+use crate::event::{Event, Stream};
+
+/// Printed lines one run keeps.
+pub const MAX_LINES: usize = 20_000;
+/// Bytes of printed lines one run keeps.
+pub const MAX_LINE_BYTES: usize = 2 * 1024 * 1024;
+
+/// How the main process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// It exited with this code.
+    Exited(i32),
+    /// A signal killed it (not proclab's).
+    Signalled(i32),
+    /// It was still running at the time limit, and proclab killed everything.
+    TimedOut,
+    /// It could not be started (the message says why).
+    NotStarted(String),
+}
+
+/// multiprocessing's own processes, which the program did not ask for by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Helper {
+    /// The resource tracker (spawn and forkserver, shared memory).
+    ResourceTracker,
+    /// The forkserver's server process.
+    ForkServer,
+}
+
+impl Helper {
+    /// What a learner calls it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Helper::ResourceTracker => "multiprocessing's resource tracker",
+            Helper::ForkServer => "the forkserver process",
+        }
+    }
+
+    /// The helper a command line (NUL-separated, as `/proc/<pid>/cmdline`) starts, if any.
+    pub fn of_command_line(cmdline: &[u8]) -> Option<Helper> {
+        let text = String::from_utf8_lossy(cmdline);
+        if text.contains("from multiprocessing.resource_tracker import main")
+            || text.contains("from multiprocessing.semaphore_tracker import main")
+        {
+            Some(Helper::ResourceTracker)
+        } else if text.contains("from multiprocessing.forkserver import main") {
+            Some(Helper::ForkServer)
+        } else {
+            None
+        }
+    }
+}
+
+/// One process the main process started (or its children did).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessFacts {
+    /// Its PID.
+    pub pid: u32,
+    /// Its parent's PID when it was found.
+    pub ppid: u32,
+    /// multiprocessing's own helper, if it is one.
+    pub helper: Option<Helper>,
+    /// When it was found (ms since the run started).
+    pub seen_ms: f64,
+    /// When it ended, and how: `(t_ms, code, signal)`.
+    pub exit: Option<(f64, Option<i32>, Option<i32>)>,
+    /// When it was first seen a zombie (ended, not yet reaped).
+    pub zombie_ms: Option<f64>,
+    /// When it was gone from `/proc` (reaped by its parent, or by proclab).
+    pub joined_ms: Option<f64>,
+}
+
+/// One printed line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// When its process wrote it.
+    pub t_ms: f64,
+    /// Who wrote it.
+    pub pid: u32,
+    /// Which stream.
+    pub stream: Stream,
+    /// The text, without its newline.
+    pub text: String,
+}
+
+/// One pool or executor task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFacts {
+    /// Its label.
+    pub label: String,
+    /// The process that ran it.
+    pub pid: u32,
+    /// It finished.
+    pub finished: bool,
+}
+
+/// Everything one run showed that a check may ask about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFacts {
+    /// The start method the run was under (`None`: Python's default).
+    pub method: Option<StartMethod>,
+    /// How the main process ended.
+    pub end: RunEnd,
+    /// The main process's PID.
+    pub main_pid: u32,
+    /// When the main process ended (ms since the run started).
+    pub main_ended_ms: Option<f64>,
+    /// From the start of the trace to the end of the main process, ms.
+    pub wall_ms: f64,
+    /// Every other process, in the order they were found.
+    pub processes: Vec<ProcessFacts>,
+    /// Printed lines in the order their processes wrote them (up to the caps).
+    pub lines: Vec<Line>,
+    /// Lines past the caps, counted only.
+    pub lines_dropped: u64,
+    /// Tasks by index.
+    pub tasks: Vec<TaskFacts>,
+    /// Task indexes in the order they finished.
+    pub completion: Vec<usize>,
+    /// Each task's result as the trace shows it (Python's `repr`).
+    pub results: Vec<String>,
+    /// Tasks whose worker died before finishing them.
+    pub lost: Vec<usize>,
+    /// proclab's notes about the run (a limit reached…).
+    pub notices: Vec<String>,
+}
+
+impl RunFacts {
+    /// The processes the program started, without multiprocessing's helpers.
+    pub fn started(&self) -> impl Iterator<Item = &ProcessFacts> {
+        self.processes.iter().filter(|p| p.helper.is_none())
+    }
+
+    /// multiprocessing's helpers found.
+    pub fn helpers(&self) -> impl Iterator<Item = &ProcessFacts> {
+        self.processes.iter().filter(|p| p.helper.is_some())
+    }
+
+    /// The last lines the main process wrote to stderr (a traceback's end), at most `n`.
+    pub fn main_errors(&self, n: usize) -> Vec<&str> {
+        let mine: Vec<&str> = self
+            .lines
+            .iter()
+            .filter(|l| l.pid == self.main_pid && l.stream == Stream::Stderr)
+            .map(|l| l.text.as_str())
+            .collect();
+        mine[mine.len().saturating_sub(n)..].to_vec()
+    }
+}
+
+/// Builds [`RunFacts`] one event at a time.
+#[derive(Debug)]
+pub struct FactsBuilder {
+    facts: RunFacts,
+    slots: HashMap<usize, usize>,
+    line_bytes: usize,
+    /// Reads a new process's command line (to tell helpers apart); swapped out in tests.
+    command_line: fn(u32) -> Option<Vec<u8>>,
+}
+
+fn proc_command_line(pid: u32) -> Option<Vec<u8>> {
+    std::fs::read(format!("/proc/{pid}/cmdline")).ok()
+}
+
+impl FactsBuilder {
+    /// An empty run under `method`.
+    pub fn new(method: Option<StartMethod>) -> FactsBuilder {
+        FactsBuilder::reading(method, proc_command_line)
+    }
+
+    /// An empty run whose processes' command lines come from `command_line`.
+    pub fn reading(
+        method: Option<StartMethod>,
+        command_line: fn(u32) -> Option<Vec<u8>>,
+    ) -> FactsBuilder {
+        FactsBuilder {
+            facts: RunFacts {
+                method,
+                end: RunEnd::NotStarted("the run did not start".into()),
+                main_pid: 0,
+                main_ended_ms: None,
+                wall_ms: 0.0,
+                processes: Vec::new(),
+                lines: Vec::new(),
+                lines_dropped: 0,
+                tasks: Vec::new(),
+                completion: Vec::new(),
+                results: Vec::new(),
+                lost: Vec::new(),
+                notices: Vec::new(),
+            },
+            slots: HashMap::new(),
+            line_bytes: 0,
+            command_line,
+        }
+    }
+
+    /// Takes in one event.
+    pub fn push(&mut self, event: &Event) {
+        match event {
+            Event::Spawned {
+                t_ms,
+                worker,
+                pid,
+                ppid,
+                ..
+            } => self.spawned(*t_ms, *worker, *pid, *ppid),
+            Event::Exited {
+                t_ms,
+                worker,
+                code,
+                signal,
+                ..
+            } => {
+                if *worker == 0 {
+                    self.facts.main_ended_ms = Some(*t_ms);
+                    self.facts.wall_ms = *t_ms;
+                    self.facts.end = match (code, signal) {
+                        (Some(code), _) => RunEnd::Exited(*code),
+                        (None, Some(signal)) => RunEnd::Signalled(*signal),
+                        (None, None) => RunEnd::Exited(-1),
+                    };
+                } else if let Some(p) = self.process(*worker) {
+                    p.exit = Some((*t_ms, *code, *signal));
+                }
+            }
+            Event::State {
+                t_ms,
+                worker,
+                state,
+                ..
+            } if state == "Z" => {
+                if let Some(p) = self.process(*worker) {
+                    p.zombie_ms.get_or_insert(*t_ms);
+                }
+            }
+            Event::Joined { t_ms, worker, .. } => {
+                if let Some(p) = self.process(*worker) {
+                    p.joined_ms.get_or_insert(*t_ms);
+                }
+            }
+            Event::Output {
+                t_ms,
+                pid,
+                stream,
+                text,
+                ..
+            } => self.line(*t_ms, *pid, *stream, text),
+            Event::TaskStarted {
+                task, label, pid, ..
+            } => self.task(*task, label, *pid, false),
+            Event::TaskFinished {
+                task, label, pid, ..
+            } => self.task(*task, label, *pid, true),
+            Event::Notice { text, .. } if self.facts.notices.len() < 16 => {
+                self.facts.notices.push(text.clone());
+            }
+            Event::RunFinished {
+                completion_order,
+                results,
+                lost,
+                ..
+            } => {
+                self.facts.completion = completion_order.clone();
+                self.facts.results = results.iter().map(result_text).collect();
+                self.facts.lost = lost.clone();
+            }
+            _ => {}
+        }
+    }
+
+    fn spawned(&mut self, t_ms: f64, worker: usize, pid: u32, ppid: u32) {
+        if worker == 0 {
+            self.facts.main_pid = pid;
+            self.facts.end = RunEnd::Exited(-1);
+            return;
+        }
+        let helper = (self.command_line)(pid).and_then(|line| Helper::of_command_line(&line));
+        self.slots.insert(worker, self.facts.processes.len());
+        self.facts.processes.push(ProcessFacts {
+            pid,
+            ppid,
+            helper,
+            seen_ms: t_ms,
+            exit: None,
+            zombie_ms: None,
+            joined_ms: None,
+        });
+    }
+
+    fn process(&mut self, worker: usize) -> Option<&mut ProcessFacts> {
+        let index = *self.slots.get(&worker)?;
+        self.facts.processes.get_mut(index)
+    }
+
+    fn line(&mut self, t_ms: f64, pid: u32, stream: Stream, text: &str) {
+        let fits =
+            self.facts.lines.len() < MAX_LINES && self.line_bytes + text.len() <= MAX_LINE_BYTES;
+        if !fits {
+            self.facts.lines_dropped += 1;
+            return;
+        }
+        self.line_bytes += text.len();
+        self.facts.lines.push(Line {
+            t_ms,
+            pid,
+            stream,
+            text: text.to_string(),
+        });
+    }
+
+    fn task(&mut self, task: usize, label: &str, pid: u32, finished: bool) {
+        // Task indexes come from the trace, which numbers at most its task limit.
+        if task >= crate::limits::MAX_TASKS as usize {
+            return;
+        }
+        if self.facts.tasks.len() <= task {
+            self.facts.tasks.resize(
+                task + 1,
+                TaskFacts {
+                    label: String::new(),
+                    pid: 0,
+                    finished: false,
+                },
+            );
+        }
+        let slot = &mut self.facts.tasks[task];
+        slot.label = label.to_string();
+        slot.pid = pid;
+        slot.finished |= finished;
+    }
+
+    /// The run's facts, once it ended as `end` (the time limit overrides what the events say).
+    pub fn finish(mut self, timed_out: bool) -> RunFacts {
+        if timed_out {
+            self.facts.end = RunEnd::TimedOut;
+        }
+        // Lines in the order their processes wrote them (the trace delivers them per process).
+        self.facts.lines.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+        self.facts
+    }
+}
+
+/// A result as the trace reports it: Python's `repr`, as a string.
+fn result_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spawned(worker: usize, pid: u32, ppid: u32) -> Event {
+        Event::Spawned {
+            t_ms: worker as f64,
+            worker,
+            pid,
+            ppid,
+            stage: 0,
+            tid: None,
+            spawn_us: 0.0,
+            pinned: None,
+            adopted: false,
+        }
+    }
+
+    fn output(t_ms: f64, pid: u32, text: &str) -> Event {
+        Event::Output {
+            t_ms,
+            worker: Some(0),
+            pid,
+            stream: Stream::Stdout,
+            text: text.into(),
+        }
+    }
+
+    fn tracker_at_12(pid: u32) -> Option<Vec<u8>> {
+        (pid == 12).then(|| {
+            b"python3\0-c\0from multiprocessing.resource_tracker import main;main(5)\0".to_vec()
+        })
+    }
+
+    #[test]
+    fn lines_are_put_in_the_order_they_were_written_and_helpers_are_told_apart() {
+        let mut builder = FactsBuilder::reading(None, tracker_at_12);
+        builder.push(&spawned(0, 10, 1));
+        builder.push(&spawned(1, 11, 10));
+        builder.push(&spawned(2, 12, 10));
+        builder.push(&output(5.0, 11, "late"));
+        builder.push(&output(3.0, 10, "early"));
+        builder.push(&Event::Exited {
+            t_ms: 9.0,
+            worker: 0,
+            pid: 10,
+            code: Some(0),
+            signal: None,
+        });
+        let facts = builder.finish(false);
+        assert_eq!(facts.end, RunEnd::Exited(0));
+        assert_eq!(facts.main_pid, 10);
+        let texts: Vec<&str> = facts.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["early", "late"]);
+        assert_eq!(facts.started().map(|p| p.pid).collect::<Vec<_>>(), [11]);
+        assert_eq!(
+            facts.helpers().next().unwrap().helper,
+            Some(Helper::ResourceTracker)
+        );
+    }
+
+    #[test]
+    fn a_flood_is_counted_not_kept_and_a_time_limit_overrides_the_end() {
+        let mut builder = FactsBuilder::reading(None, |_| None);
+        builder.push(&spawned(0, 10, 1));
+        for i in 0..MAX_LINES + 5 {
+            builder.push(&output(i as f64, 10, "x"));
+        }
+        let facts = builder.finish(true);
+        assert_eq!(facts.lines.len(), MAX_LINES);
+        assert_eq!(facts.lines_dropped, 5);
+        assert_eq!(facts.end, RunEnd::TimedOut);
+    }
+}
