@@ -99,11 +99,25 @@ pub enum Commands {
     Export(crate::export::ExportArgs),
     /// Start a new lesson: DIR/<id>/ with lesson.toml (every field commented), narrative.md and
     /// program.py, ready to check, run and edit.
+    ///
+    /// With --exercise LESSON EXERCISE (and --lessons DIR): a new exercise in DIR/LESSON/exercises/.
     New {
-        /// The new lesson's id: lowercase letters, digits and single '-' between words.
+        /// The new lesson's id: lowercase letters, digits and single '-' between words (with
+        /// --exercise: the lesson the exercise belongs to).
         id: String,
+        /// With --exercise: the new exercise's id.
+        #[arg(requires = "exercise")]
+        exercise_id: Option<String>,
+        /// Make an exercise in the lesson ID of --lessons instead of a lesson.
+        #[arg(long, requires = "exercise_id")]
+        exercise: bool,
         /// The folder to create the lesson folder in (created if missing).
-        #[arg(long, value_name = "DIR", default_value = ".")]
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = ".",
+            conflicts_with = "exercise"
+        )]
         dir: PathBuf,
     },
     /// Print a shell completion script, e.g. `proclab completions bash > ~/.local/share/bash-completion/completions/proclab`.
@@ -277,7 +291,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Commands::Bench(args)) => crate::bench::main(&args),
         Some(Commands::Replay { file }) => replay(&file, cli.lessons, cli.projector),
         Some(Commands::Export(args)) => export(&args, cli.lessons.as_ref()),
-        Some(Commands::New { id, dir }) => new_lesson(&id, &dir),
+        Some(Commands::New {
+            id,
+            exercise_id: Some(exercise_id),
+            ..
+        }) => exercise::new_exercise(cli.lessons.as_deref(), &id, &exercise_id),
+        Some(Commands::New { id, dir, .. }) => new_lesson(&id, &dir),
         Some(Commands::Completions { shell }) => completions(shell),
         Some(Commands::Man { dir }) => man(dir.as_deref()),
         Some(Commands::Trace(args)) => trace(args, cli.lessons, cli.projector),

@@ -13,6 +13,7 @@
 pub mod check;
 pub mod evaluate;
 pub mod facts;
+pub mod grade;
 pub mod judge;
 pub mod load;
 pub mod raw;

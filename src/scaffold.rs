@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::files;
 use crate::lesson::validate::is_valid_id;
 
+pub(crate) mod exercise;
+
 /// Why a lesson could not be scaffolded.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ScaffoldError {
@@ -27,6 +29,18 @@ pub(crate) enum ScaffoldError {
     Exists {
         /// The lesson folder that is in the way.
         folder: PathBuf,
+    },
+    /// `--exercise` names a lesson that is not a folder of `--lessons`.
+    #[error(
+        "{} holds no lesson folder {lesson:?}: make it with `proclab new {lesson} --dir {}` first",
+        root.display(),
+        root.display()
+    )]
+    NoLesson {
+        /// The lesson named.
+        lesson: String,
+        /// The `--lessons` folder.
+        root: PathBuf,
     },
     /// A folder or file could not be created.
     #[error("could not create {}: {source}", path.display())]
@@ -94,7 +108,7 @@ pub(crate) fn scaffold(id: &str, dir: &Path) -> Result<Scaffolded, ScaffoldError
 }
 
 /// "three-sleepers" → "Three sleepers".
-fn title_of(id: &str) -> String {
+pub(crate) fn title_of(id: &str) -> String {
     let words = id.replace('-', " ");
     let mut chars = words.chars();
     chars

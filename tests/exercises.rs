@@ -298,3 +298,88 @@ fn starting_an_exercise_writes_its_program_once_and_never_overwrites() {
             .unwrap();
     assert_eq!(String::from_utf8_lossy(&solution.stdout), expected);
 }
+
+#[test]
+fn a_new_exercise_passes_check_its_start_fails_and_its_solution_passes() {
+    if !have_python("a_new_exercise_passes_check_its_start_fails_and_its_solution_passes") {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("mine");
+    let root_arg = root.to_str().unwrap();
+    let run = |args: &[&str]| proclab_in(state.path(), args);
+    assert!(
+        run(&["new", "three-sleepers", "--dir", root_arg])
+            .status
+            .success()
+    );
+    let without = run(&["new", "--exercise", "three-sleepers", "wait-for-it"]);
+    assert_eq!(without.status.code(), Some(2), "--exercise needs --lessons");
+    let made = run(&[
+        "--lessons",
+        root_arg,
+        "new",
+        "--exercise",
+        "three-sleepers",
+        "wait-for-it",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let folder = root.join("three-sleepers/exercises/wait-for-it");
+    for file in ["exercise.toml", "start.py", "solution.py"] {
+        assert!(folder.join(file).is_file(), "{file}");
+    }
+    let check = run(&["check", root_arg]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let again = run(&[
+        "--lessons",
+        root_arg,
+        "new",
+        "--exercise",
+        "three-sleepers",
+        "wait-for-it",
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let missing = run(&[
+        "--lessons",
+        root_arg,
+        "new",
+        "--exercise",
+        "no-such-lesson",
+        "x",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("holds no lesson folder \"no-such-lesson\"")
+    );
+    for (file, code) in [("start.py", 1), ("solution.py", 0)] {
+        let path = folder.join(file);
+        let judged = run(&[
+            "--lessons",
+            root_arg,
+            "exercise",
+            "check",
+            "wait-for-it",
+            path.to_str().unwrap(),
+            "--runs",
+            "1",
+        ]);
+        assert_eq!(
+            judged.status.code(),
+            Some(code),
+            "{file}: {}",
+            String::from_utf8_lossy(&judged.stdout)
+        );
+    }
+    let listed = run(&["--lessons", root_arg, "exercises"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("wait-for-it "));
+}

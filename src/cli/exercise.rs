@@ -1,7 +1,7 @@
 //! `proclab exercises` and `proclab exercise …`: list the exercises, write a starting program,
 //! judge a program, print a solution, grade a folder of submissions.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
@@ -58,6 +58,23 @@ pub enum ExerciseAction {
         /// The exercise's id.
         id: String,
     },
+    /// Judge every .py in a folder of submissions, each on its own with the time limit, and
+    /// print a table: file, pass or fail per check, evidence, time; exit 0 if all pass.
+    Grade {
+        /// The exercise's id.
+        id: String,
+        /// The folder of submissions (its .py files).
+        folder: PathBuf,
+        /// The table as CSV.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// The table as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// How to judge.
+        #[command(flatten)]
+        judging: JudgeFlags,
+    },
 }
 
 /// How programs are judged.
@@ -90,11 +107,91 @@ pub(crate) fn exercise(args: ExerciseArgs, lessons: Option<&PathBuf>) -> Result<
                 .write_all(visible(&found.solution.text).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(ExerciseAction::Grade {
+            id,
+            folder,
+            csv,
+            json,
+            judging,
+        }) => {
+            let format = match (csv, json) {
+                (true, _) => GradeFormat::Csv,
+                (_, true) => GradeFormat::Json,
+                _ => GradeFormat::Text,
+            };
+            grade(&catalog, &id, &folder, format, &judging)
+        }
         None => {
             let id = args.id.unwrap_or_default();
             start(&catalog, &id, &args.dir)
         }
     }
+}
+
+/// How `grade` prints its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GradeFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+/// `proclab exercise grade`.
+fn grade(
+    catalog: &Catalog,
+    id: &str,
+    folder: &Path,
+    format: GradeFormat,
+    judging: &JudgeFlags,
+) -> Result<ExitCode> {
+    use crate::exercise::grade;
+
+    let Some(found) = exercise::find(catalog, id) else {
+        return usage(&exercise::unknown(catalog, id));
+    };
+    let files = match grade::submissions(folder) {
+        Ok(files) => files,
+        Err(error) => {
+            return usage(&format!(
+                "{}: {}",
+                visible_line(&folder.display().to_string()),
+                describe(&error)
+            ));
+        }
+    };
+    let python = match Interpreter::find(judging.python.as_deref()) {
+        Ok(python) => python,
+        Err(message) => return usage(&message),
+    };
+    let interrupted = interrupt_flag()?;
+    let options = JudgeOptions {
+        python,
+        runs: judging.runs,
+        interrupted: Some(interrupted.clone()),
+    };
+    let tell = std::io::stderr().is_terminal();
+    let total = files.len();
+    let mut done = 0;
+    let graded = grade::grade(found, &files, &options, &mut |file, progress| {
+        if let (true, exercise::JudgeProgress::RunStarted { run: 0, .. }) = (tell, &progress) {
+            done += 1;
+            eprintln!("judging {} ({done} of {total})…", visible_line(file));
+        }
+    });
+    let table = match format {
+        GradeFormat::Text => grade::to_text(found, &graded),
+        GradeFormat::Csv => grade::to_csv(found, &graded),
+        GradeFormat::Json => grade::to_json(found, &graded) + "\n",
+    };
+    std::io::stdout().lock().write_all(table.as_bytes())?;
+    if interrupted.load(Ordering::Relaxed) {
+        return Ok(ExitCode::from(130));
+    }
+    Ok(if graded.iter().all(grade::Graded::passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn usage(message: &str) -> Result<ExitCode> {
@@ -275,4 +372,47 @@ fn about(exercise: &Exercise) -> String {
         text.push_str(&format!("  ○ {}\n", visible(&spec.check.describe())));
     }
     text
+}
+
+/// `proclab new --exercise <lesson> <id>` (with `--lessons DIR`).
+pub(crate) fn new_exercise(lessons: Option<&Path>, lesson: &str, id: &str) -> Result<ExitCode> {
+    let Some(root) = lessons else {
+        use clap::CommandFactory;
+        super::Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                format!(
+                    "--exercise needs --lessons DIR: the exercise goes into DIR/{lesson}/exercises/{id}/.\n\
+                     For example: proclab --lessons my-lessons new --exercise {lesson} {id}"
+                ),
+            )
+            .exit()
+    };
+    let made = crate::scaffold::exercise::scaffold_exercise(root, lesson, id)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Created the exercise {id:?} in {}:",
+        made.folder.display()
+    )?;
+    let about = [
+        "the exercise: task, hints and checks, every field commented",
+        "the starting program (fails a check)",
+        "the reference solution (passes every check)",
+    ];
+    for (path, about) in made.files.iter().zip(about) {
+        writeln!(out, "  {:<56} {about}", path.display().to_string())?;
+    }
+    let (root, folder) = (root.display(), made.folder.display());
+    writeln!(out, "\nNext:")?;
+    writeln!(out, "  proclab check {root}")?;
+    writeln!(
+        out,
+        "  proclab --lessons {root} exercise check {id} {folder}/start.py"
+    )?;
+    writeln!(
+        out,
+        "  proclab --lessons {root} exercise check {id} {folder}/solution.py"
+    )?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 //! counted), and the trace itself follows at most about a thousand processes.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -159,14 +160,31 @@ impl RunFacts {
     }
 }
 
+/// How often the command lines of processes not yet told apart are read again.
+const RECHECK_EVERY: Duration = Duration::from_millis(10);
+/// A process whose command line was read as not a helper this long after it was found is
+/// settled: multiprocessing's helpers run a new program (`exec`) right after their `fork`.
+const SETTLED_AFTER: Duration = Duration::from_millis(40);
+/// Most command lines read in one pass.
+const MAX_READS_PER_PASS: usize = 64;
+
+/// A process whose command line may still change (found between its `fork` and its `exec`).
+#[derive(Debug)]
+struct Unsettled {
+    index: usize,
+    found: Instant,
+}
+
 /// Builds [`RunFacts`] one event at a time.
 #[derive(Debug)]
 pub struct FactsBuilder {
     facts: RunFacts,
     slots: HashMap<usize, usize>,
     line_bytes: usize,
-    /// Reads a new process's command line (to tell helpers apart); swapped out in tests.
+    /// Reads a process's command line (to tell helpers apart); swapped out in tests.
     command_line: fn(u32) -> Option<Vec<u8>>,
+    unsettled: Vec<Unsettled>,
+    last_recheck: Option<Instant>,
 }
 
 fn proc_command_line(pid: u32) -> Option<Vec<u8>> {
@@ -203,11 +221,14 @@ impl FactsBuilder {
             slots: HashMap::new(),
             line_bytes: 0,
             command_line,
+            unsettled: Vec::new(),
+            last_recheck: None,
         }
     }
 
     /// Takes in one event.
     pub fn push(&mut self, event: &Event) {
+        self.recheck_helpers();
         match event {
             Event::Spawned {
                 t_ms,
@@ -233,6 +254,9 @@ impl FactsBuilder {
                     };
                 } else if let Some(p) = self.process(*worker) {
                     p.exit = Some((*t_ms, *code, *signal));
+                    let pid = p.pid;
+                    self.unsettled
+                        .retain(|u| self.facts.processes[u.index].pid != pid);
                 }
             }
             Event::State {
@@ -286,17 +310,64 @@ impl FactsBuilder {
             self.facts.end = RunEnd::Exited(-1);
             return;
         }
-        let helper = (self.command_line)(pid).and_then(|line| Helper::of_command_line(&line));
-        self.slots.insert(worker, self.facts.processes.len());
+        let index = self.facts.processes.len();
+        self.slots.insert(worker, index);
         self.facts.processes.push(ProcessFacts {
             pid,
             ppid,
-            helper,
+            helper: None,
             seen_ms: t_ms,
             exit: None,
             zombie_ms: None,
             joined_ms: None,
         });
+        self.unsettled.push(Unsettled {
+            index,
+            found: Instant::now(),
+        });
+        self.recheck(Instant::now());
+    }
+
+    /// Reads again, at most every [`RECHECK_EVERY`], the command lines of processes not yet
+    /// told apart.
+    fn recheck_helpers(&mut self) {
+        let now = Instant::now();
+        let due = self
+            .last_recheck
+            .is_none_or(|last| now.duration_since(last) >= RECHECK_EVERY);
+        if due && !self.unsettled.is_empty() {
+            self.recheck(now);
+        }
+    }
+
+    /// A process is a helper when its command line says so, unless its parent is the
+    /// forkserver: what the forkserver forks are the program's own processes, which show the
+    /// server's command line because they are copies of it.
+    fn recheck(&mut self, now: Instant) {
+        self.last_recheck = Some(now);
+        let mut settled = Vec::new();
+        for (at, unsettled) in self.unsettled.iter().enumerate().take(MAX_READS_PER_PASS) {
+            let process = &self.facts.processes[unsettled.index];
+            let parent_is_server = self
+                .facts
+                .processes
+                .iter()
+                .any(|p| p.pid == process.ppid && p.helper == Some(Helper::ForkServer));
+            let helper = if parent_is_server {
+                None
+            } else {
+                (self.command_line)(process.pid).and_then(|line| Helper::of_command_line(&line))
+            };
+            if helper.is_some() || parent_is_server {
+                self.facts.processes[unsettled.index].helper = helper;
+                settled.push(at);
+            } else if now.duration_since(unsettled.found) >= SETTLED_AFTER {
+                settled.push(at);
+            }
+        }
+        for at in settled.into_iter().rev() {
+            self.unsettled.remove(at);
+        }
     }
 
     fn process(&mut self, worker: usize) -> Option<&mut ProcessFacts> {
@@ -419,6 +490,24 @@ mod tests {
             facts.helpers().next().unwrap().helper,
             Some(Helper::ResourceTracker)
         );
+    }
+
+    fn server_at_20(pid: u32) -> Option<Vec<u8>> {
+        // The forkserver (20) and what it forks (21) show the same command line.
+        (pid == 20 || pid == 21).then(|| {
+            b"python3\0-c\0from multiprocessing.forkserver import main; main(8, 9)\0".to_vec()
+        })
+    }
+
+    #[test]
+    fn what_the_forkserver_forks_is_the_programs_own() {
+        let mut builder = FactsBuilder::reading(None, server_at_20);
+        builder.push(&spawned(0, 10, 1));
+        builder.push(&spawned(1, 20, 10));
+        builder.push(&spawned(2, 21, 20));
+        let facts = builder.finish(false);
+        assert_eq!(facts.started().map(|p| p.pid).collect::<Vec<_>>(), [21]);
+        assert_eq!(facts.helpers().map(|p| p.pid).collect::<Vec<_>>(), [20]);
     }
 
     #[test]
