@@ -10,6 +10,7 @@
 //! learner's file, [`judge`] it with a progress callback that sees every event of every run
 //! (for a live process view), and show the [`Verdict`].
 
+pub mod background;
 pub mod check;
 pub mod evaluate;
 pub mod facts;
@@ -21,6 +22,7 @@ pub mod run;
 pub(crate) mod validate;
 pub mod verdict;
 
+pub use background::{JudgeHandle, JudgeMessage};
 pub use check::{Check, CheckKind, CheckSpec, StartMethod};
 pub use judge::{JudgeOptions, JudgeProgress, judge};
 pub use run::{Interpreter, Snapshot};

@@ -5,6 +5,8 @@ use std::fmt;
 
 use regex::Regex;
 
+use crate::lesson::model::WorkerCount;
+
 /// Which check, as `kind = "…"` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
@@ -37,6 +39,10 @@ pub enum CheckKind {
     Speedup,
     /// Every other check under each start method.
     StartMethods,
+    /// Chunks the pool and executor calls sent.
+    PoolChunks,
+    /// Tasks running at the same time.
+    ParallelTasks,
 }
 
 impl CheckKind {
@@ -97,28 +103,64 @@ pub enum TaskOrder {
     Indexes(Vec<usize>),
 }
 
-/// A count that must lie in `min ..= max` (no upper bound without `max`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A count that must lie in `min ..= max` (no upper bound without `max`); either end may
+/// follow the machine's cores (`"cores"`, `"cores+1"`, `"cores*2"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bounds {
     /// The fewest allowed.
-    pub min: u64,
+    pub min: WorkerCount,
     /// The most allowed.
-    pub max: Option<u64>,
+    pub max: Option<WorkerCount>,
 }
 
 impl Bounds {
-    /// Whether `n` is allowed.
-    pub fn allows(self, n: u64) -> bool {
-        n >= self.min && self.max.is_none_or(|max| n <= max)
+    /// Bounds of fixed numbers.
+    pub fn fixed(min: u32, max: Option<u32>) -> Bounds {
+        Bounds {
+            min: WorkerCount::Fixed(min),
+            max: max.map(WorkerCount::Fixed),
+        }
+    }
+
+    /// Whether `n` is allowed on a machine with `cores` cores.
+    pub fn allows(&self, n: u64, cores: u32) -> bool {
+        n >= self.min.unclamped(cores)
+            && self
+                .max
+                .as_ref()
+                .is_none_or(|max| n <= max.unclamped(cores))
+    }
+
+    fn follows_cores(&self) -> bool {
+        let relative = |c: &WorkerCount| !matches!(c, WorkerCount::Fixed(_));
+        relative(&self.min) || self.max.as_ref().is_some_and(relative)
+    }
+
+    /// What they allow on a machine with `cores` cores, in numbers ("exactly 2 (cores: this
+    /// machine has 2)").
+    pub fn text(&self, cores: u32) -> String {
+        let numbers = Bounds {
+            min: WorkerCount::Fixed(self.min.unclamped(cores).min(u64::from(u32::MAX)) as u32),
+            max: self
+                .max
+                .as_ref()
+                .map(|m| WorkerCount::Fixed(m.unclamped(cores).min(u64::from(u32::MAX)) as u32)),
+        };
+        if self.follows_cores() {
+            format!("{numbers} ({self}: this machine has {cores} cores)")
+        } else {
+            numbers.to_string()
+        }
     }
 }
 
 impl fmt::Display for Bounds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.max {
-            Some(max) if max == self.min => write!(f, "exactly {max}"),
-            Some(max) => write!(f, "{} to {max}", self.min),
-            None => write!(f, "at least {}", self.min),
+        let word = |c: &WorkerCount| String::from(c.clone());
+        match &self.max {
+            Some(max) if *max == self.min => write!(f, "exactly {}", word(max)),
+            Some(max) => write!(f, "{} to {}", word(&self.min), word(max)),
+            None => write!(f, "at least {}", word(&self.min)),
         }
     }
 }
@@ -200,6 +242,22 @@ pub enum Check {
         /// The methods.
         methods: Vec<StartMethod>,
     },
+    /// The pool and executor calls sent `at_least ..= at_most` chunks (tasks ÷ chunksize,
+    /// rounded up, per call).
+    PoolChunks {
+        /// The fewest.
+        at_least: u64,
+        /// The most.
+        at_most: Option<u64>,
+    },
+    /// For at least `fraction` of the span from the first task's start to the last task's end,
+    /// `at_least` tasks or more were running at the same moment.
+    ParallelTasks {
+        /// How many at once.
+        at_least: WorkerCount,
+        /// Of the span, 0 to 1.
+        fraction: f64,
+    },
 }
 
 impl Check {
@@ -220,6 +278,8 @@ impl Check {
             Check::WallTime { .. } => CheckKind::WallTime,
             Check::Speedup { .. } => CheckKind::Speedup,
             Check::StartMethods { .. } => CheckKind::StartMethods,
+            Check::PoolChunks { .. } => CheckKind::PoolChunks,
+            Check::ParallelTasks { .. } => CheckKind::ParallelTasks,
         }
     }
 
@@ -273,6 +333,17 @@ impl Check {
                 let names: Vec<&str> = methods.iter().map(|m| m.name()).collect();
                 format!("every check passes under {}", names.join(", "))
             }
+            Check::PoolChunks { at_least, at_most } => match at_most {
+                Some(most) => {
+                    format!("its pools and executors send {at_least} to {most} chunks of tasks")
+                }
+                None => format!("its pools and executors send at least {at_least} chunks of tasks"),
+            },
+            Check::ParallelTasks { at_least, fraction } => format!(
+                "{} tasks or more run at the same time for {:.0}% of the time tasks run",
+                String::from(at_least.clone()),
+                fraction * 100.0
+            ),
         }
     }
 }
@@ -317,19 +388,27 @@ mod tests {
         }
         assert_eq!(CheckKind::parse("exit_code"), Some(CheckKind::ExitCode));
         assert_eq!(CheckKind::parse("exitcode"), None);
-        assert_eq!(CheckKind::all_names().len(), 14);
+        assert_eq!(CheckKind::all_names().len(), 16);
     }
 
     #[test]
     fn bounds_say_what_they_allow() {
-        let exactly = Bounds {
-            min: 4,
-            max: Some(4),
-        };
-        assert!(exactly.allows(4) && !exactly.allows(3) && !exactly.allows(5));
+        let exactly = Bounds::fixed(4, Some(4));
+        assert!(exactly.allows(4, 2) && !exactly.allows(3, 2) && !exactly.allows(5, 2));
         assert_eq!(exactly.to_string(), "exactly 4");
-        let open = Bounds { min: 1, max: None };
-        assert!(open.allows(1000));
+        assert_eq!(exactly.text(2), "exactly 4");
+        let open = Bounds::fixed(1, None);
+        assert!(open.allows(1000, 2));
         assert_eq!(open.to_string(), "at least 1");
+        let per_core = Bounds {
+            min: WorkerCount::Cores(0),
+            max: Some(WorkerCount::Cores(0)),
+        };
+        assert!(per_core.allows(2, 2) && !per_core.allows(4, 2) && per_core.allows(4, 4));
+        assert_eq!(per_core.to_string(), "exactly cores");
+        assert_eq!(
+            per_core.text(2),
+            "exactly 2 (exactly cores: this machine has 2 cores)"
+        );
     }
 }

@@ -48,10 +48,14 @@ pub fn evaluate(check: &Check, facts: &RunFacts) -> RunCheck {
             printer,
             stream,
             bounds,
-        } => output_matches(pattern, *printer, *stream, *bounds, facts),
+        } => output_matches(pattern, *printer, *stream, bounds, facts),
         Check::OutputOrder { lines } => output_order(lines, facts),
-        Check::ProcessesStarted { bounds } => processes_started(*bounds, facts),
-        Check::TaskPids { bounds } => task_pids(*bounds, facts),
+        Check::ProcessesStarted { bounds } => processes_started(bounds, facts),
+        Check::TaskPids { bounds } => task_pids(bounds, facts),
+        Check::PoolChunks { at_least, at_most } => pool_chunks(*at_least, *at_most, facts),
+        Check::ParallelTasks { at_least, fraction } => {
+            parallel_tasks(at_least.unclamped(facts.cores), *fraction, facts)
+        }
         Check::TasksFinished { count } => tasks_finished(*count, facts),
         Check::CompletionOrder { order } => completion_order(order, facts),
         Check::Results { values } => results(values, facts),
@@ -132,7 +136,7 @@ fn output_matches(
     pattern: &regex::Regex,
     printer: Printer,
     stream: StreamFilter,
-    bounds: Bounds,
+    bounds: &Bounds,
     facts: &RunFacts,
 ) -> RunCheck {
     let matching: Vec<_> = facts
@@ -164,10 +168,13 @@ fn output_matches(
             facts.lines_dropped
         ));
     }
-    if bounds.allows(n as u64) {
+    if bounds.allows(n as u64, facts.cores) {
         pass(detail)
     } else {
-        fail(format!("{detail}; the exercise asks for {bounds}"))
+        fail(format!(
+            "{detail}; the exercise asks for {}",
+            bounds.text(facts.cores)
+        ))
     }
 }
 
@@ -205,7 +212,7 @@ fn helpers_note(facts: &RunFacts) -> String {
     }
 }
 
-fn processes_started(bounds: Bounds, facts: &RunFacts) -> RunCheck {
+fn processes_started(bounds: &Bounds, facts: &RunFacts) -> RunCheck {
     let started: Vec<u32> = facts.started().map(|p| p.pid).collect();
     let n = started.len();
     let mut detail = format!("your program started {}", plural(n, "process", "processes"));
@@ -213,14 +220,17 @@ fn processes_started(bounds: Bounds, facts: &RunFacts) -> RunCheck {
         detail.push_str(&format!(" (PIDs {})", pid_list(started)));
     }
     detail.push_str(&helpers_note(facts));
-    if bounds.allows(n as u64) {
+    if bounds.allows(n as u64, facts.cores) {
         pass(detail)
     } else {
-        fail(format!("{detail}; the exercise asks for {bounds}"))
+        fail(format!(
+            "{detail}; the exercise asks for {}",
+            bounds.text(facts.cores)
+        ))
     }
 }
 
-fn task_pids(bounds: Bounds, facts: &RunFacts) -> RunCheck {
+fn task_pids(bounds: &Bounds, facts: &RunFacts) -> RunCheck {
     let mut pids: Vec<u32> = facts
         .tasks
         .iter()
@@ -240,16 +250,19 @@ fn task_pids(bounds: Bounds, facts: &RunFacts) -> RunCheck {
             pid_list(pids)
         )
     };
-    if bounds.allows(n as u64) {
+    if bounds.allows(n as u64, facts.cores) {
         pass(detail)
     } else {
-        fail(format!("{detail}; the exercise asks for {bounds}"))
+        fail(format!(
+            "{detail}; the exercise asks for {}",
+            bounds.text(facts.cores)
+        ))
     }
 }
 
 fn tasks_finished(count: Option<u64>, facts: &RunFacts) -> RunCheck {
     let total = facts.tasks.len();
-    let finished = facts.tasks.iter().filter(|t| t.finished).count();
+    let finished = facts.tasks.iter().filter(|t| t.finished()).count();
     let mut detail = format!("{finished} of {} finished", plural(total, "task", "tasks"));
     let lost: Vec<String> = facts
         .lost
@@ -372,7 +385,15 @@ fn no_process_left(facts: &RunFacts) -> RunCheck {
         .started()
         .filter_map(|p| {
             let end = p.exit.map(|(t, _, _)| t);
+            // The main process leads its terminal's session: its end hangs the terminal up,
+            // and SIGHUP kills what still ran (seen in the same scan of /proc as its end).
+            let hung_up =
+                matches!(p.exit, Some((t, None, Some(1))) if t >= main_end - SAME_MOMENT_MS);
             match end {
+                Some(_) if hung_up => Some(format!(
+                    "PID {} was still running when the main process ended; the hang-up of its terminal then killed it (SIGHUP)",
+                    p.pid
+                )),
                 Some(t) if t <= main_end + SAME_MOMENT_MS => None,
                 Some(t) => Some(format!(
                     "PID {} ran on {:.0} ms after the main process ended",
@@ -405,8 +426,11 @@ fn no_zombies(facts: &RunFacts) -> RunCheck {
         .filter(|p| p.ppid == facts.main_pid)
         .filter_map(|p| {
             let since = p.zombie_ms?;
-            let reaped_before = p.joined_ms.is_some_and(|t| t <= main_end + SAME_MOMENT_MS);
-            (since <= main_end && !reaped_before).then(|| {
+            // Reaped by its parent before the main process ended; what proclab reaps after
+            // that (in the same scan of /proc, or later) was still a zombie then.
+            let reaped_before = p.joined_ms.is_some_and(|t| t < main_end);
+            // One that ended in the same moment as the main process was no zombie of its.
+            (since < main_end - SAME_MOMENT_MS && !reaped_before).then(|| {
                 format!(
                     "PID {} was a zombie (ended, never joined) from {since:.0} ms until the main process ended at {main_end:.0} ms",
                     p.pid
@@ -418,6 +442,111 @@ fn no_zombies(facts: &RunFacts) -> RunCheck {
         pass("no child was left a zombie")
     } else {
         fail(zombies.join("; "))
+    }
+}
+
+fn pool_chunks(at_least: u64, at_most: Option<u64>, facts: &RunFacts) -> RunCheck {
+    if facts.pool_calls.is_empty() {
+        let detail = "your program called no pool or executor";
+        return if at_least == 0 {
+            pass(detail)
+        } else {
+            fail(detail)
+        };
+    }
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for call in facts.pool_calls.iter().take(MAX_PIDS_SHOWN) {
+        parts.push(match (call.chunks(), call.tasks) {
+            (Some(chunks), Some(tasks)) => format!(
+                "{} sent {} ({}, chunksize {})",
+                call.api,
+                plural(chunks as usize, "chunk", "chunks"),
+                plural(tasks as usize, "task", "tasks"),
+                call.chunksize.unwrap_or(1)
+            ),
+            _ => format!("{} over an iterable of unknown length", call.api),
+        });
+    }
+    let unknown = facts.pool_calls.iter().any(|c| c.chunks().is_none());
+    for call in &facts.pool_calls {
+        total += call.chunks().unwrap_or(0);
+    }
+    let mut detail = format!("your {}", parts.join(", "));
+    if facts.pool_calls.len() > MAX_PIDS_SHOWN {
+        detail.push_str(&format!(
+            " and {} more calls",
+            facts.pool_calls.len() - MAX_PIDS_SHOWN
+        ));
+    }
+    detail.push_str(&format!(
+        ": {} in all",
+        plural(total as usize, "chunk", "chunks")
+    ));
+    let asked = match at_most {
+        Some(most) => format!("{at_least} to {most}"),
+        None => format!("at least {at_least}"),
+    };
+    if unknown {
+        return fail(format!(
+            "{detail}; proclab cannot count the chunks of a call over an iterable of unknown length (give it a list); the exercise asks for {asked}"
+        ));
+    }
+    if total >= at_least && at_most.is_none_or(|most| total <= most) {
+        pass(detail)
+    } else {
+        fail(format!("{detail}; the exercise asks for {asked}"))
+    }
+}
+
+/// For how long (ms) at least `at_least` of the tasks' intervals overlap, and the span from
+/// the first start to the last end.
+pub(crate) fn overlap(intervals: &[(f64, f64)], at_least: u64) -> (f64, f64) {
+    let mut edges: Vec<(f64, i64)> = intervals
+        .iter()
+        .flat_map(|&(start, end)| [(start, 1), (end, -1)])
+        .collect();
+    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (Some(first), Some(last)) = (edges.first(), edges.last()) else {
+        return (0.0, 0.0);
+    };
+    let span = last.0 - first.0;
+    let mut running = 0i64;
+    let mut covered = 0.0;
+    let mut previous = first.0;
+    for (t, step) in edges {
+        if running >= at_least as i64 {
+            covered += t - previous;
+        }
+        running += step;
+        previous = t;
+    }
+    (covered, span)
+}
+
+fn parallel_tasks(at_least: u64, fraction: f64, facts: &RunFacts) -> RunCheck {
+    let intervals: Vec<(f64, f64)> = facts
+        .tasks
+        .iter()
+        .filter_map(|t| Some((t.started_ms?, t.finished_ms?)))
+        .filter(|(start, end)| end >= start)
+        .collect();
+    if intervals.is_empty() {
+        return fail("no pool or executor task ran");
+    }
+    let (covered, span) = overlap(&intervals, at_least);
+    let share = if span > 0.0 { covered / span } else { 0.0 };
+    let detail = format!(
+        "{at_least} or more tasks ran at once for {:.0}% of the {:.2} s from the first task's start to the last one's end (asked: {at_least} at once, {:.0}% of the time; this machine has {} cores)",
+        share * 100.0,
+        span / 1000.0,
+        fraction * 100.0,
+        facts.cores
+    );
+    if share >= fraction {
+        pass(detail)
+    } else {
+        fail(detail)
     }
 }
 
@@ -459,6 +588,8 @@ mod tests {
         RunFacts {
             method: None,
             end: RunEnd::Exited(0),
+            cores: 2,
+            pool_calls: Vec::new(),
             main_pid: 100,
             main_ended_ms: Some(50.0),
             wall_ms: 50.0,
@@ -503,13 +634,7 @@ mod tests {
 
     #[test]
     fn helpers_are_not_counted_and_a_terminated_worker_is_unclean() {
-        let counted = processes_started(
-            Bounds {
-                min: 2,
-                max: Some(2),
-            },
-            &facts(),
-        );
+        let counted = processes_started(&Bounds::fixed(2, Some(2)), &facts());
         assert!(counted.passed, "{}", counted.detail);
         assert!(
             counted
@@ -526,6 +651,29 @@ mod tests {
             clean.detail
         );
         assert!(no_process_left(&facts()).passed);
+    }
+
+    #[test]
+    fn overlap_measures_how_long_enough_tasks_ran_at_once() {
+        // Two tasks side by side for 5 of the 10 ms.
+        let (covered, span) = overlap(&[(0.0, 7.5), (2.5, 10.0)], 2);
+        assert_eq!((covered, span), (5.0, 10.0));
+        assert_eq!(overlap(&[(0.0, 1.0), (1.0, 2.0)], 2).0, 0.0);
+        assert_eq!(overlap(&[], 1), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_terminal_hang_up_after_the_main_process_ended_is_a_process_left() {
+        let mut hung = facts();
+        hung.processes[0].exit = Some((52.0, None, Some(1)));
+        let left = no_process_left(&hung);
+        assert!(!left.passed);
+        assert!(
+            left.detail
+                .contains("the hang-up of its terminal then killed it"),
+            "{}",
+            left.detail
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ use crate::event::{Event, Stream};
 
 /// Printed lines one run keeps.
 pub const MAX_LINES: usize = 20_000;
+/// Pool and executor calls one run keeps.
+pub const MAX_CALLS: usize = 10_000;
 /// Bytes of printed lines one run keeps.
 pub const MAX_LINE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -102,8 +104,36 @@ pub struct TaskFacts {
     pub label: String,
     /// The process that ran it.
     pub pid: u32,
+    /// When it started (ms since the run started).
+    pub started_ms: Option<f64>,
+    /// When it finished, if it did.
+    pub finished_ms: Option<f64>,
+}
+
+impl TaskFacts {
     /// It finished.
-    pub finished: bool,
+    pub fn finished(&self) -> bool {
+        self.finished_ms.is_some()
+    }
+}
+
+/// One call of a pool or executor API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolCallFacts {
+    /// `Pool.map`, `Executor.submit`…
+    pub api: String,
+    /// Its items, when known.
+    pub tasks: Option<u64>,
+    /// The chunksize in force, when the API has one.
+    pub chunksize: Option<u64>,
+}
+
+impl PoolCallFacts {
+    /// The messages it sent to the workers: its items in chunks (`None`: not known).
+    pub fn chunks(&self) -> Option<u64> {
+        let tasks = self.tasks?;
+        Some(tasks.div_ceil(self.chunksize.unwrap_or(1).max(1)))
+    }
 }
 
 /// Everything one run showed that a check may ask about.
@@ -113,6 +143,10 @@ pub struct RunFacts {
     pub method: Option<StartMethod>,
     /// How the main process ended.
     pub end: RunEnd,
+    /// The cores the program could use.
+    pub cores: u32,
+    /// The program's pool and executor calls (the first [`MAX_CALLS`]).
+    pub pool_calls: Vec<PoolCallFacts>,
     /// The main process's PID.
     pub main_pid: u32,
     /// When the main process ended (ms since the run started).
@@ -206,6 +240,8 @@ impl FactsBuilder {
             facts: RunFacts {
                 method,
                 end: RunEnd::NotStarted("the run did not start".into()),
+                cores: 1,
+                pool_calls: Vec::new(),
                 main_pid: 0,
                 main_ended_ms: None,
                 wall_ms: 0.0,
@@ -230,6 +266,19 @@ impl FactsBuilder {
     pub fn push(&mut self, event: &Event) {
         self.recheck_helpers();
         match event {
+            Event::RunStarted { cores, .. } => self.facts.cores = (*cores).max(1),
+            Event::PoolCall {
+                api,
+                tasks,
+                chunksize,
+                ..
+            } if self.facts.pool_calls.len() < MAX_CALLS => {
+                self.facts.pool_calls.push(PoolCallFacts {
+                    api: api.clone(),
+                    tasks: *tasks,
+                    chunksize: *chunksize,
+                });
+            }
             Event::Spawned {
                 t_ms,
                 worker,
@@ -282,11 +331,19 @@ impl FactsBuilder {
                 ..
             } => self.line(*t_ms, *pid, *stream, text),
             Event::TaskStarted {
-                task, label, pid, ..
-            } => self.task(*task, label, *pid, false),
+                t_ms,
+                task,
+                label,
+                pid,
+                ..
+            } => self.task(*task, label, *pid, *t_ms, false),
             Event::TaskFinished {
-                task, label, pid, ..
-            } => self.task(*task, label, *pid, true),
+                t_ms,
+                task,
+                label,
+                pid,
+                ..
+            } => self.task(*task, label, *pid, *t_ms, true),
             Event::Notice { text, .. } if self.facts.notices.len() < 16 => {
                 self.facts.notices.push(text.clone());
             }
@@ -391,7 +448,7 @@ impl FactsBuilder {
         });
     }
 
-    fn task(&mut self, task: usize, label: &str, pid: u32, finished: bool) {
+    fn task(&mut self, task: usize, label: &str, pid: u32, t_ms: f64, finished: bool) {
         // Task indexes come from the trace, which numbers at most its task limit.
         if task >= crate::limits::MAX_TASKS as usize {
             return;
@@ -402,14 +459,19 @@ impl FactsBuilder {
                 TaskFacts {
                     label: String::new(),
                     pid: 0,
-                    finished: false,
+                    started_ms: None,
+                    finished_ms: None,
                 },
             );
         }
         let slot = &mut self.facts.tasks[task];
         slot.label = label.to_string();
         slot.pid = pid;
-        slot.finished |= finished;
+        if finished {
+            slot.finished_ms = Some(t_ms);
+        } else {
+            slot.started_ms = Some(t_ms);
+        }
     }
 
     /// The run's facts, once it ended as `end` (the time limit overrides what the events say).

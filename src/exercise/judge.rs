@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::Exercise;
 use super::check::{Check, CheckSpec, StartMethod};
 use super::evaluate::{RunCheck, evaluate, unfinished};
-use super::facts::RunFacts;
+use super::facts::{RunEnd, RunFacts};
 use super::run::{Interpreter, RunSpec, Snapshot, run_once};
 use super::verdict::{CheckVerdict, RunSummary, Verdict};
 use crate::event::Event;
@@ -103,7 +103,13 @@ pub fn judge(
                 *done += 1;
                 facts
             };
-            program_runs.push(one(program, false, &mut done));
+            let facts = one(program, false, &mut done);
+            // A run that hung fails every check: more runs would only take more time.
+            let hung = facts.end == RunEnd::TimedOut;
+            program_runs.push(facts);
+            if hung {
+                break 'all;
+            }
             // The serial reference alternates with the program under the first method.
             if let Some(serial) = serial.as_ref().filter(|_| Some(method) == methods.first()) {
                 serial_runs.push(one(serial, true, &mut done));
@@ -231,7 +237,9 @@ fn start_methods(
             .collect();
         if of_method.is_empty() {
             all = false;
-            parts.push(format!("{method}: not run"));
+            parts.push(format!(
+                "{method}: not run (an earlier run hit the time limit, or judging was stopped)"
+            ));
         } else if failing.is_empty() {
             parts.push(format!("{method}: every check passed"));
         } else {

@@ -6,6 +6,8 @@
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::lesson::model::WorkerCount;
+
 /// One exercise file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,12 +57,13 @@ pub struct RawCheck {
     /// `output_matches`: `"stdout"`, `"stderr"` or `"any"` (default).
     #[serde(default)]
     pub stream: Option<Spanned<String>>,
-    /// `output_matches`, `processes_started`, `task_pids`: the fewest allowed.
+    /// `output_matches`, `processes_started`, `task_pids`: the fewest allowed (a number,
+    /// `"cores"`, `"cores+N"` or `"cores*N"`).
     #[serde(default)]
-    pub min: Option<Spanned<i64>>,
-    /// `output_matches`, `processes_started`, `task_pids`: the most allowed.
+    pub min: Option<Spanned<WorkerCount>>,
+    /// `output_matches`, `processes_started`, `task_pids`: the most allowed (as `min`).
     #[serde(default)]
-    pub max: Option<Spanned<i64>>,
+    pub max: Option<Spanned<WorkerCount>>,
     /// `output_order`: these lines, in this relative order.
     #[serde(default)]
     pub lines: Option<Spanned<Vec<Spanned<String>>>>,
@@ -79,9 +82,16 @@ pub struct RawCheck {
     /// `wall_time`: the fraction added to `at_most_s` (default 0.25).
     #[serde(default)]
     pub margin: Option<Spanned<f64>>,
-    /// `speedup`: how many times faster than the serial reference.
+    /// `speedup`: how many times faster than the serial reference; `pool_chunks`: the fewest
+    /// chunks; `parallel_tasks`: how many tasks at once (a number or `"cores"`).
     #[serde(default)]
-    pub at_least: Option<Spanned<f64>>,
+    pub at_least: Option<Spanned<RawAmount>>,
+    /// `pool_chunks`: the most chunks.
+    #[serde(default)]
+    pub at_most: Option<Spanned<i64>>,
+    /// `parallel_tasks`: the fraction of the tasks' span (0 to 1).
+    #[serde(default)]
+    pub fraction: Option<Spanned<f64>>,
     /// `speedup`: the serial reference, a Python file in the exercise's folder.
     #[serde(default)]
     pub serial: Option<Spanned<String>>,
@@ -101,4 +111,14 @@ pub enum RawTask {
     Index(i64),
     /// The task's label.
     Label(String),
+}
+
+/// A number, or a word such as `"cores"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RawAmount {
+    /// A number.
+    Number(f64),
+    /// A word (`"cores"`, `"cores+1"`).
+    Word(String),
 }

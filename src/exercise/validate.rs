@@ -10,7 +10,8 @@ use toml::Spanned;
 
 use super::check::TaskOrder;
 use super::check::{Bounds, Check, CheckKind, CheckSpec, Printer, StartMethod, StreamFilter};
-use super::raw::{RawCheck, RawExercise, RawTask};
+use super::raw::{RawAmount, RawCheck, RawExercise, RawTask};
+use crate::lesson::model::WorkerCount;
 use crate::lesson::problem::Problem;
 use crate::lesson::validate::{Place, Problems, closest, holds_control, is_plain_file_name};
 use crate::limits;
@@ -203,6 +204,8 @@ fn fields_of(kind: CheckKind) -> &'static [&'static str] {
         CheckKind::WallTime => &["at_most_s", "margin"],
         CheckKind::Speedup => &["at_least", "serial", "cores"],
         CheckKind::StartMethods => &["methods"],
+        CheckKind::PoolChunks => &["at_least", "at_most"],
+        CheckKind::ParallelTasks => &["at_least", "fraction"],
     }
 }
 
@@ -225,6 +228,8 @@ fn present_fields(check: &RawCheck) -> Vec<(&'static str, usize)> {
         ("at_most_s", at(&check.at_most_s)),
         ("margin", at(&check.margin)),
         ("at_least", at(&check.at_least)),
+        ("at_most", at(&check.at_most)),
+        ("fraction", at(&check.fraction)),
         ("serial", at(&check.serial)),
         ("cores", at(&check.cores)),
         ("methods", at(&check.methods)),
@@ -376,6 +381,16 @@ fn build(
             need("methods", check.methods.is_some()).then_some(())?;
             start_methods(check.methods.as_ref()?, prefix, problems)?
         }
+        CheckKind::PoolChunks => {
+            let present = check.at_least.is_some() || check.at_most.is_some();
+            need("at_most and/or at_least", present).then_some(())?;
+            pool_chunks(check, prefix, problems)?
+        }
+        CheckKind::ParallelTasks => {
+            let present = check.at_least.is_some() && check.fraction.is_some();
+            need("at_least and fraction", present).then_some(())?;
+            parallel_tasks(check, prefix, problems)?
+        }
     })
 }
 
@@ -433,11 +448,8 @@ fn output_matches(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Op
         &["stdout", "stderr", "any"],
     );
     let mut bounds = bounds(check, prefix, problems)?;
-    if check.min.is_none() {
-        bounds.min = 1;
-        if bounds.max == Some(0) {
-            bounds.min = 0;
-        }
+    if check.min.is_none() && bounds.max != Some(WorkerCount::Fixed(0)) {
+        bounds.min = WorkerCount::Fixed(1);
     }
     Some(Check::OutputMatches {
         pattern: pattern_re,
@@ -453,20 +465,33 @@ fn output_matches(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Op
 
 fn bounds(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Option<Bounds> {
     let cap = limits::MAX_TASKS;
+    let checked = |count: &Spanned<WorkerCount>, field: &str, problems: &mut Problems| {
+        if let WorkerCount::Fixed(n) = count.get_ref()
+            && u64::from(*n) > cap
+        {
+            problems.at(
+                count,
+                format!("{prefix}: {field} = {n} is out of range: use 0 to {cap}, or \"cores\""),
+            );
+            return None;
+        }
+        Some(count.get_ref().clone())
+    };
     let min = match &check.min {
-        Some(min) => count_in(min, "min", 0, cap, prefix, problems)?,
-        None => 0,
+        Some(min) => checked(min, "min", problems)?,
+        None => WorkerCount::Fixed(0),
     };
     let max = match &check.max {
-        Some(max) => Some(count_in(max, "max", 0, cap, prefix, problems)?),
+        Some(max) => Some(checked(max, "max", problems)?),
         None => None,
     };
-    if let (Some(max), Some(raw)) = (max, &check.max)
-        && max < min
+    if let (WorkerCount::Fixed(low), Some(WorkerCount::Fixed(high)), Some(raw)) =
+        (&min, &max, &check.max)
+        && high < low
     {
         problems.at(
             raw,
-            format!("{prefix}: max = {max} is less than min = {min}"),
+            format!("{prefix}: max = {high} is less than min = {low}"),
         );
         return None;
     }
@@ -591,18 +616,35 @@ fn task_order(
     }
 }
 
+/// `at_least` as a number (a problem if it is a word).
+fn number(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Option<f64> {
+    let at_least = check.at_least.as_ref()?;
+    match at_least.get_ref() {
+        RawAmount::Number(x) => Some(*x),
+        RawAmount::Word(word) => {
+            problems.at(
+                at_least,
+                format!("{prefix}: at_least = {word:?} must be a number"),
+            );
+            None
+        }
+    }
+}
+
 fn speedup(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Option<Check> {
-    let at_least = number_in(
-        check.at_least.as_ref()?,
-        "at_least",
-        0.1,
-        256.0,
-        prefix,
-        problems,
-    );
+    let at_least = number(check, prefix, problems);
+    if let (Some(x), Some(raw)) = (at_least, &check.at_least)
+        && !(0.1..=256.0).contains(&x)
+    {
+        problems.at(
+            raw,
+            format!("{prefix}: at_least = {x} is out of range: use 0.1 to 256"),
+        );
+        return None;
+    }
     let serial = check.serial.as_ref()?;
     let name = serial.get_ref();
-    let plain = is_plain_file_name(name) && name.ends_with(".py") && name != "start.py";
+    let plain = is_plain_file_name(name) && name.ends_with(".py");
     if !plain {
         problems.at(
             serial,
@@ -624,6 +666,59 @@ fn speedup(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Option<Ch
         at_least: at_least?,
         serial: plain.then(|| name.clone())?,
         cores,
+    })
+}
+
+fn pool_chunks(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Option<Check> {
+    let cap = limits::MAX_TASKS;
+    let at_least = match &check.at_least {
+        Some(raw) => {
+            let x = number(check, prefix, problems)?;
+            if x.fract() != 0.0 || !(0.0..=cap as f64).contains(&x) {
+                problems.at(
+                    raw,
+                    format!("{prefix}: at_least = {x} must be a whole number from 0 to {cap}"),
+                );
+                return None;
+            }
+            x as u64
+        }
+        None => 0,
+    };
+    let at_most = match &check.at_most {
+        Some(most) => Some(count_in(most, "at_most", at_least, cap, prefix, problems)?),
+        None => None,
+    };
+    Some(Check::PoolChunks { at_least, at_most })
+}
+
+fn parallel_tasks(check: &RawCheck, prefix: &str, problems: &mut Problems) -> Option<Check> {
+    let raw = check.at_least.as_ref()?;
+    let at_least = match raw.get_ref() {
+        RawAmount::Number(x)
+            if x.fract() == 0.0 && (1.0..=f64::from(limits::MAX_WORKERS)).contains(x) =>
+        {
+            Some(WorkerCount::Fixed(*x as u32))
+        }
+        RawAmount::Word(word) => {
+            WorkerCount::parse(word).filter(|c| !matches!(c, WorkerCount::Fixed(0)))
+        }
+        RawAmount::Number(_) => None,
+    };
+    if at_least.is_none() {
+        problems.at(raw, format!("{prefix}: at_least must be a whole number from 1 to {}, \"cores\", \"cores+N\" or \"cores*N\"", limits::MAX_WORKERS));
+    }
+    let fraction = number_in(
+        check.fraction.as_ref()?,
+        "fraction",
+        0.0,
+        1.0,
+        prefix,
+        problems,
+    )?;
+    Some(Check::ParallelTasks {
+        at_least: at_least?,
+        fraction,
     })
 }
 
