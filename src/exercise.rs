@@ -11,6 +11,7 @@
 //! (for a live process view), and show the [`Verdict`].
 
 pub mod background;
+pub mod cap;
 pub mod check;
 pub mod evaluate;
 pub mod facts;

@@ -181,15 +181,16 @@ fn bad_submissions_get_a_clear_verdict_and_leave_nothing_running() {
         "the submission itself is kept"
     );
 
-    for file in ["hangs.py", "forks.py"] {
-        assert_eq!(verdict(file)["passed"], false);
-        assert_eq!(verdict(file)["runs"][0]["timed_out"], true, "{file}");
-        assert!(
-            evidence(file, 0).contains("still running at the time limit"),
-            "{file}: {}",
-            evidence(file, 0)
-        );
-    }
+    assert_eq!(verdict("hangs.py")["passed"], false);
+    assert_eq!(verdict("hangs.py")["runs"][0]["timed_out"], true);
+    let hung = evidence("hangs.py", 0);
+    assert!(hung.contains("still running at the time limit"), "{hung}");
+    // The fork bomb ends at the time limit, or earlier when the process cap makes a fork fail.
+    assert_eq!(verdict("forks.py")["passed"], false);
+    let bomb = evidence("forks.py", 0);
+    let stopped =
+        bomb.contains("still running at the time limit") || bomb.contains("BlockingIOError");
+    assert!(stopped, "{bomb}");
     assert_eq!(verdict("floods.py")["passed"], false);
 
     assert_eq!(verdict("not_python.py")["passed"], false);

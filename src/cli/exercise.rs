@@ -169,6 +169,7 @@ fn grade(
         runs: judging.runs,
         interrupted: Some(interrupted.clone()),
     };
+    let _cap = exercise::cap::ProcessCap::apply();
     let tell = std::io::stderr().is_terminal();
     let total = files.len();
     let mut done = 0;
@@ -255,6 +256,7 @@ fn check(
         runs: judging.runs,
         interrupted: Some(interrupted.clone()),
     };
+    let _cap = exercise::cap::ProcessCap::apply();
     let verdict = exercise::judge(found, &program, &options, &mut |_| {});
     if verdict.passed {
         record_pass(&found.id);

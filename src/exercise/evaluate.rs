@@ -200,6 +200,20 @@ fn output_order(lines: &[String], facts: &RunFacts) -> RunCheck {
     fail(format!("{detail}; the exercise asks for {}", quoted(lines)))
 }
 
+/// The first few of `items`, joined, and how many more there are.
+fn some_of(items: &[String]) -> String {
+    let mut text = items
+        .iter()
+        .take(MAX_PIDS_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if items.len() > MAX_PIDS_SHOWN {
+        text.push_str(&format!("; and {} more", items.len() - MAX_PIDS_SHOWN));
+    }
+    text
+}
+
 fn helpers_note(facts: &RunFacts) -> String {
     let helpers: Vec<String> = facts
         .helpers()
@@ -358,15 +372,7 @@ fn workers_clean(facts: &RunFacts) -> RunCheck {
             plural(started.len(), "process", "processes")
         ));
     }
-    let mut detail = unclean
-        .iter()
-        .take(MAX_PIDS_SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("; ");
-    if unclean.len() > MAX_PIDS_SHOWN {
-        detail.push_str(&format!("; and {} more", unclean.len() - MAX_PIDS_SHOWN));
-    }
+    let mut detail = some_of(&unclean);
     let terminated = started
         .iter()
         .any(|p| matches!(p.exit, Some((_, None, Some(15)))));
@@ -413,7 +419,7 @@ fn no_process_left(facts: &RunFacts) -> RunCheck {
             main_end
         ))
     } else {
-        fail(left.join("; "))
+        fail(some_of(&left))
     }
 }
 
@@ -441,7 +447,7 @@ fn no_zombies(facts: &RunFacts) -> RunCheck {
     if zombies.is_empty() {
         pass("no child was left a zombie")
     } else {
-        fail(zombies.join("; "))
+        fail(some_of(&zombies))
     }
 }
 
