@@ -288,8 +288,13 @@ fn speedup(
         return (false, "no run was made".into());
     };
     let ratio = theirs / mine.max(0.001);
+    let faster = if ratio >= 1.0 {
+        format!("{ratio:.2}× faster")
+    } else {
+        format!("{ratio:.2}× as fast (slower)")
+    };
     let evidence = format!(
-        "your program took {:.2} s, {name} {:.2} s (medians of {} alternating runs): {ratio:.2}× faster; the exercise asks for {wanted:.2}× on this machine's {here} cores ({at_least}× on {cores} or more)",
+        "your program took {:.2} s, {name} {:.2} s (medians of {} alternating runs): {faster}; the exercise asks for {wanted:.2}× on this machine's {here} cores ({at_least}× on {cores} or more)",
         mine / 1000.0,
         theirs / 1000.0,
         serial.len()
