@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::PROCLAB;
-use common::tracing::have_python;
+use common::tracing::{have_python, pythons};
 use serde_json::Value;
 
 /// Runs proclab with `args`, its progress kept in `state` (never the tester's own).
@@ -20,42 +20,6 @@ fn proclab_in(state: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("proclab runs")
-}
-
-/// Every CPython 3.9 or newer here: `python3` and the interpreters pyenv keeps, one per version.
-fn pythons() -> Vec<(String, PathBuf)> {
-    let mut candidates: Vec<PathBuf> = vec!["python3".into()];
-    let pyenv = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pyenv")));
-    if let Some(Ok(versions)) = pyenv.map(|root| std::fs::read_dir(root.join("versions"))) {
-        let mut found: Vec<PathBuf> = versions
-            .flatten()
-            .map(|v| v.path().join("bin/python3"))
-            .collect();
-        found.sort();
-        candidates.extend(found);
-    }
-    let mut found: Vec<(String, PathBuf)> = Vec::new();
-    for candidate in candidates {
-        let version = Command::new(&candidate)
-            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .map(|v| v.trim().to_string());
-        let Some(version) = version else { continue };
-        let minor: u32 = version
-            .strip_prefix("3.")
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(0);
-        if minor >= 9 && !found.iter().any(|(v, _)| *v == version) {
-            found.push((version, candidate));
-        }
-    }
-    found
 }
 
 /// `(lesson, exercise id, folder)` of every exercise under `lessons/`.
