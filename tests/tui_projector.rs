@@ -156,3 +156,34 @@ fn clicking_a_big_pid_selects_its_worker_and_small_windows_keep_the_usual_layout
         .areas(small.screen_areas().body, small.projector());
     assert_eq!(zoomed, usual, "no room for big PIDs: the usual layout");
 }
+
+#[test]
+fn on_a_projector_the_notes_ask_first_and_a_trace_says_how_it_stands() {
+    let mut app = app(Some("pool-demo"), Theme::monochrome(), 120, 40);
+    app.update(key('i'));
+    let question = app.status_line().unwrap();
+    assert!(question.contains("give the answers away"), "{question}");
+    assert!(question.contains("proclab notes"), "{question}");
+    app.update(key('n'));
+    assert_eq!(app.lesson_screen().unwrap().reader.notes, None);
+    app.update(key('i'));
+    app.update(key('y'));
+    assert_eq!(app.lesson_screen().unwrap().reader.notes, Some(0));
+    // Closing them asks nothing.
+    app.update(key('i'));
+    assert_eq!(app.lesson_screen().unwrap().reader.notes, None);
+    assert_eq!(app.prompt(), None);
+
+    let mut trace = App::tracing(
+        fixture_lessons().lessons,
+        proclab::trace::TraceSpec::new(vec!["sleep".into(), "1".into()]),
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, 120, 40),
+    );
+    trace.update(key('z'));
+    let screen = text(&render(&trace));
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("trace · running"), "{header}");
+    assert!(!header.contains("page 1/1"), "{header}");
+}

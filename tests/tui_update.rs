@@ -691,3 +691,127 @@ fn space_says_resume_in_the_key_bar_while_the_run_is_paused() {
     app.update(key(' '));
     assert!(bar(&app).contains("Space resume"), "{}", bar(&app));
 }
+
+/// The pool demo at 80×24 with its first page's two checkpoints answered D and B C A D.
+fn answered_at_80x24() -> App {
+    let mut app = app(Some("pool-demo"));
+    app.update(Message::Resize(80, 24));
+    app.update(key('c'));
+    app.update(key('d'));
+    for c in "b c a d".chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
+    app
+}
+
+#[test]
+fn the_verdict_is_where_the_eye_is_with_its_unit() {
+    let mut app = answered_at_80x24();
+    // A run fills the right half: the first page no longer fits, and starts at its top.
+    let run = start_run(&mut app);
+    assert_eq!(lesson(&app).reader.scroll, 0);
+    feed(&mut app, run, fixture_events());
+    let banner = app.status_line().unwrap();
+    assert!(
+        banner.contains("✓ Checkpoint 1: you said D — the run says D"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("✓ Checkpoint 2: you said B C A D — the run says B C A D"),
+        "{banner}"
+    );
+    // The text scrolled to the first verdict, which is on screen.
+    assert!(lesson(&app).reader.scroll > 0);
+    assert!(
+        screen_text(&app).contains("✓ Right"),
+        "{}",
+        screen_text(&app)
+    );
+
+    // A number is judged with its unit, and a wrong answer says so.
+    app.update(key('2'));
+    app.update(code(KeyCode::Enter));
+    app.update(key('c'));
+    app.update(key('1'));
+    app.update(key('1'));
+    app.update(code(KeyCode::Enter));
+    let run = start_run(&mut app);
+    feed(&mut app, run, fixture_events());
+    let banner = app.status_line().unwrap();
+    assert!(
+        banner.contains("✗ Checkpoint 3: you said 11 s — the run says 6.0 s"),
+        "{banner}"
+    );
+    assert!(screen_text(&app).contains("This run measured: 6.0 s"));
+}
+
+#[test]
+fn a_paused_or_killed_into_run_is_marked_and_answers_no_checkpoint() {
+    let events = fixture_events();
+    let half = events.len() / 2;
+    for interfere in ["pause", "kill"] {
+        let mut app = answered_at_80x24();
+        let run = start_run(&mut app);
+        feed(&mut app, run, events[..half].to_vec());
+        if interfere == "pause" {
+            app.update(key(' '));
+            let at = Instant::now();
+            app.update(Message::Tick(at + Duration::from_secs(2)));
+            let header = screen_text(&app);
+            let header = header.lines().next().unwrap();
+            assert!(header.contains("❚❚ paused 2.0 s"), "{header}");
+            app.update(key(' '));
+        } else {
+            app.update(key('K'));
+            assert!(matches!(
+                app.update(key('y')),
+                Some(Command::Control(Control::Kill(0)))
+            ));
+        }
+        feed(&mut app, run, events[half..].to_vec());
+        assert!(
+            lesson(&app).checkpoints.iter().all(|c| c.verdict.is_none()),
+            "{interfere}"
+        );
+        let notice = app.status_line().unwrap();
+        assert!(notice.contains("answers no checkpoint"), "{notice}");
+        let why = if interfere == "pause" {
+            "was paused for 2.0 s"
+        } else {
+            "had w0 killed"
+        };
+        assert!(notice.contains(why), "{notice}");
+        assert!(screen_text(&app).contains(why), "the run panel says it too");
+        // The next run, left alone, answers them.
+        let next = start_run(&mut app);
+        feed(&mut app, next, events.clone());
+        assert!(lesson(&app).checkpoints[0].verdict.is_some());
+    }
+}
+
+#[test]
+fn speed_and_knobs_belong_to_the_lesson_they_were_set_in() {
+    let mut app = app(Some("pool-demo"));
+    let start = app.options().speed;
+    app.update(key('+'));
+    app.update(key('w'));
+    let changed = app.options().clone();
+    assert_ne!(changed.speed, start);
+    // Another lesson starts from proclab's own options…
+    app.update(key('q'));
+    app.update(key('1'));
+    app.update(code(KeyCode::Enter));
+    assert_ne!(lesson(&app).lesson.id, "pool-demo");
+    assert_eq!(app.options().speed, start);
+    assert!(app.options().settings.is_empty());
+    // …and the first gets its own back.
+    app.update(key('q'));
+    let number = position(&app, "pool-demo") + 1;
+    for c in number.to_string().chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter));
+    assert_eq!(lesson(&app).lesson.id, "pool-demo");
+    assert_eq!(app.options(), &changed);
+}

@@ -11,6 +11,7 @@ use proclab::engine::RunOptions;
 use proclab::lesson::model::Observation;
 use proclab::progress::Progress;
 use proclab::tui::app::App;
+use proclab::tui::app::lanes::Lanes;
 use proclab::tui::app::live_run::{LiveRun, Series};
 use proclab::tui::app::message::{Message, RunId};
 use proclab::tui::runtime::theme::Theme;
@@ -59,6 +60,7 @@ fn timeline_shows_one_lane_per_worker_with_labelled_bars_and_an_axis() {
         &TimelinePanel {
             run: &run,
             selected: 0,
+            lanes: &Lanes::of(&run.record),
             theme: &MONO,
         },
         64,
@@ -75,6 +77,7 @@ fn timeline_colours_bars_by_core() {
         &TimelinePanel {
             run: &run,
             selected: 0,
+            lanes: &Lanes::of(&run.record),
             theme: &theme,
         },
         64,
@@ -109,6 +112,7 @@ fn processes_show_pids_parents_and_how_workers_ended() {
             record: &run.record,
             placement: &run.placement,
             selected: 1,
+            rows: &[0, 1],
             focused: true,
             theme: &MONO,
         },

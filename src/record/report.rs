@@ -40,20 +40,17 @@ fn render_lesson(record: &RunRecord, lesson: Option<&Lesson>) -> String {
     );
     for (index, stage) in record.stages.iter().enumerate() {
         out.push('\n');
-        let chunk = match (stage.kind, stage.chunksize) {
-            (StageKind::Pool, Some(c)) => {
-                let messages = (stage.tasks as u64).div_ceil(c.max(1));
-                format!(
-                    ", chunksize {c}: {messages} task message{}",
-                    plural(messages)
-                )
-            }
-            (StageKind::Serial, _) => ", 1 task message".to_string(),
+        let chunk = match (stage.chunksize, stage.task_messages()) {
+            (Some(c), Some(messages)) if stage.kind == StageKind::Pool => format!(
+                ", chunksize {c}: {messages} task message{}",
+                plural(messages)
+            ),
+            (_, Some(messages)) => format!(", {messages} task message{}", plural(messages)),
             _ => String::new(),
         };
-        let wall = stage.end_ms.map_or(String::new(), |end| {
-            format!(", took {}", seconds(end - stage.start_ms))
-        });
+        let wall = stage
+            .wall_ms()
+            .map_or(String::new(), |ms| format!(", took {}", seconds(ms)));
         let _ = writeln!(out, "Stage {}: {}{chunk}{wall}", index + 1, stage.name);
         workers_table(&mut out, record, index);
         if let Some((value, expected)) = stage.shared_counter {

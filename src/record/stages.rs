@@ -29,6 +29,25 @@ pub struct StageInfo {
     pub end_ms: Option<f64>,
 }
 
+impl StageInfo {
+    /// The messages that carried its tasks to the workers: one per chunk in a pool, one for a
+    /// serial stage; `None` where each worker is started with its own task (no queue).
+    pub fn task_messages(&self) -> Option<u64> {
+        match (self.kind, self.chunksize) {
+            (StageKind::Pool, Some(chunksize)) => {
+                Some((self.tasks as u64).div_ceil(chunksize.max(1)))
+            }
+            (StageKind::Serial, _) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// How long it took, once it ended, in ms.
+    pub fn wall_ms(&self) -> Option<f64> {
+        self.end_ms.map(|end| end - self.start_ms)
+    }
+}
+
 /// `stage_started`.
 pub(crate) fn started(stages: &mut Vec<StageInfo>, event: &Event) {
     let Event::StageStarted {

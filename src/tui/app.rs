@@ -9,6 +9,7 @@
 
 pub mod checkpoints;
 pub(crate) mod knobs;
+pub mod lanes;
 pub mod lesson;
 pub mod list;
 pub mod live_run;
@@ -24,6 +25,7 @@ pub mod watch;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -92,6 +94,9 @@ pub(crate) struct RunSetup {
     pub(crate) next_run: RunId,
     /// Lesson folders' programs the learner said `p` may run (asked once per program).
     pub(crate) allowed_programs: Vec<PathBuf>,
+    /// The options each lesson left was run with: speed and knobs belong to a lesson, so a
+    /// lesson opened again gets its own back and any other starts from `start_options`.
+    pub(crate) per_lesson: HashMap<String, RunOptions>,
 }
 
 /// The whole UI state.
@@ -149,6 +154,7 @@ impl App {
                 python_unbuffered: false,
                 next_run: RunId(1),
                 allowed_programs: Vec::new(),
+                per_lesson: HashMap::new(),
             },
             theme,
             area,
@@ -341,16 +347,33 @@ impl App {
         }
     }
 
+    /// Keeps the open lesson's speed and knobs for when it is opened again.
+    fn keep_lesson_options(&mut self) {
+        if let Screen::Lesson(screen) = &self.screen {
+            let setup = &mut self.setup;
+            setup
+                .per_lesson
+                .insert(screen.lesson.id.clone(), setup.options.clone());
+        }
+    }
+
     fn leave(&mut self, exit: Exit) -> Option<Command> {
         self.exit = Some(exit);
         Some(Command::Quit)
     }
 
-    /// Opens lesson `index` of the catalog at its first page (or where the learner left it).
+    /// Opens lesson `index` of the catalog at its first page (or where the learner left it),
+    /// with the speed and knobs it had when it was left (or the ones proclab started with).
     pub(crate) fn open_lesson(&mut self, index: usize) {
-        let Some(lesson) = self.lessons.get(index) else {
+        if index >= self.lessons.len() {
             return;
-        };
+        }
+        self.keep_lesson_options();
+        let lesson = &self.lessons[index];
+        let setup = &mut self.setup;
+        setup.options = (setup.per_lesson.get(&lesson.id))
+            .unwrap_or(&setup.start_options)
+            .clone();
         let screen = LessonScreen::new(lesson.clone(), &self.theme);
         self.screen = Screen::Lesson(Box::new(screen));
         self.refresh_next_run();
@@ -429,6 +452,16 @@ impl App {
             }
             // The runtime panics on it before the model sees it, when asked to.
             (_, Action::DebugPanic) => None,
+            // On a projector the notes would show the room the answers: ask first.
+            (Context::Lesson | Context::Replay, Action::Notes)
+                if self.projector
+                    && self
+                        .shown_panes()
+                        .is_some_and(|(r, _, _)| r.notes.is_none()) =>
+            {
+                self.prompt = Some(Prompt::ShowNotes);
+                None
+            }
             (Context::List | Context::Filter, _) => self.list_action(action),
             (Context::Number, _) => self.number_action(action),
             (Context::Lesson, _) => self.lesson_action(action),

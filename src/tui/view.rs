@@ -185,8 +185,15 @@ fn render_lesson(app: &App, screen: &LessonScreen, areas: layout::Screen, buf: &
     } else {
         ""
     };
+    let paused = screen
+        .view
+        .running()
+        .filter(|run| run.state == crate::tui::app::live_run::RunState::Paused)
+        .map_or(String::new(), |run| {
+            format!("❚❚ paused {:.1} s · ", run.paused_ms() / 1000.0)
+        });
     let status = format!(
-        "{watching}{} · next run: speed ×{}{workers}",
+        "{paused}{watching}{} · next run: speed ×{}{workers}",
         progress_mark(lesson, &app.progress).trim_end(),
         number(app.setup.options.speed)
     );

@@ -27,6 +27,7 @@ pub(crate) mod projector;
 pub(crate) mod run_panel;
 pub(crate) mod scrollbar;
 pub(crate) mod speedup;
+pub mod stages;
 pub(crate) mod text;
 pub mod timeline;
 pub(crate) mod too_small;

@@ -1,10 +1,12 @@
 //! Predict, then run: the learner's answers to a lesson's checkpoints, the hints they revealed,
 //! and the verdict of the first run after each answer.
 
-use crate::lesson::model::{AnswerKind, Checkpoint};
+use crate::lesson::Lesson;
+use crate::lesson::model::{AnswerKind, Checkpoint, Observation};
 use crate::record::RunRecord;
 use crate::record::observe::{Verdict, judge};
 use crate::tui::app::message::RunId;
+use crate::tui::widgets::narrative;
 
 /// An answer given before a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +138,66 @@ impl AnswerDraft {
                 .then(|| self.text.trim().to_string()),
         }
     }
+}
+
+/// What a measurement of `observation` is counted in, after its number: `6.0 s`, `2.81×`.
+pub(crate) fn unit(observation: Option<Observation>) -> &'static str {
+    match observation {
+        Some(Observation::TotalSeconds) => " s",
+        Some(Observation::SlowdownFactor | Observation::BestSpeedup) => "×",
+        Some(Observation::DistinctPids) => " PIDs",
+        Some(Observation::Migrations) => " moves between cores",
+        Some(Observation::LostUpdates) => " updates lost",
+        _ => "",
+    }
+}
+
+/// A value as measured or expected for `checkpoint`, with its unit when it is a number.
+pub(crate) fn with_unit(checkpoint: &Checkpoint, value: &str) -> String {
+    let unit = unit(checkpoint.observe);
+    if checkpoint.answer_kind == AnswerKind::Number && !unit.is_empty() {
+        format!("{value}{unit}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// The line that says, where the eye is, how the checkpoints `judged` by the run that just
+/// ended came out: "✓ Checkpoint 1: you said D — the run says D"; `in_view`: the one whose
+/// verdict the text was scrolled to.
+pub(crate) fn banner(
+    lesson: &Lesson,
+    states: &[CheckpointState],
+    judged: &[usize],
+    in_view: Option<usize>,
+) -> String {
+    let mut parts = Vec::new();
+    for &index in judged {
+        let (checkpoint, state) = (&lesson.checkpoints[index], &states[index]);
+        let (Some(prediction), Some(verdict)) = (&state.prediction, &state.verdict) else {
+            continue;
+        };
+        let mark = if verdict.right { "✓" } else { "✗" };
+        let says = verdict.observed.as_deref().unwrap_or(&verdict.expected);
+        parts.push(format!(
+            "{mark} Checkpoint {}: you said {} — the run says {}",
+            index + 1,
+            with_unit(checkpoint, &prediction.text),
+            with_unit(checkpoint, says)
+        ));
+    }
+    let why = match in_view {
+        Some(_) => "why: in the text, scrolled to it".to_string(),
+        None => {
+            let pages: Vec<String> = judged
+                .iter()
+                .filter_map(|&i| narrative::checkpoint_page(lesson, i))
+                .map(|page| (page + 1).to_string())
+                .collect();
+            format!("why: on page {}", pages.join(", "))
+        }
+    };
+    format!("{} · {why}", parts.join(" · "))
 }
 
 /// The letter shown before choice `index` (a, b, c…).

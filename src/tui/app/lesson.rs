@@ -140,6 +140,9 @@ impl App {
             Action::Back if screen.reader.notes.is_some() => screen.reader.notes = None,
             Action::Back => {
                 let live = screen.view.run.as_ref().is_some_and(|run| run.is_live());
+                let id = screen.lesson.id.clone();
+                let setup = &mut self.setup;
+                setup.per_lesson.insert(id, setup.options.clone());
                 self.screen = Screen::List;
                 return live.then_some(Command::Stop);
             }

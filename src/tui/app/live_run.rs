@@ -36,6 +36,8 @@ pub struct LiveRun {
     pub now_ms: f64,
     /// For a traced program (not the lesson's native run): its command line.
     pub traced: Option<String>,
+    /// What the learner did to the run while it went on (paused it, killed a worker).
+    pub interference: Interference,
     /// The latest event's time and when it arrived, to move "now" on between events.
     last_event: Option<(f64, Instant)>,
 }
@@ -50,8 +52,60 @@ impl LiveRun {
             state: RunState::Running,
             now_ms: 0.0,
             traced: None,
+            interference: Interference::default(),
             last_event: None,
         }
+    }
+
+    /// Pauses or resumes the run: its state, and how long it was paused (run time).
+    pub(crate) fn set_paused(&mut self, paused: bool) {
+        let now = self.now_ms;
+        let since = &mut self.interference.paused_since;
+        match (paused, *since) {
+            (true, None) => *since = Some(now),
+            (false, Some(from)) => {
+                self.interference.paused_ms += now - from;
+                *since = None;
+            }
+            _ => {}
+        }
+        self.state = if paused {
+            RunState::Paused
+        } else {
+            RunState::Running
+        };
+    }
+
+    /// How long the run has been paused in all, in ms (the pause going on included).
+    pub fn paused_ms(&self) -> f64 {
+        let ongoing = self
+            .interference
+            .paused_since
+            .map_or(0.0, |from| self.now_ms - from);
+        self.interference.paused_ms + ongoing
+    }
+
+    /// Why this run cannot answer a checkpoint, if the learner changed it while it went on:
+    /// "was paused for 6.0 s", "had worker 0 killed"…
+    pub fn interfered(&self) -> Option<String> {
+        let mut why = Vec::new();
+        let paused = self.paused_ms();
+        if paused > 0.0 || self.interference.paused_since.is_some() {
+            why.push(format!("was paused for {:.1} s", paused / 1000.0));
+        }
+        if !self.interference.killed.is_empty() {
+            let slots: Vec<String> = self
+                .interference
+                .killed
+                .iter()
+                .map(|slot| format!("w{slot}"))
+                .collect();
+            why.push(format!("had {} killed", slots.join(", ")));
+        }
+        if self.interference.lesson_changed {
+            why.push("ran an older version of the lesson".into());
+        }
+        (!why.is_empty()).then(|| why.join(" and "))
     }
 
     /// Whether its workers may still be alive.
@@ -91,6 +145,20 @@ impl LiveRun {
             self.now_ms = end;
         }
     }
+}
+
+/// What the learner did to a run while it went on; any of it means the run no longer shows the
+/// lesson's effect as it is, so it answers no checkpoint.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Interference {
+    /// Run time spent paused (SIGSTOP), in ms, pauses that ended.
+    pub paused_ms: f64,
+    /// The run time the pause going on began at.
+    pub paused_since: Option<f64>,
+    /// Worker slots killed from the keyboard.
+    pub killed: Vec<usize>,
+    /// The lesson was reloaded (`--watch`) while the run went on.
+    pub lesson_changed: bool,
 }
 
 /// How many runs `n` asks for.

@@ -9,6 +9,7 @@ use ratatui::text::Line;
 
 use crate::lesson::Lesson;
 use crate::tui::app::checkpoints::{AnswerDraft, CheckpointState};
+use crate::tui::app::lanes::Lanes;
 use crate::tui::app::live_run::LiveRun;
 use crate::tui::runtime::keys::Action;
 use crate::tui::runtime::theme::Theme;
@@ -127,7 +128,7 @@ impl<'a> Text<'a> {
             } => narrative::page_text(lesson, page, checkpoints, answerable, width, theme),
             Text::About(about) => PageText {
                 lines: markdown::render(about.markdown.trim(), width, theme),
-                checkpoint_rows: Vec::new(),
+                ..PageText::default()
             },
         }
     }
@@ -302,11 +303,27 @@ impl RunView {
         layout::lesson(body, workers, cores)
     }
 
-    /// Moves the selected worker by `delta`, within the run's workers.
+    /// The order the run's workers are shown in.
+    fn lanes(&self) -> Lanes {
+        self.run.as_ref().map_or(
+            Lanes {
+                rows: Vec::new(),
+                drawn: 0,
+            },
+            |run| Lanes::of(&run.record),
+        )
+    }
+
+    /// Moves the selection by `delta` rows, in the order the workers are shown.
     pub(crate) fn move_worker(&mut self, delta: isize) {
-        let (workers, _) = self.shape();
-        let last = workers.saturating_sub(1);
-        self.selected_worker = self.selected_worker.saturating_add_signed(delta).min(last);
+        let lanes = self.lanes();
+        let Some(here) = lanes.position(self.selected_worker) else {
+            self.selected_worker = lanes.rows.first().copied().unwrap_or(0);
+            return;
+        };
+        let last = lanes.rows.len().saturating_sub(1);
+        let row = here.saturating_add_signed(delta).min(last);
+        self.selected_worker = lanes.rows[row];
     }
 
     /// Scrolls the output by `delta` lines when `rows` lines fit; reaching the end follows it
@@ -333,20 +350,20 @@ impl RunView {
             self.selected_worker = slot.unwrap_or(self.selected_worker);
             return;
         }
-        let (workers, _) = self.shape();
+        let lanes = self.lanes();
         // The processes panel has a title and a header row; the timeline a title and an axis.
-        let (area, header, footer) = if in_processes {
-            (areas.run.processes, 2, 0)
+        let (area, header, footer, order) = if in_processes {
+            (areas.run.processes, 2, 0, &lanes.rows[..])
         } else {
-            (areas.run.timeline, 1, 1)
+            (areas.run.timeline, 1, 1, lanes.drawn())
         };
         let rows = processes::worker_rows(area, header + footer);
-        let first = processes::first_visible(self.selected_worker, rows);
+        let selected = order.iter().position(|&s| s == self.selected_worker);
+        let first = processes::first_visible(selected.unwrap_or(0), rows);
         let Some(offset) = (row - area.y).checked_sub(header) else {
             return;
         };
-        let slot = first + offset as usize;
-        if slot < workers {
+        if let Some(&slot) = order.get(first + offset as usize) {
             self.selected_worker = slot;
         }
     }

@@ -37,6 +37,8 @@ pub enum Prompt {
         /// Into pipes (`P`) rather than a terminal.
         pipe: bool,
     },
+    /// Show the instructor notes on a projected screen (`i` in projector mode)? Only `y` does.
+    ShowNotes,
     /// Kill this worker with SIGKILL (`K`)? Only `y` does.
     Kill {
         /// Its slot.
@@ -140,6 +142,10 @@ impl App {
             Some(Prompt::Kill { slot, pid }) => {
                 Some(format!("Kill worker {slot} (PID {pid}) with SIGKILL? y/n"))
             }
+            Some(Prompt::ShowNotes) => Some(
+                "Show the instructor notes on this projected screen? They give the answers away. y/n   (proclab notes in a second terminal keeps them on your laptop)"
+                    .into(),
+            ),
             None => self.notice.clone(),
         }
     }
@@ -173,6 +179,14 @@ impl App {
                 self.notice = Some(format!("Worker {slot} (PID {pid}) was left running."));
             }
             Prompt::Kill { slot, pid } => return self.kill_worker(slot, pid),
+            Prompt::ShowNotes if !yes => {
+                self.notice = Some(
+                    "The notes stay hidden. proclab notes shows them in another terminal.".into(),
+                )
+            }
+            Prompt::ShowNotes => {
+                self.panes()?.act(Action::Notes);
+            }
             Prompt::Jump(_) => {}
         }
         None

@@ -5,8 +5,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::checkpoints;
 use super::live_run::{LiveRun, RunState};
 use super::message::{Command, ProgramFile, RunId};
+use super::panes::Reading;
 use super::panes::RunView;
 use super::places::Prompt;
 use super::{App, Screen};
@@ -155,7 +157,12 @@ impl App {
         view.selected_worker = slot;
         match selected_alive(view) {
             Ok((_, now)) if now == pid => {
-                self.notice = Some(format!("Sent SIGKILL to worker {slot} (PID {pid})."));
+                if let Some(run) = &mut view.run {
+                    run.interference.killed.push(slot);
+                }
+                self.notice = Some(format!(
+                    "Sent SIGKILL to worker {slot} (PID {pid}). This run now answers no checkpoint."
+                ));
                 Some(Command::Control(Control::Kill(slot)))
             }
             _ => {
@@ -204,25 +211,86 @@ impl App {
         let Some(live) = view.run.as_mut().filter(|live| live.id == run) else {
             return;
         };
+        let finishes = matches!(event, Event::RunFinished { .. });
         live.push(event, at);
-        // Checkpoints are judged on the lesson's own run, not on a traced program.
-        if live.record.is_finished() && live.traced.is_none() {
-            self.judge_checkpoints(run);
+        // Checkpoints are judged on the lesson's own run, not on a traced program, and not on a
+        // run the learner changed while it went on.
+        if !finishes || live.traced.is_some() {
+            return;
+        }
+        match live.interfered() {
+            Some(why) => self.notice_unjudged(&why),
+            None => self.judge_checkpoints(run),
         }
     }
 
+    /// Says that the run that just ended answers no checkpoint, and why, if any waited for it.
+    fn notice_unjudged(&mut self, why: &str) {
+        let Screen::Lesson(screen) = &self.screen else {
+            return;
+        };
+        let waiting = screen
+            .checkpoints
+            .iter()
+            .any(|c| c.prediction.is_some() && c.verdict.is_none());
+        if waiting {
+            self.notice = Some(format!(
+                "This run {why}, so it answers no checkpoint: press r for a run left alone."
+            ));
+        }
+    }
+
+    /// Judges the answers waiting for run `run`, then says so where the eye is: a banner on the
+    /// status line, and the first verdict on this page scrolled into view.
     fn judge_checkpoints(&mut self, run: RunId) {
         let Screen::Lesson(screen) = &mut self.screen else {
             return;
         };
         let Some(live) = &screen.view.run else { return };
+        let mut judged = Vec::new();
         for (index, state) in screen.checkpoints.iter_mut().enumerate() {
             let checkpoint = &screen.lesson.checkpoints[index];
-            if state.judge(checkpoint, run, &live.record) == Some(true) {
+            let Some(right) = state.judge(checkpoint, run, &live.record) else {
+                continue;
+            };
+            judged.push(index);
+            if right {
                 self.progress
                     .answered_right(&screen.lesson.id, &checkpoint.id);
             }
         }
+        if judged.is_empty() {
+            return;
+        }
+        let in_view = self.scroll_to_verdict(&judged);
+        if let Screen::Lesson(screen) = &self.screen {
+            self.notice = Some(checkpoints::banner(
+                &screen.lesson,
+                &screen.checkpoints,
+                &judged,
+                in_view,
+            ));
+        }
+    }
+
+    /// Scrolls the text to the verdict of the first of `judged` this page asks, if the text is
+    /// shown; returns that checkpoint.
+    fn scroll_to_verdict(&mut self, judged: &[usize]) -> Option<usize> {
+        let panes = self.panes()?;
+        if panes.reader.showing != Reading::Narrative || panes.reader.notes.is_some() {
+            return None;
+        }
+        let area = panes.areas.reading;
+        let page = panes.text.page_text(panes.reader.page, area, &panes.theme);
+        let &(row, index) = page
+            .verdict_rows
+            .iter()
+            .find(|(_, index)| judged.contains(index))?;
+        let rows = area.height.saturating_sub(1) as usize;
+        let most = page.lines.len().saturating_sub(rows);
+        // Two rows of the question stay above the verdict.
+        panes.reader.scroll = row.saturating_sub(2).min(most);
+        Some(index)
     }
 
     /// Run `run` ended (every worker reaped): while `n` is going, its outcome is counted and
@@ -294,12 +362,15 @@ fn pause(view: &mut RunView) -> (Option<String>, Option<Command>) {
     else {
         return (Some("Nothing is running: press r to run.".into()), None);
     };
-    let (state, control) = match run.state {
-        RunState::Paused => (RunState::Running, Control::Resume),
-        _ => (RunState::Paused, Control::Pause),
+    let (paused, control) = match run.state {
+        RunState::Paused => (false, Control::Resume),
+        _ => (true, Control::Pause),
     };
-    run.state = state;
-    (None, Some(Command::Control(control)))
+    run.set_paused(paused);
+    let notice = paused.then(|| {
+        "Paused: every worker is stopped (SIGSTOP). A paused run answers no checkpoint: what it shows is no longer the lesson's effect alone.".to_string()
+    });
+    (notice, Some(Command::Control(control)))
 }
 
 /// The slot and PID of the selected worker of the run on `view`, if it is alive; else why not.

@@ -149,6 +149,9 @@ impl App {
         match &mut self.screen {
             Screen::Lesson(screen) if screen.lesson.origin == origin => {
                 let live = screen.view.run.as_ref().is_some_and(|run| run.is_live());
+                if let Some(run) = screen.view.run.as_mut().filter(|run| run.is_live()) {
+                    run.interference.lesson_changed = true;
+                }
                 screen.replace_lesson(lesson, &self.theme);
                 self.notice = Some(if live {
                     "Lesson reloaded. The run going on keeps the old version; r runs the new one."

@@ -87,14 +87,14 @@ fn mouse(context: Context) -> Option<&'static str> {
 }
 
 /// Each panel of the run, and how to read it.
-const PANELS: [(&str, &str); 7] = [
+const PANELS: [(&str, &str); 8] = [
     (
         "header",
         "the lesson, your checkpoints right of all, and what the next run uses (speed, workers)",
     ),
     (
         "timeline",
-        "one lane per worker (slot w0, w1… and PID); each bar is a task from its start to its end, labelled with the task, coloured by the core it ran on; │ is now; stages are divided by ┊ and named",
+        "one lane per worker (slot w0, w1… and PID); each bar is a task from its start to its end, labelled with the task when it has room, coloured by the core it ran on; │ is now; ┊2 marks where stage 2 began; ─ is a traced process's life (one that ran no task); a trace's quiet processes (no task, no output) are counted, not drawn",
     ),
     (
         "cores",
@@ -111,6 +111,10 @@ const PANELS: [(&str, &str); 7] = [
     (
         "order",
         "the order tasks were sent, finished and (pools) returned; a place where it differs from the order sent is highlighted",
+    ),
+    (
+        "stages",
+        "a run of several stages: each one's workers, chunksize, task messages, time and shared counter, to compare",
     ),
     (
         "speedup",

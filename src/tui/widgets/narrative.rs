@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use crate::lesson::Lesson;
 use crate::lesson::model::{AnswerKind, Checkpoint};
-use crate::tui::app::checkpoints::{CheckpointState, choice_letter};
+use crate::tui::app::checkpoints::{CheckpointState, choice_letter, with_unit};
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::{markdown, scrollbar, text};
 
@@ -19,6 +19,8 @@ pub(crate) struct PageText {
     pub(crate) lines: Vec<Line<'static>>,
     /// For each checkpoint box: its first row, the row after it, and the checkpoint's index.
     pub(crate) checkpoint_rows: Vec<(usize, usize, usize)>,
+    /// For each box that shows a run's verdict: the verdict's row, and the checkpoint's index.
+    pub(crate) verdict_rows: Vec<(usize, usize)>,
 }
 
 /// A piece of a page: Markdown, or the place of a checkpoint.
@@ -65,6 +67,11 @@ pub(crate) fn page_checkpoints(lesson: &Lesson, page: usize) -> Vec<usize> {
         .collect()
 }
 
+/// The page (0-based) that asks checkpoint `index` of `lesson`, if any does.
+pub(crate) fn checkpoint_page(lesson: &Lesson, index: usize) -> Option<usize> {
+    (0..lesson.pages().len()).find(|&page| page_checkpoints(lesson, page).contains(&index))
+}
+
 /// Lays out page `page` of `lesson` at `width`, with the checkpoint boxes as `states` has them
 /// (`answerable`: they can be answered here, not on a recording).
 pub(crate) fn page_text(
@@ -104,7 +111,12 @@ pub(crate) fn page_text(
                     state: &state,
                     answerable,
                 };
-                out.lines.extend(boxed.lines(width, theme));
+                let (head, answer) = boxed.lines(width, theme);
+                out.lines.extend(head);
+                if state.verdict.is_some() {
+                    out.verdict_rows.push((out.lines.len(), index));
+                }
+                out.lines.extend(answer);
                 out.checkpoint_rows.push((first, out.lines.len(), index));
             }
         }
@@ -124,9 +136,9 @@ struct CheckpointBox<'a> {
 }
 
 impl CheckpointBox<'_> {
-    /// The box's lines at `width`: the question, the choices, the hints revealed, then where
-    /// the answer stands.
-    fn lines(&self, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    /// The box's lines at `width`: the question, the choices and the hints revealed; then
+    /// where the answer stands.
+    fn lines(&self, width: u16, theme: &Theme) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
         let (checkpoint, inner) = (self.checkpoint, width.saturating_sub(2));
         let mut lines = Vec::new();
         let heading = format!("▶ Checkpoint {}: predict, then run", self.index + 1);
@@ -157,8 +169,7 @@ impl CheckpointBox<'_> {
                 &mut lines,
             );
         }
-        lines.extend(self.answer_lines(inner, theme));
-        lines
+        (lines, self.answer_lines(inner, theme))
     }
 
     /// The end of the box: that it waits for an answer, or for a run, or what the run said
@@ -195,12 +206,13 @@ impl CheckpointBox<'_> {
                 lines.push(Line::from(vec![bar(theme), Span::styled(mark, style)]));
                 let answer = format!("Your answer: **{}**", escape(&prediction.text));
                 boxed(&answer, inner, theme, &mut lines);
+                let unit = |value: &str| escape(&with_unit(self.checkpoint, value));
                 if let Some(observed) = &verdict.observed {
-                    let text = format!("This run measured: **{}**", escape(observed));
+                    let text = format!("This run measured: **{}**", unit(observed));
                     boxed(&text, inner, theme, &mut lines);
                 }
                 if verdict.observed.as_deref() != Some(verdict.expected.as_str()) {
-                    let text = format!("Expected: **{}**", escape(&verdict.expected));
+                    let text = format!("Expected: **{}**", unit(&verdict.expected));
                     boxed(&text, inner, theme, &mut lines);
                 }
                 boxed(&self.checkpoint.explanation, inner, theme, &mut lines);

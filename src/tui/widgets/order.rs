@@ -211,7 +211,7 @@ impl Widget for &OrderPanel<'_> {
 
 /// "returned [1, 4, 9…]" wrapped over at most `rows` rows of `width`, ended with "…" when the
 /// values go on past them.
-fn returned(
+pub(crate) fn returned(
     values: &[serde_json::Value],
     record: &RunRecord,
     width: u16,

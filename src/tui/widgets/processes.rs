@@ -77,6 +77,8 @@ pub struct ProcessesPanel<'a> {
     pub placement: &'a Placement,
     /// The selected worker slot.
     pub selected: usize,
+    /// The worker slots, in the order of the rows.
+    pub rows: &'a [usize],
     /// Whether the arrow keys move the selection.
     pub focused: bool,
     /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
@@ -174,8 +176,15 @@ impl Widget for &ProcessesPanel<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let rows = worker_rows(inner, 1);
-        let first = first_visible(self.selected, rows);
-        let workers: Vec<&WorkerInfo> = self.record.workers.iter().skip(first).take(rows).collect();
+        let selected = self
+            .rows
+            .iter()
+            .position(|&s| s == self.selected)
+            .unwrap_or(0);
+        let first = first_visible(selected, rows);
+        let workers: Vec<&WorkerInfo> = (self.rows.iter().skip(first).take(rows))
+            .filter_map(|&slot| self.record.workers.get(slot))
+            .collect();
         let cells: Vec<Row> = workers.iter().map(|w| self.row(w)).collect();
         let widths = Widths::of(&cells);
         let threads = self.record.workers.iter().any(|w| w.tid.is_some());

@@ -8,13 +8,14 @@ use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::tui::app::App;
+use crate::tui::app::live_run::RunState;
+use crate::tui::app::{App, Screen};
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::big_text::{self, Size};
 use crate::tui::widgets::layout::{self, MIN_HEIGHT};
 
-/// Most lines the big title may take.
-const TITLE_LINES: usize = 2;
+/// Most lines the big title may take: one, so that the lesson keeps the rows.
+const TITLE_LINES: usize = 1;
 
 /// The frame of a projector screen: the usual one, with the big title's rows taken from the
 /// top of the body when it fits.
@@ -66,8 +67,26 @@ pub(crate) fn frame(app: &App) -> Frame {
 }
 
 /// "lesson N/M · page p/q" on a lesson (or a recording of one), "lesson N/M" (the selected
-/// one) on the list, "page p/q" beside a trace.
+/// one) on the list; beside a trace, how the trace stands; beside a recording of a lesson that
+/// is not loaded, where playback is.
 pub(crate) fn position(app: &App) -> String {
+    match app.screen() {
+        Screen::Trace(screen) => {
+            let state = screen.view.run.as_ref().map_or("starting", |run| {
+                match (run.record.is_finished(), run.state) {
+                    (true, _) | (_, RunState::Ended) => "finished",
+                    (false, RunState::Paused) => "paused",
+                    (false, RunState::Running) => "running",
+                }
+            });
+            return format!("trace · {state}");
+        }
+        Screen::Replay(screen) if screen.text().lesson().is_none() => {
+            let (shown, total) = screen.replay.progress();
+            return format!("recording · event {shown}/{total}");
+        }
+        _ => {}
+    }
     let total = app.lessons.len();
     let Some((reader, _, text)) = app.shown_panes() else {
         let number = app

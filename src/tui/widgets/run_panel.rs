@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::lesson::Lesson;
+use crate::tui::app::lanes::Lanes;
 use crate::tui::app::live_run::{LiveRun, RunState, Series};
 use crate::tui::app::panes::{Focus, RunView};
 use crate::tui::app::replay::Replay;
@@ -19,6 +20,7 @@ use crate::tui::widgets::order::OrderPanel;
 use crate::tui::widgets::output::OutputPanel;
 use crate::tui::widgets::processes::ProcessesPanel;
 use crate::tui::widgets::speedup::SpeedupPanel;
+use crate::tui::widgets::stages::StagesPanel;
 use crate::tui::widgets::text;
 use crate::tui::widgets::timeline::TimelinePanel;
 
@@ -39,13 +41,23 @@ pub(crate) fn status(run: &LiveRun, theme: &Theme) -> Line<'static> {
         ),
         (RunState::Paused, None) => (
             "❚❚",
-            format!("paused at {seconds:.2} s: workers stopped (SIGSTOP) · Space resumes"),
+            format!(
+                "paused {:.1} s, at {:.2} s: workers stopped (SIGSTOP) · Space resumes",
+                run.paused_ms() / 1000.0,
+                run.interference.paused_since.unwrap_or(run.now_ms) / 1000.0
+            ),
             theme.bad(),
         ),
         (RunState::Ended, None) => ("■", "ended".to_string(), theme.bad()),
         (RunState::Running, None) => ("●", format!("running {seconds:.2} s"), theme.strong()),
     };
     let mut spans = vec![Span::styled(format!(" {mark} {text}"), style)];
+    if let Some(why) = run.interfered().filter(|_| run.traced.is_none()) {
+        spans.push(Span::styled(
+            format!(" · {why}: answers no checkpoint"),
+            theme.bad(),
+        ));
+    }
     if record.parent_pid != 0 {
         spans.push(Span::raw(format!(" · parent {}", record.parent_pid)));
         spans.push(Span::raw(format!(" · {} cores", record.cores)));
@@ -121,9 +133,11 @@ impl RunPanel<'_> {
             areas.status.width,
         ))
         .render(areas.status, buf);
+        let lanes = Lanes::of(&run.record);
         (&TimelinePanel {
             run,
             selected: view.selected_worker,
+            lanes: &lanes,
             theme,
         })
             .render(areas.timeline, buf);
@@ -142,6 +156,7 @@ impl RunPanel<'_> {
                 record: &run.record,
                 placement: &run.placement,
                 selected: view.selected_worker,
+                rows: &lanes.rows,
                 focused: focused(Focus::Processes),
                 theme,
             })
@@ -157,6 +172,11 @@ impl RunPanel<'_> {
         match self.series {
             Some(series) => (&DistributionPanel { series, theme }).render(areas.order, buf),
             None if !run.record.sweep_points().is_empty() => (&SpeedupPanel {
+                record: &run.record,
+                theme,
+            })
+                .render(areas.order, buf),
+            None if run.record.stages.len() > 1 => (&StagesPanel {
                 record: &run.record,
                 theme,
             })

@@ -2,14 +2,13 @@
 //! labelled with the task's label and coloured by the core the worker was on, a "now" line
 //! while the run is live, and a time axis in seconds.
 
-use std::ops::Range;
-
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use crate::tui::app::lanes::Lanes;
 use crate::tui::app::live_run::LiveRun;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::processes::first_visible;
@@ -115,6 +114,8 @@ pub struct TimelinePanel<'a> {
     pub run: &'a LiveRun,
     /// The selected worker (kept in view).
     pub selected: usize,
+    /// Which workers get a lane, in order.
+    pub lanes: &'a Lanes,
     /// Colours, or none (`NO_COLOR`): then patterns tell cores apart.
     pub theme: &'a Theme,
 }
@@ -140,19 +141,38 @@ impl TimelinePanel<'_> {
 }
 
 impl TimelinePanel<'_> {
-    /// The tasks that started on each worker of `shown`, in index order (which is start order:
-    /// a worker takes its tasks one after another, in the order of the queue, so no sort is
-    /// needed, even for 100,000 tasks a frame).
-    fn tasks_by_lane(&self, shown: &Range<usize>) -> Vec<Vec<usize>> {
+    /// The tasks that started on each worker of `shown` (slots), in index order (which is start
+    /// order: a worker takes its tasks one after another, in the order of the queue, so no sort
+    /// is needed, even for 100,000 tasks a frame).
+    fn tasks_by_lane(&self, shown: &[usize]) -> Vec<Vec<usize>> {
         let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); shown.len()];
+        let lane_of = |slot: usize| shown.iter().position(|&s| s == slot);
         for task in self.run.record.tasks.iter() {
-            if let Some(worker) = task.worker.filter(|w| shown.contains(w))
+            if let Some(lane) = task.worker.and_then(lane_of)
                 && task.start_ms.is_some()
             {
-                lanes[worker - shown.start].push(task.index);
+                lanes[lane].push(task.index);
             }
         }
         lanes
+    }
+
+    /// A lane with no task (a traced process that ran none): a thin line while it lived.
+    fn render_lifetime(&self, slot: usize, axis: &TimeAxis, bars_x: u16, y: u16, buf: &mut Buffer) {
+        let (run, worker) = (self.run, &self.run.record.workers[slot]);
+        if worker.pid == 0 {
+            return;
+        }
+        let end = worker
+            .exited_ms
+            .unwrap_or(run.now_ms)
+            .max(worker.started_ms);
+        let (from, to) = axis.columns_of(worker.started_ms, end);
+        for column in from..to {
+            if let Some(cell) = buf.cell_mut((bars_x + column, y)) {
+                cell.set_char('─').set_style(self.theme.worker(Some(slot)));
+            }
+        }
     }
 
     /// Worker `slot`'s lane in row `y`: its label, a bar per task in `tasks` (coloured by the
@@ -166,6 +186,9 @@ impl TimelinePanel<'_> {
         let style = theme.worker(Some(slot));
         buf.set_stringn(area.x, y, &label, LABEL_WIDTH as usize, style);
         let bars_x = area.x + LABEL_WIDTH;
+        if tasks.is_empty() {
+            self.render_lifetime(slot, axis, bars_x, y, buf);
+        }
         for &index in tasks {
             let Some(task) = run.record.tasks.get(index) else {
                 continue;
@@ -177,9 +200,12 @@ impl TimelinePanel<'_> {
                 .unwrap_or(run.now_ms)
                 .max(start);
             let (from, to) = axis.columns_of(start, end);
+            // A label only on a bar with room for all of it: tiny tasks side by side would
+            // otherwise run their labels together into noise.
             let label = task.label();
             // Cells are written as they are: a control character must not reach the terminal.
-            let mut label = label.chars().filter(|c| !c.is_control());
+            let room = usize::from(to - from) > text::width(&label);
+            let mut label = label.chars().filter(|c| room && !c.is_control());
             for column in from..to {
                 let t = axis.time_of(column).clamp(start, end);
                 let core = run.placement.core_at(slot, t).or(task.cpu_start);
@@ -225,13 +251,15 @@ impl Widget for &TimelinePanel<'_> {
         Paragraph::new(text::fit_line(self.title(), area.width))
             .render(Rect { height: 1, ..area }, buf);
         let axis = axis_for(run, area.width);
-        let lanes = (area.height - 2) as usize;
-        let first = first_visible(self.selected, lanes);
-        let shown = first..(first + lanes).min(record.workers.len());
+        let rows = (area.height - 2) as usize;
+        let drawn = self.lanes.drawn();
+        let selected = drawn.iter().position(|&s| s == self.selected).unwrap_or(0);
+        let first = first_visible(selected, rows);
+        let shown = &drawn[first..(first + rows).min(drawn.len())];
         let live = run.is_live() && !record.is_finished();
         let now = live.then(|| axis.column_of(run.now_ms));
-        let tasks = self.tasks_by_lane(&shown);
-        for (row, (slot, tasks)) in shown.clone().zip(tasks).enumerate() {
+        let tasks = self.tasks_by_lane(shown);
+        for (row, (&slot, tasks)) in shown.iter().zip(tasks).enumerate() {
             let y = area.y + 1 + row as u16;
             let lane = Lane {
                 slot,
@@ -241,17 +269,45 @@ impl Widget for &TimelinePanel<'_> {
             };
             self.render_lane(lane, &tasks, area, buf);
         }
-        if record.workers.len() > shown.end || shown.start > 0 {
-            let more = format!(
-                "{}–{} of {}",
-                shown.start,
-                shown.end.saturating_sub(1),
-                record.workers.len()
-            );
-            let x = area.right().saturating_sub(more.len() as u16 + 1);
-            buf.set_stringn(x, area.y, &more, more.len(), theme.muted());
+        let mut notes = Vec::new();
+        if drawn.len() > shown.len() {
+            let last = first + shown.len();
+            notes.push(format!("{}–{} of {}", first + 1, last, drawn.len()));
+        }
+        if self.lanes.folded() > 0 {
+            notes.push(format!("+{} quiet, not drawn", self.lanes.folded()));
+        }
+        if !notes.is_empty() {
+            let more = notes.join(" · ");
+            let width = text::width(&more) as u16;
+            let x = area.right().saturating_sub(width + 1);
+            buf.set_stringn(x, area.y, &more, width as usize, theme.muted());
         }
         render_axis(&axis, now, area, theme, buf);
+        self.render_stage_dividers(&axis, area, buf);
+    }
+}
+
+impl TimelinePanel<'_> {
+    /// A dotted line where each stage after the first began, through the lanes' empty cells,
+    /// with the stage's number on the axis.
+    fn render_stage_dividers(&self, axis: &TimeAxis, area: Rect, buf: &mut Buffer) {
+        let (theme, record) = (self.theme, &self.run.record);
+        let bars_x = area.x + LABEL_WIDTH;
+        for (index, stage) in record.stages.iter().enumerate().skip(1) {
+            let x = bars_x + axis.column_of(stage.start_ms);
+            for y in area.y + 1..area.bottom() - 1 {
+                if let Some(cell) = buf.cell_mut((x, y))
+                    && cell.symbol() == " "
+                    && cell.bg == ratatui::style::Color::Reset
+                {
+                    cell.set_char('┊').set_style(theme.muted());
+                }
+            }
+            let mark = format!("┊{}", index + 1);
+            let room = usize::from(area.right().saturating_sub(x));
+            buf.set_stringn(x, area.bottom() - 1, &mark, room, theme.strong());
+        }
     }
 }
 
