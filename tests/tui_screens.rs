@@ -11,7 +11,10 @@ use unicode_width::UnicodeWidthStr;
 use proclab::engine::RunOptions;
 use proclab::lesson::Catalog;
 use proclab::tui::app::App;
+use proclab::tui::app::message::Message;
+use proclab::tui::app::replay::ReplayText;
 use proclab::tui::runtime::theme::Theme;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 macro_rules! snapshot {
@@ -164,5 +167,57 @@ fn the_program_wraps_its_long_lines_instead_of_cutting_them() {
         assert!(long.width() > usize::from(size.0) / 2);
         assert!(screen.contains('↪'), "{screen}");
         assert!(screen.contains("flush=True)"), "{screen}");
+    }
+}
+
+/// The recorded crashes-and-exit-codes run (three stages), played to its end beside a page about
+/// the recording.
+fn crashes_replayed(size: (u16, u16)) -> App {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/crashes-and-exit-codes.jsonl");
+    let recording = proclab::recording::Recording::read(&path).unwrap();
+    // The page names the file: a name, not this machine's path, so the screen is the same
+    // everywhere.
+    let text = ReplayText::of(&recording, Path::new("crashes.jsonl"), &[]);
+    let mut app = App::replaying(
+        Vec::new(),
+        recording.events,
+        text,
+        2,
+        Theme::monochrome(),
+        Rect::new(0, 0, size.0, size.1),
+    );
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::End,
+        KeyModifiers::NONE,
+    )));
+    app
+}
+
+#[test]
+fn a_run_of_several_stages_shows_each_stage_and_where_it_began() {
+    for size in SIZES {
+        let app = crashes_replayed(size);
+        let screen = text(&render(&app));
+        snapshot!(format!("stages_{}x{}", size.0, size.1), screen.clone());
+        assert!(screen.contains("Stages"), "{screen}");
+        let timeline = panel(&screen, "Timeline", None);
+        assert!(
+            timeline.contains('┊'),
+            "where stages began is marked:\n{screen}"
+        );
+        let stages = panel(&screen, "Stages", None);
+        // Every stage is there with its time, and the pool stage with its task messages.
+        for wanted in ["1 ", "2 ", "3 ", " ms"] {
+            assert!(
+                stages.contains(wanted),
+                "{wanted:?} in {stages:?}\n{screen}"
+            );
+        }
+        let messages = stages.contains("4 msg") || stages.contains("4 task messages");
+        assert!(
+            messages,
+            "the pool's 4 task messages in {stages:?}\n{screen}"
+        );
     }
 }

@@ -301,3 +301,73 @@ fn answer_dialog_shows_the_question_and_choices() {
     )));
     snapshot!("answer_dialog", text(&render_screen(&app)));
 }
+
+#[test]
+fn a_trace_draws_the_processes_that_worked_and_counts_the_quiet_ones() {
+    use proclab::event::{Event, RunSource, Stream};
+    let mut run = LiveRun::new(RunId(1));
+    let at = Instant::now();
+    run.push(
+        Event::RunStarted {
+            t_ms: 0.0,
+            lesson: "trace".into(),
+            source: RunSource::Trace,
+            parent_pid: 100,
+            cores: 2,
+            workers: 1,
+            speed: 1.0,
+            stages: 1,
+            version: "test".into(),
+        },
+        at,
+    );
+    // Two helpers (a shell, a shim), then the program, which prints.
+    for (worker, pid) in [(0, 101), (1, 102), (2, 103)] {
+        run.push(
+            Event::Spawned {
+                t_ms: worker as f64,
+                worker,
+                pid,
+                ppid: 100,
+                stage: 0,
+                tid: None,
+                spawn_us: 0.0,
+                pinned: None,
+                adopted: false,
+            },
+            at,
+        );
+    }
+    run.push(
+        Event::Output {
+            t_ms: 5.0,
+            worker: Some(2),
+            pid: 103,
+            stream: Stream::Stdout,
+            text: "hello".into(),
+        },
+        at,
+    );
+    let lanes = Lanes::of(&run.record);
+    let buf = render(
+        &TimelinePanel {
+            run: &run,
+            selected: 0,
+            lanes: &lanes,
+            theme: &MONO,
+        },
+        64,
+        5,
+    );
+    let shown = text(&buf);
+    assert!(shown.contains("+2 quiet"), "{shown}");
+    assert!(shown.contains("103"), "the program's lane:\n{shown}");
+    assert!(
+        !shown.contains("101"),
+        "no empty lane for a helper:\n{shown}"
+    );
+    assert!(
+        shown.contains('─'),
+        "its life drawn, though it ran no task:\n{shown}"
+    );
+}

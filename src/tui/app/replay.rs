@@ -33,7 +33,7 @@ pub enum ReplayText {
 impl ReplayText {
     /// The recorded lesson if it is among `lessons`, else a page about `recording` (read from
     /// `path`).
-    pub(crate) fn of(recording: &Recording, path: &Path, lessons: &[Lesson]) -> ReplayText {
+    pub fn of(recording: &Recording, path: &Path, lessons: &[Lesson]) -> ReplayText {
         match lessons.iter().find(|l| l.id == recording.lesson()) {
             Some(lesson) => ReplayText::Lesson(lesson.clone()),
             None => ReplayText::About(about_page(recording, path)),

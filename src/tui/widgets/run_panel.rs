@@ -80,15 +80,18 @@ pub(crate) fn replay_status(run: &LiveRun, replay: &Replay, theme: &Theme) -> Li
     } else {
         "❚❚"
     };
-    let mut spans = vec![Span::styled(
-        format!(
-            " {mark} replay {:.2} s of {:.2} s · event {applied} of {total} · ×{}",
-            replay.position_ms() / 1000.0,
-            replay.end_ms() / 1000.0,
-            replay.rate()
+    let mut spans = vec![
+        Span::styled(
+            format!(
+                " {mark} replay {:.2} s of {:.2} s",
+                replay.position_ms() / 1000.0,
+                replay.end_ms() / 1000.0
+            ),
+            theme.strong(),
         ),
-        theme.strong(),
-    )];
+        Span::styled(format!(" · event {applied} of {total}"), theme.strong()),
+        Span::styled(format!(" · ×{}", replay.rate()), theme.strong()),
+    ];
     let record = &run.record;
     if let Some(end) = record.finished_ms {
         let (text, style) = if record.stopped {

@@ -61,8 +61,8 @@ pub(crate) fn fit_line(line: Line<'static>, width: u16) -> Line<'static> {
     Line::from(spans).style(line.style)
 }
 
-/// `parts` side by side in `width` columns: each kept whole while it fits, the rest left out
-/// (so no value is cut); only a first part wider than everything is cut, with "…".
+/// `parts` side by side in `width` columns: kept whole, from the first, while they fit; the
+/// rest left out (so no value is cut). Only a first part wider than everything is cut, with "…".
 pub(crate) fn fit_parts(parts: Vec<Span<'static>>, width: u16) -> Line<'static> {
     let mut left = usize::from(width);
     let mut spans = Vec::new();
@@ -71,8 +71,10 @@ pub(crate) fn fit_parts(parts: Vec<Span<'static>>, width: u16) -> Line<'static> 
         if w <= left {
             left -= w;
             spans.push(part);
-        } else if i == 0 {
-            spans.push(Span::styled(cut(&part.content, width), part.style));
+        } else {
+            if i == 0 {
+                spans.push(Span::styled(cut(&part.content, width), part.style));
+            }
             break;
         }
     }
@@ -169,7 +171,7 @@ mod tests {
         ];
         assert_eq!(
             fit_parts(parts.clone(), 41).to_string(),
-            "■ finished in 0.61 s · parent 14489 · ×10"
+            "■ finished in 0.61 s · parent 14489"
         );
         assert_eq!(fit_parts(parts.clone(), 10).to_string(), "■ finishe…");
     }

@@ -121,22 +121,31 @@ pub struct TimelinePanel<'a> {
 }
 
 impl TimelinePanel<'_> {
-    fn title(&self) -> Line<'static> {
+    /// The title in `width` columns: each core's sample and name together while they fit.
+    fn title(&self, width: u16) -> Line<'static> {
         let theme = self.theme;
-        let mut spans = vec![
-            Span::styled("Timeline", theme.heading()),
-            Span::raw(" · bars by core: "),
-        ];
-        let cores = self.run.record.cores.min(8);
+        let mut line = text::fit_parts(
+            vec![
+                Span::styled("Timeline", theme.heading()),
+                Span::raw(" · bars by core:"),
+            ],
+            width,
+        );
+        let cores = self.run.record.cores;
         for core in 0..cores {
             let sample = theme.core_fill(Some(core)).to_string().repeat(2);
-            spans.push(Span::styled(sample, theme.core_bar(Some(core))));
-            spans.push(Span::raw(format!(" cpu{core} ")));
+            let name = format!(" cpu{core}");
+            // Room for this core, and for "…" after it if more cores follow.
+            let more = if core + 1 < cores { 2 } else { 0 };
+            if line.width() + 1 + 2 + name.len() + more > usize::from(width) {
+                line.push_span(Span::raw(" …"));
+                break;
+            }
+            line.push_span(Span::raw(" "));
+            line.push_span(Span::styled(sample, theme.core_bar(Some(core))));
+            line.push_span(Span::raw(name));
         }
-        if self.run.record.cores > cores {
-            spans.push(Span::raw("…"));
-        }
-        Line::from(spans)
+        line
     }
 }
 
@@ -248,8 +257,6 @@ impl Widget for &TimelinePanel<'_> {
         }
         let (theme, run) = (self.theme, self.run);
         let record = &run.record;
-        Paragraph::new(text::fit_line(self.title(), area.width))
-            .render(Rect { height: 1, ..area }, buf);
         let axis = axis_for(run, area.width);
         let rows = (area.height - 2) as usize;
         let drawn = self.lanes.drawn();
@@ -277,26 +284,28 @@ impl Widget for &TimelinePanel<'_> {
         if self.lanes.folded() > 0 {
             notes.push(format!("+{} quiet, not drawn", self.lanes.folded()));
         }
-        if !notes.is_empty() {
-            let more = notes.join(" · ");
-            let width = text::width(&more) as u16;
-            let x = area.right().saturating_sub(width + 1);
-            buf.set_stringn(x, area.y, &more, width as usize, theme.muted());
-        }
+        // The title, then what is not drawn at its right: the legend gives way first.
+        let more = notes.join(" · ");
+        let more_width = text::width(&more) as u16;
+        let title_width = area.width.saturating_sub(more_width + 1);
+        let title = self.title(title_width);
+        Paragraph::new(title).render(Rect { height: 1, ..area }, buf);
+        let x = area.right().saturating_sub(more_width + 1);
+        buf.set_stringn(x, area.y, &more, more_width as usize, theme.muted());
         render_axis(&axis, now, area, theme, buf);
         self.render_stage_dividers(&axis, area, buf);
     }
 }
 
 impl TimelinePanel<'_> {
-    /// A dotted line where each stage after the first began, through the lanes' empty cells,
-    /// with the stage's number on the axis.
+    /// A dotted line where each stage after the first began, through the lanes' empty cells
+    /// (lanes are in stage order: the stages panel numbers them).
     fn render_stage_dividers(&self, axis: &TimeAxis, area: Rect, buf: &mut Buffer) {
         let (theme, record) = (self.theme, &self.run.record);
         let bars_x = area.x + LABEL_WIDTH;
-        for (index, stage) in record.stages.iter().enumerate().skip(1) {
+        for stage in record.stages.iter().skip(1) {
             let x = bars_x + axis.column_of(stage.start_ms);
-            for y in area.y + 1..area.bottom() - 1 {
+            for y in area.y + 1..area.bottom() {
                 if let Some(cell) = buf.cell_mut((x, y))
                     && cell.symbol() == " "
                     && cell.bg == ratatui::style::Color::Reset
@@ -304,9 +313,6 @@ impl TimelinePanel<'_> {
                     cell.set_char('┊').set_style(theme.muted());
                 }
             }
-            let mark = format!("┊{}", index + 1);
-            let room = usize::from(area.right().saturating_sub(x));
-            buf.set_stringn(x, area.bottom() - 1, &mark, room, theme.strong());
         }
     }
 }
