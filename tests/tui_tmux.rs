@@ -164,8 +164,10 @@ fn space_pauses_the_real_workers_and_resumes_them() {
 
     tmux.keys(&["Space"]);
     all_in(|state| state != 'T');
+    // Resumed: no worker stopped, no pause going on; the run says it was paused, since a
+    // paused run answers no checkpoint.
     tmux.wait_for("the resumed run", |s| {
-        !s.contains("paused") && !s.contains("T stopped")
+        !s.contains("❚❚") && !s.contains("T stopped") && s.contains("was paused for")
     });
     quit_and_check(&tmux, proclab, &workers);
 }
