@@ -221,3 +221,26 @@ fn a_run_of_several_stages_shows_each_stage_and_where_it_began() {
         );
     }
 }
+
+#[test]
+fn the_question_before_a_folders_program_runs_shows_its_whole_path() {
+    for size in SIZES {
+        let mut app = long_lesson(size);
+        app.set_python(true, false);
+        app.update(key('p'));
+        let screen = text(&render(&app));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/long-lesson/long-demo/program.py");
+        // The question wraps over the rows above the key bar: read them as one text.
+        let rows: Vec<&str> = screen.lines().collect();
+        let question = rows[rows.len() - 4..rows.len() - 1].concat();
+        let question = question.split_whitespace().collect::<String>();
+        let wanted = path
+            .display()
+            .to_string()
+            .split_whitespace()
+            .collect::<String>();
+        assert!(question.contains(&wanted), "{wanted} in\n{screen}");
+        assert!(question.contains("y/n"), "{screen}");
+    }
+}
