@@ -181,7 +181,7 @@ fn crashes_replayed(size: (u16, u16)) -> App {
     let text = ReplayText::of(&recording, Path::new("crashes.jsonl"), &[]);
     let mut app = App::replaying(
         Vec::new(),
-        recording.events,
+        recording.into_events(),
         text,
         2,
         Theme::monochrome(),
