@@ -13,6 +13,7 @@ mod message;
 mod output;
 mod pty;
 mod server;
+mod session;
 mod tasks;
 mod tracer;
 mod tree;
@@ -26,6 +27,7 @@ use std::sync::atomic::AtomicBool;
 
 pub use command::command_line;
 pub use launch::resolve as find_command;
+pub use session::leader::{ARG as SESSION_ARG, main as session_main};
 pub use workspace::private_folder;
 
 use crate::event::Event;

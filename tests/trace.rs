@@ -549,59 +549,6 @@ fn the_python_harness_passes_on_every_python_here() {
 }
 
 #[test]
-fn a_background_trace_pauses_resumes_and_stops_the_whole_tree() {
-    use proclab::engine::Control;
-    use proclab::event::Event;
-    use proclab::trace::{TraceSpec, start};
-
-    become_subreaper();
-    let command = ["sh", "-c", "sleep 30 & sleep 30; wait"];
-    let handle = start(TraceSpec::new(command.iter().map(Into::into).collect()));
-    let next = |what: &str, want: &dyn Fn(&Event) -> bool| -> Event {
-        loop {
-            match handle.events.recv_timeout(Duration::from_secs(20)) {
-                Ok(event) if want(&event) => return event,
-                Ok(_) => {}
-                Err(error) => panic!("no {what}: {error}"),
-            }
-        }
-    };
-    let mut pids = Vec::new();
-    while pids.len() < 3 {
-        if let Event::Spawned { pid, .. } = next("spawned", &|e| matches!(e, Event::Spawned { .. }))
-        {
-            pids.push(pid);
-        }
-    }
-    handle.send(Control::Pause);
-    let stopped = |e: &Event| matches!(e, Event::State { state, .. } if state == "T");
-    next("a stopped process", &stopped);
-    handle.send(Control::Resume);
-    let running = |e: &Event| matches!(e, Event::State { state, .. } if state == "S");
-    next("a resumed process", &running);
-    // Kill one sleep (slot 1): it ends, the rest go on.
-    handle.send(Control::Kill(1));
-    let killed = |e: &Event| matches!(e, Event::Exited { worker: 1, .. });
-    next("the killed process's exit", &killed);
-    let asked = Instant::now();
-    handle.send(Control::Stop);
-    let finished = next("run_finished", &|e| matches!(e, Event::RunFinished { .. }));
-    assert!(matches!(finished, Event::RunFinished { stopped: true, .. }));
-    assert!(
-        asked.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        asked.elapsed()
-    );
-    handle.stop();
-    for pid in pids {
-        assert!(
-            eventually(2.0, || dead_and_reaped(u64::from(pid))),
-            "PID {pid} outlived the trace"
-        );
-    }
-}
-
-#[test]
 fn pipes_keep_stdout_and_stderr_apart_to_their_last_line() {
     // Both pipes often end in the same wake-up; repeat to catch mistakes there.
     for _ in 0..5 {

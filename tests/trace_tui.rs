@@ -339,6 +339,52 @@ fn trace_in_a_terminal_shows_the_command_tree_and_q_ends_it() {
     gone(proclab, &seen);
 }
 
+/// The traced program's processes below proclab (its session leader, proclab's own helper, is
+/// not one of them).
+fn programs_processes(proclab: u64) -> BTreeSet<u64> {
+    let leaders: Vec<u64> = common::children_of(proclab);
+    descendants(proclab)
+        .into_iter()
+        .filter(|pid| !leaders.contains(pid))
+        .collect()
+}
+
+#[test]
+fn space_pauses_and_resumes_the_whole_tree_k_kills_one_and_q_ends_the_rest() {
+    let tmux = Tmux::start(120, 40);
+    let (proclab, seen) = trace_two_sleepers(&tmux, "");
+    let program = programs_processes(proclab);
+    assert_eq!(program.len(), 3, "sh and its two sleeps: {program:?}");
+    let all_in = |state: char| {
+        common::eventually(10.0, || {
+            program
+                .iter()
+                .all(|&pid| common::proc_state(pid).is_some_and(|(s, _)| s == state))
+        })
+    };
+    tmux.keys(&["Space"]);
+    assert!(all_in('T'), "paused: {program:?}");
+    tmux.keys(&["Space"]);
+    assert!(all_in('S'), "resumed: {program:?}");
+    // `k` kills the selected process, the first: the shell. Its sleeps run on.
+    let leaders = common::children_of(proclab);
+    let shell = *program
+        .iter()
+        .find(|&&pid| common::proc_state(pid).is_some_and(|(_, ppid)| leaders.contains(&ppid)))
+        .unwrap();
+    tmux.keys(&["k"]);
+    assert!(common::eventually(10.0, || !common::children_of(proclab)
+        .iter()
+        .any(|&leader| common::children_of(leader).contains(&shell))));
+    assert_eq!(
+        programs_processes(proclab).len(),
+        2,
+        "the two sleeps run on"
+    );
+    tmux.keys(&["q"]);
+    gone(proclab, &seen);
+}
+
 /// SIGKILL of proclab while `p` runs a pool: the pool's processes end too (their socket to
 /// proclab closes), and nothing is left.
 #[test]

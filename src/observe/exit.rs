@@ -78,12 +78,6 @@ pub(crate) fn reap_if_ended(pid: u32) -> Option<ExitStatus> {
     ExitStatus::from_wait(waitpid(Pid::from_raw(pid as i32), Some(WaitPidFlag::WNOHANG)).ok()?)
 }
 
-/// Waits for child `pid` to end and reaps it; how it ended (`None` if it is not a child).
-pub(crate) fn reap(pid: u32) -> Option<ExitStatus> {
-    let status = waitpid(Pid::from_raw(pid as i32), None).ok()?;
-    Some(ExitStatus::from_wait(status).unwrap_or(ExitStatus::Unknown))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +106,6 @@ mod tests {
         assert_eq!(peek(pid), Some(ExitStatus::Code(4)));
         assert_eq!(peek(pid), Some(ExitStatus::Code(4)), "peeking leaves it");
         assert_eq!(reap_if_ended(pid), Some(ExitStatus::Code(4)));
-        assert_eq!(reap(pid), None, "reaped");
+        assert_eq!(reap_if_ended(pid), None, "reaped");
     }
 }

@@ -16,9 +16,10 @@ use crate::observe::lines::LineReader;
 pub struct ProgramOutput {
     streams: Vec<(File, Stream, LineReader)>,
     echo: Echo,
-    /// With pipes: the master of the program's controlling terminal, held open until the end
-    /// (closing it hangs the terminal up: SIGHUP to the program).
-    _terminal: Option<File>,
+    /// The master of the program's terminal (with pipes, or once the program closed its side),
+    /// held open until the trace ends: closing it would hang the terminal up, and the kernel
+    /// would send SIGHUP to the session (its leader ends every process of the program then).
+    terminal: Option<File>,
 }
 
 impl ProgramOutput {
@@ -48,7 +49,7 @@ impl ProgramOutput {
         ProgramOutput {
             streams,
             echo,
-            _terminal: terminal,
+            terminal,
         }
     }
 
@@ -83,7 +84,11 @@ impl ProgramOutput {
         };
         let lines = if n == 0 {
             let partial = splitter.take_partial();
-            self.streams.remove(index);
+            let (file, stream, _) = self.streams.remove(index);
+            if stream == Stream::Stdout && self.terminal.is_none() {
+                // The pty's master (pipes come with their terminal): kept, see `terminal`.
+                self.terminal = Some(file);
+            }
             partial.into_iter().collect()
         } else {
             let lines = splitter.push_bytes(&buffer[..n]);

@@ -21,6 +21,7 @@ use super::launch;
 use super::message::{Items, Kind, Message};
 use super::output::ProgramOutput;
 use super::server::Server;
+use super::session::{Report, Session};
 use super::tasks::{TaskNews, TaskTable};
 use super::tree;
 use super::workspace::Workspace;
@@ -91,10 +92,15 @@ pub struct Tracer {
     out: Emitter,
     controls: Controls,
     me: u32,
+    /// The command's session: its leader is the command's parent, the subreaper of all it
+    /// starts, and reaps them.
+    session: Session,
+    /// The command.
     root: u32,
+    /// Its exit status came.
     root_reaped: bool,
-    /// Children of proclab found not to be the program's (another session: a lesson's
-    /// worker, another command).
+    /// Children of proclab found not to be the program's (a lesson's worker, another
+    /// command); proclab adopts the program's only if its session leader died.
     foreign: HashSet<u32>,
     /// Its pty, or its stdout and stderr pipes.
     output: ProgramOutput,
@@ -166,11 +172,12 @@ impl Tracer {
         }
         let me = std::process::id();
         let was_subreaper = nix::sys::prctl::get_child_subreaper().unwrap_or(false);
-        // Orphans of the program are re-parented to proclab, which follows and reaps them.
+        // Should the session leader die, what it leaves is re-parented to proclab, which then
+        // follows and reaps it.
         nix::sys::prctl::set_child_subreaper(true)?;
         let clock = RunClock::start_now();
-        let launched = match launch::launch(&program, &spec.command, &env, spec.pipe) {
-            Ok(launched) => launched,
+        let (session, raw_output) = match Session::start(&program, &spec.command, &env, spec.pipe) {
+            Ok(started) => started,
             Err(error) => {
                 if !was_subreaper {
                     let _ = nix::sys::prctl::set_child_subreaper(false);
@@ -179,15 +186,16 @@ impl Tracer {
             }
         };
         let launched_ns = monotonic_ns();
-        let root = launched.child.id();
+        let root = session.command();
         let mut tracer = Tracer {
             out: Emitter::new(outbox, clock),
             controls: Controls::new(control, interrupted),
             me,
+            session,
             root,
             root_reaped: false,
             foreign: HashSet::new(),
-            output: ProgramOutput::new(launched.output, spec.echo),
+            output: ProgramOutput::new(raw_output, spec.echo),
             server: Some(server),
             _workspace: workspace,
             python,
@@ -218,7 +226,7 @@ impl Tracer {
             t_ms: 0.0,
             lesson: super::LESSON.into(),
             source: RunSource::Trace,
-            parent_pid: self.me,
+            parent_pid: self.session.leader(),
             cores: crate::engine::available_cores(),
             workers: 1,
             speed: spec.speed,
@@ -237,7 +245,7 @@ impl Tracer {
             sweep_part: None,
         });
         let spawn_us = launched_ns.saturating_sub(self.out.clock.start_ns()) as f64 / 1e3;
-        self.track(self.root, self.me, spawn_us);
+        self.track(self.root, self.session.leader(), spawn_us);
         match &self.python {
             PythonMode::Blocked(flag) => self.notice(format!(
                 "python was started with {flag}, which keeps proclab's instrumentation from \
@@ -360,6 +368,8 @@ impl Tracer {
         if socket_ready {
             self.receive_messages();
         }
+        let reports = self.session.reports();
+        self.session_reports(reports);
         // Highest first: an output at its end is removed, which moves those after it.
         for index in outputs_ready.into_iter().rev() {
             let (stream, lines) = self.output.read(index);
@@ -383,14 +393,40 @@ impl Tracer {
         let mut fds = self.server.as_ref().map_or(Vec::new(), Server::fds);
         let socket_count = fds.len();
         fds.extend(self.output.fds());
+        let output_count = fds.len() - socket_count;
+        // The session's reports are read every turn: polling its channel only wakes the turn.
+        fds.extend(self.session.fd());
         let ready = ready::readable(&fds, wait);
         let socket = ready.iter().any(|&i| i < socket_count);
         let outputs = ready
             .into_iter()
-            .filter(|&i| i >= socket_count)
+            .filter(|&i| i >= socket_count && i < socket_count + output_count)
             .map(|i| i - socket_count)
             .collect();
         (socket, outputs)
+    }
+
+    /// What the session leader reported: the processes it reaped (the command, and orphans
+    /// of the program it was handed), each named in the run even if it was never seen alive.
+    fn session_reports(&mut self, reports: Vec<Report>) {
+        for report in reports {
+            let Report::Reaped { pid, status, t_ns } = report else {
+                continue;
+            };
+            if pid == self.root {
+                self.root_reaped = true;
+            }
+            let index = match self.by_pid.get(&pid) {
+                Some(&index) => Some(index),
+                None => self.track(pid, self.session.leader(), 0.0),
+            };
+            if let Some(index) = index {
+                let proc = &mut self.procs[index];
+                proc.status.get_or_insert(status);
+                proc.gone_ns.get_or_insert(t_ns);
+                proc.joined = true;
+            }
+        }
     }
 
     /// Makes the program's raw output lines into events, attributed to the command, unless
@@ -659,9 +695,10 @@ impl Tracer {
             .map(|p| p.pid)
             .collect();
         let mut found: Vec<(u32, u32)> = Vec::new();
+        let leader = self.session.leader();
         if self.children_files {
             let me = self.me;
-            for parent in live.into_iter().chain(std::iter::once(me)) {
+            for parent in live.into_iter().chain([leader, me]) {
                 match tree::children_of(parent) {
                     Some(children) => found.extend(children.into_iter().map(|c| (c, parent))),
                     None => self.gone(parent, now),
@@ -669,6 +706,7 @@ impl Tracer {
             }
         } else {
             let mut parents: HashSet<u32> = live.iter().copied().collect();
+            parents.insert(leader);
             parents.insert(self.me);
             found = tree::scan_by_parent(&parents);
             for pid in live {
@@ -677,7 +715,6 @@ impl Tracer {
                 }
             }
         }
-        let root_listed = found.iter().any(|&(pid, _)| pid == self.root);
         let mine: HashSet<u32> = found
             .iter()
             .filter(|&&(_, parent)| parent == self.me)
@@ -689,30 +726,32 @@ impl Tracer {
                 if !self.is_programs(pid) {
                     continue;
                 }
-                // The command, or an orphan of the program handed to proclab (its child
-                // subreaper): proclab follows it and reaps it.
+                // An orphan of the program handed to proclab (its child subreaper) because
+                // the session leader died: proclab follows it and reaps it.
                 if self.track(pid, parent, 0.0).is_some() {
                     self.reap_if_ended(pid);
                 }
             } else if !self.by_pid.contains_key(&pid) {
+                // A child of a process of the program, or of the session leader: the command,
+                // or an orphan of the program, in whatever session it made.
                 self.track(pid, parent, 0.0);
             }
-        }
-        if !self.root_reaped && !root_listed {
-            self.reap_if_ended(self.root);
         }
     }
 
     /// Whether a child of proclab belongs to the traced program: one it follows already, or
-    /// one in the session the command leads. Others (a lesson's workers) are never touched.
+    /// one in the command's session. Others (a lesson's workers) are never touched.
     fn is_programs(&mut self, pid: u32) -> bool {
         if self.by_pid.contains_key(&pid) {
             return true;
         }
+        if pid == self.session.leader() {
+            return false;
+        }
         if self.foreign.contains(&pid) {
             return false;
         }
-        if tree::session_of(pid) == Some(self.root) {
+        if tree::session_of(pid) == Some(self.session.leader()) {
             return true;
         }
         self.foreign.insert(pid);
@@ -729,14 +768,12 @@ impl Tracer {
         }
     }
 
-    /// Reaps `pid` if it is proclab's child (the command, or an adopted orphan) and has ended.
+    /// Reaps `pid` if it is proclab's child (an orphan adopted after the session leader
+    /// died) and has ended.
     fn reap_if_ended(&mut self, pid: u32) {
         let Some(status) = exit::reap_if_ended(pid) else {
             return;
         };
-        if pid == self.root {
-            self.root_reaped = true;
-        }
         if let Some(&index) = self.by_pid.get(&pid) {
             let proc = &mut self.procs[index];
             proc.status = Some(status);
@@ -1017,18 +1054,15 @@ impl Tracer {
         }
     }
 
-    /// SIGKILL to everything of the program that may still run; reaps proclab's children.
+    /// SIGKILL to everything of the program that may still run: the session leader ends (and
+    /// reports) every process left in the session; proclab reaps its own adopted children.
     fn kill_everything(&mut self) {
         self.signal_program(Signal::SIGKILL);
-        if !self.root_reaped {
-            if let Some(status) = exit::reap(self.root)
-                && let Some(proc) = self.procs.first_mut()
-            {
-                proc.status.get_or_insert(status);
-            }
-            self.root_reaped = true;
-        }
-        // Orphans handed to proclab: reap those that died, give the rest a moment.
+        let reports = self.session.end();
+        self.session_reports(reports);
+        self.root_reaped = true;
+        // Orphans handed to proclab (if the leader died): reap those that died, give the rest
+        // a moment.
         for _ in 0..50 {
             let mine: Vec<u32> = tree::children_of(self.me)
                 .unwrap_or_default()

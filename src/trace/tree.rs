@@ -1,6 +1,6 @@
 //! Finding a traced program's processes in `/proc`: children through
 //! `/proc/<pid>/task/<tid>/children` (each thread lists the children it forked), or by parent PID
-//! where the kernel lacks that file; exit statuses of zombies.
+//! where the kernel lacks that file; a whole subtree; exit statuses of zombies.
 
 use std::collections::HashSet;
 use std::fs;
@@ -46,6 +46,34 @@ pub fn scan_by_parent(parents: &HashSet<u32>) -> Vec<(u32, u32)> {
             parents.contains(&stat.ppid).then_some((pid, stat.ppid))
         })
         .collect()
+}
+
+/// Every living descendant of `root` (not `root` itself), parents before their children.
+pub fn descendants_of(root: u32) -> Vec<u32> {
+    if !children_files_available() {
+        let mut found: Vec<u32> = Vec::new();
+        let mut parents: HashSet<u32> = HashSet::from([root]);
+        loop {
+            let more: Vec<u32> = scan_by_parent(&parents)
+                .into_iter()
+                .map(|(pid, _)| pid)
+                .filter(|pid| !parents.contains(pid))
+                .collect();
+            if more.is_empty() {
+                return found;
+            }
+            parents.extend(&more);
+            found.extend(more);
+        }
+    }
+    let mut found = children_of(root).unwrap_or_default();
+    let mut at = 0;
+    while at < found.len() {
+        let children = children_of(found[at]).unwrap_or_default();
+        found.extend(children.into_iter().filter(|pid| *pid != root));
+        at += 1;
+    }
+    found
 }
 
 /// Whether `pid` still has an entry in `/proc` (running, stopped or a zombie).
@@ -99,5 +127,31 @@ mod tests {
         child.wait().unwrap();
         assert!(!exists(pid));
         assert_eq!(children_of(pid), None);
+    }
+
+    #[test]
+    fn descendants_include_grandchildren() {
+        let mut shell = std::process::Command::new("sh")
+            .args(["-c", "sleep 5 & sleep 5 & wait"])
+            .spawn()
+            .unwrap();
+        let shell_pid = shell.id();
+        let found = (0..500).find_map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            let all = descendants_of(std::process::id());
+            (all.len() >= 3).then_some(all)
+        });
+        // The sleeps first: the shell, waiting, reaps them and exits.
+        let sleeps = children_of(shell_pid).unwrap_or_default();
+        for &pid in &sleeps {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        shell.wait().unwrap();
+        let found = found.expect("the shell and its two sleeps");
+        assert!(found.contains(&shell_pid), "{found:?}");
+        assert!(sleeps.iter().all(|pid| found.contains(pid)), "{found:?}");
     }
 }
