@@ -39,8 +39,11 @@ use crate::observe::ready;
 
 /// How often the process tree is searched for new processes and ended ones.
 const SCAN_INTERVAL: Duration = Duration::from_millis(5);
-/// How long an ended process's exit code may take to arrive from its parent.
+/// How long an ended process's exit code may take to arrive from its (instrumented) parent.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
+/// How long an ended process's exit code may take to arrive from the session leader, which
+/// reports each process it reaps as soon as it has (it may be busy on a loaded machine).
+const LEADER_GRACE: Duration = Duration::from_millis(50);
 /// Most extra reads while a report waits for its caller's `queued`.
 const CATCH_UP_READS: usize = 16;
 /// Most reads of what ended processes left in the socket.
@@ -829,6 +832,9 @@ impl Tracer {
             // What an ended process sent before it ended comes before its `exited`.
             self.receive_rest_of(pid);
         }
+        // The session leader reports the processes it reaps just after they go from `/proc`.
+        let reports = self.session.reports();
+        self.session_reports(reports);
         let now = monotonic_ns();
         for index in 0..self.procs.len() {
             let proc = &self.procs[index];
@@ -836,9 +842,14 @@ impl Tracer {
                 continue;
             };
             if !proc.ended {
-                // Only an instrumented parent may still tell how it ended.
-                let waited = !self.instrumented
-                    || now.saturating_sub(gone_ns) > EXIT_GRACE.as_nanos() as u64;
+                // How it ended may still come: from the session leader, if it reaped it, or
+                // from an instrumented parent.
+                let grace = if self.instrumented {
+                    EXIT_GRACE
+                } else {
+                    LEADER_GRACE
+                };
+                let waited = now.saturating_sub(gone_ns) > grace.as_nanos() as u64;
                 let status = match (proc.status, proc.exiting_code) {
                     (Some(status), _) => status,
                     _ if !waited && !self.stopped => continue,
