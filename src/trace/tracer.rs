@@ -969,9 +969,9 @@ impl Tracer {
             .server
             .take()
             .map_or((0, false), |s| (s.malformed, s.at_capacity));
-        if !self.root_reaped || self.procs.iter().any(|p| !p.ended) {
-            self.kill_everything();
-        }
+        // The session ends with the trace: its leader ends whatever is left (a process born
+        // since the last scan included), and each is named.
+        self.kill_everything();
         for index in 0..self.procs.len() {
             if !self.procs[index].ended {
                 let status = self.procs[index].status.unwrap_or(ExitStatus::Unknown);
