@@ -94,10 +94,23 @@ pub enum Command {
     },
 }
 
+/// The proclab binary a program that uses proclab's library (its own tests) starts workers and
+/// trace sessions from, set once with [`use_binary`].
+static EMBEDDED_IN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Tells proclab's library, running inside another program (a test binary), where the proclab
+/// binary is: workers and a trace's session leader are started from it, not from this program.
+pub fn use_binary(proclab: std::path::PathBuf) {
+    let _ = EMBEDDED_IN.set(proclab);
+}
+
 /// The running proclab binary, to start workers from: `/proc/self/exe` names the very file
 /// this process runs even after it was replaced on disk (a rebuild, an upgrade), where its path
 /// would then name a different program, or none.
 pub fn own_binary() -> std::io::Result<std::path::PathBuf> {
+    if let Some(proclab) = EMBEDDED_IN.get() {
+        return Ok(proclab.clone());
+    }
     let this = std::path::PathBuf::from("/proc/self/exe");
     if this.exists() {
         Ok(this)

@@ -376,6 +376,8 @@ fn a_background_verdict_streams_every_run_and_a_stop_ends_it_at_once() {
     if !have_python("a_background_verdict_streams_every_run_and_a_stop_ends_it_at_once") {
         return;
     }
+    // The judge runs in this test binary: a trace's session leader is proclab's binary.
+    proclab::protocol::use_binary(env!("CARGO_BIN_EXE_proclab").into());
     let catalog = proclab::lesson::Catalog::load(None).unwrap();
     let found = exercise::find(&catalog, "four-prints-in-order")
         .unwrap()
