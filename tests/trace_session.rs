@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::tracing::have_python;
+use common::tracing::{have_python, pythons};
 use common::{PROCLAB, become_subreaper, dead_and_reaped, eventually, of_kind};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -149,33 +149,52 @@ fn a_leaked_shared_memory_block_is_cleaned_up_and_warned_about_as_without_trace(
     if !have_python("a_leaked_shared_memory_block_is_cleaned_up") {
         return;
     }
-    let block = |how: &str| format!("proclab-leak-{}-{how}", std::process::id());
-    // Without trace, first: what Python does.
-    let plain = Command::new("python3")
-        .args(["-c", LEAK, &block("plain")])
-        .output()
-        .unwrap();
-    let gone = |name: &str| eventually(5.0, || !Path::new("/dev/shm").join(name).exists());
-    assert!(gone(&block("plain")), "Python cleans up a leaked block");
-    let warning = "leaked shared_memory objects to clean up at shutdown";
-    assert!(String::from_utf8_lossy(&plain.stderr).contains(warning));
-    for mode in ["pty", "pipe"] {
-        let name = block(mode);
-        let mut args = vec!["--", "python3", "-c", LEAK, &name];
-        if mode == "pipe" {
-            args.insert(0, "--pipe");
+    for (version, python) in pythons() {
+        let python = python.to_str().unwrap();
+        let block = |how: &str| format!("proclab-leak-{}-{version}-{how}", std::process::id());
+        // Without trace, first: what Python does.
+        let plain = Command::new(python)
+            .args(["-c", LEAK, &block("plain")])
+            .output()
+            .unwrap();
+        let gone = |name: &str| eventually(5.0, || !Path::new("/dev/shm").join(name).exists());
+        assert!(
+            gone(&block("plain")),
+            "{version}: Python cleans up a leaked block"
+        );
+        let warning = "leaked shared_memory objects to clean up at shutdown";
+        assert!(
+            String::from_utf8_lossy(&plain.stderr).contains(warning),
+            "{version}: and warns about it"
+        );
+        for mode in ["pty", "pipe"] {
+            let name = block(mode);
+            let mut args = vec!["--", python, "-c", LEAK, &name];
+            if mode == "pipe" {
+                args.insert(0, "--pipe");
+            }
+            let mut traced = Traced::start(&args);
+            assert_eq!(traced.finish(), Some(0), "{version} {mode}");
+            let cleaned = gone(&name);
+            let _ = std::fs::remove_file(Path::new("/dev/shm").join(&name));
+            assert!(
+                cleaned,
+                "{version} {mode}: the block is cleaned up under trace too"
+            );
+            assert!(
+                printed(&traced.events, warning),
+                "{version} {mode}: and warned about"
+            );
+            // The resource tracker ended as in a terminal: exit code 0, no SIGHUP.
+            for exited in traced.of("exited") {
+                assert_ne!(
+                    exited["signal"].as_i64(),
+                    Some(1),
+                    "{version} {mode}: {exited}"
+                );
+            }
+            nothing_left(&traced.marker, &format!("{version} {mode}"));
         }
-        let mut traced = Traced::start(&args);
-        assert_eq!(traced.finish(), Some(0), "{mode}");
-        let cleaned = gone(&name);
-        let _ = std::fs::remove_file(Path::new("/dev/shm").join(&name));
-        assert!(cleaned, "{mode}: the block is cleaned up under trace too");
-        assert!(printed(&traced.events, warning), "{mode}: and warned about");
-        // The resource tracker ended as in a terminal: exit code 0, no SIGHUP.
-        for exited in traced.of("exited") {
-            assert_ne!(exited["signal"].as_i64(), Some(1), "{mode}: {exited}");
-        }
-        nothing_left(&traced.marker, mode);
     }
 }
 
@@ -184,9 +203,19 @@ fn pythons_helper_processes_end_as_they_would_in_a_terminal() {
     if !have_python("pythons_helper_processes_end_as_they_would_in_a_terminal") {
         return;
     }
+    for (version, python) in pythons() {
+        helpers_end_as_in_a_terminal(&version, python.to_str().unwrap());
+    }
+}
+
+/// The forkserver pool program under trace with `python`, in a pty and with pipes: its
+/// helper processes exit 0, as in a terminal.
+fn helpers_end_as_in_a_terminal(version: &str, python: &str) {
     for mode in ["pty", "pipe"] {
-        let mut args = vec!["--", "python3", "tests/fixtures/trace/forkserver_pool.py"];
-        if mode == "pipe" {
+        let mode_name = format!("{version} {mode}");
+        let mode = mode_name.as_str();
+        let mut args = vec!["--", python, "tests/fixtures/trace/forkserver_pool.py"];
+        if mode.ends_with("pipe") {
             args.insert(0, "--pipe");
         }
         let mut traced = Traced::start(&args);
