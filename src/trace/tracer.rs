@@ -822,19 +822,11 @@ impl Tracer {
     /// Emits `exited` for processes that ended, once their status is known or has had time
     /// to arrive, then `joined` once they are gone from `/proc`.
     fn settle_exits(&mut self) {
-        let ending: Vec<u32> = self
-            .procs
-            .iter()
-            .filter(|p| p.gone_ns.is_some() && !p.ended)
-            .map(|p| p.pid)
-            .collect();
-        for pid in ending {
-            // What an ended process sent before it ended comes before its `exited`.
-            self.receive_rest_of(pid);
-        }
         // The session leader reports the processes it reaps just after they go from `/proc`.
+        // Taken first: a process it names ended, and is read to the end just below.
         let reports = self.session.reports();
         self.session_reports(reports);
+        self.read_rest_of_ended();
         let now = monotonic_ns();
         for index in 0..self.procs.len() {
             let proc = &self.procs[index];
@@ -890,6 +882,20 @@ impl Tracer {
                 if running == 1 { "" } else { "es" },
                 if running == 1 { "s" } else { "" },
             ));
+        }
+    }
+
+    /// Reads to the end what every ended process not yet announced sent: it comes before its
+    /// `exited`, and once it is `joined` its PID no longer names it.
+    fn read_rest_of_ended(&mut self) {
+        let ending: Vec<u32> = self
+            .procs
+            .iter()
+            .filter(|p| p.gone_ns.is_some() && !p.ended)
+            .map(|p| p.pid)
+            .collect();
+        for pid in ending {
+            self.receive_rest_of(pid);
         }
     }
 
@@ -972,6 +978,7 @@ impl Tracer {
         // The session ends with the trace: its leader ends whatever is left (a process born
         // since the last scan included), and each is named.
         self.kill_everything();
+        self.read_rest_of_ended();
         for index in 0..self.procs.len() {
             if !self.procs[index].ended {
                 let status = self.procs[index].status.unwrap_or(ExitStatus::Unknown);
