@@ -516,7 +516,11 @@ impl Tracer {
         // The kernel's word first; the message's only if the process is already gone.
         let mut current = procfs::read_process(pid).map(|s| s.ppid).or(ppid);
         while let Some(parent) = current {
-            if self.by_pid.contains_key(&parent) {
+            // A parent that has ended since is still the program's (a child's messages may be
+            // read only after its parent is gone).
+            let ours =
+                self.by_pid.contains_key(&parent) || self.procs.iter().any(|p| p.pid == parent);
+            if ours {
                 let mut index = None;
                 let mut above = parent;
                 for &pid in chain.iter().rev() {
