@@ -215,19 +215,29 @@ fn descendants(root: u64) -> BTreeSet<u64> {
     found
 }
 
-/// Waits until `ready` holds on screen, noting every process below proclab meanwhile.
+/// Waits until `ready` holds on screen, noting every process below proclab meanwhile (looked
+/// for every millisecond or so: a short program's processes live for a few of them).
 fn watch(
     tmux: &Tmux,
     proclab: u64,
     what: &str,
     ready: impl Fn(&str) -> bool,
 ) -> (String, BTreeSet<u64>) {
-    let mut seen = BTreeSet::new();
-    let screen = tmux.wait_for(what, |s| {
-        seen.extend(descendants(proclab));
-        ready(s)
-    });
-    (screen, seen)
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let looker = {
+        let done = std::sync::Arc::clone(&done);
+        std::thread::spawn(move || {
+            let mut seen = BTreeSet::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                seen.extend(descendants(proclab));
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            seen
+        })
+    };
+    let screen = tmux.wait_for(what, ready);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    (screen, looker.join().unwrap())
 }
 
 /// Runs `proclab trace` on a shell with two background sleeps (`env` set before it) until its
@@ -281,8 +291,6 @@ fn p_on_process_create_runs_the_python_program_live() {
         return;
     }
     let tmux = Tmux::start(120, 40);
-    // At the lesson's own speed the program runs long enough to be seen alive on a busy
-    // machine.
     tmux.type_line(&format!("{} open process-create", common::PROCLAB));
     tmux.wait_for("the lesson", |s| s.contains("process-create · page 1"));
     let proclab = tmux.proclab_pid();
@@ -290,8 +298,7 @@ fn p_on_process_create_runs_the_python_program_live() {
     let (screen, seen) = watch(&tmux, proclab, "the traced run to finish", |s| {
         s.contains("traced: python3 program.py") && s.contains("finished in")
     });
-    // The timeline has a lane per process of the program: the parent and its child. The
-    // parent is a real descendant of proclab (the child may have come and gone between polls).
+    // The timeline has a lane per process of the program: the parent and its children.
     let lanes: Vec<u64> = screen
         .lines()
         .filter_map(|line| {
@@ -303,7 +310,11 @@ fn p_on_process_create_runs_the_python_program_live() {
         })
         .collect();
     assert!(lanes.len() >= 2, "{screen}");
-    assert!(seen.contains(&lanes[0]), "{lanes:?} {seen:?}\n{screen}");
+    // The first lane is the parent: the PID the program itself printed (os.getpid()).
+    assert!(
+        screen.contains(&format!("parent: my pid is {}", lanes[0])),
+        "{lanes:?}\n{screen}"
+    );
     tmux.keys(&["q"]);
     tmux.wait_for("the list", |s| s.contains("Lessons ("));
     tmux.keys(&["q"]);

@@ -119,16 +119,21 @@ fn the_terminal_ui_shows_each_threads_tid() {
 fn program_py_creates_a_thread_far_more_cheaply_than_a_process() {
     says(LESSON, "Creating a thread is the **cheap** one.");
     at_once(&oldest_and_newest(), |python| {
-        let ran = Program::of(LESSON).run(python, &[], Duration::from_secs(60));
-        let thread = numbers(ran.line("thread: "))[0];
-        let process = numbers(ran.line("process: "))[0];
-        assert!(
-            thread * 2.0 < process,
-            "Python {}: {thread} µs against {process} µs",
-            python.version()
-        );
-        assert!(ran.stdout().contains("counter = 4000"));
-        assert!(ran.stdout().contains("counter = 0"));
+        // One start of each is timed per run: a busy machine can stall either, so the claim
+        // must show in one of three runs.
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let ran = Program::of(LESSON).run(python, &[], Duration::from_secs(60));
+            assert!(ran.stdout().contains("counter = 4000"));
+            assert!(ran.stdout().contains("counter = 0"));
+            let thread = numbers(ran.line("thread: "))[0];
+            let process = numbers(ran.line("process: "))[0];
+            seen.push(format!("{thread} µs against {process} µs"));
+            if thread * 2.0 < process {
+                return;
+            }
+        }
+        panic!("Python {}: {}", python.version(), seen.join("; "));
     });
 }
 
