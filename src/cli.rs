@@ -301,7 +301,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Commands::Man { dir }) => man(dir.as_deref()),
         Some(Commands::Trace(args)) => trace(args, cli.lessons, cli.projector),
         Some(Commands::Exercises) => exercise::list(cli.lessons.as_ref()),
-        Some(Commands::Exercise(args)) => exercise::exercise(args, cli.lessons.as_ref()),
+        Some(Commands::Exercise(args)) => {
+            exercise::exercise(args, cli.lessons.as_ref(), cli.projector)
+        }
     }
 }
 

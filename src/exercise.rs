@@ -29,7 +29,13 @@ pub use judge::{JudgeOptions, JudgeProgress, judge};
 pub use run::{Interpreter, Snapshot};
 pub use verdict::{CheckVerdict, Verdict};
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
 use crate::lesson::{Catalog, Lesson, Origin};
+
+/// The folder the learner's exercise files go in unless `--dir` names another.
+pub const DEFAULT_WORKSPACE: &str = "proclab-exercises";
 
 /// A program file of an exercise.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +78,32 @@ pub struct Exercise {
 }
 
 impl Exercise {
+    /// The learner's file for this exercise in the workspace folder `dir`: `dir/<id>.py`.
+    pub fn workspace_file(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("{}.py", self.id))
+    }
+
+    /// Writes the starting program to `file`, and its folder if missing, unless something is
+    /// already there: then `false`, and nothing is written (never over the learner's file, nor
+    /// through a symbolic link).
+    pub fn write_start(&self, file: &Path) -> std::io::Result<bool> {
+        if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)?;
+        }
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(file);
+        match created {
+            Ok(mut opened) => {
+                opened.write_all(self.start.text.as_bytes())?;
+                Ok(true)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
     /// How to name `file` of this exercise in a message.
     pub fn display(&self, file: &str) -> String {
         match &self.origin {

@@ -1,5 +1,6 @@
 //! The terminal UI: a lesson list, lesson screens with the narrative, the program and a live
-//! run panel, and predict-then-run checkpoints.
+//! run panel, predict-then-run checkpoints, and exercises whose files are checked on every
+//! save.
 //!
 //! Elm-style, in three parts: [`app`] is the model, changed only by [`app::App::update`] from
 //! [`app::message::Message`]s (state and update, no drawing, no terminal); [`view`] draws it
@@ -57,6 +58,37 @@ pub fn run(
     let _watching = watch
         .map(|watch| watch.start(&mut app, sender.clone()))
         .transpose()?;
+    runtime::run_loop(&mut session.terminal, app, &mut store, sender, messages)
+}
+
+/// Opens the watch screen of exercise `id` (see [`app::exercise`]), its file in the workspace
+/// folder `dir`: the starting program is written there unless the file exists, and the file is
+/// checked now and on every save. A passed exercise is saved in the progress. `q` leaves
+/// proclab; every check is stopped and its processes reaped before this returns. An error if
+/// no exercise has that id.
+pub fn exercise(
+    catalog: Catalog,
+    id: &str,
+    dir: std::path::PathBuf,
+    projector: bool,
+) -> Result<Exit> {
+    if !app::exercise::all_exercises(&catalog.lessons).any(|e| e.id == id) {
+        anyhow::bail!("no exercise with id {id:?}: `proclab exercises` lists them");
+    }
+    std::thread::spawn(widgets::highlight::warm_up);
+    let theme = runtime::theme::Theme::from_env();
+    let mut session = runtime::TerminalSession::enter()?;
+    let area = terminal_area(&session)?;
+    let mut store = ProgressStore::in_state_dir();
+    let loaded = store.load();
+    let options = RunOptions::default();
+    let cores = engine::available_cores();
+    let mut app = app::App::new(catalog.lessons, None, options, cores, theme, area);
+    app.set_projector(projector);
+    app.set_exercise_dir(dir);
+    app.resume(loaded.progress, loaded.notice);
+    app.startup = app.open_exercise(id, false);
+    let (sender, messages) = runtime::channel();
     runtime::run_loop(&mut session.terminal, app, &mut store, sender, messages)
 }
 

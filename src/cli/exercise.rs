@@ -33,7 +33,7 @@ pub struct ExerciseArgs {
     #[arg(required = true)]
     pub id: Option<String>,
     /// The folder the starting program is written into (created if missing).
-    #[arg(long, value_name = "DIR", default_value = "proclab-exercises")]
+    #[arg(long, value_name = "DIR", default_value = exercise::DEFAULT_WORKSPACE)]
     pub dir: PathBuf,
 }
 
@@ -89,7 +89,11 @@ pub struct JudgeFlags {
 }
 
 /// `proclab exercise …`.
-pub(crate) fn exercise(args: ExerciseArgs, lessons: Option<&PathBuf>) -> Result<ExitCode> {
+pub(crate) fn exercise(
+    args: ExerciseArgs,
+    lessons: Option<&PathBuf>,
+    projector: bool,
+) -> Result<ExitCode> {
     let catalog = load_catalog(lessons)?;
     match args.action {
         Some(ExerciseAction::Check {
@@ -123,6 +127,11 @@ pub(crate) fn exercise(args: ExerciseArgs, lessons: Option<&PathBuf>) -> Result<
         }
         None => {
             let id = args.id.unwrap_or_default();
+            let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+            if terminal && exercise::find(&catalog, &id).is_some() {
+                // The watch screen writes the starting program too, and checks it on every save.
+                return Ok(crate::tui::exercise(catalog, &id, args.dir, projector)?.into());
+            }
             start(&catalog, &id, &args.dir)
         }
     }
@@ -318,9 +327,9 @@ fn start(catalog: &Catalog, id: &str, dir: &Path) -> Result<ExitCode> {
     let Some(found) = exercise::find(catalog, id) else {
         return usage(&exercise::unknown(catalog, id));
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = dir.join(format!("{}.py", found.id));
-    let written = write_new(&path, &found.start.text)
+    let path = found.workspace_file(dir);
+    let written = found
+        .write_start(&path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     let mut out = std::io::stdout().lock();
     write!(out, "{}", about(found))?;
@@ -342,23 +351,6 @@ fn start(catalog: &Catalog, id: &str, dir: &Path) -> Result<ExitCode> {
         found.id
     )?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Creates `path` with `text`; `false` if something is already there (never written through
-/// or over, not even a symbolic link).
-fn write_new(path: &Path, text: &str) -> std::io::Result<bool> {
-    let created = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path);
-    match created {
-        Ok(mut file) => {
-            file.write_all(text.as_bytes())?;
-            Ok(true)
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(error) => Err(error),
-    }
 }
 
 /// The exercise's title, task and checks as text.

@@ -3,11 +3,14 @@
 //! Nothing here draws, touches the terminal or writes a file, so all of it is tested with plain
 //! values.
 //!
-//! The model is split by screen: the lesson list ([`list`]), a lesson ([`lesson`]), a trace
-//! ([`trace`]) and a recording played back ([`replay`]). The last three share the reading pane
-//! and the run panels ([`panes`]); runs are started and followed in `runs`.
+//! The model is split by screen: the lesson list ([`list`], with its exercises tab), a lesson
+//! ([`lesson`]), a trace ([`trace`]), a recording played back ([`replay`]) and an exercise's
+//! watch screen ([`exercise`]). The last four share the reading pane and the run panels
+//! ([`panes`]); runs are started and followed in `runs`.
 
 pub mod checkpoints;
+pub mod exercise;
+mod exercise_list;
 pub(crate) mod knobs;
 pub mod lanes;
 pub mod lesson;
@@ -29,6 +32,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use self::exercise::ExerciseScreen;
 use self::lesson::{Dialog, LessonScreen};
 use self::list::ListState;
 use self::message::{Command, Message, RunId};
@@ -56,6 +60,8 @@ pub enum Screen {
     Trace(Box<TraceScreen>),
     /// `proclab replay`: a recorded run played back.
     Replay(Box<ReplayScreen>),
+    /// An exercise's watch screen: the learner's file checked on every save.
+    Exercise(Box<ExerciseScreen>),
 }
 
 /// How the UI ended.
@@ -97,6 +103,8 @@ pub(crate) struct RunSetup {
     /// The options each lesson left was run with: speed and knobs belong to a lesson, so a
     /// lesson opened again gets its own back and any other starts from `start_options`.
     pub(crate) per_lesson: HashMap<String, RunOptions>,
+    /// The folder the learner's exercise files are in (`--dir`, else `./proclab-exercises`).
+    pub(crate) exercise_dir: PathBuf,
 }
 
 /// The whole UI state.
@@ -155,6 +163,7 @@ impl App {
                 next_run: RunId(1),
                 allowed_programs: Vec::new(),
                 per_lesson: HashMap::new(),
+                exercise_dir: PathBuf::from(crate::exercise::DEFAULT_WORKSPACE),
             },
             theme,
             area,
@@ -226,6 +235,14 @@ impl App {
         }
     }
 
+    /// The exercise's watch screen, if it is shown.
+    pub fn exercise_screen(&self) -> Option<&ExerciseScreen> {
+        match &self.screen {
+            Screen::Exercise(screen) => Some(screen),
+            _ => None,
+        }
+    }
+
     /// The help overlay's scroll position, while it is open.
     pub fn help(&self) -> Option<usize> {
         self.help
@@ -267,6 +284,11 @@ impl App {
     /// Starts in projector mode (or not).
     pub(crate) fn set_projector(&mut self, on: bool) {
         self.projector = on;
+    }
+
+    /// The folder the learner's exercise files go in.
+    pub fn set_exercise_dir(&mut self, dir: PathBuf) {
+        self.setup.exercise_dir = dir;
     }
 
     /// `--watch`: follows the lesson in `state`'s folder.
@@ -344,6 +366,11 @@ impl App {
             Message::Terminate => self.leave(Exit::Interrupted),
             Message::LessonReloaded(reloaded) => self.on_lesson_reloaded(reloaded),
             Message::Shown(_) => None,
+            Message::ExerciseSaved(saved) => self.on_exercise_saved(saved),
+            Message::Judging { session, report } => {
+                self.on_judging(session, report);
+                None
+            }
         }
     }
 
@@ -469,6 +496,8 @@ impl App {
             (Context::Knobs, _) => self.knobs_action(action),
             (Context::Trace, _) => self.trace_action(action),
             (Context::Replay, _) => self.replay_action(action),
+            (Context::Exercise, _) => self.exercise_action(action),
+            (Context::Exercises, _) => self.exercise_list_action(action),
             (Context::Question, Action::Yes | Action::No) => {
                 self.answer_prompt(action == Action::Yes)
             }
@@ -484,6 +513,7 @@ impl App {
             (None, _) => {}
         }
         match &self.screen {
+            Screen::List if self.list.tab == list::Tab::Exercises => Context::Exercises,
             Screen::List if self.list.filtering => Context::Filter,
             Screen::List => Context::List,
             Screen::Lesson(screen) => match &screen.dialog {
@@ -500,6 +530,7 @@ impl App {
             },
             Screen::Trace(_) => Context::Trace,
             Screen::Replay(_) => Context::Replay,
+            Screen::Exercise(_) => Context::Exercise,
         }
     }
 
@@ -530,6 +561,7 @@ impl App {
                 Some((&screen.reader, &screen.view, Text::About(&screen.about)))
             }
             Screen::Replay(screen) => Some((&screen.reader, &screen.view, screen.text())),
+            Screen::Exercise(screen) => Some((&screen.reader, &screen.view, screen.text())),
         }
     }
 
@@ -557,6 +589,11 @@ impl App {
                 &mut screen.reader,
                 &mut screen.view,
                 screen.text.text(&screen.checkpoints),
+            ),
+            Screen::Exercise(screen) => (
+                &mut screen.reader,
+                &mut screen.view,
+                Text::Exercise(&screen.page),
             ),
         };
         let areas = view.areas(body, projector);
@@ -605,6 +642,9 @@ impl App {
             return self.act(context, action);
         }
         match &self.screen {
+            Screen::List if self.list.tab == list::Tab::Exercises => {
+                self.exercise_list_mouse(mouse, screen_areas.body)
+            }
             Screen::List => self.list_mouse(mouse, screen_areas.body),
             Screen::Lesson(screen) if screen.dialog.is_some() => None,
             _ => {

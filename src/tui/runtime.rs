@@ -3,6 +3,7 @@
 //! carries out the model's [`Command`]s and redraws. Ticks are made only while a run is live, so
 //! an idle screen uses no CPU.
 
+pub(crate) mod exercise;
 pub(crate) mod input;
 pub mod keys;
 pub(crate) mod notes;

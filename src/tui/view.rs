@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Widget};
 
+use crate::tui::app::exercise::{ExerciseScreen, all_exercises, exercise_number};
 use crate::tui::app::lesson::{Dialog, LessonScreen};
+use crate::tui::app::list::Tab;
 use crate::tui::app::panes::{Reader, Reading, RunView, Text};
 use crate::tui::app::{App, Screen};
 use crate::tui::runtime::theme::Theme;
@@ -49,6 +51,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Screen::Trace(screen) => {
             let status = "a traced command · r traces it again".to_string();
             let panes = (&screen.reader, &screen.view, Text::About(&screen.about));
+            render_panes(app, panes, status, screen_areas, None, buf);
+        }
+        Screen::Exercise(screen) => {
+            let status = exercise_status(app, screen);
+            let panes = (&screen.reader, &screen.view, screen.text());
             render_panes(app, panes, status, screen_areas, None, buf);
         }
         Screen::Replay(screen) => {
@@ -97,9 +104,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// The reading pane's title in `width` columns: the lesson, the page and the rows left below
-/// it; the id gives way first, then the rows left, never the page number.
-fn narrative_title(id: &str, reader: &Reader, below: usize, width: u16) -> String {
-    let page = format!("page {} of {}", reader.page + 1, reader.pages);
+/// it; the id gives way first, then the rows left, never the page number. An exercise has one
+/// page, and its title says only what is left below.
+fn narrative_title(text: Text, reader: &Reader, below: usize, width: u16) -> String {
+    let id = text.id();
+    let page = match text {
+        Text::Exercise(_) => "exercise".to_string(),
+        _ => format!("page {} of {}", reader.page + 1, reader.pages),
+    };
     let more = format!("↓ {below} more row{}", if below == 1 { "" } else { "s" });
     let mut choices = Vec::new();
     if below > 0 {
@@ -159,8 +171,35 @@ fn render_projector_top(app: &App, header: Rect, buf: &mut Buffer) {
     projector::render_title(&projector::frame(app), &app.theme, buf);
 }
 
+/// The header's status on an exercise's screen: which exercise of how many, and whether it is
+/// passed.
+fn exercise_status(app: &App, screen: &ExerciseScreen) -> String {
+    let id = &screen.page.exercise.id;
+    let (number, total) = exercise_number(&app.lessons, id);
+    let mark = if app.progress.exercises_passed.contains(id) {
+        "✓ passed"
+    } else {
+        "○ not passed yet"
+    };
+    format!("exercise {number} of {total} · {mark}")
+}
+
 fn render_list(app: &App, areas: layout::Screen, buf: &mut Buffer) {
     let theme = &app.theme;
+    if app.list.tab == Tab::Exercises {
+        let total = all_exercises(&app.lessons).count();
+        let passed = all_exercises(&app.lessons)
+            .filter(|e| app.progress.exercises_passed.contains(&e.id))
+            .count();
+        let header = Header {
+            place: "exercises".into(),
+            status: format!("{passed} of {total} exercises passed"),
+            theme,
+        };
+        (&header).render(areas.header, buf);
+        (&app.exercise_list_panel()).render(areas.body, buf);
+        return;
+    }
     let visible = app.list.visible(&app.lessons);
     let right: usize = app.progress.lessons.values().map(|l| l.right.len()).sum();
     let total: usize = app.lessons.iter().map(|l| l.checkpoints.len()).sum();
@@ -283,7 +322,7 @@ fn render_reading(
                 .lines
                 .len()
                 .saturating_sub(reader.scroll + area.height as usize - 1);
-            let title = narrative_title(text.id(), reader, below, area.width.saturating_sub(2));
+            let title = narrative_title(text, reader, below, area.width.saturating_sub(2));
             (&NarrativePanel {
                 page: &page,
                 title,

@@ -7,6 +7,8 @@ pub(crate) mod big_pids;
 pub(crate) mod big_text;
 pub mod cores;
 pub mod distribution;
+pub(crate) mod exercise_list;
+pub(crate) mod exercise_page;
 pub(crate) mod header;
 pub(crate) mod help;
 pub(crate) mod highlight;

@@ -9,9 +9,23 @@ use crate::lesson::Lesson;
 use crate::tui::runtime::keys::Action;
 use crate::tui::widgets::lesson_list::LessonListPanel;
 
+/// Which list is shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Tab {
+    /// The lessons.
+    #[default]
+    Lessons,
+    /// The exercises, grouped under their lessons.
+    Exercises,
+}
+
 /// The lesson list's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListState {
+    /// The list shown.
+    pub tab: Tab,
+    /// Position of the selected exercise among all exercises.
+    pub exercise: usize,
     /// Position of the selection among the lessons that match the filter.
     pub selected: usize,
     /// The filter text.
@@ -60,6 +74,10 @@ impl App {
                 }
             }
             Action::Filter => list.filtering = true,
+            Action::SwitchTab => {
+                list.filtering = false;
+                list.tab = Tab::Exercises;
+            }
             Action::Erase => {
                 list.filter.pop();
                 list.selected = 0;

@@ -10,6 +10,7 @@ use crate::event::Event;
 use crate::lesson::{Lesson, Problem};
 use crate::progress::Place;
 use crate::trace::TraceSpec;
+use crate::tui::app::exercise::{ExerciseFile, JudgeReport};
 
 /// Which run an engine message belongs to; a new run gets the next number, so events still on
 /// their way from a stopped run are recognised and dropped.
@@ -48,6 +49,17 @@ pub enum Message {
     /// The lesson screen (maybe in another proclab) now shows this lesson and page; the notes
     /// window follows it.
     Shown(Place),
+    /// The exercise's file was saved (or read for the first time): its text, or why it could
+    /// not be read.
+    ExerciseSaved(Result<String, String>),
+    /// A report of the check numbered `session` of an exercise's file (reports of a check that
+    /// was replaced are dropped).
+    Judging {
+        /// The check it belongs to.
+        session: RunId,
+        /// What happened.
+        report: JudgeReport,
+    },
 }
 
 /// What the model asks the outside world to do after an update.
@@ -74,8 +86,20 @@ pub enum Command {
     Control(Control),
     /// Save the run on screen as a recording, and say where it went ([`Message::Notice`]).
     SaveRun,
-    /// Stop the current run and wait until its workers are reaped.
+    /// Stop the current run (or check) and wait until its workers are reaped.
     Stop,
+    /// Follow an exercise's file: write its starting program there first unless the file
+    /// exists (never over the learner's), then send its text now and after every save
+    /// ([`Message::ExerciseSaved`]). `None` stops following, and stops any check.
+    WatchExercise(Option<Box<ExerciseFile>>),
+    /// Stop any run or check, then check the learner's file as check `session`, reporting in
+    /// [`Message::Judging`].
+    Judge {
+        /// Its number, for its reports.
+        session: RunId,
+        /// What to check.
+        target: Box<ExerciseFile>,
+    },
     /// Stop the current run, reap its workers, and leave the UI.
     Quit,
 }

@@ -10,13 +10,14 @@ use ratatui::text::Line;
 use crate::lesson::Lesson;
 use crate::tui::app::checkpoints::{AnswerDraft, CheckpointState};
 use crate::tui::app::lanes::Lanes;
+use crate::tui::app::exercise::ExercisePage;
 use crate::tui::app::live_run::LiveRun;
 use crate::tui::runtime::keys::Action;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::layout::{self, LessonAreas};
 use crate::tui::widgets::narrative::{self, PageText};
 use crate::tui::widgets::{
-    big_pids, big_text, highlight, markdown, notes_panel, processes, program,
+    big_pids, big_text, exercise_page, highlight, markdown, notes_panel, processes, program,
 };
 
 /// Rows one mouse wheel step scrolls.
@@ -82,6 +83,8 @@ pub(crate) enum Text<'a> {
     },
     /// One page written by proclab.
     About(&'a AboutPage),
+    /// An exercise and how the learner's file stands with its checks.
+    Exercise(&'a ExercisePage),
 }
 
 impl<'a> Text<'a> {
@@ -90,6 +93,7 @@ impl<'a> Text<'a> {
         match self {
             Text::Lesson { lesson, .. } => &lesson.id,
             Text::About(page) => &page.id,
+            Text::Exercise(page) => &page.exercise.id,
         }
     }
 
@@ -98,6 +102,7 @@ impl<'a> Text<'a> {
         match self {
             Text::Lesson { lesson, .. } => &lesson.title,
             Text::About(page) => &page.title,
+            Text::Exercise(page) => &page.exercise.title,
         }
     }
 
@@ -106,6 +111,11 @@ impl<'a> Text<'a> {
         match self {
             Text::Lesson { lesson, .. } => &lesson.program_name,
             Text::About(page) => &page.program_name,
+            Text::Exercise(page) => page
+                .file
+                .file_name()
+                .and_then(std::ffi::OsStr::to_str)
+                .unwrap_or_default(),
         }
     }
 
@@ -113,7 +123,7 @@ impl<'a> Text<'a> {
     pub(crate) fn lesson(self) -> Option<&'a Lesson> {
         match self {
             Text::Lesson { lesson, .. } => Some(lesson),
-            Text::About(_) => None,
+            Text::About(_) | Text::Exercise(_) => None,
         }
     }
 
@@ -130,6 +140,7 @@ impl<'a> Text<'a> {
                 lines: markdown::render(about.markdown.trim(), width, theme),
                 ..PageText::default()
             },
+            Text::Exercise(page) => exercise_page::page_text(page, width, theme),
         }
     }
 }
@@ -176,7 +187,7 @@ impl Reader {
     pub(crate) fn of(text: Text, program: &str, theme: &Theme) -> Reader {
         let pages = match text {
             Text::Lesson { lesson, .. } => lesson.pages().len(),
-            Text::About(_) => 1,
+            Text::About(_) | Text::Exercise(_) => 1,
         };
         Reader::new(pages, program, theme)
     }
@@ -253,6 +264,9 @@ pub struct RunView {
     pub selected_worker: usize,
     /// The first output line shown, or `None` to follow the newest lines.
     pub(crate) output_scroll: Option<usize>,
+    /// The reading pane takes half the width after a run (an exercise's checks), not two
+    /// fifths.
+    pub(crate) wide_reading: bool,
 }
 
 impl Default for RunView {
@@ -262,6 +276,7 @@ impl Default for RunView {
             focus: Focus::Reading,
             selected_worker: 0,
             output_scroll: None,
+            wide_reading: false,
         }
     }
 }
@@ -294,6 +309,9 @@ impl RunView {
             return layout::before_run(body);
         }
         let (workers, cores) = self.shape();
+        if self.wide_reading {
+            return layout::exercise(body, workers, cores);
+        }
         if projector {
             let big = layout::lesson_with_pid_rows(body, workers, cores, big_text::ROWS);
             if big_pids::has_rows(big.run.processes, workers) {

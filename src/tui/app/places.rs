@@ -66,7 +66,7 @@ impl App {
                     self.list.selected = position;
                 }
             }
-            Screen::Trace(_) | Screen::Replay(_) => {}
+            Screen::Trace(_) | Screen::Replay(_) | Screen::Exercise(_) => {}
         }
         self.note_place();
     }
@@ -197,6 +197,9 @@ impl App {
             ResetScope::Lesson(index) => {
                 let lesson = &self.lessons[index];
                 self.progress.reset(&lesson.id);
+                for exercise in &lesson.exercises {
+                    self.progress.exercises_passed.remove(&exercise.id);
+                }
                 format!("Progress of {} reset.", lesson.title)
             }
             ResetScope::All => {
@@ -276,7 +279,7 @@ impl App {
                     ));
                 }
             }
-            Screen::Trace(_) | Screen::Replay(_) => {}
+            Screen::Trace(_) | Screen::Replay(_) | Screen::Exercise(_) => {}
         }
         None
     }

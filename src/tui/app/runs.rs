@@ -177,7 +177,7 @@ impl App {
         match &mut self.screen {
             Screen::Lesson(screen) => Some(&mut screen.view),
             Screen::Trace(screen) => Some(&mut screen.view),
-            Screen::List | Screen::Replay(_) => None,
+            Screen::List | Screen::Replay(_) | Screen::Exercise(_) => None,
         }
     }
 
@@ -195,7 +195,7 @@ impl App {
         let (id, view) = match &self.screen {
             Screen::Lesson(screen) => (screen.lesson.id.as_str(), &screen.view),
             Screen::Trace(screen) => (screen.about.id.as_str(), &screen.view),
-            Screen::List | Screen::Replay(_) => return None,
+            Screen::List | Screen::Replay(_) | Screen::Exercise(_) => return None,
         };
         Some((id, &view.run.as_ref()?.record))
     }
@@ -206,7 +206,7 @@ impl App {
         let view = match &mut self.screen {
             Screen::Lesson(screen) => &mut screen.view,
             Screen::Trace(screen) => &mut screen.view,
-            Screen::List | Screen::Replay(_) => return,
+            Screen::List | Screen::Replay(_) | Screen::Exercise(_) => return,
         };
         let Some(live) = view.run.as_mut().filter(|live| live.id == run) else {
             return;
@@ -299,7 +299,7 @@ impl App {
         let (view, series) = match &mut self.screen {
             Screen::Lesson(screen) => (&mut screen.view, screen.series.as_mut()),
             Screen::Trace(screen) => (&mut screen.view, None),
-            Screen::List | Screen::Replay(_) => return None,
+            Screen::List | Screen::Replay(_) | Screen::Exercise(_) => return None,
         };
         let live = view.run.as_mut().filter(|live| live.id == run)?;
         live.end();
@@ -325,6 +325,7 @@ impl App {
             }
             Screen::Lesson(screen) => tick(&mut screen.view, at),
             Screen::Trace(screen) => tick(&mut screen.view, at),
+            Screen::Exercise(screen) => tick(&mut screen.view, at),
             Screen::List => {}
         }
     }

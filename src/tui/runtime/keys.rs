@@ -28,6 +28,10 @@ pub enum Context {
     Trace,
     /// `proclab replay`: a recording played back.
     Replay,
+    /// The exercises tab of the list.
+    Exercises,
+    /// An exercise's watch screen: the learner's file checked on every save.
+    Exercise,
     /// The help overlay, while it is open (any key not bound here closes it).
     Help,
     /// The notes window of `proclab notes`.
@@ -49,6 +53,8 @@ impl Context {
             Context::Knobs => "Knobs (try this)",
             Context::Trace => "Tracing a command",
             Context::Replay => "Replaying a recording",
+            Context::Exercises => "Exercise list",
+            Context::Exercise => "Exercise (your file is checked on every save)",
             Context::Help => "This help",
             Context::Notes => "Instructor notes (proclab notes)",
         }
@@ -61,6 +67,7 @@ impl Context {
             Context::List | Context::Filter | Context::Global => &[
                 Context::List,
                 Context::Filter,
+                Context::Exercises,
                 Context::Number,
                 Context::Question,
                 Context::Help,
@@ -99,6 +106,13 @@ impl Context {
                 Context::Global,
             ],
             Context::Replay => &[Context::Replay, Context::Help, Context::Global],
+            Context::Exercises => &[
+                Context::Exercises,
+                Context::List,
+                Context::Help,
+                Context::Global,
+            ],
+            Context::Exercise => &[Context::Exercise, Context::Help, Context::Global],
             Context::Help => &[Context::Help, Context::Global],
             Context::Notes => &[Context::Notes],
         }
@@ -152,6 +166,10 @@ pub(crate) enum Action {
     Answer,
     /// Reveal the next hint.
     Hint,
+    /// Switch the list between lessons and exercises.
+    SwitchTab,
+    /// Open the next exercise.
+    NextExercise,
     /// Put a knob back to the lesson's value.
     Reset,
     /// Save the run shown to a recording file.
@@ -289,9 +307,10 @@ const fn bind(
 }
 
 use Context::{
-    Answer as InAnswer, Filter as InFilter, Global, Help as InHelp, Knobs as InKnobs,
-    Lesson as InLesson, List as InList, Notes as InNotes, Number as InNumber,
-    Question as InQuestion, Replay as InReplay, Trace as InTrace, Typing as InTyping,
+    Answer as InAnswer, Exercise as InExercise, Exercises as InExercises, Filter as InFilter,
+    Global, Help as InHelp, Knobs as InKnobs, Lesson as InLesson, List as InList, Notes as InNotes,
+    Number as InNumber, Question as InQuestion, Replay as InReplay, Trace as InTrace,
+    Typing as InTyping,
 };
 use Key::{Any, Char, Code, Ctrl, Letter, Printable};
 
@@ -398,6 +417,14 @@ pub(crate) const BINDINGS: &[Binding] = &[
         Action::ResetAll,
         "reset the progress of every lesson (asks y/n)",
         None,
+    ),
+    bind(
+        InList,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::SwitchTab,
+        "the exercises: programs you write, checked as they run",
+        Some("exercises"),
     ),
     bind(
         InList,
@@ -855,6 +882,110 @@ pub(crate) const BINDINGS: &[Binding] = &[
         "q Esc",
         Action::Back,
         "leave proclab (the traced processes are stopped first)",
+        Some("quit"),
+    ),
+    bind(
+        InExercises,
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
+        Action::Up,
+        "previous exercise",
+        None,
+    ),
+    bind(
+        InExercises,
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
+        Action::Down,
+        "next exercise",
+        None,
+    ),
+    bind(
+        InExercises,
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        Action::Confirm,
+        "open the exercise: writes its starting program (never over yours) and checks it on every save",
+        Some("open"),
+    ),
+    bind(
+        InExercises,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::SwitchTab,
+        "back to the lessons",
+        Some("lessons"),
+    ),
+    bind(
+        InExercises,
+        &[Char('q'), Code(KeyCode::Esc)],
+        "q Esc",
+        Action::Back,
+        "leave proclab",
+        Some("quit"),
+    ),
+    bind(
+        InExercise,
+        &[Char('h')],
+        "h",
+        Action::Hint,
+        "show the next hint",
+        Some("hint"),
+    ),
+    bind(
+        InExercise,
+        &[Char('r')],
+        "r",
+        Action::Run,
+        "check your file again now (a save does it by itself)",
+        Some("check"),
+    ),
+    bind(
+        InExercise,
+        &[Char('n')],
+        "n",
+        Action::NextExercise,
+        "open the next exercise",
+        Some("next"),
+    ),
+    bind(
+        InExercise,
+        &[Char('v')],
+        "v",
+        Action::ToggleProgram,
+        "show your program as last saved instead of the exercise, or back",
+        Some("program"),
+    ),
+    bind(
+        InExercise,
+        &[Code(KeyCode::Up), Char('k')],
+        "↑ k",
+        Action::Up,
+        "scroll up, or select the previous process",
+        None,
+    ),
+    bind(
+        InExercise,
+        &[Code(KeyCode::Down), Char('j')],
+        "↓ j",
+        Action::Down,
+        "scroll down, or select the next process",
+        None,
+    ),
+    bind(
+        InExercise,
+        &[Code(KeyCode::Tab)],
+        "Tab",
+        Action::FocusNext,
+        "move the keyboard to the next panel (exercise, processes, output)",
+        None,
+    ),
+    bind(
+        InExercise,
+        &[Char('q'), Code(KeyCode::Esc)],
+        "q Esc",
+        Action::Back,
+        "back to the exercise list, or leave proclab if you came with proclab exercise (the checking runs are stopped first)",
         Some("quit"),
     ),
     bind(

@@ -9,11 +9,21 @@ use crate::engine::{self, RunHandle};
 use crate::event::Event;
 use crate::trace;
 use crate::tui::app::message::{Command, Message, ProgramFile, RunId};
+use crate::tui::runtime::exercise;
 
 /// The run in progress, as the loop holds it.
 #[derive(Default)]
 pub(super) struct Runs {
     current: Option<(RunId, RunHandle)>,
+    /// The check of an exercise's file going on; dropping it stops it.
+    judge: Option<crate::exercise::JudgeHandle>,
+    /// The exercise's file followed, while its screen is open.
+    exercise_watch: Option<crate::watch::FolderWatch>,
+    /// While an exercise's screen is open, proclab is in a pids cgroup of its own, as
+    /// `proclab exercise check` is, so that a fork bomb's forks fail past the cap.
+    exercise_cap: Option<crate::exercise::cap::ProcessCap>,
+    /// The interpreter exercises are checked with, once found.
+    exercise_python: exercise::Python,
     /// The private folder holding the program a trace runs; removed after the trace stops.
     program_folder: Option<tempfile::TempDir>,
     /// The interpreter `python3` really is, found once (see [`real_python`]).
@@ -26,6 +36,8 @@ impl Runs {
         if let Some((_, handle)) = self.current.take() {
             handle.stop();
         }
+        // Dropping a check stops it and waits for its processes.
+        self.judge = None;
         self.program_folder = None;
     }
 
@@ -80,6 +92,30 @@ impl Runs {
                 }
             }
             Command::Stop | Command::Quit => self.stop(),
+            Command::WatchExercise(target) => {
+                self.stop();
+                self.exercise_watch = None;
+                if target.is_none() {
+                    self.exercise_cap = None;
+                }
+                if let Some(target) = target {
+                    if self.exercise_cap.is_none() {
+                        self.exercise_cap = crate::exercise::cap::ProcessCap::apply();
+                    }
+                    match exercise::follow(&target, messages.clone()) {
+                        Ok(watch) => self.exercise_watch = Some(watch),
+                        Err(error) => {
+                            let why = format!("{error:#}");
+                            let _ = messages.send(Message::ExerciseSaved(Err(why)));
+                        }
+                    }
+                }
+            }
+            Command::Judge { session, target } => {
+                self.stop();
+                let python = &self.exercise_python;
+                self.judge = exercise::judge(session, *target, python, messages.clone());
+            }
             // The loop saves runs: it has the record.
             Command::SaveRun => {}
         }

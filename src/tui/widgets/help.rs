@@ -38,7 +38,10 @@ pub(crate) fn lines(current: Context, width: u16, theme: &Theme) -> Vec<Line<'st
         }
     }
     if current.help_order().contains(&Context::Lesson)
-        || matches!(current, Context::Trace | Context::Replay)
+        || matches!(
+            current,
+            Context::Trace | Context::Replay | Context::Exercise
+        )
     {
         lines.push(Line::default());
         lines.push(Line::styled("What each panel shows", theme.heading()));
@@ -79,7 +82,8 @@ fn mouse(context: Context) -> Option<&'static str> {
         Context::Lesson | Context::Number | Context::Question => Some(
             "click a worker to select it, a checkpoint's box to answer it, or a key in the bar; the wheel scrolls the panel under the pointer",
         ),
-        Context::Trace | Context::Replay => Some(
+        Context::Exercises => Some("click an exercise to open it; the wheel moves the selection"),
+        Context::Trace | Context::Replay | Context::Exercise => Some(
             "click a process to select it, or a key in the bar; the wheel scrolls the panel under the pointer",
         ),
         Context::Answer | Context::Typing | Context::Knobs | Context::Help | Context::Notes => None,

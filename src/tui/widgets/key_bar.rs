@@ -48,6 +48,19 @@ fn essential(context: Context) -> &'static [Action] {
             Action::Zoom,
         ],
         Context::Question => &[Action::Yes, Action::No],
+        Context::Exercises => &[
+            Action::Confirm,
+            Action::SwitchTab,
+            Action::Help,
+            Action::Back,
+        ],
+        Context::Exercise => &[
+            Action::Hint,
+            Action::NextExercise,
+            Action::Help,
+            Action::Zoom,
+            Action::Back,
+        ],
         Context::Filter
         | Context::Answer
         | Context::Typing
@@ -166,6 +179,8 @@ mod tests {
             Context::Trace,
             Context::Replay,
             Context::Notes,
+            Context::Exercises,
+            Context::Exercise,
         ] {
             for (essential, on) in [(false, false), (false, true), (true, false), (true, true)] {
                 let width = items(context, essential, on)

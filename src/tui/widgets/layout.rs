@@ -92,6 +92,18 @@ pub(crate) fn before_run(body: Rect) -> LessonAreas {
     }
 }
 
+/// [`lesson`], with the reading pane taking half the width: an exercise's checks and their
+/// evidence are what its screen is about.
+pub(crate) fn exercise(body: Rect, workers: usize, cores: usize) -> LessonAreas {
+    let reading_width = (body.width / 2).max(34);
+    let [reading, run] =
+        Layout::horizontal([Constraint::Length(reading_width), Constraint::Fill(1)]).areas(body);
+    LessonAreas {
+        reading,
+        run: run_panel(run, workers, cores, 1),
+    }
+}
+
 /// [`lesson`], with the processes panel asking for `pid_rows` rows per worker (big PIDs).
 pub(crate) fn lesson_with_pid_rows(
     body: Rect,

@@ -236,7 +236,7 @@ fn boxed(markdown: &str, inner: u16, theme: &Theme, lines: &mut Vec<Line<'static
 }
 
 /// Keeps Markdown from reading lesson text as markup.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '*' | '_' | '`' | '[' | ']' | '#' | '\\' | '<' | '>') {

@@ -10,6 +10,8 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use crate::tui::app::live_run::RunState;
 use crate::tui::app::{App, Screen};
+use crate::tui::app::exercise::exercise_number;
+use crate::tui::app::panes::Text;
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::big_text::{self, Size};
 use crate::tui::widgets::layout::{self, MIN_HEIGHT};
@@ -96,6 +98,10 @@ pub(crate) fn position(app: &App) -> String {
             .map_or(0, |i| i + 1);
         return format!("lesson {number}/{total}");
     };
+    if let Text::Exercise(page) = text {
+        let (number, total) = exercise_number(&app.lessons, &page.exercise.id);
+        return format!("exercise {number}/{total}");
+    }
     let page = format!("page {}/{}", reader.page + 1, reader.pages);
     match text.lesson() {
         Some(lesson) => {
