@@ -9,8 +9,8 @@ use ratatui::text::Line;
 
 use crate::lesson::Lesson;
 use crate::tui::app::checkpoints::{AnswerDraft, CheckpointState};
-use crate::tui::app::lanes::Lanes;
 use crate::tui::app::exercise::ExercisePage;
+use crate::tui::app::lanes::Lanes;
 use crate::tui::app::live_run::LiveRun;
 use crate::tui::runtime::keys::Action;
 use crate::tui::runtime::theme::Theme;

@@ -8,10 +8,10 @@ use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::tui::app::live_run::RunState;
-use crate::tui::app::{App, Screen};
 use crate::tui::app::exercise::exercise_number;
+use crate::tui::app::live_run::RunState;
 use crate::tui::app::panes::Text;
+use crate::tui::app::{App, Screen};
 use crate::tui::runtime::theme::Theme;
 use crate::tui::widgets::big_text::{self, Size};
 use crate::tui::widgets::layout::{self, MIN_HEIGHT};
