@@ -148,7 +148,7 @@ fn remove_stale_temporaries(folder: &Path) {
 
 /// Whether a process with this PID exists (a permission error means it does, as another
 /// user's).
-pub(crate) fn process_exists(pid: i32) -> bool {
+fn process_exists(pid: i32) -> bool {
     pid > 0
         && !matches!(
             nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),

@@ -108,13 +108,9 @@ impl Snapshot {
     }
 
     /// Writes a fresh copy into a new private folder; the folder goes when the guard drops
-    /// (and, if proclab was killed first, when a later proclab makes its first folder).
+    /// (or, if proclab is killed first, when a later proclab makes a folder of its own).
     fn materialize(&self) -> io::Result<(tempfile::TempDir, PathBuf)> {
-        static CLEANED: std::sync::Once = std::sync::Once::new();
-        CLEANED.call_once(|| remove_stale_folders(&std::env::temp_dir()));
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{FOLDER_PREFIX}{}-", std::process::id()))
-            .tempdir()?;
+        let dir = trace::private_folder("exercise")?;
         let name = if self.name.ends_with(".py") {
             self.name.clone()
         } else {
@@ -123,37 +119,6 @@ impl Snapshot {
         let path = dir.path().join(name);
         std::fs::write(&path, &self.bytes)?;
         Ok((dir, path))
-    }
-}
-
-/// The start of the name of a run's private folder, followed by proclab's PID and `-`.
-const FOLDER_PREFIX: &str = "proclab-exercise-";
-
-/// Removes the run folders in `parent` that a proclab killed before it could remove them left
-/// behind: those of this user named after a PID no longer running.
-fn remove_stale_folders(parent: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    let me = nix::unistd::getuid().as_raw();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(FOLDER_PREFIX))
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        // `symlink_metadata`: a link named like a folder is never followed.
-        let ours = entry
-            .path()
-            .symlink_metadata()
-            .is_ok_and(|m| m.is_dir() && std::os::unix::fs::MetadataExt::uid(&m) == me);
-        if ours && !crate::files::process_exists(pid) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
     }
 }
 
@@ -239,38 +204,4 @@ pub fn run_once(
         .notices
         .retain(|n| !n.starts_with("interrupted: proclab stops"));
     facts
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn folders_of_proclabs_no_longer_running_are_removed_and_others_kept() {
-        let parent = tempfile::tempdir().unwrap();
-        let dead = parent
-            .path()
-            .join(format!("{FOLDER_PREFIX}{}-abc", i32::MAX));
-        std::fs::create_dir(&dead).unwrap();
-        std::fs::write(dead.join("program.py"), "print(1)\n").unwrap();
-        let alive = parent
-            .path()
-            .join(format!("{FOLDER_PREFIX}{}-def", std::process::id()));
-        std::fs::create_dir(&alive).unwrap();
-        let old_style = parent.path().join(format!("{FOLDER_PREFIX}xyz"));
-        std::fs::create_dir(&old_style).unwrap();
-        let outside = tempfile::tempdir().unwrap();
-        let link = parent
-            .path()
-            .join(format!("{FOLDER_PREFIX}{}-lnk", i32::MAX - 1));
-        std::os::unix::fs::symlink(outside.path(), &link).unwrap();
-        remove_stale_folders(parent.path());
-        assert!(!dead.exists(), "a dead proclab's folder goes");
-        assert!(alive.exists(), "a running proclab's folder stays");
-        assert!(old_style.exists(), "a folder not named after a PID stays");
-        assert!(
-            outside.path().exists() && link.symlink_metadata().is_ok(),
-            "links are not followed"
-        );
-    }
 }
