@@ -206,10 +206,30 @@ impl RunRecord {
     fn task_finished(&mut self, event: &Event) {
         tasks::finished(&mut self.tasks, event);
         if let Event::TaskFinished {
-            task, worker, cpu, ..
+            t_ms,
+            task,
+            worker,
+            cpu,
+            ..
         } = event
         {
-            self.completion_order.push(*task as u32);
+            // Workers report in batches, so a task may be reported after one that finished
+            // later: it goes before those (reports are late by milliseconds, so this looks back
+            // a few places at most).
+            let finished_later = |&other: &u32| {
+                self.tasks
+                    .get(other as usize)
+                    .and_then(|t| t.end_ms)
+                    .is_some_and(|end| end > *t_ms)
+            };
+            let at = self.completion_order.len()
+                - self
+                    .completion_order
+                    .iter()
+                    .rev()
+                    .take_while(|t| finished_later(t))
+                    .count();
+            self.completion_order.insert(at, *task as u32);
             workers::finished_task(&mut self.workers, *worker, *cpu);
         }
     }
@@ -485,6 +505,24 @@ mod tests {
                 stopped: false,
             },
         ]
+    }
+
+    #[test]
+    fn a_task_reported_late_takes_its_place_by_the_time_it_finished() {
+        let mut events = pool_sleep_events();
+        // A's report (finished at 501 ms) comes after D's (601.5 ms), as a batch would bring it.
+        let a = events
+            .iter()
+            .position(|e| matches!(e, Event::TaskFinished { task: 0, .. }))
+            .unwrap();
+        let a_event = events.remove(a);
+        let d = events
+            .iter()
+            .position(|e| matches!(e, Event::TaskFinished { task: 3, .. }))
+            .unwrap();
+        events.insert(d + 1, a_event);
+        let record = RunRecord::from_events(events);
+        assert_eq!(record.completion_order, [1, 2, 0, 3]);
     }
 
     #[test]

@@ -73,8 +73,8 @@ pub struct TaskTable {
     stages: Vec<Stage>,
     /// Result of each task, once finished (`None` also when its repr failed).
     results: Vec<Option<Box<str>>>,
-    /// Task numbers in the order the tasks finished.
-    completion: Vec<usize>,
+    /// (when it finished, task number) of each finished task, in the order reported.
+    completion: Vec<(u64, usize)>,
     /// Items not followed because [`limits::MAX_TASKS`] were reached.
     pub skipped: u64,
 }
@@ -204,7 +204,7 @@ impl TaskTable {
             let text = result.map(|t| cut_owned(t, MAX_RESULT_CHARS));
             self.stages[task] = Stage::Done;
             self.results[task] = text.as_deref().map(Box::from);
-            self.completion.push(task);
+            self.completion.push((items.times[at + 1], task));
             let cpu_ns = match total {
                 0 => cpu / finished as u64,
                 _ => (u128::from(cpu) * u128::from(durations[at]) / u128::from(total)) as u64,
@@ -220,9 +220,12 @@ impl TaskTable {
         news
     }
 
-    /// Task numbers in the order they finished.
-    pub fn completion(&self) -> &[usize] {
-        &self.completion
+    /// Task numbers in the order they finished: by the time each finished (workers report
+    /// in batches, so reports may come in another order), then as reported.
+    pub fn completion(&self) -> Vec<usize> {
+        let mut order = self.completion.clone();
+        order.sort_by_key(|&(t_ns, _)| t_ns);
+        order.into_iter().map(|(_, task)| task).collect()
     }
 
     /// Every task's result in task order (`null` for one that never finished).
@@ -280,7 +283,11 @@ mod tests {
         let news = table.report(items("apply", 0, &["x"], &["9"], &[15, 40]));
         assert_eq!(tasks(&news), [('F', 2, 40)], "started once");
         table.report(items("map", 0, &["a", "b"], &["1", "2"], &[5, 6, 7]));
-        assert_eq!(table.completion(), &[3, 4, 2, 0, 1]);
+        assert_eq!(
+            table.completion(),
+            [0, 1, 3, 4, 2],
+            "by the time each finished"
+        );
         assert_eq!(table.results()[2], Value::from("9"));
     }
 

@@ -1024,7 +1024,7 @@ impl Tracer {
         let results = self.tasks.results();
         let event = Event::RunFinished {
             t_ms,
-            completion_order: self.tasks.completion().to_vec(),
+            completion_order: self.tasks.completion(),
             result_order: (0..results.len()).collect(),
             results,
             lost: self.lost.clone(),

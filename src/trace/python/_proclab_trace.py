@@ -635,6 +635,22 @@ def _send_items(call, first, labels, results, error, times, cpu):
     )
 
 
+# Items that take under QUICK_NS each are quick. After quick items the next one's start is not
+# reported on its own (it would show for less than a frame, and a report costs a worker more
+# than a tiny item): its report, when it ends, says when it started. So a worker running many
+# quick items sends one report a chunk. A long item after quick ones shows when it ends; after a
+# long one, the next start shows at once.
+QUICK_NS = 2_000_000
+# Whether the items this process ran last were quick.
+_ran_quick = False
+
+
+def _note_pace(began, end, count):
+    """Remembers whether the `count` items that ran from `began` to `end` were quick."""
+    global _ran_quick
+    _ran_quick = count > 0 and end - began < QUICK_NS * count
+
+
 # How a work's function takes an item.
 _ONE = 0  # func(item)                         map, imap
 _STAR = 1  # func(*item)                       starmap
@@ -734,16 +750,19 @@ class _Work:
         call, first, labels = self.call, self.first, _json_list((label,))
         start = _monotonic_ns()
         cpu = _thread_time_ns()
-        _send_items(call, first, labels, _Json("[]"), None, [start], None)
+        if not _ran_quick:
+            _send_items(call, first, labels, _Json("[]"), None, [start], None)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
             end = _monotonic_ns()
             cpu = _thread_time_ns() - cpu
+            _note_pace(start, end, 1)
             _send_items(call, first, labels, _Json("[]"), _describe_error(exc), [start, end], cpu)
             raise
         end = _monotonic_ns()
         cpu = _thread_time_ns() - cpu
+        _note_pace(start, end, 1)
         texts = _json_list((_describe_result(result),))
         _send_items(call, first, labels, texts, None, [start, end], cpu)
         return result
@@ -766,9 +785,9 @@ class _Work:
 
 
 class _ChunkReport:
-    """Runs a chunk's items and reports them in a few `items` messages: when it starts, then
-    every REPORT_EVERY_NS or ITEMS_PER_MESSAGE items (with the start of the item then
-    beginning), and when it ends. Items run in runs that double in length while they are quick,
+    """Runs a chunk's items and reports them in a few `items` messages: when it starts (unless
+    the items before were quick), then every REPORT_EVERY_NS or ITEMS_PER_MESSAGE items (with
+    the start of the item then beginning), and when it ends. Items run in runs that double in length while they are quick,
     so the loop over them only calls the function, keeps its result and reads the clock."""
 
     __slots__ = ("work", "items", "reported", "cpu")
@@ -784,11 +803,12 @@ class _ChunkReport:
         clock = _monotonic_ns
         items = self.items
         size, at, count = 1, 0, len(items)
-        times = self.flush(results, [clock()], running=True)
+        began = clock()
+        times = [began] if _ran_quick else self.flush(results, [began], running=True)
         try:
             while at < count:
                 part = items[at : at + size]
-                began = times[-1]
+                part_began = times[-1]
                 note = times.append
                 if star:
                     for item in part:
@@ -800,14 +820,16 @@ class _ChunkReport:
                         note(clock())
                 at += len(part)
                 now = times[-1]
-                quick = now - began < REPORT_EVERY_NS // 4
+                quick = now - part_began < REPORT_EVERY_NS // 4
                 size = min(size * 2, ITEMS_PER_MESSAGE) if quick else 1
                 if now - times[0] >= REPORT_EVERY_NS or len(times) > ITEMS_PER_MESSAGE:
                     times = self.flush(results, times, running=True)
         except BaseException as exc:
             times.append(clock())
+            _note_pace(began, times[-1], len(results) + 1)
             self.flush(results, times, error=_describe_error(exc))
             raise
+        _note_pace(began, times[-1], count)
         self.flush(results, times)
 
     def flush(self, results, times, running=False, error=None):

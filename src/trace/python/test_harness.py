@@ -420,14 +420,23 @@ def check_tasks(run, call_message, expect_n=None, worker_count=None, labels=None
     started = run.of("task_started", call=call)
     finished = run.of("task_finished", call=call)
     n = expect_n if expect_n is not None else call_message["n"]
+    indexes = sorted(m["index"] for m in started)
     check(
-        sorted(m["index"] for m in started) == list(range(n)),
-        "%s: task_started indexes 0..%d once each" % (call_message["api"], n - 1),
+        indexes == list(range(n)),
+        "%s: task_started indexes 0..%d once each (missing %s, twice %s)" % (
+            call_message["api"],
+            n - 1,
+            sorted(set(range(n)) - set(indexes))[:10],
+            sorted({i for i in indexes if indexes.count(i) > 1})[:10] if len(indexes) < 1000 else "?",
+        ),
         run,
     )
+    indexes = sorted(m["index"] for m in finished)
     check(
-        sorted(m["index"] for m in finished) == list(range(n)),
-        "%s: task_finished indexes 0..%d once each" % (call_message["api"], n - 1),
+        indexes == list(range(n)),
+        "%s: task_finished indexes 0..%d once each (missing %s)" % (
+            call_message["api"], n - 1, sorted(set(range(n)) - set(indexes))[:10]
+        ),
         run,
     )
     starts = {m["index"]: m for m in started}
