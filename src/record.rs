@@ -214,21 +214,13 @@ impl RunRecord {
         } = event
         {
             // Workers report in batches, so a task may be reported after one that finished
-            // later: it goes before those (reports are late by milliseconds, so this looks back
-            // a few places at most).
-            let finished_later = |&other: &u32| {
+            // later: the order is kept by the time each finished (then as reported).
+            let at = self.completion_order.partition_point(|&other| {
                 self.tasks
                     .get(other as usize)
                     .and_then(|t| t.end_ms)
-                    .is_some_and(|end| end > *t_ms)
-            };
-            let at = self.completion_order.len()
-                - self
-                    .completion_order
-                    .iter()
-                    .rev()
-                    .take_while(|t| finished_later(t))
-                    .count();
+                    .is_none_or(|end| end <= *t_ms)
+            });
             self.completion_order.insert(at, *task as u32);
             workers::finished_task(&mut self.workers, *worker, *cpu);
         }
