@@ -34,25 +34,22 @@ pub fn run(
     projector: bool,
     watch: Option<app::watch::Watched>,
 ) -> Result<Exit> {
-    std::thread::spawn(widgets::highlight::warm_up);
-    let theme = runtime::theme::Theme::from_env();
-    let mut session = runtime::TerminalSession::enter()?;
-    let area = terminal_area(&session)?;
     let mut store = ProgressStore::in_state_dir();
-    let loaded = store.load();
-    let mut app = app::App::new(
-        catalog.lessons,
-        start.as_deref(),
-        options,
-        engine::available_cores(),
-        theme,
-        area,
-    );
-    app.set_projector(projector);
+    let (mut session, mut app) = enter(projector, |theme, area| {
+        app::App::new(
+            catalog.lessons,
+            start.as_deref(),
+            options,
+            engine::available_cores(),
+            theme,
+            area,
+        )
+    })?;
     app.set_python(
         crate::trace::find_command("python3".as_ref()).is_ok(),
         std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty()),
     );
+    let loaded = store.load();
     app.resume(loaded.progress, loaded.notice);
     let (sender, messages) = runtime::channel();
     let _watching = watch
@@ -75,17 +72,20 @@ pub fn exercise(
     if !app::exercise::all_exercises(&catalog.lessons).any(|e| e.id == id) {
         anyhow::bail!("no exercise with id {id:?}: `proclab exercises` lists them");
     }
-    std::thread::spawn(widgets::highlight::warm_up);
-    let theme = runtime::theme::Theme::from_env();
-    let mut session = runtime::TerminalSession::enter()?;
-    let area = terminal_area(&session)?;
     let mut store = ProgressStore::in_state_dir();
-    let loaded = store.load();
-    let options = RunOptions::default();
-    let cores = engine::available_cores();
-    let mut app = app::App::new(catalog.lessons, None, options, cores, theme, area);
-    app.set_projector(projector);
+    let (mut session, mut app) = enter(projector, |theme, area| {
+        let cores = engine::available_cores();
+        app::App::new(
+            catalog.lessons,
+            None,
+            RunOptions::default(),
+            cores,
+            theme,
+            area,
+        )
+    })?;
     app.set_exercise_dir(dir);
+    let loaded = store.load();
     app.resume(loaded.progress, loaded.notice);
     app.startup = app.open_exercise(id, false);
     let (sender, messages) = runtime::channel();
@@ -135,11 +135,7 @@ fn run_single_screen(
     projector: bool,
     make: impl FnOnce(runtime::theme::Theme, Rect) -> app::App,
 ) -> Result<Exit> {
-    std::thread::spawn(widgets::highlight::warm_up);
-    let theme = runtime::theme::Theme::from_env();
-    let mut session = runtime::TerminalSession::enter()?;
-    let mut app = make(theme, terminal_area(&session)?);
-    app.set_projector(projector);
+    let (mut session, app) = enter(projector, make)?;
     let (sender, messages) = runtime::channel();
     runtime::run_loop(
         &mut session.terminal,
@@ -148,6 +144,20 @@ fn run_single_screen(
         sender,
         messages,
     )
+}
+
+/// Takes over the terminal and builds the UI with `make` for its size, in projector mode if
+/// asked.
+fn enter(
+    projector: bool,
+    make: impl FnOnce(runtime::theme::Theme, Rect) -> app::App,
+) -> Result<(runtime::TerminalSession, app::App)> {
+    std::thread::spawn(widgets::highlight::warm_up);
+    let theme = runtime::theme::Theme::from_env();
+    let session = runtime::TerminalSession::enter()?;
+    let mut app = make(theme, terminal_area(&session)?);
+    app.set_projector(projector);
+    Ok((session, app))
 }
 
 /// The whole terminal, as the UI's area.

@@ -31,30 +31,6 @@ fn solution() -> PathBuf {
     fixture_folder().join("children-demo/exercises/two-children/solution.py")
 }
 
-/// Every process below `root`, now.
-fn descendants(root: u64) -> BTreeSet<u64> {
-    let mut found = BTreeSet::new();
-    let mut frontier = vec![root];
-    while let Some(pid) = frontier.pop() {
-        for child in common::children_of(pid) {
-            if found.insert(child) {
-                frontier.push(child);
-            }
-        }
-    }
-    found
-}
-
-/// Waits until `ready` holds on screen, noting every process below proclab meanwhile.
-fn watch(tmux: &Tmux, proclab: u64, what: &str, ready: impl Fn(&str) -> bool) -> BTreeSet<u64> {
-    let mut seen = BTreeSet::new();
-    tmux.wait_for(what, |s| {
-        seen.extend(descendants(proclab));
-        ready(s)
-    });
-    seen
-}
-
 /// Waits for proclab to exit, then checks that none of `seen` is still running.
 fn gone(proclab: u64, seen: &BTreeSet<u64>) {
     assert!(
@@ -97,9 +73,11 @@ fn writing_the_solution_over_the_file_turns_the_failing_checks_into_passing_ones
     let dir = tmux.state.path().join("work");
     let status = tmux.state.path().join("status");
     let proclab = open(&tmux, &dir, &status);
-    let mut seen = watch(&tmux, proclab, "the starting program's verdict", |s| {
-        s.contains("✗ 2 of 4 checks not passed yet")
-    });
+    let mut seen = tmux
+        .watch_processes(proclab, "the starting program's verdict", |s| {
+            s.contains("✗ 2 of 4 checks not passed yet")
+        })
+        .1;
     let file = dir.join("two-children.py");
     let start = std::fs::read_to_string(&file).unwrap();
     assert!(
@@ -125,9 +103,12 @@ fn writing_the_solution_over_the_file_turns_the_failing_checks_into_passing_ones
     let temporary = dir.join(".two-children.py.swp");
     std::fs::copy(solution(), &temporary).unwrap();
     std::fs::rename(&temporary, &file).unwrap();
-    seen.extend(watch(&tmux, proclab, "every check to pass", |s| {
-        s.contains("✓ Every check passes (4 of 4)")
-    }));
+    seen.extend(
+        tmux.watch_processes(proclab, "every check to pass", |s| {
+            s.contains("✓ Every check passes (4 of 4)")
+        })
+        .1,
+    );
     eprintln!(
         "save → verdict of 2 runs on screen: {:.0} ms",
         saved.elapsed().as_secs_f64() * 1000.0
@@ -169,10 +150,12 @@ fn ended_during_a_check(end: impl FnOnce(&Tmux, u64), code: &str) {
     std::fs::write(dir.join("two-children.py"), SLEEPER).unwrap();
     let status = tmux.state.path().join("status");
     let proclab = open(&tmux, &dir, &status);
-    let seen = watch(&tmux, proclab, "the check's processes", |s| {
-        s.contains("Checking your program, run 1 of 2")
-            && s.contains("Processes (2 started, 2 alive)")
-    });
+    let seen = tmux
+        .watch_processes(proclab, "the check's processes", |s| {
+            s.contains("Checking your program, run 1 of 2")
+                && s.contains("Processes (2 started, 2 alive)")
+        })
+        .1;
     assert!(!seen.is_empty());
     end(&tmux, proclab);
     gone(proclab, &seen);
@@ -219,9 +202,11 @@ fn sigkill_during_a_check_leaves_no_python_behind() {
     std::fs::write(dir.join("two-children.py"), SLEEPER).unwrap();
     let status = tmux.state.path().join("status");
     let proclab = open(&tmux, &dir, &status);
-    let seen = watch(&tmux, proclab, "the check's processes", |s| {
-        s.contains("Processes (2 started, 2 alive)")
-    });
+    let seen = tmux
+        .watch_processes(proclab, "the check's processes", |s| {
+            s.contains("Processes (2 started, 2 alive)")
+        })
+        .1;
     let pid = nix::unistd::Pid::from_raw(proclab as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
     for pid in &seen {

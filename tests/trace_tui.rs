@@ -141,7 +141,7 @@ fn p_in_a_terminal_shows_the_question_and_runs_nothing_until_y() {
         "nothing runs before the answer"
     );
     tmux.keys(&["y"]);
-    let (_, seen) = watch(&tmux, proclab, "the program's pool at work", |s| {
+    let (_, seen) = tmux.watch_processes(proclab, "the program's pool at work", |s| {
         s.contains("traced: python3 program.py") && s.contains("B waiting 2 s")
     });
     assert!(!seen.is_empty());
@@ -201,45 +201,6 @@ fn a_trace_screen_has_its_own_keys_and_lists_only_those() {
     assert_eq!(app.exit(), Some(Exit::Quit), "q leaves proclab");
 }
 
-/// Every process below `root`, now.
-fn descendants(root: u64) -> BTreeSet<u64> {
-    let mut found = BTreeSet::new();
-    let mut frontier = vec![root];
-    while let Some(pid) = frontier.pop() {
-        for child in common::children_of(pid) {
-            if found.insert(child) {
-                frontier.push(child);
-            }
-        }
-    }
-    found
-}
-
-/// Waits until `ready` holds on screen, noting every process below proclab meanwhile (looked
-/// for every millisecond or so: a short program's processes live for a few of them).
-fn watch(
-    tmux: &Tmux,
-    proclab: u64,
-    what: &str,
-    ready: impl Fn(&str) -> bool,
-) -> (String, BTreeSet<u64>) {
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let looker = {
-        let done = std::sync::Arc::clone(&done);
-        std::thread::spawn(move || {
-            let mut seen = BTreeSet::new();
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                seen.extend(descendants(proclab));
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            seen
-        })
-    };
-    let screen = tmux.wait_for(what, ready);
-    done.store(true, std::sync::atomic::Ordering::Relaxed);
-    (screen, looker.join().unwrap())
-}
-
 /// Runs `proclab trace` on a shell with two background sleeps (`env` set before it) until its
 /// three processes show; returns proclab's PID and the processes seen.
 fn trace_two_sleepers(tmux: &Tmux, env: &str) -> (u64, BTreeSet<u64>) {
@@ -248,7 +209,7 @@ fn trace_two_sleepers(tmux: &Tmux, env: &str) -> (u64, BTreeSet<u64>) {
         common::PROCLAB
     ));
     let proclab = tmux.proclab_pid();
-    let (_, seen) = watch(tmux, proclab, "three processes", |s| {
+    let (_, seen) = tmux.watch_processes(proclab, "three processes", |s| {
         s.contains("traced: sh -c") && s.contains("Processes (3 started, 3 alive)")
     });
     (proclab, seen)
@@ -261,7 +222,7 @@ fn pool_sleep_under_p(tmux: &Tmux) -> (u64, BTreeSet<u64>) {
     tmux.wait_for("the lesson", |s| s.contains("pool-sleep · page 1"));
     let proclab = tmux.proclab_pid();
     tmux.keys(&["p"]);
-    let (_, seen) = watch(tmux, proclab, "the pool's workers at work", |s| {
+    let (_, seen) = tmux.watch_processes(proclab, "the pool's workers at work", |s| {
         s.contains("B waiting 2 s")
     });
     (proclab, seen)
@@ -295,7 +256,7 @@ fn p_on_process_create_runs_the_python_program_live() {
     tmux.wait_for("the lesson", |s| s.contains("process-create · page 1"));
     let proclab = tmux.proclab_pid();
     tmux.keys(&["p"]);
-    let (screen, seen) = watch(&tmux, proclab, "the traced run to finish", |s| {
+    let (screen, seen) = tmux.watch_processes(proclab, "the traced run to finish", |s| {
         s.contains("traced: python3 program.py") && s.contains("finished in")
     });
     // The timeline has a lane per process of the program: the parent and its children.
@@ -353,7 +314,7 @@ fn trace_in_a_terminal_shows_the_command_tree_and_q_ends_it() {
 /// not one of them).
 fn programs_processes(proclab: u64) -> BTreeSet<u64> {
     let leaders: Vec<u64> = common::children_of(proclab);
-    descendants(proclab)
+    common::descendants(proclab)
         .into_iter()
         .filter(|pid| !leaders.contains(pid))
         .collect()

@@ -67,6 +67,20 @@ pub fn children_of(ppid: u64) -> Vec<u64> {
         .collect()
 }
 
+/// Every process below `root`, now.
+pub fn descendants(root: u64) -> std::collections::BTreeSet<u64> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut frontier = vec![root];
+    while let Some(pid) = frontier.pop() {
+        for child in children_of(pid) {
+            if found.insert(child) {
+                frontier.push(child);
+            }
+        }
+    }
+    found
+}
+
 /// The workers among proclab's children: all of them but its fork server (a child of proclab
 /// too, named [`proclab::engine::fork_server::SERVER_NAME`]).
 pub fn workers_of(proclab: u64) -> Vec<u64> {

@@ -3,7 +3,8 @@
 //! is killed when the value is dropped, even on failure.
 
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Long enough for a slow, busy two-core machine.
@@ -83,6 +84,32 @@ impl Tmux {
     }
 
     /// Polls the screen until `ready` holds; panics with the last screen after the deadline.
+    /// Waits until `ready` holds on screen, noting every process below `root` meanwhile
+    /// (looked for every millisecond or so: a short program's processes live for a few);
+    /// returns the screen and the processes seen.
+    pub fn watch_processes(
+        &self,
+        root: u64,
+        what: &str,
+        ready: impl FnMut(&str) -> bool,
+    ) -> (String, std::collections::BTreeSet<u64>) {
+        let done = Arc::new(AtomicBool::new(false));
+        let looker = {
+            let done = Arc::clone(&done);
+            std::thread::spawn(move || {
+                let mut seen = std::collections::BTreeSet::new();
+                while !done.load(Ordering::Relaxed) {
+                    seen.extend(super::descendants(root));
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                seen
+            })
+        };
+        let screen = self.wait_for(what, ready);
+        done.store(true, Ordering::Relaxed);
+        (screen, looker.join().expect("the process watcher"))
+    }
+
     pub fn wait_for(&self, what: &str, mut ready: impl FnMut(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
