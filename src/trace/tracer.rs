@@ -559,10 +559,17 @@ impl Tracer {
                 }
             }
             Kind::ProcessExited { child, code } => {
+                // Its parent waited for it and saw it end: it had ended by then, however late
+                // a scan of /proc on a busy machine would notice.
+                let seen_ns =
+                    (message.t.is_finite() && message.t > 0.0).then(|| (message.t * 1e9) as u64);
                 if let Some(&child) = self.by_pid.get(&child) {
                     let child = &mut self.procs[child];
                     if child.status.is_none() {
                         child.status = Some(ExitStatus::from_python(code));
+                    }
+                    if let Some(seen_ns) = seen_ns {
+                        child.gone_ns = Some(child.gone_ns.map_or(seen_ns, |g| g.min(seen_ns)));
                     }
                 }
             }
