@@ -562,7 +562,7 @@ impl Tracer {
                 // Its parent waited for it and saw it end: it had ended by then, however late
                 // a scan of /proc on a busy machine would notice.
                 let seen_ns =
-                    (message.t.is_finite() && message.t > 0.0).then(|| (message.t * 1e9) as u64);
+                    (message.t.is_finite() && message.t > 0.0).then_some((message.t * 1e9) as u64);
                 if let Some(&child) = self.by_pid.get(&child) {
                     let child = &mut self.procs[child];
                     if child.status.is_none() {
