@@ -77,22 +77,26 @@ impl Server {
     }
 
     /// Everything the connections of process `pid` still hold, which has ended (so that is at
-    /// most what its send buffer held), read as [`Server::receive`] reads.
+    /// most what its send buffer held), with a turn's share of every other connection: the
+    /// messages come in the order they were sent, across processes, as [`Server::receive`]'s.
     pub fn receive_rest_of(&mut self, pid: u32) -> Vec<Message> {
         self.accept();
-        self.read(READS_OF_AN_ENDED_PROCESS, Some(pid))
+        self.read(READS_PER_TURN, Some(pid))
     }
 
-    /// Up to `reads` reads of each connection (of `only`'s, if given).
-    fn read(&mut self, reads: usize, only: Option<u32>) -> Vec<Message> {
+    /// Up to `reads` reads of each connection; to its end (at most
+    /// [`READS_OF_AN_ENDED_PROCESS`]) for the connections of `ended`.
+    fn read(&mut self, reads: usize, ended: Option<u32>) -> Vec<Message> {
         // (when it happened, message): sorted at the end, because each process has its own
         // connection, and reading them one after the other would put a line printed later by
         // one process before a line printed earlier by another.
         let mut messages: Vec<(f64, Message)> = Vec::new();
         for connection in &mut self.connections {
-            if only.is_some() && connection.peer != only {
-                continue;
-            }
+            let reads = if ended.is_some() && connection.peer == ended {
+                READS_OF_AN_ENDED_PROCESS
+            } else {
+                reads
+            };
             let first = messages.len();
             for _ in 0..reads {
                 let chunk = connection.reader.read_once();
