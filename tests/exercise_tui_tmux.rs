@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Instant;
@@ -29,20 +28,6 @@ fn fixture_folder() -> PathBuf {
 
 fn solution() -> PathBuf {
     fixture_folder().join("children-demo/exercises/two-children/solution.py")
-}
-
-/// Waits for proclab to exit, then checks that none of `seen` is still running.
-fn gone(proclab: u64, seen: &BTreeSet<u64>) {
-    assert!(
-        common::eventually(10.0, || common::dead_and_reaped(proclab)),
-        "proclab did not exit"
-    );
-    for pid in seen {
-        assert!(
-            common::eventually(3.0, || common::dead_and_reaped(*pid)),
-            "{pid} outlived proclab"
-        );
-    }
 }
 
 /// Starts `proclab exercise two-children` in `tmux`, its files in `dir`, writing its exit code
@@ -131,7 +116,7 @@ fn writing_the_solution_over_the_file_turns_the_failing_checks_into_passing_ones
     );
 
     tmux.keys(&["q"]);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
     assert_eq!(exit_code(&status), "0");
 }
 
@@ -158,7 +143,7 @@ fn ended_during_a_check(end: impl FnOnce(&Tmux, u64), code: &str) {
         .1;
     assert!(!seen.is_empty());
     end(&tmux, proclab);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
     assert_eq!(exit_code(&status), code);
     // The learner's file is theirs: never written over.
     assert_eq!(

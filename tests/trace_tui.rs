@@ -148,7 +148,7 @@ fn p_in_a_terminal_shows_the_question_and_runs_nothing_until_y() {
     tmux.keys(&["q"]);
     tmux.wait_for("the list", |s| s.contains("Lessons ("));
     tmux.keys(&["q"]);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
 }
 
 /// A `proclab trace` screen of `sleep 1`, as the UI opens it (the trace is asked for, not run).
@@ -232,20 +232,6 @@ fn signal(pid: u64, signal: nix::sys::signal::Signal) {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal).unwrap();
 }
 
-/// Waits for proclab to exit, then checks that none of `seen` is still running.
-fn gone(proclab: u64, seen: &BTreeSet<u64>) {
-    assert!(
-        common::eventually(10.0, || common::dead_and_reaped(proclab)),
-        "proclab did not exit"
-    );
-    for pid in seen {
-        assert!(
-            common::eventually(3.0, || common::dead_and_reaped(*pid)),
-            "{pid} outlived proclab"
-        );
-    }
-}
-
 #[test]
 fn p_on_process_create_runs_the_python_program_live() {
     if !python3() {
@@ -279,7 +265,7 @@ fn p_on_process_create_runs_the_python_program_live() {
     tmux.keys(&["q"]);
     tmux.wait_for("the list", |s| s.contains("Lessons ("));
     tmux.keys(&["q"]);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
 }
 
 /// `proclab trace` in a terminal exits 130 after Ctrl-C (0 after `q`, below), as README says.
@@ -295,7 +281,7 @@ fn ctrl_c_in_a_trace_screen_exits_130() {
     tmux.wait_for("the trace", |s| s.contains("traced: sleep 30"));
     let proclab = tmux.proclab_pid();
     tmux.keys(&["C-c"]);
-    gone(proclab, &BTreeSet::new());
+    common::gone(proclab, &BTreeSet::new());
     let written = || std::fs::read_to_string(&status).unwrap_or_default();
     assert!(common::eventually(10.0, || !written().trim().is_empty()));
     assert_eq!(written().trim(), "130");
@@ -307,7 +293,7 @@ fn trace_in_a_terminal_shows_the_command_tree_and_q_ends_it() {
     let (proclab, seen) = trace_two_sleepers(&tmux, "");
     assert!(seen.len() >= 3, "{seen:?}");
     tmux.keys(&["q"]);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
 }
 
 /// The traced program's processes below proclab (its session leader, proclab's own helper, is
@@ -357,7 +343,7 @@ fn space_pauses_and_resumes_the_whole_tree_shift_k_kills_one_and_q_ends_the_rest
         "the two sleeps run on"
     );
     tmux.keys(&["q"]);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
 }
 
 /// SIGKILL of proclab while `p` runs a pool: the pool's processes end too (their socket to
@@ -387,7 +373,7 @@ fn a_ui_panic_or_sigterm_during_a_trace_leaves_nothing_behind() {
     let tmux = Tmux::start(120, 40);
     let (proclab, seen) = trace_two_sleepers(&tmux, "PROCLAB_DEBUG_PANIC_ON_F12=1");
     tmux.keys(&["F12"]);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
     tmux.wait_for("the panic message", |s| s.contains("deliberate panic"));
 
     if !python3() {
@@ -395,6 +381,6 @@ fn a_ui_panic_or_sigterm_during_a_trace_leaves_nothing_behind() {
     }
     let (proclab, seen) = pool_sleep_under_p(&tmux);
     signal(proclab, nix::sys::signal::Signal::SIGTERM);
-    gone(proclab, &seen);
+    common::gone(proclab, &seen);
     tmux.wait_for("the shell", |s| s.trim_end().ends_with('$'));
 }

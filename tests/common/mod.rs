@@ -93,6 +93,20 @@ pub fn workers_of(proclab: u64) -> Vec<u64> {
         .collect()
 }
 
+/// Waits for proclab to exit, then checks that none of `seen` is still running.
+pub fn gone(proclab: u64, seen: &std::collections::BTreeSet<u64>) {
+    assert!(
+        eventually(10.0, || dead_and_reaped(proclab)),
+        "proclab did not exit"
+    );
+    for pid in seen {
+        assert!(
+            eventually(3.0, || dead_and_reaped(*pid)),
+            "{pid} outlived proclab"
+        );
+    }
+}
+
 /// Waits up to `seconds` for `check` to hold, polling.
 pub fn eventually(seconds: f64, mut check: impl FnMut() -> bool) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(seconds);
