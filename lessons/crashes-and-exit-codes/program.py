@@ -77,8 +77,15 @@ if __name__ == "__main__":
 
     print("\nPart 3: the same with concurrent.futures.ProcessPoolExecutor", flush=True)
     with ProcessPoolExecutor(max_workers=2) as executor:
-        futures = {label: executor.submit(job, label) for label in "ABCD"}
+        futures = {}
         message = None
+        for label in "ABCD":
+            try:
+                futures[label] = executor.submit(job, label)
+            except BrokenProcessPool as error:
+                # B's worker can die before the last jobs are even submitted.
+                message = error
+                print(f"  {label}: submit raised BrokenProcessPool")
         for label, future in futures.items():
             try:
                 print(f"  {label}: {future.result()}")
