@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{self, RunOptions};
-use crate::event::Event;
+use crate::event::{Event, Sink};
 use crate::lesson::{Catalog, Lesson, check_paths};
 use crate::limits;
 use crate::record::observe::observe;
@@ -467,6 +467,9 @@ struct Output<'a> {
 /// says why; a closed standard output stops it quietly (the reader chose to stop reading).
 struct EventSink<'a> {
     output: Output<'a>,
+    /// JSON lines not written yet: they go out when the run's reader has caught up (or this
+    /// holds [`JSON_HELD_BYTES`]), so that a stage's thousands of events take a few writes.
+    json_lines: Vec<u8>,
     recording: Option<RecordingWriter>,
     recording_error: Option<std::io::Error>,
     record: RunRecord,
@@ -484,35 +487,27 @@ impl<'a> EventSink<'a> {
             .transpose()?;
         Ok(EventSink {
             output,
+            json_lines: Vec::new(),
             recording,
             recording_error: None,
             record: RunRecord::without_events(),
         })
     }
 
-    /// Takes one event; `false` asks the run to stop.
-    fn accept(&mut self, event: Event) -> bool {
-        if let Some(writer) = self.recording.as_mut()
-            && let Err(error) = writer.push(&event)
-        {
-            self.recording_error = Some(error);
-            return false;
+    /// Writes out the JSON lines held back; `false` if standard output is closed.
+    fn write_json_lines(&mut self) -> bool {
+        if self.json_lines.is_empty() {
+            return true;
         }
-        if self.output.json {
-            let mut out = std::io::stdout().lock();
-            if writeln!(out, "{}", event.to_json())
-                .and_then(|()| out.flush())
-                .is_err()
-            {
-                return false;
-            }
-        }
-        self.record.push(event);
-        true
+        let mut out = std::io::stdout().lock();
+        let written = out.write_all(&self.json_lines).and_then(|()| out.flush());
+        self.json_lines.clear();
+        written.is_ok()
     }
 
     /// Puts the recording in place and says where it is; returns the run's record.
-    fn finish(self) -> Result<RunRecord> {
+    fn finish(mut self) -> Result<RunRecord> {
+        self.write_json_lines();
         let (Some(writer), Some(path)) = (self.recording, self.output.record) else {
             return Ok(self.record);
         };
@@ -526,6 +521,34 @@ impl<'a> EventSink<'a> {
             path.display()
         );
         Ok(self.record)
+    }
+}
+
+/// Most bytes of JSON lines held back before they are written.
+const JSON_HELD_BYTES: usize = 64 * 1024;
+
+impl Sink for EventSink<'_> {
+    fn take(&mut self, event: Event) -> bool {
+        if let Some(writer) = self.recording.as_mut()
+            && let Err(error) = writer.push(&event)
+        {
+            self.recording_error = Some(error);
+            return false;
+        }
+        if self.output.json {
+            self.json_lines
+                .extend_from_slice(event.to_json().as_bytes());
+            self.json_lines.push(b'\n');
+            if self.json_lines.len() >= JSON_HELD_BYTES && !self.write_json_lines() {
+                return false;
+            }
+        }
+        self.record.push(event);
+        true
+    }
+
+    fn caught_up(&mut self) -> bool {
+        self.write_json_lines()
     }
 }
 
@@ -543,12 +566,8 @@ fn run_once(
         plan.stages.truncate(1);
     }
     let mut sink = EventSink::start(output)?;
-    engine::run(
-        &plan,
-        &mut |event| sink.accept(event),
-        Some(Arc::clone(interrupted)),
-    )
-    .context("Failed to start the run")?;
+    engine::run(&plan, &mut sink, Some(Arc::clone(interrupted)))
+        .context("Failed to start the run")?;
     sink.finish()
 }
 
@@ -748,11 +767,7 @@ fn trace(args: TraceArgs, lessons: Option<PathBuf>, projector: bool) -> Result<E
         },
         start_method: None,
     };
-    let outcome = crate::trace::run(
-        &spec,
-        &mut |event| sink.accept(event),
-        Some(Arc::clone(&interrupted)),
-    )?;
+    let outcome = crate::trace::run(&spec, &mut sink, Some(Arc::clone(&interrupted)))?;
     let record = sink.finish()?;
     if !args.json {
         let mut out = std::io::stdout().lock();

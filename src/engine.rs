@@ -18,7 +18,7 @@ pub use crate::observe::controls::Control;
 pub use crate::observe::runner::RunHandle;
 pub use plan::{PlanError, RunOptions, RunPlan, StagePlan, available_cores, plan};
 
-use crate::event::Event;
+use crate::event::Sink;
 use crate::observe::outbox::observed;
 use crate::observe::runner::start_runner;
 
@@ -30,7 +30,7 @@ use crate::observe::runner::start_runner;
 /// stage measures does not depend on who reads the events or how fast.
 pub fn run(
     plan: &RunPlan,
-    sink: &mut (dyn FnMut(Event) -> bool + Send),
+    sink: &mut dyn Sink,
     interrupted: Option<Arc<AtomicBool>>,
 ) -> std::io::Result<()> {
     observed(

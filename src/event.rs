@@ -319,6 +319,24 @@ impl Event {
     }
 }
 
+/// Where a run's events go, in the order they happened.
+pub trait Sink: Send {
+    /// Takes one event; `false` when nobody listens any more (the run then stops).
+    fn take(&mut self, event: Event) -> bool;
+
+    /// Every event so far was taken, and the next may be a while: the moment to write out
+    /// what was held back. `false` when nobody listens any more.
+    fn caught_up(&mut self) -> bool {
+        true
+    }
+}
+
+impl<F: FnMut(Event) -> bool + Send> Sink for F {
+    fn take(&mut self, event: Event) -> bool {
+        self(event)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

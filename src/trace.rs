@@ -30,7 +30,7 @@ pub use launch::resolve as find_command;
 pub use session::leader::{ARG as SESSION_ARG, main as session_main};
 pub use workspace::private_folder;
 
-use crate::event::Event;
+use crate::event::Sink;
 use crate::observe::outbox::observed;
 use crate::observe::runner::{RunHandle, start_runner};
 
@@ -147,7 +147,7 @@ impl TraceOutcome {
 /// (`command not found: X`) is an error and no event is emitted.
 pub fn run(
     spec: &TraceSpec,
-    sink: &mut (dyn FnMut(Event) -> bool + Send),
+    sink: &mut dyn Sink,
     interrupted: Option<Arc<AtomicBool>>,
 ) -> io::Result<TraceOutcome> {
     observed(sink, &|_| String::new(), |outbox| {

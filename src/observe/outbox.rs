@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::clock::RunClock;
-use crate::event::Event;
+use crate::event::{Event, Sink};
 use crate::protocol::report::ItemRecord;
 
 /// What the queue counts for each printed line besides its text.
@@ -176,7 +176,7 @@ impl Drop for Outbox {
 impl Inbox {
     /// Hands every event to `sink`, in order, until the observer is done or `sink` returns
     /// `false` (the observer then learns that nobody listens). `label` names a task.
-    pub(crate) fn deliver(self, sink: &mut Sink, label: &dyn Fn(usize) -> String) {
+    pub(crate) fn deliver(self, sink: &mut dyn Sink, label: &dyn Fn(usize) -> String) {
         loop {
             let batch = {
                 let mut state = self.shared.lock();
@@ -197,21 +197,28 @@ impl Inbox {
             };
             for pending in batch {
                 let delivered = match pending {
-                    Pending::Event(event) => sink(event),
-                    Pending::Items(run) => run.events(label).all(&mut *sink),
+                    Pending::Event(event) => sink.take(event),
+                    Pending::Items(run) => run.events(label).all(|event| sink.take(event)),
                 };
                 if !delivered {
                     self.shared.lock().reader_gone = true;
                     return;
                 }
             }
+            if !sink.caught_up() {
+                self.shared.lock().reader_gone = true;
+                return;
+            }
+            // Lets the next events gather: a reader woken for every event would cost the
+            // observer a wake-up (a system call) per event.
+            std::thread::sleep(READER_PAUSE);
         }
     }
 }
 
-/// Where a run's events go: called with each, in order; returns `false` when nobody listens
-/// any more.
-pub(crate) type Sink<'a> = dyn FnMut(Event) -> bool + Send + 'a;
+/// How long the reader waits after taking what was queued, before it looks again: far less
+/// than a frame, and enough for a stage's events to come in batches.
+const READER_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Runs `observer` with the queue's [`Outbox`], while `sink` takes its events as they come;
 /// returns what `observer` returns. `label` names a task of an [`ItemRun`].
@@ -221,7 +228,7 @@ pub(crate) type Sink<'a> = dyn FnMut(Event) -> bool + Send + 'a;
 /// the UI) neither delays the observer nor takes much CPU time from the workers whose stage is
 /// being measured.
 pub(crate) fn observed<T: Send>(
-    sink: &mut Sink,
+    sink: &mut dyn Sink,
     label: &(dyn Fn(usize) -> String + Sync),
     observer: impl FnOnce(Outbox) -> T + Send,
 ) -> T {

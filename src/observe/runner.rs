@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, Receiver, Sender, TrySendError};
 use std::thread::JoinHandle;
 
 use super::controls::Control;
-use crate::event::Event;
+use crate::event::{Event, Sink};
 
 /// Events a background run may have waiting for its reader.
 const EVENT_QUEUE: usize = 4096;
@@ -58,11 +58,7 @@ impl Drop for RunHandle {
 /// letting memory grow.
 pub(crate) fn start_runner<F>(name: &str, body: F) -> RunHandle
 where
-    F: FnOnce(
-            &mut (dyn FnMut(Event) -> bool + Send),
-            Receiver<Control>,
-            Arc<AtomicBool>,
-        ) -> std::io::Result<()>
+    F: FnOnce(&mut dyn Sink, Receiver<Control>, Arc<AtomicBool>) -> std::io::Result<()>
         + Send
         + 'static,
 {

@@ -25,6 +25,13 @@ struct Segment {
     len: u64,
 }
 
+impl Segment {
+    /// Whether `next` takes up where this one ends, in items and in task numbers.
+    fn continued_by(&self, next: &Segment) -> bool {
+        next.item == self.item + self.len && next.task == self.task + self.len as usize
+    }
+}
+
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -118,7 +125,16 @@ impl TaskTable {
             len: numbered,
         };
         match self.segments.get_mut(call) {
-            Some(segments) => segments.push(segment),
+            // A call queued item by item (imap over a generator) takes consecutive numbers
+            // while nothing else is queued in between: one segment, however many items.
+            Some(segments) => match segments.last_mut() {
+                Some(last) if last.continued_by(&segment) => last.len += segment.len,
+                // Kept sorted by item (they come in order: this only guards the search).
+                _ => {
+                    let at = segments.partition_point(|s| s.item < segment.item);
+                    segments.insert(at, segment);
+                }
+            },
             None => {
                 self.segments.insert(call.to_string(), vec![segment]);
             }
@@ -149,9 +165,12 @@ impl TaskTable {
     /// item of a call never queued is numbered now (once), while there is room.
     fn task_of(&mut self, call: &str, item: u64) -> Option<usize> {
         if let Some(segments) = self.segments.get(call) {
-            return segments
-                .iter()
-                .find(|s| (s.item..s.item + s.len).contains(&item))
+            // Its segments are sorted by item.
+            let after = segments.partition_point(|s| s.item <= item);
+            return after
+                .checked_sub(1)
+                .map(|at| segments[at])
+                .filter(|s| item < s.item + s.len)
                 .map(|s| s.task + (item - s.item) as usize);
         }
         let key = (call.to_string(), item);
@@ -289,6 +308,32 @@ mod tests {
             "by the time each finished"
         );
         assert_eq!(table.results()[2], Value::from("9"));
+    }
+
+    #[test]
+    fn a_call_queued_item_by_item_keeps_one_segment_and_finds_each_item() {
+        let mut table = TaskTable::default();
+        for item in 0..1000 {
+            table.queued("gen", item, 1, 1);
+        }
+        assert_eq!(
+            table.segments["gen"].len(),
+            1,
+            "consecutive items, one segment"
+        );
+        // Another call's items in between: the generator's next items are a second segment.
+        table.queued("map", 0, 3, 3);
+        table.queued("gen", 1000, 2, 2);
+        assert_eq!(table.segments["gen"].len(), 2);
+        for (item, task) in [(0, 0), (999, 999), (1000, 1003), (1001, 1004)] {
+            assert_eq!(table.task_of("gen", item), Some(task), "item {item}");
+        }
+        assert_eq!(table.task_of("map", 2), Some(1002));
+        assert_eq!(
+            table.task_of("gen", 1002),
+            None,
+            "not queued (past the limit)"
+        );
     }
 
     #[test]

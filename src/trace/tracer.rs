@@ -39,6 +39,8 @@ use crate::observe::ready;
 
 /// How often the process tree is searched for new processes and ended ones.
 const SCAN_INTERVAL: Duration = Duration::from_millis(5);
+/// How long reports may gather once the socket has one, before a turn reads them.
+const GATHER: Duration = Duration::from_millis(1);
 /// How long an ended process's exit code may take to arrive from its (instrumented) parent.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
 /// How long an ended process's exit code may take to arrive from the session leader, which
@@ -369,6 +371,9 @@ impl Tracer {
         let wait = self.scanning.until(monotonic_ns()).min(SCAN_INTERVAL);
         let (socket_ready, outputs_ready) = self.wait_for_input(wait);
         if socket_ready {
+            // Reports come one a chunk: read as soon as the first is there, each would cost a
+            // turn (and the worker a wake-up of proclab); a moment later, a turn reads many.
+            std::thread::sleep(GATHER);
             self.receive_messages();
         }
         let reports = self.session.reports();

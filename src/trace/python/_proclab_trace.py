@@ -73,6 +73,7 @@ PENDING_LIMIT = 10000
 _F_SETSIG = 10  # fcntl.h on Linux; the fcntl module may not name it
 _TIOCOUTQ = 0x5411  # bytes queued in a socket's send buffer (SIOCOUTQ), generic Linux value
 _SIGKILL = 9
+_SHORT_OF_MEMORY = (105, 12)  # ENOBUFS, ENOMEM (Linux; the errno module costs an import)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,6 +243,16 @@ def _write_line(conn, data):
         except (BrokenPipeError, ConnectionResetError):
             _drop(conn, proclab_gone=True)
             return
+        except OSError as error:  # the kernel short of memory for a moment: wait, then again
+            if error.errno not in _SHORT_OF_MEMORY:
+                raise
+            if deadline is None:
+                deadline = _monotonic() + SEND_PATIENCE_S
+            elif _monotonic() > deadline:
+                _drop(conn)
+                return
+            _real_sleep(0.001)
+            continue
         conn.room -= cost
         view = view[sent:]
 
@@ -278,35 +289,44 @@ def _line(kind, pid, fields):
 def send(kind, *fields):
     """Sends one message of `kind` with `fields` ((name, value) pairs); never raises."""
     try:
-        conn = _conn
-        pid = os.getpid()
-        if conn.pid != pid:  # forked without the at-fork hooks (a C extension's fork)
-            _after_fork_in_child()
-            conn = _conn
-        if not conn.alive:
-            return
-        data = _line(kind, pid, fields)
-        with _lock:
-            if conn.pending is not None:
-                if len(conn.pending) < PENDING_LIMIT:
-                    conn.pending.append(data)
-                return
-            if conn.busy:  # re-entered (a signal handler printed during a send): send after
-                conn.deferred.append(data)
-                return
-            conn.busy = True
-            try:
-                _write_line(conn, data)
-                while conn.deferred and conn.alive:
-                    _write_line(conn, conn.deferred.pop(0))
-            finally:
-                conn.busy = False
-                conn.deferred = []
+        pid = _reporting_pid()
+        if pid is not None:
+            _send_line(_line(kind, pid, fields))
     except Exception:
         try:
             _drop(_conn)
         except Exception:
             pass
+
+
+def _reporting_pid():
+    """This process's PID, or None if it does not report. A child forked without the at-fork
+    hooks (a C extension's fork) opens its own connection first."""
+    pid = os.getpid()
+    if _conn.pid != pid:
+        _after_fork_in_child()
+    return pid if _conn.alive else None
+
+
+def _send_line(data):
+    """Sends one encoded message line (under the lock: lines never interleave)."""
+    conn = _conn
+    with _lock:
+        if conn.pending is not None:
+            if len(conn.pending) < PENDING_LIMIT:
+                conn.pending.append(data)
+            return
+        if conn.busy:  # re-entered (a signal handler printed during a send): send after
+            conn.deferred.append(data)
+            return
+        conn.busy = True
+        try:
+            _write_line(conn, data)
+            while conn.deferred and conn.alive:
+                _write_line(conn, conn.deferred.pop(0))
+        finally:
+            conn.busy = False
+            conn.deferred = []
 
 
 def _process_name():
@@ -571,6 +591,12 @@ def _calls_label(func, args, kwargs):
     return "()"
 
 
+def _one_result(value):
+    """The JSON array of _describe_result of `value`."""
+    text = _describe_result(value)
+    return "[null]" if text is None else "[%s]" % _json_str(text)
+
+
 def _describe_error(exc):
     try:
         return ("%s: %s" % (type(exc).__name__, exc))[:ERROR_CHARS]
@@ -633,6 +659,40 @@ def _send_items(call, first, labels, results, error, times, cpu):
         ("times", _Json(repr(times))),
         ("cpu", cpu),
     )
+
+
+def _send_item(call, first, label, results, error, times, cpu):
+    """_send_items for one item (a one-item chunk, an apply or a submit: the most frequent
+    message when chunks are small), formatted in one step: `label` and `error` are texts (or
+    None), `results` a JSON array (_one_result, or "[]")."""
+    try:
+        pid = _reporting_pid()
+        if pid is None:
+            return
+        data = _ITEM_LINE % (
+            pid,
+            _monotonic(),
+            call,
+            first,
+            _json_str(label),
+            results,
+            "null" if error is None else _json_str(error),
+            ",".join(map(str, times)),
+            "null" if cpu is None else cpu,
+        )
+        _send_line(data.encode("utf-8"))
+    except Exception:
+        try:
+            _drop(_conn)
+        except Exception:
+            pass
+
+
+# An `items` message of one item, as _line would write it (a call's id needs no escape).
+_ITEM_LINE = (
+    '{"k":"items","pid":%d,"t":%r,"call":"%s","first":%d,"labels":[%s],"results":%s,'
+    '"error":%s,"times":[%s],"cpu":%s}\n'
+)
 
 
 # Items that take under QUICK_NS each are quick. After quick items the next one's start is not
@@ -747,24 +807,23 @@ class _Work:
         return self._run_single(label_of(item), self.func, (item,), {})
 
     def _run_single(self, label, func, args, kwargs):
-        call, first, labels = self.call, self.first, _json_list((label,))
+        call, first = self.call, self.first
         start = _monotonic_ns()
         cpu = _thread_time_ns()
         if not _ran_quick:
-            _send_items(call, first, labels, _Json("[]"), None, [start], None)
+            _send_item(call, first, label, "[]", None, (start,), None)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
             end = _monotonic_ns()
             cpu = _thread_time_ns() - cpu
             _note_pace(start, end, 1)
-            _send_items(call, first, labels, _Json("[]"), _describe_error(exc), [start, end], cpu)
+            _send_item(call, first, label, "[]", _describe_error(exc), (start, end), cpu)
             raise
         end = _monotonic_ns()
         cpu = _thread_time_ns() - cpu
         _note_pace(start, end, 1)
-        texts = _json_list((_describe_result(result),))
-        _send_items(call, first, labels, texts, None, [start, end], cpu)
+        _send_item(call, first, label, _one_result(result), None, (start, end), cpu)
         return result
 
     def run_chunk(self, items):
@@ -774,6 +833,12 @@ class _Work:
         if not isinstance(items, (tuple, list)):
             items = tuple(items)
         followed = min(self.followed, len(items))
+        if followed == 1 == len(items):  # chunksize 1: a chunk's report is one item's
+            item = items[0]
+            args = item if star else (item,)
+            if self.mode == _ZIP and len(item) == 1:
+                item = item[0]
+            return [self._run_single(label_of(item), func, args, {})]
         results = []
         if followed:
             head = items if followed == len(items) else items[:followed]
