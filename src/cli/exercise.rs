@@ -4,7 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -160,23 +161,11 @@ fn grade(
     };
     let files = match grade::submissions(folder) {
         Ok(files) => files,
-        Err(error) => {
-            return usage(&format!(
-                "{}: {}",
-                visible_line(&folder.display().to_string()),
-                describe(&error)
-            ));
-        }
+        Err(error) => return unreadable(folder, &error),
     };
-    let python = match Interpreter::find(judging.python.as_deref()) {
-        Ok(python) => python,
-        Err(message) => return usage(&message),
-    };
-    let interrupted = interrupt_flag()?;
-    let options = JudgeOptions {
-        python,
-        runs: judging.runs,
-        interrupted: Some(interrupted.clone()),
+    let (options, interrupted) = match judge_options(judging)? {
+        Ok(judging) => judging,
+        Err(code) => return Ok(code),
     };
     let _cap = exercise::cap::ProcessCap::apply();
     let tell = std::io::stderr().is_terminal();
@@ -194,14 +183,48 @@ fn grade(
         GradeFormat::Json => grade::to_json(found, &graded) + "\n",
     };
     std::io::stdout().lock().write_all(table.as_bytes())?;
+    Ok(judged_exit(
+        &interrupted,
+        graded.iter().all(grade::Graded::passed),
+    ))
+}
+
+/// How to judge, from the command line's flags, with the flag Ctrl-C sets; `Err` is the exit
+/// code of a usage error (no such interpreter), already told.
+fn judge_options(
+    judging: &JudgeFlags,
+) -> Result<Result<(JudgeOptions, Arc<AtomicBool>), ExitCode>> {
+    let python = match Interpreter::find(judging.python.as_deref()) {
+        Ok(python) => python,
+        Err(message) => return usage(&message).map(Err),
+    };
+    let interrupted = interrupt_flag()?;
+    let options = JudgeOptions {
+        python,
+        runs: judging.runs,
+        interrupted: Some(Arc::clone(&interrupted)),
+    };
+    Ok(Ok((options, interrupted)))
+}
+
+/// 130 after Ctrl-C; else 0 if what was judged passed, 1 if not.
+fn judged_exit(interrupted: &AtomicBool, passed: bool) -> ExitCode {
     if interrupted.load(Ordering::Relaxed) {
-        return Ok(ExitCode::from(130));
-    }
-    Ok(if graded.iter().all(grade::Graded::passed) {
+        ExitCode::from(130)
+    } else if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
+}
+
+/// The usage error for a file or folder that cannot be read.
+fn unreadable(path: &Path, error: &std::io::Error) -> Result<ExitCode> {
+    usage(&format!(
+        "{}: {}",
+        visible_line(&path.display().to_string()),
+        describe(error)
+    ))
 }
 
 fn usage(message: &str) -> Result<ExitCode> {
@@ -247,23 +270,11 @@ fn check(
     };
     let program = match Snapshot::read(file) {
         Ok(program) => program,
-        Err(error) => {
-            return usage(&format!(
-                "{}: {}",
-                visible_line(&file.display().to_string()),
-                describe(&error)
-            ));
-        }
+        Err(error) => return unreadable(file, &error),
     };
-    let python = match Interpreter::find(judging.python.as_deref()) {
-        Ok(python) => python,
-        Err(message) => return usage(&message),
-    };
-    let interrupted = interrupt_flag()?;
-    let options = JudgeOptions {
-        python,
-        runs: judging.runs,
-        interrupted: Some(interrupted.clone()),
+    let (options, interrupted) = match judge_options(judging)? {
+        Ok(judging) => judging,
+        Err(code) => return Ok(code),
     };
     let _cap = exercise::cap::ProcessCap::apply();
     let verdict = exercise::judge(found, &program, &options, &mut |_| {});
@@ -288,14 +299,7 @@ fn check(
             writeln!(out, "Hint: {}", visible(hint))?;
         }
     }
-    if interrupted.load(Ordering::Relaxed) {
-        return Ok(ExitCode::from(130));
-    }
-    Ok(if verdict.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(judged_exit(&interrupted, verdict.passed))
 }
 
 fn describe(error: &std::io::Error) -> String {
