@@ -42,6 +42,8 @@ pub struct Server {
     pub malformed: u64,
     /// Connections not taken because [`MAX_CONNECTIONS`] were open.
     pub at_capacity: bool,
+    /// Bytes of message lines the last read turn took, across connections.
+    pub last_read_bytes: usize,
 }
 
 impl Server {
@@ -54,6 +56,7 @@ impl Server {
             connections: Vec::new(),
             malformed: 0,
             at_capacity: false,
+            last_read_bytes: 0,
         })
     }
 
@@ -91,6 +94,7 @@ impl Server {
         // connection, and reading them one after the other would put a line printed later by
         // one process before a line printed earlier by another.
         let mut messages: Vec<(f64, Message)> = Vec::new();
+        self.last_read_bytes = 0;
         for connection in &mut self.connections {
             let reads = if ended.is_some() && connection.peer == ended {
                 READS_OF_AN_ENDED_PROCESS
@@ -102,6 +106,7 @@ impl Server {
                 let chunk = connection.reader.read_once();
                 let empty = chunk.lines.is_empty();
                 for line in chunk.lines {
+                    self.last_read_bytes += line.len();
                     match Message::parse(&line) {
                         Some(message) if Some(message.pid) == connection.peer => {
                             messages.push((message.t, message))

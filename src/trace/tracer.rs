@@ -41,6 +41,8 @@ use crate::observe::ready;
 const SCAN_INTERVAL: Duration = Duration::from_millis(5);
 /// How long reports may gather once the socket has one, before a turn reads them.
 const GATHER: Duration = Duration::from_millis(1);
+/// Reports gather only while the last turn read fewer bytes than this.
+const GATHER_BELOW_BYTES: usize = 16 * 1024;
 /// How long an ended process's exit code may take to arrive from its (instrumented) parent.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
 /// How long an ended process's exit code may take to arrive from the session leader, which
@@ -371,9 +373,17 @@ impl Tracer {
         let wait = self.scanning.until(monotonic_ns()).min(SCAN_INTERVAL);
         let (socket_ready, outputs_ready) = self.wait_for_input(wait);
         if socket_ready {
-            // Reports come one a chunk: read as soon as the first is there, each would cost a
-            // turn (and the worker a wake-up of proclab); a moment later, a turn reads many.
-            std::thread::sleep(GATHER);
+            // Small reports (one a chunk of one item) come one by one: read as soon as the
+            // first is there, each would cost a turn (and its worker a wake-up of proclab);
+            // a moment later, a turn reads many. Big ones are read at once, so a worker never
+            // waits for room in its socket.
+            if self
+                .server
+                .as_ref()
+                .is_some_and(|s| s.last_read_bytes < GATHER_BELOW_BYTES)
+            {
+                std::thread::sleep(GATHER);
+            }
             self.receive_messages();
         }
         let reports = self.session.reports();
