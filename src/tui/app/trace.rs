@@ -104,8 +104,8 @@ fn about_page(spec: &TraceSpec) -> AboutPage {
          which worker ran which item, and the order panel the order they finished in. Every \
          printed line is tagged with the PID that printed it.\n\n\
          {output}\n\n\
-         - **r** runs it again; **Space** pauses every process (SIGSTOP); **k** kills the \
-         selected one\n\
+         - **r** runs it again; **Space** pauses every process (SIGSTOP); **K** kills the \
+         selected one (SIGKILL, after asking)\n\
          - **v** shows the program; **R** saves the run to replay later\n"
     );
     AboutPage {
