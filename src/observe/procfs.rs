@@ -18,6 +18,9 @@ pub(crate) struct ProcStat {
     pub(crate) ppid: u32,
     /// The core it last ran on (field 39).
     pub(crate) cpu: u32,
+    /// When it started, in clock ticks since boot (field 22): with the PID, who it is (a PID
+    /// is reused once its process is gone, a start time is not).
+    pub(crate) started: u64,
 }
 
 /// What was last reported about one process from `/proc`, so that only changes become events.
@@ -71,11 +74,13 @@ impl Reported {
 pub(crate) fn parse_stat(text: &str) -> Option<ProcStat> {
     let rest = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    // After the name: field 3 (state) is at 0, field 4 (ppid) at 1, field 39 (processor) at 36.
+    // After the name: field 3 (state) is at 0, field 4 (ppid) at 1, field 22 (starttime) at
+    // 19, field 39 (processor) at 36.
     Some(ProcStat {
         state: fields.first()?.chars().next()?,
         ppid: fields.get(1)?.parse().ok()?,
         cpu: fields.get(36)?.parse().ok()?,
+        started: fields.get(19)?.parse().ok()?,
     })
 }
 
@@ -108,7 +113,9 @@ mod tests {
     #[test]
     fn parses_a_name_with_spaces_and_parentheses() {
         let mut fields = vec!["S", "42"];
-        fields.extend(std::iter::repeat_n("0", 34));
+        fields.extend(std::iter::repeat_n("0", 17));
+        fields.push("777");
+        fields.extend(std::iter::repeat_n("0", 16));
         fields.push("3");
         fields.extend(["0", "0"]);
         let text = format!("1234 (a) b (c)) {}", fields.join(" "));
@@ -117,7 +124,8 @@ mod tests {
             Some(ProcStat {
                 state: 'S',
                 ppid: 42,
-                cpu: 3
+                cpu: 3,
+                started: 777,
             })
         );
     }

@@ -89,6 +89,9 @@ struct Traced {
     task_core: Option<(u64, Option<u32>)>,
     /// Tasks it started and has not finished, with their labels.
     in_flight: Vec<(usize, String)>,
+    /// Its start time (`/proc` ticks), once read: a live process with its PID and another start
+    /// time is another process, which took the PID over.
+    started: Option<u64>,
 }
 
 /// Per-process splitters of the text in `output` messages.
@@ -99,6 +102,9 @@ pub struct Tracer {
     out: Emitter,
     controls: Controls,
     me: u32,
+    /// The session leader's start time, to tell it from a process that took its PID over once
+    /// it ended.
+    leader_started: Option<u64>,
     /// The command's session: its leader is the command's parent, the subreaper of all it
     /// starts, and reaps them.
     session: Session,
@@ -194,10 +200,12 @@ impl Tracer {
         };
         let launched_ns = monotonic_ns();
         let root = session.command();
+        let leader_started = procfs::read_process(session.leader()).map(|stat| stat.started);
         let mut tracer = Tracer {
             out: Emitter::new(outbox, clock),
             controls: Controls::new(control, interrupted),
             me,
+            leader_started,
             session,
             root,
             root_reaped: false,
@@ -319,6 +327,7 @@ impl Tracer {
             reported: Reported::default(),
             task_core: None,
             in_flight: Vec::new(),
+            started: None,
         });
         self.by_pid.insert(pid, index);
         // A stranger's PID, reused by a process of the program.
@@ -751,6 +760,11 @@ impl Tracer {
             .collect();
         self.foreign.retain(|pid| mine.contains(pid));
         for (pid, parent) in found {
+            if !self.by_pid.contains_key(&pid) && !self.still_there(parent) {
+                // The parent ended and its PID went to another process: not the program's.
+                self.gone(parent, now);
+                continue;
+            }
             if parent == self.me {
                 if !self.is_programs(pid) {
                     continue;
@@ -765,6 +779,25 @@ impl Tracer {
                 // or an orphan of the program, in whatever session it made.
                 self.track(pid, parent, 0.0);
             }
+        }
+    }
+
+    /// Whether `pid` (proclab, the session leader or a process of the program) is still the
+    /// process proclab knows by that PID, not another that took the PID over after it ended.
+    fn still_there(&self, pid: u32) -> bool {
+        let known = if pid == self.me {
+            return true;
+        } else if pid == self.session.leader() {
+            self.leader_started
+        } else {
+            self.by_pid
+                .get(&pid)
+                .and_then(|&index| self.procs[index].started)
+        };
+        match (known, procfs::read_process(pid)) {
+            (_, None) => false,
+            (Some(started), Some(stat)) => stat.started == started,
+            (None, Some(_)) => true,
         }
     }
 
@@ -830,6 +863,7 @@ impl Tracer {
         };
         let t_ms = self.now_ms();
         let proc = &mut self.procs[index];
+        proc.started.get_or_insert(stat.started);
         if stat.state == 'Z' {
             proc.gone_ns.get_or_insert(now);
             if proc.status.is_none() {
