@@ -64,9 +64,12 @@ fn pinned_to_one_core_they_take_turns_spread_they_never_move_unpinned_two_per_co
         "stage 2 pins one worker per core: {pins:?}"
     );
     if cores > 1 {
+        // Whether and when the kernel moves a worker is its choice: of three runs, one shows it.
+        let migrated = run.migrations(3) > 0
+            || (0..2).any(|_| Run::of(LESSON, &["--speed", "8"]).migrations(3) > 0);
         assert!(
-            run.migrations(3) > 0,
-            "no migrations with two workers per core"
+            migrated,
+            "no migrations with two workers per core, in three runs"
         );
     }
     // Two workers per core: 2 × 125 ms of work per core, so a worker takes at least 1.5×.

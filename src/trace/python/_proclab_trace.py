@@ -228,12 +228,10 @@ def _write_line(conn, data):
             before, queued = queued, _queued_bytes(conn.fd)
             conn.room = conn.sndbuf - SEND_MARGIN - queued
             if conn.room < cost:
-                if deadline is None or queued < before:  # proclab is reading: wait on
-                    deadline = _monotonic() + SEND_PATIENCE_S
-                elif _monotonic() > deadline:
-                    _drop(conn)
+                reading = before is not None and queued < before  # proclab reads: wait on
+                deadline = _waited(conn, deadline, reading)
+                if deadline is None:
                     return
-                _real_sleep(0.001)
                 continue
         try:
             sent = sock.send(piece, _socket.MSG_NOSIGNAL)
@@ -246,15 +244,25 @@ def _write_line(conn, data):
         except OSError as error:  # the kernel short of memory for a moment: wait, then again
             if error.errno not in _SHORT_OF_MEMORY:
                 raise
+            deadline = _waited(conn, deadline, False)
             if deadline is None:
-                deadline = _monotonic() + SEND_PATIENCE_S
-            elif _monotonic() > deadline:
-                _drop(conn)
                 return
-            _real_sleep(0.001)
             continue
         conn.room -= cost
         view = view[sent:]
+
+
+def _waited(conn, deadline, progress):
+    """Waits a moment before a send is tried again. Returns the deadline to go on with (a new
+    one at the first wait, or when `progress` says proclab read since the last), or None once
+    it passed: the process then stops reporting."""
+    if deadline is None or progress:
+        deadline = _monotonic() + SEND_PATIENCE_S
+    elif _monotonic() > deadline:
+        _drop(conn)
+        return None
+    _real_sleep(0.001)
+    return deadline
 
 
 def _encode(value):
