@@ -64,6 +64,20 @@ pub enum PlanError {
         /// The largest value the knob takes.
         max: f64,
     },
+    /// A knob value that makes a task longer than a task may be.
+    #[error(
+        "stage {stage}: with these knob values {task} would take {secs:.0} s, more than the {max} s a task may take; choose a smaller value"
+    )]
+    TaskTooLong {
+        /// The stage, counted from 1 as the lesson's author counts them.
+        stage: usize,
+        /// Which task (`task A`, or the sweep's serial part).
+        task: String,
+        /// How long it would take.
+        secs: f64,
+        /// The most a task may take ([`limits::MAX_TASK_SECS`]).
+        max: f64,
+    },
     /// A worker count beyond the cap.
     #[error(
         "stage {stage}: {workers} workers is more than proclab starts at once ({max}); use fewer"
@@ -189,6 +203,16 @@ pub fn plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Result<RunPlan
     for (knob, value) in chosen_knobs(lesson, options)? {
         knob.target.apply(&mut stages[knob.stage], value);
     }
+    for (i, stage) in stages.iter().enumerate() {
+        if let Some((task, secs)) = too_long(stage) {
+            return Err(PlanError::TaskTooLong {
+                stage: i + 1,
+                task,
+                secs,
+                max: limits::MAX_TASK_SECS,
+            });
+        }
+    }
     let mut next_index = 0;
     let mut planned = Vec::with_capacity(stages.len());
     for (i, stage) in stages.iter().enumerate() {
@@ -210,6 +234,27 @@ pub fn plan(lesson: &Lesson, options: &RunOptions, cores: u32) -> Result<RunPlan
         cores,
         time_limit: Duration::from_secs_f64(lesson.time_limit_s / options.speed + 1.0),
         stages: planned,
+    })
+}
+
+/// The first task of `stage` (or its sweep's serial part) that would take longer than
+/// [`limits::MAX_TASK_SECS`] (a lesson checks each value, but a `secs` knob multiplies them),
+/// with how long.
+fn too_long(stage: &Stage) -> Option<(String, f64)> {
+    let ok = |secs: f64| secs.is_finite() && secs <= limits::MAX_TASK_SECS;
+    let tasks: &[TaskDef] = match &stage.work {
+        Work::Tasks(tasks) => tasks,
+        Work::Each(task) => std::slice::from_ref(task),
+        Work::Items(_) => &[],
+    };
+    let task = tasks.iter().enumerate().find_map(|(i, task)| {
+        let secs = task.function.secs()?;
+        let name = task.label.clone().unwrap_or_else(|| i.to_string());
+        (!ok(secs)).then(|| (format!("task {name}"), secs))
+    });
+    task.or_else(|| {
+        let serial = stage.sweep.as_ref()?.serial_secs;
+        (!ok(serial)).then(|| ("the serial part".to_string(), serial))
     })
 }
 
@@ -469,6 +514,31 @@ mod tests {
             settings: settings.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
             ..RunOptions::default()
         }
+    }
+
+    #[test]
+    fn knob_values_that_make_a_task_too_long_are_refused() {
+        let mut lesson = builtin("pool-sleep");
+        lesson.knobs.push(Knob {
+            target: KnobTarget::SecsScale,
+            stage: 0,
+            min: 1.0,
+            max: 1000.0,
+            step: 1.0,
+            help: String::new(),
+        });
+        // The author's seconds are within the limit, and so is the scale on its own.
+        let error = plan(&lesson, &options(&[("secs", 1000.0)]), 2).unwrap_err();
+        assert!(
+            matches!(&error, PlanError::TaskTooLong { stage: 1, task, secs, .. }
+                if task == "task A" && *secs > limits::MAX_TASK_SECS),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("choose a smaller value"),
+            "{error}"
+        );
+        assert!(plan(&lesson, &options(&[("secs", 2.0)]), 2).is_ok());
     }
 
     #[test]

@@ -445,7 +445,11 @@ impl Tracer {
             }
             let index = match self.by_pid.get(&pid) {
                 Some(&index) => Some(index),
-                None => self.track(pid, self.session.leader(), 0.0),
+                // Its end can be known before this report (its zombie's status, read from
+                // `/proc`), and its PID then forgotten: the same process, not a new one.
+                None => self
+                    .ended_child_of_leader(pid)
+                    .or_else(|| self.track(pid, self.session.leader(), 0.0)),
             };
             if let Some(index) = index {
                 let proc = &mut self.procs[index];
@@ -454,6 +458,18 @@ impl Tracer {
                 proc.joined = true;
             }
         }
+    }
+
+    /// The process with PID `pid` that ended as a child of the session leader (the command,
+    /// or an orphan handed to it), if proclab followed it.
+    fn ended_child_of_leader(&self, pid: u32) -> Option<usize> {
+        if pid == self.root {
+            return Some(0); // the command is always the first process followed
+        }
+        let leader = self.session.leader();
+        self.procs
+            .iter()
+            .rposition(|p| p.pid == pid && p.ended && p.reported.ppid == Some(leader))
     }
 
     /// Makes the program's raw output lines into events, attributed to the command, unless
