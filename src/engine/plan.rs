@@ -516,17 +516,23 @@ mod tests {
         }
     }
 
-    #[test]
-    fn knob_values_that_make_a_task_too_long_are_refused() {
+    /// pool-sleep with a `secs` scale on its stage, from `min` to `max`.
+    fn pool_sleep_with_secs_scale(min: f64, max: f64) -> Lesson {
         let mut lesson = builtin("pool-sleep");
         lesson.knobs.push(Knob {
             target: KnobTarget::SecsScale,
             stage: 0,
-            min: 1.0,
-            max: 1000.0,
-            step: 1.0,
+            min,
+            max,
+            step: 0.5,
             help: String::new(),
         });
+        lesson
+    }
+
+    #[test]
+    fn knob_values_that_make_a_task_too_long_are_refused() {
+        let lesson = pool_sleep_with_secs_scale(1.0, 1000.0);
         // The author's seconds are within the limit, and so is the scale on its own.
         let error = plan(&lesson, &options(&[("secs", 1000.0)]), 2).unwrap_err();
         assert!(
@@ -543,15 +549,7 @@ mod tests {
 
     #[test]
     fn a_secs_scale_scales_a_tasks_chosen_seconds_whatever_the_order() {
-        let mut lesson = builtin("pool-sleep");
-        lesson.knobs.push(Knob {
-            target: KnobTarget::SecsScale,
-            stage: 0,
-            min: 0.5,
-            max: 4.0,
-            step: 0.5,
-            help: String::new(),
-        });
+        let lesson = pool_sleep_with_secs_scale(0.5, 4.0);
         let a_secs = |plan: &RunPlan| plan.task(0).unwrap().function.secs();
         for settings in [
             [("task.A.secs", 3.0), ("secs", 2.0)],
