@@ -197,16 +197,7 @@ fn children_of(parent: Proc) -> Vec<Proc> {
 
 /// Every process below `root`: the processes it started, theirs, and so on.
 fn descendants(root: Proc) -> BTreeSet<Proc> {
-    let mut found = BTreeSet::new();
-    let mut todo = vec![root];
-    while let Some(p) = todo.pop() {
-        for child in children_of(p) {
-            if found.insert(child) {
-                todo.push(child);
-            }
-        }
-    }
-    found
+    common::below(root, children_of)
 }
 
 /// The workers among `proclab`'s children: all but its fork server.

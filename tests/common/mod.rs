@@ -69,10 +69,18 @@ pub fn children_of(ppid: u64) -> Vec<u64> {
 
 /// Every process below `root`, now.
 pub fn descendants(root: u64) -> std::collections::BTreeSet<u64> {
+    below(root, children_of)
+}
+
+/// Everything below `root` in the tree that `children` gives: its children, theirs, and so on.
+pub fn below<T: Ord + Copy>(
+    root: T,
+    children: impl Fn(T) -> Vec<T>,
+) -> std::collections::BTreeSet<T> {
     let mut found = std::collections::BTreeSet::new();
     let mut frontier = vec![root];
-    while let Some(pid) = frontier.pop() {
-        for child in children_of(pid) {
+    while let Some(node) = frontier.pop() {
+        for child in children(node) {
             if found.insert(child) {
                 frontier.push(child);
             }

@@ -83,7 +83,6 @@ impl Tmux {
         self.tmux(&["capture-pane", "-p", "-t", "main"])
     }
 
-    /// Polls the screen until `ready` holds; panics with the last screen after the deadline.
     /// Waits until `ready` holds on screen, noting every process below `root` meanwhile
     /// (looked for every millisecond or so: a short program's processes live for a few);
     /// returns the screen and the processes seen.
@@ -110,6 +109,7 @@ impl Tmux {
         (screen, looker.join().expect("the process watcher"))
     }
 
+    /// Polls the screen until `ready` holds; panics with the last screen after the deadline.
     pub fn wait_for(&self, what: &str, mut ready: impl FnMut(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
