@@ -195,17 +195,11 @@ impl Inbox {
                 state.output_bytes = 0;
                 std::mem::take(&mut state.queue)
             };
-            for pending in batch {
-                let delivered = match pending {
-                    Pending::Event(event) => sink.take(event),
-                    Pending::Items(run) => run.events(label).all(|event| sink.take(event)),
-                };
-                if !delivered {
-                    self.shared.lock().reader_gone = true;
-                    return;
-                }
-            }
-            if !sink.caught_up() {
+            let delivered = batch.into_iter().all(|pending| match pending {
+                Pending::Event(event) => sink.take(event),
+                Pending::Items(run) => run.events(label).all(|event| sink.take(event)),
+            }) && sink.caught_up();
+            if !delivered {
                 self.shared.lock().reader_gone = true;
                 return;
             }

@@ -801,9 +801,10 @@ impl Tracer {
     /// Whether `pid` (proclab, the session leader or a process of the program) is still the
     /// process proclab knows by that PID, not another that took the PID over after it ended.
     fn still_there(&self, pid: u32) -> bool {
-        let known = if pid == self.me {
+        if pid == self.me {
             return true;
-        } else if pid == self.session.leader() {
+        }
+        let known = if pid == self.session.leader() {
             self.leader_started
         } else {
             self.by_pid

@@ -286,7 +286,7 @@ def _encode(value):
     return _json_str(str(value))
 
 
-def _line(kind, pid, fields):
+def _line(pid, kind, fields):
     parts = ['{"k":"%s","pid":%d,"t":%r' % (kind, pid, _monotonic())]
     for key, value in fields:
         parts.append(',"%s":%s' % (key, _encode(value)))
@@ -296,10 +296,16 @@ def _line(kind, pid, fields):
 
 def send(kind, *fields):
     """Sends one message of `kind` with `fields` ((name, value) pairs); never raises."""
+    _report(_line, kind, fields)
+
+
+def _report(line_of, *args):
+    """Sends the line `line_of(pid, *args)` makes for this process; never raises (a process
+    that cannot report stops reporting)."""
     try:
         pid = _reporting_pid()
         if pid is not None:
-            _send_line(_line(kind, pid, fields))
+            _send_line(line_of(pid, *args))
     except Exception:
         try:
             _drop(_conn)
@@ -673,11 +679,13 @@ def _send_item(call, first, label, results, error, times, cpu):
     """_send_items for one item (a one-item chunk, an apply or a submit: the most frequent
     message when chunks are small), formatted in one step: `label` and `error` are texts (or
     None), `results` a JSON array (_one_result, or "[]")."""
-    try:
-        pid = _reporting_pid()
-        if pid is None:
-            return
-        data = _ITEM_LINE % (
+    _report(_item_line, call, first, label, results, error, times, cpu)
+
+
+def _item_line(pid, call, first, label, results, error, times, cpu):
+    return (
+        _ITEM_LINE
+        % (
             pid,
             _monotonic(),
             call,
@@ -688,12 +696,7 @@ def _send_item(call, first, label, results, error, times, cpu):
             ",".join(map(str, times)),
             "null" if cpu is None else cpu,
         )
-        _send_line(data.encode("utf-8"))
-    except Exception:
-        try:
-            _drop(_conn)
-        except Exception:
-            pass
+    ).encode("utf-8")
 
 
 # An `items` message of one item, as _line would write it (a call's id needs no escape).
