@@ -136,13 +136,13 @@ fn failing() -> Verdict {
         ),
         check(
             CheckKind::ProcessesStarted,
-            "the program starts exactly 2 process(es)",
+            "the program starts exactly 2 processes",
             false,
             "run 1 started 1 process (PID 14493); run 2 started 1 process (PID 14501): the exercise asks for exactly 2",
         ),
         check(
             CheckKind::OutputMatches,
-            "exactly 2 line(s) printed by the processes it starts match /^child [12]$/",
+            "exactly 2 lines printed by the processes it starts match /^child [12]$/",
             false,
             "run 1: 1 matching line (\"child 1\" from PID 14493)",
         ),
@@ -260,7 +260,7 @@ fn a_failing_check_shows_each_mark_with_its_evidence() {
         );
         for value in [
             "✗ 2 of 4 checks not passed yet",
-            "✗ the program starts exactly 2 process(es)",
+            "✗ the program starts exactly 2 processes",
             "the exercise asks for exactly 2",
             "✓ the program exits with code 0",
         ] {

@@ -71,7 +71,7 @@ fn writing_the_solution_over_the_file_turns_the_failing_checks_into_passing_ones
     );
     let screen = tmux.screen();
     assert!(
-        screen.contains("✗ the program starts exactly 2 process(es)"),
+        screen.contains("✗ the program starts exactly 2 processes"),
         "{screen}"
     );
     assert!(
@@ -100,7 +100,7 @@ fn writing_the_solution_over_the_file_turns_the_failing_checks_into_passing_ones
     );
     let screen = tmux.screen();
     assert!(
-        screen.contains("✓ the program starts exactly 2 process(es)"),
+        screen.contains("✓ the program starts exactly 2 processes"),
         "{screen}"
     );
     assert!(screen.contains("✓ passed"), "{screen}");

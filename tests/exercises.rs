@@ -166,7 +166,7 @@ fn check_exits_0_on_a_pass_1_on_a_fail_and_2_on_bad_usage() {
     let text = String::from_utf8_lossy(&pass.stdout);
     assert_eq!(pass.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("✓ the program starts exactly 4 process(es)"),
+        text.contains("✓ the program starts exactly 4 processes"),
         "{text}"
     );
     assert!(

@@ -131,6 +131,17 @@ impl Bounds {
                 .is_none_or(|max| n <= max.unclamped(cores))
     }
 
+    /// `singular` where the count they allow reads as one ("exactly 1 line", "at least 1
+    /// line"), else `plural` ("exactly 2 lines", "0 to 3 lines").
+    fn noun<'a>(&self, singular: &'a str, plural: &'a str) -> &'a str {
+        let one = WorkerCount::Fixed(1);
+        let reads_as_one = match &self.max {
+            Some(max) => *max == one,
+            None => self.min == one,
+        };
+        if reads_as_one { singular } else { plural }
+    }
+
     fn follows_cores(&self) -> bool {
         let relative = |c: &WorkerCount| !matches!(c, WorkerCount::Fixed(_));
         relative(&self.min) || self.max.as_ref().is_some_and(relative)
@@ -298,15 +309,24 @@ impl Check {
                     Printer::Child => "the processes it starts",
                     Printer::Any => "any process",
                 };
-                format!("{bounds} line(s) printed by {who} match /{pattern}/")
+                format!(
+                    "{bounds} {} printed by {who} match /{pattern}/",
+                    bounds.noun("line", "lines")
+                )
             }
             Check::OutputOrder { lines } => {
                 format!("the lines {} come out in that order", quoted(lines))
             }
             Check::ProcessesStarted { bounds } => {
-                format!("the program starts {bounds} process(es)")
+                format!(
+                    "the program starts {bounds} {}",
+                    bounds.noun("process", "processes")
+                )
             }
-            Check::TaskPids { bounds } => format!("tasks run in {bounds} different process(es)"),
+            Check::TaskPids { bounds } => format!(
+                "tasks run in {bounds} different {}",
+                bounds.noun("process", "processes")
+            ),
             Check::TasksFinished { count: Some(n) } => {
                 format!("all {n} tasks finish, none is lost")
             }
@@ -409,6 +429,29 @@ mod tests {
         assert_eq!(
             per_core.text(2),
             "exactly 2 (exactly cores: this machine has 2 cores)"
+        );
+    }
+
+    #[test]
+    fn a_check_counts_in_words_that_agree_with_its_number() {
+        let starts = |min, max| Check::ProcessesStarted {
+            bounds: Bounds::fixed(min, max),
+        };
+        assert_eq!(
+            starts(1, Some(1)).describe(),
+            "the program starts exactly 1 process"
+        );
+        assert_eq!(
+            starts(2, Some(2)).describe(),
+            "the program starts exactly 2 processes"
+        );
+        assert_eq!(
+            starts(1, None).describe(),
+            "the program starts at least 1 process"
+        );
+        assert_eq!(
+            starts(0, Some(3)).describe(),
+            "the program starts 0 to 3 processes"
         );
     }
 }
