@@ -58,10 +58,14 @@ fn knob(raw: &Spanned<RawKnob>, stages: &[&RawStage], problems: &mut Problems) -
         let at = k.stage.as_ref().map_or(raw.span(), Spanned::span);
         problems.at_span(
             at,
-            format!(
-                "{prefix}stage = {index} does not exist: this lesson has {} stage(s), numbered from 0",
-                stages.len()
-            ),
+            match stages.len() {
+                0 => format!("{prefix}stage = {index} does not exist: this lesson has no stage"),
+                1 => format!("{prefix}stage = {index} does not exist: this lesson has one stage, 0"),
+                n => format!(
+                    "{prefix}stage = {index} does not exist: this lesson has {n} stages, numbered from 0 to {}",
+                    n - 1
+                ),
+            },
         );
         return None;
     };
