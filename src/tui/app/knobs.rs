@@ -1,7 +1,7 @@
 //! Changing the scenario without editing files: the speed, the worker count and the lesson's
 //! knobs, kept in the [`RunOptions`] of the next run.
 
-use crate::engine::{RunOptions, RunPlan, plan};
+use crate::engine::{RunOptions, RunPlan, StagePlan, plan};
 use crate::lesson::Lesson;
 use crate::lesson::model::{KnobTarget, Stage};
 use crate::limits;
@@ -117,11 +117,18 @@ pub(crate) fn workers_vary(lesson: &Lesson) -> bool {
     lesson.stages.iter().any(Stage::workers_vary)
 }
 
-/// How many workers the first stage of the next run starts.
+/// How many workers the next run starts in the stage whose count `w`/`W` change: the stage of
+/// the lesson's `workers` knob, else the first stage whose count can vary (`--workers`
+/// changes a pool, not chunksize's plain loop before it), else the first stage.
 pub(crate) fn planned_workers(lesson: &Lesson, options: &RunOptions, cores: u32) -> Option<u32> {
-    plan(lesson, options, cores)
-        .ok()
-        .and_then(|p| p.stages.first().map(|s| s.workers))
+    let plan = plan(lesson, options, cores).ok()?;
+    let knob = (lesson.knobs.iter()).find(|k| k.target == KnobTarget::Workers);
+    let changed = |s: &&StagePlan| match knob {
+        Some(knob) => s.declared_stage == knob.stage,
+        None => (lesson.stages.get(s.declared_stage)).is_some_and(Stage::workers_vary),
+    };
+    let stage = plan.stages.iter().find(changed).or(plan.stages.first())?;
+    Some(stage.workers)
 }
 
 /// One worker more or fewer for the next run: through the lesson's `workers` knob if it has
@@ -191,6 +198,15 @@ mod tests {
         assert_eq!(planned_workers(&lesson, &options, 2), Some(3));
         reset_knob(&lesson, &mut options, 0);
         assert!(options.settings.is_empty());
+    }
+
+    #[test]
+    fn the_worker_count_shown_is_the_one_the_override_changes() {
+        let lesson = lesson("chunksize");
+        let mut options = RunOptions::default();
+        assert_eq!(planned_workers(&lesson, &options, 2), Some(2));
+        assert!(step_workers(&lesson, &mut options, 2, true));
+        assert_eq!(planned_workers(&lesson, &options, 2), Some(3));
     }
 
     #[test]
