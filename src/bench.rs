@@ -524,7 +524,12 @@ fn worker_starts(count: u32) -> Result<Duration> {
     let mut total = Duration::ZERO;
     for _ in 0..count {
         let start = Instant::now();
-        let mut worker = child::spawn(config, &child::ExtraFds::default())?;
+        // No command: it says hello, finds its stdin closed, and exits.
+        let mut worker = child::spawn(&child::Start {
+            config,
+            extra: child::ExtraFds::default(),
+            command: None,
+        })?;
         // The report pipe is non-blocking: wait until the hello is there.
         if let Some(file) = worker.reports.file() {
             let mut fds = [nix::poll::PollFd::new(
@@ -539,7 +544,6 @@ fn worker_starts(count: u32) -> Result<Duration> {
         if !matches!(hello, Ok(Some(Report::Hello { .. }))) {
             bail!("a worker did not say hello");
         }
-        worker.close();
         worker.wait();
     }
     Ok(total)

@@ -1,15 +1,15 @@
-//! Starting one worker process: forked by the fork server ([`super::fork_server`]), with its
-//! stdin for commands, fd 3 for reports, stdout and stderr captured.
+//! Starting worker processes: forked by the fork server ([`super::fork_server`]), with their
+//! command on stdin, fd 3 for reports, stdout and stderr captured.
 
 use std::fs::File;
 use std::io::{self, ErrorKind, Read, Write};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::fcntl::OFlag;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
-use super::fork_server::{self, QueueFds, WorkerFds};
+use super::fork_server::{self, Forked, QueueFds, WorkerFds};
 use crate::limits;
 use crate::observe::clock::monotonic_ns;
 use crate::observe::lines::LineReader;
@@ -28,6 +28,18 @@ pub struct ExtraFds<'a> {
     pub shared: Option<BorrowedFd<'a>>,
 }
 
+/// A worker to start: its settings, the descriptors it shares with its stage, and the one
+/// command it runs (`None`: it says hello and exits).
+#[derive(Debug, Clone)]
+pub struct Start<'a> {
+    /// How it is set up.
+    pub config: WorkerConfig,
+    /// The pool's task queue and the stage's shared memory, if any.
+    pub extra: ExtraFds<'a>,
+    /// Its command line (JSON, without the newline).
+    pub command: Option<String>,
+}
+
 /// A started worker process and its pipes.
 #[derive(Debug)]
 pub struct WorkerProcess {
@@ -35,8 +47,6 @@ pub struct WorkerProcess {
     pub pid: u32,
     /// proclab adopted it (an orphan re-parented to it) rather than started it: it has no pipes.
     adopted: bool,
-    /// Commands go here; `None` once closed.
-    pub stdin: Option<File>,
     /// Reports from fd 3.
     pub reports: ReportPipe,
     /// What it prints on stdout.
@@ -45,6 +55,17 @@ pub struct WorkerProcess {
     pub stderr: LineReader,
     /// `CLOCK_MONOTONIC` ns when proclab asked for it to start.
     pub requested_ns: u64,
+    /// Readable once the process has ended (its pidfd), so that its exit is noticed at once;
+    /// `None` where the kernel gave none (no pidfds, or no descriptor left).
+    pub ended: Option<OwnedFd>,
+}
+
+/// A descriptor that becomes readable when process `pid` ends (`pidfd_open`, Linux 5.3).
+fn pidfd(pid: u32) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes a PID and flags and returns a new descriptor or -1.
+    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid as nix::libc::pid_t, 0) };
+    // SAFETY: a non-negative result is a descriptor the kernel just gave this process.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
 /// A pipe whose both ends are close-on-exec: `(read, write)`.
@@ -52,37 +73,137 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(nix::unistd::pipe2(OFlag::O_CLOEXEC)?)
 }
 
-/// Starts a worker, forked by the fork server: proclab's own child, which dies with proclab
-/// (`PR_SET_PDEATHSIG`, set as it is forked) and exits on EOF of its stdin.
-///
-/// `extra` are the pool's task queue (becomes fd 4, its lock fd 6) and the stage's shared memory
-/// (fd 5).
-pub fn spawn(config: WorkerConfig, extra: &ExtraFds) -> io::Result<WorkerProcess> {
-    let (stdin_read, stdin_write) = pipe()?;
-    let (stdout_read, stdout_write) = pipe()?;
-    let (stderr_read, stderr_write) = pipe()?;
-    let (report_read, report_write) = pipe()?;
-    let requested_ns = monotonic_ns();
-    let pid = fork_server::fork_worker(
-        config,
-        &WorkerFds {
-            stdin: stdin_read.as_fd(),
-            stdout: stdout_write.as_fd(),
-            stderr: stderr_write.as_fd(),
-            reports: report_write.as_fd(),
+/// A worker asked for and not forked yet: its pipes, and what of its command did not fit in
+/// its stdin pipe before it ran.
+struct Asked {
+    /// The worker's ends: they travel to the fork server with the request.
+    stdin: OwnedFd,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+    reports: OwnedFd,
+    /// proclab's ends.
+    stdout_read: File,
+    stderr_read: File,
+    reports_read: File,
+    /// The stdin pipe's write end and the command's bytes still to write, if they did not all
+    /// fit.
+    unsent: Option<(File, Vec<u8>)>,
+}
+
+impl Asked {
+    /// Makes the pipes and puts `command` into stdin, closing it when all of it fits (a
+    /// command is almost always far smaller than a pipe), so the worker finds its command
+    /// the moment it runs.
+    fn new(command: Option<&str>) -> io::Result<Asked> {
+        let (stdin, stdin_write) = pipe()?;
+        let (stdout_read, stdout) = pipe()?;
+        let (stderr_read, stderr) = pipe()?;
+        let (reports_read, reports) = pipe()?;
+        let mut line =
+            command.map_or_else(Vec::new, |command| [command, "\n"].concat().into_bytes());
+        let mut stdin_write = File::from(stdin_write);
+        if !line.is_empty() {
+            nix::fcntl::fcntl(
+                &stdin_write,
+                nix::fcntl::FcntlArg::F_SETFL(OFlag::O_NONBLOCK),
+            )?;
+            let written = match stdin_write.write(&line) {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => 0,
+                written => written?,
+            };
+            line.drain(..written);
+        }
+        let unsent = if line.is_empty() {
+            None
+        } else {
+            nix::fcntl::fcntl(&stdin_write, nix::fcntl::FcntlArg::F_SETFL(OFlag::empty()))?;
+            Some((stdin_write, line))
+        };
+        Ok(Asked {
+            stdin,
+            stdout,
+            stderr,
+            reports,
+            stdout_read: File::from(stdout_read),
+            stderr_read: File::from(stderr_read),
+            reports_read: File::from(reports_read),
+            unsent,
+        })
+    }
+
+    fn fds<'a>(&'a self, extra: &ExtraFds<'a>) -> WorkerFds<'a> {
+        WorkerFds {
+            stdin: self.stdin.as_fd(),
+            stdout: self.stdout.as_fd(),
+            stderr: self.stderr.as_fd(),
+            reports: self.reports.as_fd(),
             queue: extra.queue,
             shared: extra.shared,
-        },
-    )?;
-    Ok(WorkerProcess {
-        pid,
-        adopted: false,
-        stdin: Some(File::from(stdin_write)),
-        reports: ReportPipe::new(File::from(report_read)),
-        stdout: LineReader::new(File::from(stdout_read), limits::MAX_LINE_BYTES),
-        stderr: LineReader::new(File::from(stderr_read), limits::MAX_LINE_BYTES),
-        requested_ns,
-    })
+        }
+    }
+
+    /// The worker, forked as `pid`: the rest of its command is written (the worker reads it
+    /// meanwhile) and its stdin closed.
+    fn forked(self, Forked { pid, asked_ns }: Forked) -> WorkerProcess {
+        if let Some((mut stdin, rest)) = self.unsent {
+            // A worker that died meanwhile closed the pipe: its exit is noticed by the engine.
+            let _ = stdin.write_all(&rest);
+        }
+        WorkerProcess {
+            pid,
+            adopted: false,
+            reports: ReportPipe::new(self.reports_read),
+            stdout: LineReader::new(self.stdout_read, limits::MAX_LINE_BYTES),
+            stderr: LineReader::new(self.stderr_read, limits::MAX_LINE_BYTES),
+            requested_ns: asked_ns,
+            ended: pidfd(pid),
+        }
+    }
+}
+
+/// Starts workers, forked by the fork server: each is proclab's own child, dies with proclab
+/// (`PR_SET_PDEATHSIG`, set as it is forked), runs its one command and exits (its stdin is
+/// closed after the command). As Python's `start()` returns right after its fork, each is asked
+/// for without waiting for the ones before it to run; their command is in their stdin before
+/// they are asked for.
+///
+/// A start's extra descriptors are the pool's task queue (fd 4, its lock fd 6) and the stage's
+/// shared memory (fd 5).
+pub fn spawn_all(starts: &[Start]) -> Vec<io::Result<WorkerProcess>> {
+    // A batch at a time, so a big stage never holds every worker's pipes twice over.
+    starts
+        .chunks(fork_server::REQUESTS_AHEAD)
+        .flat_map(spawn_batch)
+        .collect()
+}
+
+fn spawn_batch(starts: &[Start]) -> Vec<io::Result<WorkerProcess>> {
+    let asked: Vec<io::Result<Asked>> = starts
+        .iter()
+        .map(|start| Asked::new(start.command.as_deref()))
+        .collect();
+    let requests: Vec<(WorkerConfig, WorkerFds)> = starts
+        .iter()
+        .zip(&asked)
+        .filter_map(|(start, asked)| Some((start.config, asked.as_ref().ok()?.fds(&start.extra))))
+        .collect();
+    let mut answers = fork_server::fork_workers(&requests).into_iter();
+    drop(requests);
+    asked
+        .into_iter()
+        .map(|asked| {
+            let asked = asked?;
+            let forked = answers.next().expect("one answer per request")?;
+            Ok(asked.forked(forked))
+        })
+        .collect()
+}
+
+/// Starts one worker (see [`spawn_all`]).
+pub fn spawn(start: &Start) -> io::Result<WorkerProcess> {
+    spawn_all(std::slice::from_ref(start))
+        .pop()
+        .expect("one start, one result")
 }
 
 impl WorkerProcess {
@@ -91,11 +212,11 @@ impl WorkerProcess {
         WorkerProcess {
             pid,
             adopted: true,
-            stdin: None,
             reports: ReportPipe::closed(),
             stdout: LineReader::closed(),
             stderr: LineReader::closed(),
             requested_ns: monotonic_ns(),
+            ended: pidfd(pid),
         }
     }
 
@@ -112,24 +233,6 @@ impl WorkerProcess {
     /// Sends SIGKILL.
     pub fn kill(&self) {
         let _ = nix::sys::signal::kill(Pid::from_raw(self.pid as i32), Signal::SIGKILL);
-    }
-
-    /// Sends one command line. A closed pipe (the worker died) is not an error here: its exit
-    /// is noticed and reported by the engine.
-    pub fn send(&mut self, line: &str) {
-        if let Some(stdin) = self.stdin.as_mut()
-            && stdin
-                .write_all(line.as_bytes())
-                .and_then(|()| stdin.write_all(b"\n"))
-                .is_err()
-        {
-            self.stdin = None;
-        }
-    }
-
-    /// Closes stdin: the worker finishes what it has and exits.
-    pub fn close(&mut self) {
-        self.stdin = None;
     }
 
     /// Whether every pipe from the worker is at EOF.

@@ -26,6 +26,7 @@ use nix::sys::socket::{
 use nix::unistd::{ForkResult, Pid, fork, getppid};
 use serde::{Deserialize, Serialize};
 
+use crate::observe::clock::monotonic_ns;
 use crate::protocol::{QUEUE_FD, QUEUE_LOCK_FD, REPORT_FD, SHARED_FD, WorkerConfig};
 
 /// The fork server's command name (`/proc/<pid>/comm`), so that it is told apart from workers.
@@ -33,7 +34,7 @@ pub const SERVER_NAME: &str = "proclab-forksrv";
 /// The highest descriptor a worker is given.
 const LAST_FD: RawFd = QUEUE_LOCK_FD;
 /// A worker's command name.
-const WORKER_NAME: &str = "proclab";
+const WORKER_NAME: &std::ffi::CStr = c"proclab";
 
 /// The parent's end of the server's socket, and the server's PID.
 #[derive(Debug)]
@@ -118,14 +119,53 @@ impl Drop for ForkServer {
     }
 }
 
-/// Asks the fork server for a worker set up by `config` with `fds`; returns its PID.
-pub fn fork_worker(config: WorkerConfig, fds: &WorkerFds) -> io::Result<u32> {
+/// Most requests sent ahead of their answers: enough for a stage's starts to overlap, few
+/// enough that neither end's socket buffer can fill while the other waits.
+pub const REQUESTS_AHEAD: usize = 16;
+
+/// A worker the fork server was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forked {
+    /// Its PID.
+    pub pid: u32,
+    /// `CLOCK_MONOTONIC` ns when it was asked for.
+    pub asked_ns: u64,
+}
+
+/// Asks the fork server for one worker per request, each set up by its config with its
+/// descriptors; the answers, in order. Each request goes out without waiting for the ones
+/// before it to be forked (as Python's `start()` returns right after its fork), so the server
+/// forks one worker while proclab asks for the next.
+pub fn fork_workers(requests: &[(WorkerConfig, WorkerFds)]) -> Vec<io::Result<Forked>> {
     let server = SERVER.lock().unwrap_or_else(|e| e.into_inner());
     let Some(client) = server.as_ref() else {
-        return Err(io::Error::other(
-            "proclab's fork server is not running (it is started at the top of main)",
-        ));
+        let gone = || {
+            io::Error::other(
+                "proclab's fork server is not running (it is started at the top of main)",
+            )
+        };
+        return requests.iter().map(|_| Err(gone())).collect();
     };
+    let mut answers = Vec::with_capacity(requests.len());
+    for batch in requests.chunks(REQUESTS_AHEAD) {
+        // When each request went out, or why it could not.
+        let sent: Vec<io::Result<u64>> = batch
+            .iter()
+            .map(|(config, fds)| {
+                let asked_ns = monotonic_ns();
+                send_request(&client.socket, *config, fds).map(|()| asked_ns)
+            })
+            .collect();
+        answers.extend(
+            sent.into_iter()
+                .map(|sent| sent.and_then(|asked_ns| answer(&client.socket, asked_ns))),
+        );
+    }
+    answers
+}
+
+/// Sends the request for one worker, its descriptors beside it.
+fn send_request(socket: &OwnedFd, config: WorkerConfig, fds: &WorkerFds) -> io::Result<()> {
     let request = Request {
         config,
         queue: fds.queue.is_some(),
@@ -141,19 +181,27 @@ pub fn fork_worker(config: WorkerConfig, fds: &WorkerFds) -> io::Result<u32> {
     raw.extend(fds.shared.map(|fd| fd.as_raw_fd()));
     let bytes = serde_json::to_vec(&request).expect("requests always serialize");
     sendmsg::<()>(
-        client.socket.as_raw_fd(),
+        socket.as_raw_fd(),
         &[IoSlice::new(&bytes)],
         &[ControlMessage::ScmRights(&raw)],
         MsgFlags::MSG_NOSIGNAL,
         None,
     )?;
+    Ok(())
+}
+
+/// Reads the server's answer to the oldest request not answered yet, sent at `asked_ns`.
+fn answer(socket: &OwnedFd, asked_ns: u64) -> io::Result<Forked> {
     let mut reply = [0u8; 4];
-    let read = nix::unistd::read(&client.socket, &mut reply)?;
+    let read = nix::unistd::read(socket, &mut reply)?;
     if read != reply.len() {
         return Err(io::Error::other("proclab's fork server has ended"));
     }
     match i32::from_le_bytes(reply) {
-        pid if pid > 0 => Ok(pid as u32),
+        pid if pid > 0 => Ok(Forked {
+            pid: pid as u32,
+            asked_ns,
+        }),
         errno => Err(io::Error::from_raw_os_error(-errno)),
     }
 }
@@ -237,6 +285,8 @@ fn settle_server(socket: OwnedFd, proclab: Pid) -> RawFd {
         leave(1); // proclab ended while the server was starting
     }
     let _ = nix::sys::prctl::set_name(&std::ffi::CString::new(SERVER_NAME).expect("no NUL"));
+    without_fastbins();
+    prepare_workers_stdio();
     // As Python's fork server does: Ctrl-C in the terminal reaches every process of the job, and
     // proclab answers it (it stops the run); the server stays to start no more, and leaves with
     // proclab. Workers get the default back.
@@ -309,7 +359,7 @@ fn become_worker(request: Request, fds: &[OwnedFd], proclab: Pid) -> ! {
     if place_fds(fds, &targets).is_err() {
         leave(1);
     }
-    let _ = nix::sys::prctl::set_name(&std::ffi::CString::new(WORKER_NAME).expect("no NUL"));
+    let _ = nix::sys::prctl::set_name(WORKER_NAME);
     set_interrupt_disposition(SigHandler::SigDfl);
     let config = request.config;
     let _ = std::panic::catch_unwind(move || -> () { crate::worker::run(config) });
@@ -349,6 +399,29 @@ fn place_fds(fds: &[OwnedFd], targets: &[RawFd]) -> nix::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Turns off the C library's fastbins (its cache of small freed blocks) in the server, after
+/// merging the ones it has. A worker's first larger allocation would otherwise merge them
+/// itself, writing to pages it shares with the server: a copy of each page (a fault) in every
+/// worker. Small blocks are still cached per thread (tcache).
+fn without_fastbins() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt changes the allocator's settings; this process has one thread.
+    unsafe {
+        nix::libc::mallopt(nix::libc::M_MXFAST, 0);
+    }
+}
+
+/// Makes the buffers of stdin and stdout here, once, so that every worker forked from the
+/// server has them already: each worker reads its command through stdin's buffer and prints
+/// through stdout's, and making them in each worker costs a search of the server's heap that
+/// writes to pages it shares with the server (a page copy, a fault, for each). The server never
+/// reads or writes them itself (its 0 and 1 are `/dev/null`); a worker's are its own pipes, on
+/// the same descriptors.
+fn prepare_workers_stdio() {
+    drop(std::io::stdin().lock());
+    drop(std::io::stdout().lock());
 }
 
 /// Sets what SIGINT does to this process.

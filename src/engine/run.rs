@@ -7,7 +7,7 @@
 //! killed if still running and reaped before this returns: see `Drop for Engine`.
 
 use std::collections::VecDeque;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
@@ -37,6 +37,19 @@ mod stages;
 /// Bytes of printed lines that may wait for the reader before proclab stops reading the
 /// workers' output (they then wait on their full pipes: printed-output back-pressure).
 const OUTPUT_BACKLOG_BYTES: usize = 4 * 1024 * 1024;
+
+/// Where something a worker did shows up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Its report pipe (fd 3).
+    Reports,
+    /// Its stdout pipe.
+    Stdout,
+    /// Its stderr pipe.
+    Stderr,
+    /// Its pidfd: it has ended.
+    Exit,
+}
 
 /// One worker slot as the run tracks it.
 #[derive(Debug)]
@@ -73,8 +86,6 @@ struct Proc {
     /// How it ended, once known.
     status: Option<ExitStatus>,
     reaped: bool,
-    /// proclab closed its stdin on purpose (its exit is expected).
-    released: bool,
     /// It ended holding tasks it had not finished.
     dropped_work: bool,
 }
@@ -91,6 +102,11 @@ impl Slot {
 }
 
 impl Proc {
+    /// It may still end, and no pidfd would say when (the kernel gave none).
+    fn exit_unwatched(&self) -> bool {
+        !self.reaped && self.status.is_none() && self.worker.ended.is_none()
+    }
+
     fn new(worker: WorkerProcess, pinned: Option<u32>, stage: usize, slots: Vec<usize>) -> Proc {
         Proc {
             worker,
@@ -105,7 +121,6 @@ impl Proc {
             output_held_ns: 0,
             status: None,
             reaped: false,
-            released: false,
             dropped_work: false,
         }
     }
@@ -157,7 +172,12 @@ impl<'a> Engine<'a> {
             out: Emitter::new(outbox, clock),
             controls: Controls::new(control, interrupted),
             deadline_ns: clock.start_ns() + plan.time_limit.as_nanos() as u64,
-            sampling: Period::new(SAMPLE_INTERVAL, clock.start_ns()),
+            // First due one interval in: a worker's start reports its core itself, so reading
+            // `/proc` right then would only slow the start down.
+            sampling: Period::new(
+                SAMPLE_INTERVAL,
+                clock.start_ns() + SAMPLE_INTERVAL.as_nanos() as u64,
+            ),
             parent_pid: std::process::id(),
             procs: Vec::new(),
             slots: Vec::new(),
@@ -302,21 +322,24 @@ impl<'a> Engine<'a> {
         });
     }
 
-    /// Waits up to `max_wait` for anything on any pipe, handles it, samples when due, and
-    /// checks controls, signals and the time limit.
+    /// Waits up to `max_wait` for anything on any pipe or any exit, handles it, samples when
+    /// due, and checks controls, signals and the time limit.
     fn pump(&mut self, max_wait: Duration) {
         let until_sample = self.sampling.until(monotonic_ns());
         let mut wait = max_wait.min(until_sample).min(SAMPLE_INTERVAL);
-        if self.procs.iter().any(|p| {
-            !p.reaped && p.status.is_none() && p.worker.streams_closed() && !p.worker.is_adopted()
-        }) {
+        // A process whose exit no pidfd tells is looked for once its pipes have closed.
+        if self
+            .procs
+            .iter()
+            .any(|p| p.exit_unwatched() && p.worker.streams_closed() && !p.worker.is_adopted())
+        {
             wait = wait.min(Duration::from_millis(1));
         }
         let hold_output = self.out.output_backlog() > OUTPUT_BACKLOG_BYTES;
         self.hold_output(hold_output);
-        let ready = self.poll_streams(wait, hold_output);
-        for (process, stream) in ready {
-            self.read_stream(process, stream);
+        let ready = self.poll_sources(wait, hold_output);
+        for (process, source) in ready {
+            self.read_source(process, source);
         }
         self.check_exits(false);
         if self.sampling.due(monotonic_ns()) {
@@ -327,23 +350,24 @@ impl<'a> Engine<'a> {
         self.check_time_limit();
     }
 
-    /// Which (process, stream) pairs have data or EOF. Streams: 0 reports, 1 stdout, 2 stderr;
-    /// with `hold_output`, reports only.
-    fn poll_streams(&self, wait: Duration, hold_output: bool) -> Vec<(usize, u8)> {
+    /// Which (process, source) pairs have data, EOF or an exit; with `hold_output`, no
+    /// printed output.
+    fn poll_sources(&self, wait: Duration, hold_output: bool) -> Vec<(usize, Source)> {
         let mut owners = Vec::new();
         let mut fds = Vec::new();
         for (p, proc) in self.procs.iter().enumerate() {
-            if let Some(file) = proc.worker.reports.file() {
-                owners.push((p, 0));
-                fds.push(file.as_fd());
-            }
-            if hold_output {
-                continue;
-            }
-            for (s, reader) in [(1, &proc.worker.stdout), (2, &proc.worker.stderr)] {
-                if let Some(file) = reader.file() {
-                    owners.push((p, s));
-                    fds.push(file.as_fd());
+            let worker = &proc.worker;
+            let sources: [(Source, Option<BorrowedFd>); 4] = [
+                (Source::Reports, worker.reports.file().map(AsFd::as_fd)),
+                (Source::Exit, worker.ended.as_ref().map(AsFd::as_fd)),
+                (Source::Stdout, worker.stdout.file().map(AsFd::as_fd)),
+                (Source::Stderr, worker.stderr.file().map(AsFd::as_fd)),
+            ];
+            for (source, fd) in sources {
+                let output = matches!(source, Source::Stdout | Source::Stderr);
+                if let Some(fd) = fd.filter(|_| !(output && hold_output)) {
+                    owners.push((p, source));
+                    fds.push(fd);
                 }
             }
         }
@@ -370,30 +394,40 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn read_stream(&mut self, process: usize, stream: u8) {
+    fn read_source(&mut self, process: usize, source: Source) {
         let worker = &mut self.procs[process].worker;
-        match stream {
-            0 => {
+        match source {
+            Source::Reports => {
                 worker.reports.read(false);
                 self.handle_reports(process);
             }
-            1 => {
+            Source::Stdout => {
                 let lines = worker.stdout.read_once().lines;
                 self.handle_output(process, Stream::Stdout, lines);
             }
-            _ => {
+            Source::Stderr => {
                 let lines = worker.stderr.read_once().lines;
                 self.handle_output(process, Stream::Stderr, lines);
+            }
+            Source::Exit => {
+                let pid = worker.pid;
+                if self.procs[process].status.is_none()
+                    && let Some(status) = exit::peek(pid)
+                {
+                    self.exited(process, status);
+                }
             }
         }
     }
 
     /// Notices workers that have exited (without reaping them: a zombie stays visible until
-    /// its join). `all`: check every live worker, not only those whose pipes closed.
+    /// its join). `all`: check every live worker, not only those whose pipes closed and whose
+    /// exit no pidfd tells.
     fn check_exits(&mut self, all: bool) {
         for process in 0..self.procs.len() {
             let proc = &self.procs[process];
-            if proc.reaped || proc.status.is_some() || !(all || proc.worker.streams_closed()) {
+            let due = all || (proc.exit_unwatched() && proc.worker.streams_closed());
+            if proc.reaped || proc.status.is_some() || !due {
                 continue;
             }
             if let Some(status) = exit::peek(proc.worker.pid) {
@@ -412,6 +446,8 @@ impl<'a> Engine<'a> {
         self.handle_output(process, Stream::Stderr, lines);
         let proc = &mut self.procs[process];
         proc.status = Some(status);
+        // Its pidfd has said all it can.
+        proc.worker.ended = None;
         proc.dropped_work = !proc.in_flight.is_empty();
         let dropped = proc.worker.stdout.dropped_bytes + proc.worker.stderr.dropped_bytes;
         let held_ns = proc.output_held_ns

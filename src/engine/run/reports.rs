@@ -213,9 +213,8 @@ impl Engine<'_> {
         let (process, slot) = (self.procs.len(), self.slots.len());
         self.slots.push(Slot::new(process, true));
         let mut adopted = Proc::new(WorkerProcess::adopted(pid), None, stage, vec![slot]);
-        // Nothing to say hello and nothing to release: it only has to end.
+        // Nothing to say hello: it only has to end.
         adopted.hello = true;
-        adopted.released = true;
         self.procs.push(adopted);
         let t_ms = self.now_ms();
         self.emit(Event::Spawned {

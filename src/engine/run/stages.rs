@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::{Engine, Proc, Slot, expected_count};
-use crate::engine::child::{ExtraFds, spawn};
+use crate::engine::child::{ExtraFds, Start, spawn_all};
 use crate::engine::fork_server::QueueFds;
 use crate::engine::plan::{StagePlan, StageTasks};
 use crate::engine::queue::TaskQueue;
@@ -19,9 +19,8 @@ use crate::observe::procfs::SAMPLE_INTERVAL;
 use crate::protocol::{Command, WorkerConfig};
 
 impl Engine<'_> {
-    /// How the next worker of `stage` is set up (its pin depends on its place in the stage).
-    fn config(&self, stage: &StagePlan) -> WorkerConfig {
-        let place = self.slots.len() - self.stage_first_slot;
+    /// How the worker at `place` in `stage` is set up (its pin depends on its place).
+    fn config(&self, stage: &StagePlan, place: usize) -> WorkerConfig {
         let pin = match stage.pin {
             Pin::None => None,
             Pin::OneCore => self.allowed_cpus.first().copied(),
@@ -37,43 +36,73 @@ impl Engine<'_> {
         }
     }
 
-    /// Starts a worker process with `slot_count` slots; `None` if it could not start (reported).
+    /// Starts one worker process per launch, all asked for at once ([`spawn_all`]); where
+    /// each one is in `self.procs`, or `None` for one that could not start (reported).
+    fn start_processes(
+        &mut self,
+        stage_index: usize,
+        stage: &StagePlan,
+        launches: &[Launch],
+    ) -> Vec<Option<usize>> {
+        let shared = self.shared.as_ref().and_then(SharedRegion::fd);
+        let mut place = self.slots.len() - self.stage_first_slot;
+        let starts: Vec<Start> = launches
+            .iter()
+            .map(|launch| {
+                let config = self.config(stage, place);
+                place += launch.slots;
+                Start {
+                    config,
+                    extra: ExtraFds {
+                        queue: launch.queue,
+                        shared,
+                    },
+                    command: Some(launch.command.clone()),
+                }
+            })
+            .collect();
+        let started = spawn_all(&starts);
+        let pins: Vec<Option<u32>> = starts.iter().map(|start| start.config.pin).collect();
+        drop(starts);
+        let mut processes = Vec::with_capacity(launches.len());
+        for ((launch, pin), worker) in launches.iter().zip(pins).zip(started) {
+            match worker {
+                Ok(worker) => {
+                    let process = self.procs.len();
+                    let first = self.slots.len();
+                    self.slots
+                        .extend((0..launch.slots).map(|_| Slot::new(process, false)));
+                    let slots = (first..first + launch.slots).collect();
+                    self.procs.push(Proc::new(worker, pin, stage_index, slots));
+                    processes.push(Some(process));
+                }
+                Err(error) => {
+                    self.notice(format!("could not start a worker process: {error}"));
+                    processes.push(None);
+                }
+            }
+        }
+        processes
+    }
+
+    /// Starts one worker process and gives it `tasks` (see [`Engine::start_processes`]).
     fn start_process(
         &mut self,
         stage_index: usize,
         stage: &StagePlan,
-        slot_count: usize,
-        queue: Option<QueueFds>,
+        launch: Launch,
+        tasks: Range<usize>,
     ) -> Option<usize> {
-        let config = self.config(stage);
-        let extra = ExtraFds {
-            queue,
-            shared: self.shared.as_ref().and_then(SharedRegion::fd),
-        };
-        match spawn(config, &extra) {
-            Ok(worker) => {
-                let process = self.procs.len();
-                let first = self.slots.len();
-                self.slots
-                    .extend((0..slot_count).map(|_| Slot::new(process, false)));
-                let slots = (first..first + slot_count).collect();
-                self.procs
-                    .push(Proc::new(worker, config.pin, stage_index, slots));
-                Some(process)
-            }
-            Err(error) => {
-                self.notice(format!("could not start a worker process: {error}"));
-                None
-            }
-        }
+        let process = self.start_processes(stage_index, stage, &[launch])[0]?;
+        self.give(process, tasks);
+        Some(process)
     }
 
-    fn send(&mut self, process: usize, command: &Command, tasks: Range<usize>) {
+    /// Counts `tasks` as sent to `process`.
+    fn give(&mut self, process: usize, tasks: Range<usize>) {
         let proc = &mut self.procs[process];
         proc.first_task = tasks.start;
         proc.in_flight.extend(tasks);
-        let line = serde_json::to_string(command).expect("commands always serialize");
-        proc.worker.send(&line);
     }
 
     fn parent_says(&mut self, stage: &StagePlan) {
@@ -101,21 +130,23 @@ impl Engine<'_> {
 
     pub(super) fn run_processes(&mut self, index: usize, stage: &StagePlan, stage_start: u64) {
         let first = self.procs.len();
-        for task in stage.tasks.iter() {
-            if self.stopped {
-                break;
-            }
-            if let Some(process) = self.start_process(index, stage, 1, None) {
-                self.send(
-                    process,
-                    &Command::Run {
-                        tasks: StageTasks::listed(task.index, vec![task.clone()]),
-                    },
-                    task.index..task.index + 1,
-                );
-                let proc = &mut self.procs[process];
-                proc.worker.close();
-                proc.released = true;
+        let tasks: Vec<_> = stage.tasks.iter().collect();
+        let launches: Vec<Launch> = tasks
+            .iter()
+            .map(|task| Launch {
+                slots: 1,
+                queue: None,
+                command: command_line(&Command::Run {
+                    tasks: StageTasks::listed(task.index, vec![task.clone()]),
+                }),
+            })
+            .collect();
+        if !self.stopped {
+            let started = self.start_processes(index, stage, &launches);
+            for (task, process) in tasks.iter().zip(started) {
+                if let Some(process) = process {
+                    self.give(process, task.index..task.index + 1);
+                }
             }
         }
         if stage.join == Join::Skip {
@@ -164,14 +195,12 @@ impl Engine<'_> {
                 return;
             }
         };
-        let command = Command::Pool {
+        let command = command_line(&Command::Pool {
             tasks: stage.tasks.clone(),
-        };
-        let line = serde_json::to_string(&command).expect("commands always serialize");
+        });
         let first = self.procs.len();
-        for _ in 0..stage.workers {
-            self.start_pool_worker(index, stage, &queue, &line);
-        }
+        let launches = vec![pool_worker(&queue, &command); stage.workers as usize];
+        self.start_processes(index, stage, &launches);
         // As with Python's `Pool()`: every worker runs before `map` queues the first task, so
         // which worker takes which item is their race, not the order they were started in.
         while !self.stopped
@@ -202,7 +231,8 @@ impl Engine<'_> {
                 }
                 replacements_left -= 1;
                 let old_pid = proc.worker.pid;
-                if let Some(new) = self.start_pool_worker(index, stage, &queue, &line) {
+                let launch = pool_worker(&queue, &command);
+                if let Some(new) = self.start_processes(index, stage, &[launch])[0] {
                     let text = format!(
                         "worker PID {old_pid} died; the pool started PID {} in its place",
                         self.procs[new].worker.pid
@@ -235,26 +265,6 @@ impl Engine<'_> {
         }
     }
 
-    /// Starts one pool worker reading `queue` and hands it the stage's tasks.
-    fn start_pool_worker(
-        &mut self,
-        index: usize,
-        stage: &StagePlan,
-        queue: &TaskQueue,
-        line: &str,
-    ) -> Option<usize> {
-        let fds = QueueFds {
-            packets: queue.reader(),
-            lock: queue.lock(),
-        };
-        let process = self.start_process(index, stage, 1, Some(fds))?;
-        let proc = &mut self.procs[process];
-        proc.worker.send(line);
-        proc.worker.close();
-        proc.released = true;
-        Some(process)
-    }
-
     /// Whether a task finished or was lost.
     fn task_settled(&self, task: usize) -> bool {
         self.results[task].is_some() || self.lost.contains(&task)
@@ -267,16 +277,16 @@ impl Engine<'_> {
 
     /// All tasks in one worker process, sent as one message: no pool.
     pub(super) fn run_serial(&mut self, index: usize, stage: &StagePlan) {
-        let Some(process) = self.start_process(index, stage, 1, None) else {
+        let launch = Launch {
+            slots: 1,
+            queue: None,
+            command: command_line(&Command::Run {
+                tasks: stage.tasks.clone(),
+            }),
+        };
+        let Some(process) = self.start_process(index, stage, launch, stage.tasks.indices()) else {
             return;
         };
-        self.send(
-            process,
-            &Command::Run {
-                tasks: stage.tasks.clone(),
-            },
-            stage.tasks.indices(),
-        );
         self.wait_for(process);
         if !self.stopped {
             self.parent_says(stage);
@@ -285,9 +295,6 @@ impl Engine<'_> {
 
     /// Pumps until `process` has exited, then reaps it.
     fn wait_for(&mut self, process: usize) {
-        let proc = &mut self.procs[process];
-        proc.worker.close();
-        proc.released = true;
         while !self.stopped && !self.procs[process].reaped {
             if self.procs[process].status.is_some() {
                 self.reap(process);
@@ -298,19 +305,45 @@ impl Engine<'_> {
     }
 
     pub(super) fn run_threads(&mut self, index: usize, stage: &StagePlan) {
-        let Some(process) = self.start_process(index, stage, stage.tasks.len(), None) else {
+        let launch = Launch {
+            slots: stage.tasks.len(),
+            queue: None,
+            command: command_line(&Command::Threads {
+                tasks: stage.tasks.iter().collect(),
+            }),
+        };
+        let Some(process) = self.start_process(index, stage, launch, stage.tasks.indices()) else {
             return;
         };
-        self.send(
-            process,
-            &Command::Threads {
-                tasks: stage.tasks.iter().collect(),
-            },
-            stage.tasks.indices(),
-        );
         self.wait_for(process);
         if !self.stopped {
             self.parent_says(stage);
         }
     }
+}
+
+/// One worker process to start: its slots (one, or one per thread), the pool's queue if it
+/// reads one, and its command line.
+#[derive(Debug, Clone)]
+struct Launch<'q> {
+    slots: usize,
+    queue: Option<QueueFds<'q>>,
+    command: String,
+}
+
+/// A pool worker: it reads `queue` and runs the pool's `command`.
+fn pool_worker<'q>(queue: &'q TaskQueue, command: &str) -> Launch<'q> {
+    Launch {
+        slots: 1,
+        queue: Some(QueueFds {
+            packets: queue.reader(),
+            lock: queue.lock(),
+        }),
+        command: command.to_string(),
+    }
+}
+
+/// A command as the line a worker reads.
+fn command_line(command: &Command) -> String {
+    serde_json::to_string(command).expect("commands always serialize")
 }
