@@ -265,6 +265,7 @@ mod tests {
 
     fn items(call: &str, first: u64, labels: &[&str], results: &[&str], times: &[u64]) -> Items {
         Items {
+            worker: None,
             call: call.into(),
             first,
             labels: labels.iter().map(|l| l.to_string()).collect(),
