@@ -32,18 +32,24 @@ pub(crate) fn run(config: WorkerConfig) -> ! {
     if let Some(core) = config.pin {
         pin_to(core);
     }
+    // The hello goes out with the first report written (or as the worker ends), so that
+    // proclab is woken once for both; its time and core are those of now.
+    let mut hello = FrameWriter::default();
+    hello.push(&Report::Hello {
+        cpu: current_cpu(),
+        t_ns: monotonic_ns(),
+    });
     let worker = Worker {
-        reports: Mutex::new(reports),
+        reports: Mutex::new(Reports {
+            file: reports,
+            hello: Some(hello.take()),
+        }),
         printer: Printer::new(config.buffering),
         pid: std::process::id().to_string(),
         counter: AtomicU64::new(0),
         shared_counter: config.counter == CounterScope::Shared,
         memory: SharedMemory::open(config.counter),
     };
-    worker.send(&Report::Hello {
-        cpu: current_cpu(),
-        t_ns: monotonic_ns(),
-    });
     let stdin = std::io::stdin();
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
@@ -64,9 +70,15 @@ pub(crate) fn run(config: WorkerConfig) -> ! {
     worker.exit(0)
 }
 
+/// A worker's report pipe, and its hello until it is written.
+struct Reports {
+    file: File,
+    hello: Option<Vec<u8>>,
+}
+
 /// A worker's shared state: its report pipe, its stdout, its counter.
 struct Worker {
-    reports: Mutex<File>,
+    reports: Mutex<Reports>,
     printer: Printer,
     /// Its PID, as `{pid}` in a task's lines shows it.
     pid: String,
@@ -132,14 +144,20 @@ fn pin_to(core: u32) {
 }
 
 impl Worker {
-    /// Writes report frames at once. A failed write means proclab is gone: exit.
+    /// Writes report frames at once, after the hello if it is not out yet. A failed write
+    /// means proclab is gone: exit.
     fn write(&self, frames: &[u8]) {
-        if frames.is_empty() {
-            return;
-        }
         let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
-        if reports.write_all(frames).is_err() {
-            std::process::exit(1);
+        let written = match reports.hello.take() {
+            Some(mut hello) => {
+                hello.extend_from_slice(frames);
+                reports.file.write_all(&hello)
+            }
+            None if frames.is_empty() => return,
+            None => reports.file.write_all(frames),
+        };
+        if written.is_err() {
+            leave(1);
         }
     }
 
@@ -222,6 +240,8 @@ impl Worker {
             self.exit(2);
         };
         drop(lock_file);
+        // proclab queues the first chunk only once every worker has said hello.
+        self.write(&[]);
         let mut frames = FrameWriter::default();
         loop {
             let mut bytes = [0; PACKET_BYTES];
@@ -357,7 +377,15 @@ impl Worker {
     /// already).
     fn exit(&self, code: i32) -> ! {
         self.printer.flush();
+        self.write(&[]);
         leave(code)
+    }
+}
+
+impl Drop for Worker {
+    /// A task that panicked unwinds through here: its hello still goes out before it ends.
+    fn drop(&mut self) {
+        self.write(&[]);
     }
 }
 

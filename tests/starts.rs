@@ -121,3 +121,26 @@ fn a_command_longer_than_a_pipe_holds_reaches_every_worker_whole() {
         assert_eq!(exited["code"], 0);
     }
 }
+
+#[test]
+fn every_pool_worker_says_hello_before_the_first_task_starts() {
+    // As with Python's Pool(): every worker runs before the first chunk is queued, though a
+    // worker's hello now goes out with its first write.
+    let mut toml = format!("{HEADER}\n[[stage]]\nkind = \"pool\"\nworkers = 6\nchunksize = 1\n");
+    for i in 0..12 {
+        toml.push_str(&format!(
+            "\n[[stage.tasks]]\nlabel = \"t{i}\"\nfn = \"square\"\nn = {i}\n"
+        ));
+    }
+    for _ in 0..5 {
+        let events = run_lesson(&toml);
+        let position = |kind: &str| events.iter().position(|e| e["event"] == kind);
+        let last_hello = events
+            .iter()
+            .rposition(|e| e["event"] == "spawned")
+            .unwrap();
+        assert_eq!(of_kind(&events, "spawned").len(), 6);
+        assert!(last_hello < position("task_started").unwrap());
+        assert_eq!(of_kind(&events, "task_finished").len(), 12);
+    }
+}

@@ -12,12 +12,9 @@ use nix::unistd::Pid;
 use super::fork_server::{self, Forked, QueueFds, WorkerFds};
 use crate::limits;
 use crate::observe::clock::monotonic_ns;
-use crate::observe::lines::LineReader;
+use crate::observe::lines::{LineReader, with_read_buffer};
 use crate::protocol::WorkerConfig;
 use crate::protocol::report::{FrameReader, Malformed, Report};
-
-/// Most bytes one read of a report pipe takes.
-const REPORT_READ_BYTES: usize = 256 * 1024;
 
 /// Descriptors a worker gets besides its pipes.
 #[derive(Debug, Default, Clone, Copy)]
@@ -73,28 +70,32 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(nix::unistd::pipe2(OFlag::O_CLOEXEC)?)
 }
 
-/// A worker asked for and not forked yet: its pipes, and what of its command did not fit in
-/// its stdin pipe before it ran.
-struct Asked {
-    /// The worker's ends: they travel to the fork server with the request.
+/// A worker's pipes before it is asked for: the worker's ends travel to the fork server with
+/// the request.
+struct Pipes {
     stdin: OwnedFd,
     stdout: OwnedFd,
     stderr: OwnedFd,
     reports: OwnedFd,
-    /// proclab's ends.
-    stdout_read: File,
-    stderr_read: File,
-    reports_read: File,
+    ours: Ours,
+}
+
+/// proclab's ends of a worker's pipes, and what of its command did not fit in its stdin pipe
+/// before it ran.
+struct Ours {
+    stdout: File,
+    stderr: File,
+    reports: File,
     /// The stdin pipe's write end and the command's bytes still to write, if they did not all
     /// fit.
     unsent: Option<(File, Vec<u8>)>,
 }
 
-impl Asked {
+impl Pipes {
     /// Makes the pipes and puts `command` into stdin, closing it when all of it fits (a
     /// command is almost always far smaller than a pipe), so the worker finds its command
     /// the moment it runs.
-    fn new(command: Option<&str>) -> io::Result<Asked> {
+    fn new(command: Option<&str>) -> io::Result<Pipes> {
         let (stdin, stdin_write) = pipe()?;
         let (stdout_read, stdout) = pipe()?;
         let (stderr_read, stderr) = pipe()?;
@@ -119,15 +120,17 @@ impl Asked {
             nix::fcntl::fcntl(&stdin_write, nix::fcntl::FcntlArg::F_SETFL(OFlag::empty()))?;
             Some((stdin_write, line))
         };
-        Ok(Asked {
+        Ok(Pipes {
             stdin,
             stdout,
             stderr,
             reports,
-            stdout_read: File::from(stdout_read),
-            stderr_read: File::from(stderr_read),
-            reports_read: File::from(reports_read),
-            unsent,
+            ours: Ours {
+                stdout: File::from(stdout_read),
+                stderr: File::from(stderr_read),
+                reports: File::from(reports_read),
+                unsent,
+            },
         })
     }
 
@@ -141,7 +144,9 @@ impl Asked {
             shared: extra.shared,
         }
     }
+}
 
+impl Ours {
     /// The worker, forked as `pid`: the rest of its command is written (the worker reads it
     /// meanwhile) and its stdin closed.
     fn forked(self, Forked { pid, asked_ns }: Forked) -> WorkerProcess {
@@ -152,9 +157,9 @@ impl Asked {
         WorkerProcess {
             pid,
             adopted: false,
-            reports: ReportPipe::new(self.reports_read),
-            stdout: LineReader::new(self.stdout_read, limits::MAX_LINE_BYTES),
-            stderr: LineReader::new(self.stderr_read, limits::MAX_LINE_BYTES),
+            reports: ReportPipe::new(self.reports),
+            stdout: LineReader::new(self.stdout, limits::MAX_LINE_BYTES),
+            stderr: LineReader::new(self.stderr, limits::MAX_LINE_BYTES),
             requested_ns: asked_ns,
             ended: pidfd(pid),
         }
@@ -178,23 +183,23 @@ pub fn spawn_all(starts: &[Start]) -> Vec<io::Result<WorkerProcess>> {
 }
 
 fn spawn_batch(starts: &[Start]) -> Vec<io::Result<WorkerProcess>> {
-    let asked: Vec<io::Result<Asked>> = starts
+    let mut batch = fork_server::Batch::hold();
+    // Each is asked for as soon as its pipes are made; the worker's ends close once asked.
+    let asked: Vec<io::Result<Ours>> = starts
         .iter()
-        .map(|start| Asked::new(start.command.as_deref()))
+        .map(|start| {
+            let pipes = Pipes::new(start.command.as_deref())?;
+            batch.ask(start.config, &pipes.fds(&start.extra));
+            Ok(pipes.ours)
+        })
         .collect();
-    let requests: Vec<(WorkerConfig, WorkerFds)> = starts
-        .iter()
-        .zip(&asked)
-        .filter_map(|(start, asked)| Some((start.config, asked.as_ref().ok()?.fds(&start.extra))))
-        .collect();
-    let mut answers = fork_server::fork_workers(&requests).into_iter();
-    drop(requests);
+    let mut answers = batch.answers().into_iter();
     asked
         .into_iter()
-        .map(|asked| {
-            let asked = asked?;
+        .map(|ours| {
+            let ours = ours?;
             let forked = answers.next().expect("one answer per request")?;
-            Ok(asked.forked(forked))
+            Ok(ours.forked(forked))
         })
         .collect()
 }
@@ -248,8 +253,6 @@ impl WorkerProcess {
 pub struct ReportPipe {
     file: Option<File>,
     frames: FrameReader,
-    /// Where reads land (allocated at the first read).
-    buffer: Vec<u8>,
 }
 
 impl ReportPipe {
@@ -258,7 +261,6 @@ impl ReportPipe {
         ReportPipe {
             file: Some(file),
             frames: FrameReader::default(),
-            buffer: Vec::new(),
         }
     }
 
@@ -266,7 +268,6 @@ impl ReportPipe {
         ReportPipe {
             file: None,
             frames: FrameReader::default(),
-            buffer: Vec::new(),
         }
     }
 
@@ -278,26 +279,21 @@ impl ReportPipe {
     /// Reads what is there now (call when poll says the pipe is readable); `all`: until nothing
     /// is left (after the worker exited).
     pub fn read(&mut self, all: bool) {
-        let Some(file) = self.file.as_mut() else {
-            return;
-        };
-        self.buffer.resize(REPORT_READ_BYTES, 0);
-        loop {
-            match file.read(&mut self.buffer) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-                Ok(0) | Err(_) => {
-                    self.file = None;
-                    return;
-                }
-                Ok(n) => {
-                    self.frames.push_bytes(&self.buffer[..n]);
-                    if !all {
-                        return;
+        with_read_buffer(|buffer| {
+            while let Some(file) = self.file.as_mut() {
+                match file.read(buffer) {
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                    Ok(0) | Err(_) => self.file = None,
+                    Ok(n) => {
+                        self.frames.push_bytes(&buffer[..n]);
+                        if !all {
+                            return;
+                        }
                     }
                 }
             }
-        }
+        })
     }
 
     /// The next whole report read so far. After `Err` the pipe is closed: nothing more it says

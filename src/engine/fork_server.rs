@@ -16,7 +16,7 @@
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use nix::sys::signal::{SigHandler, Signal};
 use nix::sys::socket::{
@@ -121,47 +121,68 @@ impl Drop for ForkServer {
 
 /// Most requests sent ahead of their answers: enough for a stage's starts to overlap, few
 /// enough that neither end's socket buffer can fill while the other waits.
-pub const REQUESTS_AHEAD: usize = 16;
+pub(crate) const REQUESTS_AHEAD: usize = 16;
 
 /// A worker the fork server was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Forked {
+pub(crate) struct Forked {
     /// Its PID.
-    pub pid: u32,
+    pub(crate) pid: u32,
     /// `CLOCK_MONOTONIC` ns when it was asked for.
-    pub asked_ns: u64,
+    pub(crate) asked_ns: u64,
 }
 
-/// Asks the fork server for one worker per request, each set up by its config with its
-/// descriptors; the answers, in order. Each request goes out without waiting for the ones
-/// before it to be forked (as Python's `start()` returns right after its fork), so the server
-/// forks one worker while proclab asks for the next.
-pub fn fork_workers(requests: &[(WorkerConfig, WorkerFds)]) -> Vec<io::Result<Forked>> {
-    let server = SERVER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(client) = server.as_ref() else {
-        let gone = || {
-            io::Error::other(
-                "proclab's fork server is not running (it is started at the top of main)",
-            )
-        };
-        return requests.iter().map(|_| Err(gone())).collect();
-    };
-    let mut answers = Vec::with_capacity(requests.len());
-    for batch in requests.chunks(REQUESTS_AHEAD) {
-        // When each request went out, or why it could not.
-        let sent: Vec<io::Result<u64>> = batch
-            .iter()
-            .map(|(config, fds)| {
-                let asked_ns = monotonic_ns();
-                send_request(&client.socket, *config, fds).map(|()| asked_ns)
-            })
-            .collect();
-        answers.extend(
-            sent.into_iter()
-                .map(|sent| sent.and_then(|asked_ns| answer(&client.socket, asked_ns))),
-        );
+/// The fork server, held for a batch of requests: each [`Batch::ask`] sends its request at once
+/// (as Python's `start()` returns right after its fork), so the server forks one worker while
+/// proclab prepares and asks for the next; [`Batch::answers`] then reads the answers, in order.
+/// Ask for at most [`REQUESTS_AHEAD`] workers in one batch.
+pub(crate) struct Batch {
+    server: MutexGuard<'static, Option<Client>>,
+    /// When each request went out, or why it could not.
+    sent: Vec<io::Result<u64>>,
+}
+
+impl Batch {
+    /// Holds the fork server for a batch (other threads' starts wait).
+    pub(crate) fn hold() -> Batch {
+        Batch {
+            server: SERVER.lock().unwrap_or_else(|e| e.into_inner()),
+            sent: Vec::new(),
+        }
     }
-    answers
+
+    /// Asks for a worker set up by `config` with `fds`. Once this returns, `fds` may be closed:
+    /// the request holds its own copies.
+    pub(crate) fn ask(&mut self, config: WorkerConfig, fds: &WorkerFds) {
+        debug_assert!(
+            self.sent.len() < REQUESTS_AHEAD,
+            "too many requests in one batch"
+        );
+        let sent = match self.server.as_ref() {
+            Some(client) => {
+                let asked_ns = monotonic_ns();
+                send_request(&client.socket, config, fds).map(|()| asked_ns)
+            }
+            None => Err(io::Error::other(
+                "proclab's fork server is not running (it is started at the top of main)",
+            )),
+        };
+        self.sent.push(sent);
+    }
+
+    /// The answer to each request, in the order they were asked.
+    pub(crate) fn answers(self) -> Vec<io::Result<Forked>> {
+        let Batch { server, sent } = self;
+        sent.into_iter()
+            .map(|sent| {
+                let asked_ns = sent?;
+                let client = server
+                    .as_ref()
+                    .expect("a request was sent, so the server runs");
+                answer(&client.socket, asked_ns)
+            })
+            .collect()
+    }
 }
 
 /// Sends the request for one worker, its descriptors beside it.

@@ -1,6 +1,7 @@
 //! Splits what arrives on a pipe into lines, with a cap on line length so that a worker printing
 //! one endless line cannot make proclab's memory grow.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{ErrorKind, Read};
 
@@ -14,12 +15,28 @@ pub(crate) struct LineReader {
     skipping: bool,
     /// Bytes dropped from over-long lines so far.
     pub(crate) dropped_bytes: u64,
-    /// Where reads land (allocated at the first read).
-    buffer: Vec<u8>,
 }
 
-/// Most bytes one read takes.
+/// Most bytes one read takes: what a pipe holds.
 const READ_SIZE: usize = 65536;
+
+thread_local! {
+    /// Where this thread's reads of pipes land before they are split: one buffer a thread,
+    /// made at its first read, not one per pipe. A run reads a few pipes of every worker, and
+    /// a fresh 64 KiB for each would be 16 pages to fault in and zero as each worker starts.
+    static READS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `read` with this thread's read buffer, [`READ_SIZE`] bytes. `read` must not call it
+/// again.
+pub(crate) fn with_read_buffer<T>(read: impl FnOnce(&mut [u8]) -> T) -> T {
+    READS.with_borrow_mut(|buffer| {
+        if buffer.len() < READ_SIZE {
+            buffer.resize(READ_SIZE, 0);
+        }
+        read(buffer)
+    })
+}
 
 /// What one read produced.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -43,7 +60,6 @@ impl LineReader {
         LineReader {
             file: Some(file),
             pending: Vec::new(),
-            buffer: Vec::new(),
             max_line,
             skipping: false,
             dropped_bytes: 0,
@@ -55,7 +71,6 @@ impl LineReader {
         LineReader {
             file: None,
             pending: Vec::new(),
-            buffer: Vec::new(),
             max_line: 0,
             skipping: false,
             dropped_bytes: 0,
@@ -92,43 +107,41 @@ impl LineReader {
 
     /// Reads what is available once (call when poll says the pipe is readable).
     pub(crate) fn read_once(&mut self) -> Chunk {
-        let Some(file) = self.file.as_mut() else {
-            return Chunk {
-                lines: Vec::new(),
-                eof: true,
+        with_read_buffer(|buffer| {
+            let Some(file) = self.file.as_mut() else {
+                return Chunk {
+                    lines: Vec::new(),
+                    eof: true,
+                };
             };
-        };
-        // Kept between reads: zeroing 64 KiB for every read of a few bytes costs more than
-        // the read.
-        let mut buffer = std::mem::take(&mut self.buffer);
-        buffer.resize(READ_SIZE, 0);
-        let n = loop {
-            match file.read(&mut buffer) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                // Nothing there now (the pipe is non-blocking): not the end.
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    self.buffer = buffer;
-                    return Chunk {
-                        lines: Vec::new(),
-                        eof: false,
-                    };
+            let n = loop {
+                match file.read(buffer) {
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    // Nothing there now (the pipe is non-blocking): not the end.
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        return Chunk {
+                            lines: Vec::new(),
+                            eof: false,
+                        };
+                    }
+                    Err(_) => break 0,
+                    Ok(n) => break n,
                 }
-                Err(_) => break 0,
-                Ok(n) => break n,
+            };
+            if n == 0 {
+                self.file = None;
+                let mut lines = Vec::new();
+                if !self.pending.is_empty() && !self.skipping {
+                    lines.push(String::from_utf8_lossy(&self.pending).into_owned());
+                }
+                self.pending.clear();
+                return Chunk { lines, eof: true };
             }
-        };
-        if n == 0 {
-            self.file = None;
-            let mut lines = Vec::new();
-            if !self.pending.is_empty() && !self.skipping {
-                lines.push(String::from_utf8_lossy(&self.pending).into_owned());
+            Chunk {
+                lines: self.split(&buffer[..n]),
+                eof: false,
             }
-            self.pending.clear();
-            return Chunk { lines, eof: true };
-        }
-        let lines = self.split(&buffer[..n]);
-        self.buffer = buffer;
-        Chunk { lines, eof: false }
+        })
     }
 
     /// Reads everything there is now, without waiting: after a worker exits its pipe holds
