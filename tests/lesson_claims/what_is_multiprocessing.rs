@@ -33,7 +33,10 @@ fn one_more_worker_than_cores_each_takes_longer_than_its_cpu_time_and_they_migra
     // each, and no order of turns lets them all finish in their CPU time.
     let mean = slowdowns.iter().sum::<f64>() / slowdowns.len() as f64;
     assert!(mean > 1.0 + 0.2 / cores as f64, "slowdowns {slowdowns:?}");
-    assert!(run.migrations(0) > 0, "no worker changed cores");
+    // Whether and when the kernel moves a worker is its choice: of three runs, one shows it.
+    let migrated = run.migrations(0) > 0
+        || (0..2).any(|_| Run::of(LESSON, &["--speed", "4"]).migrations(0) > 0);
+    assert!(migrated, "no worker changed cores, in three runs");
 }
 
 #[test]
