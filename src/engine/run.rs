@@ -85,6 +85,8 @@ struct Proc {
     output_held_ns: u64,
     /// How it ended, once known.
     status: Option<ExitStatus>,
+    /// When proclab learned that it ended (`CLOCK_MONOTONIC` ns; 0 until then).
+    exited_ns: u64,
     reaped: bool,
     /// It ended holding tasks it had not finished.
     dropped_work: bool,
@@ -120,6 +122,7 @@ impl Proc {
             output_held_since: None,
             output_held_ns: 0,
             status: None,
+            exited_ns: 0,
             reaped: false,
             dropped_work: false,
         }
@@ -300,7 +303,7 @@ impl<'a> Engine<'a> {
             }
         }
         match stage.kind {
-            StageKind::Processes => self.run_processes(index, stage, stage_start),
+            StageKind::Processes => self.run_processes(index, stage),
             StageKind::Pool => self.run_pool(index, stage),
             StageKind::Threads => self.run_threads(index, stage),
             StageKind::Serial => self.run_serial(index, stage),
@@ -445,7 +448,9 @@ impl<'a> Engine<'a> {
         let lines = self.procs[process].worker.stderr.drain();
         self.handle_output(process, Stream::Stderr, lines);
         let proc = &mut self.procs[process];
+        let exited_ns = monotonic_ns();
         proc.status = Some(status);
+        proc.exited_ns = exited_ns;
         // Its pidfd has said all it can.
         proc.worker.ended = None;
         proc.dropped_work = !proc.in_flight.is_empty();
@@ -474,7 +479,7 @@ impl<'a> Engine<'a> {
                  have waited that long"
             ));
         }
-        let t_ms = self.now_ms();
+        let t_ms = self.t_ms(exited_ns);
         for task in lost {
             self.lost.push(task);
             let worker = self.slot_of_task(process, task);

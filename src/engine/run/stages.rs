@@ -128,7 +128,7 @@ impl Engine<'_> {
         }
     }
 
-    pub(super) fn run_processes(&mut self, index: usize, stage: &StagePlan, stage_start: u64) {
+    pub(super) fn run_processes(&mut self, index: usize, stage: &StagePlan) {
         let first = self.procs.len();
         let tasks: Vec<_> = stage.tasks.iter().collect();
         let launches: Vec<Launch> = tasks
@@ -152,13 +152,18 @@ impl Engine<'_> {
         if stage.join == Join::Skip {
             self.parent_says(stage);
         }
-        let joins_from = stage_start + stage.join_delay.as_nanos() as u64;
+        // As the lesson says: each child is joined `join_delay` after its exit (so it shows as
+        // a zombie that long), in the order they were started, as a loop of join() calls does.
+        let delay = stage.join_delay.as_nanos() as u64;
         let mut next_join = first;
         while !self.stopped {
             let now = monotonic_ns();
             match stage.join {
-                Join::All if now >= joins_from => {
-                    while next_join < self.procs.len() && self.procs[next_join].status.is_some() {
+                Join::All => {
+                    while let Some(proc) = self.procs.get(next_join)
+                        && proc.status.is_some()
+                        && now >= proc.exited_ns + delay
+                    {
                         self.reap(next_join);
                         next_join += 1;
                     }
@@ -169,17 +174,14 @@ impl Engine<'_> {
                         .collect();
                     exited.into_iter().for_each(|p| self.reap(p));
                 }
-                _ => {}
             }
             if self.procs[first..].iter().all(|p| p.reaped) {
                 break;
             }
-            let wait = if stage.join == Join::All && now < joins_from {
-                Duration::from_nanos(joins_from - now)
-            } else {
-                SAMPLE_INTERVAL
-            };
-            self.pump(wait);
+            let join_due = (self.procs.get(next_join))
+                .filter(|p| stage.join == Join::All && p.status.is_some())
+                .map(|p| Duration::from_nanos((p.exited_ns + delay).saturating_sub(now)));
+            self.pump(join_due.unwrap_or(SAMPLE_INTERVAL));
         }
         if stage.join == Join::All && !self.stopped {
             self.parent_says(stage);
