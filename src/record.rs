@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::event::{Event, RunSource, Stream};
 use crate::limits;
+use crate::recording::EventLog;
 
 pub use pool_calls::{PoolCallInfo, PoolCalls};
 pub use stages::StageInfo;
@@ -42,15 +43,14 @@ pub struct OutputLine {
 /// A run: its events and everything derived from them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunRecord {
-    /// The events, in order, while they fit in [`limits::MAX_KEPT_EVENT_BYTES`]; later ones are
-    /// counted in `events_dropped` (the derived facts below still count everything).
-    pub events: Vec<Event>,
+    /// The first events, in order and compactly, while they fit in
+    /// [`limits::MAX_KEPT_EVENT_BYTES`]; the ones after are counted in `events_dropped` (the
+    /// derived facts below still count everything).
+    pub events: EventLog,
     /// Events received in all.
     pub events_total: u64,
     /// Events not kept in `events` because the budget was spent.
     pub events_dropped: u64,
-    /// Approximate bytes `events` holds.
-    kept_bytes: usize,
     /// The most bytes `events` may hold.
     event_budget: usize,
     /// The lesson's id ([`crate::trace::LESSON`] for a trace).
@@ -159,7 +159,7 @@ impl RunRecord {
             Event::Notice { text, .. } => self.notices.push(text.clone()),
             Event::RunFinished { .. } => self.run_finished(&event),
         }
-        self.keep(event);
+        self.keep(&event);
     }
 
     /// `run_started`: what the run is of, and where.
@@ -272,14 +272,18 @@ impl RunRecord {
         self.stopped = *stopped;
     }
 
-    /// Keeps `event` in `events` while the budget lasts, else counts it as dropped.
-    fn keep(&mut self, event: Event) {
+    /// Keeps `event` in `events` while the budget lasts; from the first event that does not
+    /// fit on, counts them as dropped (what is kept is always the run's beginning).
+    fn keep(&mut self, event: &Event) {
         self.events_total += 1;
-        let size = std::mem::size_of::<Event>() + heap_bytes(&event);
-        if self.kept_bytes + size <= self.event_budget {
-            self.kept_bytes += size;
-            self.events.push(event);
-        } else {
+        let kept = self.events_dropped == 0
+            && self.event_budget > 0
+            && self.events.push_within(event, self.event_budget);
+        if !kept {
+            if self.events_dropped == 0 {
+                // Nothing more will be kept: the room grown for more goes back.
+                self.events.shrink_to_fit();
+            }
             self.events_dropped += 1;
         }
     }
@@ -339,53 +343,6 @@ impl RunRecord {
     /// Whether the run has finished.
     pub(crate) fn is_finished(&self) -> bool {
         self.finished_ms.is_some()
-    }
-}
-
-/// Roughly the bytes `event` holds on the heap (its texts and lists).
-fn heap_bytes(event: &Event) -> usize {
-    let value = std::mem::size_of::<Value>();
-    match event {
-        Event::RunStarted {
-            lesson, version, ..
-        } => lesson.len() + version.len(),
-        Event::StageStarted { name, .. } => name.len(),
-        Event::TaskStarted { label, .. } | Event::TaskLost { label, .. } => label.len(),
-        Event::TaskFinished { label, result, .. } => label.len() + value_bytes(result),
-        Event::Output { text, .. } | Event::Notice { text, .. } => text.len(),
-        Event::State { state, .. } => state.len(),
-        Event::PoolCall { api, .. } => api.len(),
-        Event::RunFinished {
-            completion_order,
-            results,
-            result_order,
-            lost,
-            ..
-        } => {
-            let indices = completion_order.len() + result_order.len() + lost.len();
-            let results: usize = results.iter().map(|r| value + value_bytes(r)).sum();
-            indices * std::mem::size_of::<usize>() + results
-        }
-        Event::Spawned { .. }
-        | Event::Cpu { .. }
-        | Event::Exited { .. }
-        | Event::Joined { .. }
-        | Event::SharedCounter { .. }
-        | Event::StageFinished { .. } => 0,
-    }
-}
-
-/// Roughly the bytes a JSON value holds on the heap.
-fn value_bytes(value: &Value) -> usize {
-    let slot = std::mem::size_of::<Value>();
-    match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
-        Value::String(text) => text.len(),
-        Value::Array(items) => items.iter().map(|v| slot + value_bytes(v)).sum(),
-        Value::Object(fields) => fields
-            .iter()
-            .map(|(key, v)| key.len() + slot + value_bytes(v))
-            .sum(),
     }
 }
 
@@ -515,6 +472,39 @@ mod tests {
         events.insert(d + 1, a_event);
         let record = RunRecord::from_events(events);
         assert_eq!(record.completion_order, [1, 2, 0, 3]);
+    }
+
+    #[test]
+    fn the_events_kept_are_the_runs_beginning_within_the_budget() {
+        let events = pool_sleep_events();
+        let all = RunRecord::from_events(events.clone());
+        assert_eq!(all.events.iter().collect::<Vec<_>>(), events);
+        assert_eq!((all.events_total, all.events_dropped), (18, 0));
+
+        // A budget that holds the first few events: the rest are counted, even small ones.
+        let budget = all.events.held_bytes() / 2;
+        let mut record = RunRecord {
+            event_budget: budget,
+            ..RunRecord::new()
+        };
+        for event in events.iter().cloned() {
+            record.push(event);
+        }
+        let kept = record.events.len();
+        assert!(kept > 0 && kept < events.len(), "{kept}");
+        assert!(record.events.held_bytes() <= budget);
+        assert_eq!(record.events.iter().collect::<Vec<_>>(), events[..kept]);
+        assert_eq!(record.events_total, 18);
+        assert_eq!(record.events_dropped, 18 - kept as u64);
+        // The facts still count every event.
+        assert_eq!(record.completion_order, all.completion_order);
+
+        let mut headless = RunRecord::without_events();
+        for event in events {
+            headless.push(event);
+        }
+        assert!(headless.events.is_empty());
+        assert_eq!(headless.events_dropped, 18);
     }
 
     #[test]

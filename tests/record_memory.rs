@@ -142,3 +142,24 @@ fn a_run_of_a_million_tasks_costs_at_most_32_bytes_a_task() {
     assert!(bytes <= 32.0, "{TASKS} tasks hold {bytes:.1} bytes a task");
     eprintln!("a run record holds {bytes:.1} bytes a task");
 }
+
+#[test]
+fn a_record_that_keeps_events_holds_at_most_their_budget_more() {
+    let before = live_bytes();
+    let mut record = RunRecord::new();
+    push_a_million_task_run(&mut record);
+    let held = live_bytes() - before + std::mem::size_of_val(&record) as isize;
+    let kept = record.events.len() as u64;
+    assert_eq!(kept + record.events_dropped, record.events_total);
+    assert!(kept > 100_000, "only {kept} events kept");
+    let over_budget = held - limits::MAX_KEPT_EVENT_BYTES as isize;
+    let bytes = over_budget as f64 / TASKS as f64;
+    assert!(
+        bytes <= 32.0,
+        "{TASKS} tasks hold {bytes:.1} bytes a task besides the events"
+    );
+    eprintln!(
+        "a record keeping {kept} events holds {:.1} MB",
+        held as f64 / 1e6
+    );
+}

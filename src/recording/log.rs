@@ -67,6 +67,24 @@ impl EventLog {
         }
     }
 
+    /// Adds `event` at the end if the log then holds at most `budget` bytes
+    /// ([`EventLog::held_bytes`]); `false`, and nothing added, if it would hold more.
+    pub fn push_within(&mut self, event: &Event, budget: usize) -> bool {
+        let (bytes, starts) = (self.bytes.len(), self.starts.len());
+        self.push(event);
+        if self.held_bytes() <= budget {
+            return true;
+        }
+        self.bytes.truncate(bytes);
+        self.starts.truncate(starts);
+        false
+    }
+
+    /// The bytes its events take: their entries and where each starts.
+    pub fn held_bytes(&self) -> usize {
+        self.bytes.len() + self.starts.len() * std::mem::size_of::<u64>()
+    }
+
     /// How many events it holds.
     pub fn len(&self) -> usize {
         self.starts.len()
@@ -237,5 +255,24 @@ mod tests {
         assert!(log.bytes.len() <= 64, "{} bytes", log.bytes.len());
         assert_eq!(log.count_until(1234.0), 0);
         assert_eq!(log.count_until(2000.0), 1);
+    }
+
+    #[test]
+    fn an_event_past_the_budget_is_not_added() {
+        let notice = |text: &str| Event::Notice {
+            t_ms: 1.0,
+            text: text.into(),
+        };
+        let mut log = EventLog::default();
+        assert!(log.push_within(&notice("first"), 100));
+        let held = log.held_bytes();
+        assert!(held <= 100, "{held}");
+        assert!(!log.push_within(&notice(&"x".repeat(100)), 100));
+        assert_eq!((log.len(), log.held_bytes()), (1, held));
+        assert!(log.push_within(&notice("second"), 2 * held + 10));
+        assert_eq!(
+            log.iter().collect::<Vec<_>>(),
+            [notice("first"), notice("second")]
+        );
     }
 }

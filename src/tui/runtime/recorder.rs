@@ -33,8 +33,8 @@ pub(crate) fn save(lesson: &str, record: &RunRecord) -> String {
 fn write(folder: &Path, path: &Path, record: &RunRecord) -> std::io::Result<()> {
     std::fs::create_dir_all(folder)?;
     let mut writer = RecordingWriter::create(path)?;
-    for event in &record.events {
-        writer.push(event)?;
+    for event in record.events.iter() {
+        writer.push(&event)?;
     }
     writer.finish()
 }
