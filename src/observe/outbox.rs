@@ -2,18 +2,19 @@
 //! a queue the observer never waits on, so that a slow reader cannot slow the workers down or
 //! change what a stage measures.
 //!
-//! The queue is bounded by what it holds: the items of a chunk stay in their compact form
-//! ([`ItemRun`]) until the reader turns them into events, so at most every task of the run is
-//! waiting; printed lines are the only thing without such a bound, and for them the observer
-//! stops reading a worker's output while [`Outbox::output_backlog`] is over its limit (the
-//! worker then waits on its full pipe: back-pressure, which the run reports).
+//! The queue is bounded by what it holds: the items of a chunk wait in a compact form (each as a
+//! worker's report holds it, about 27 bytes, and 36 bytes for their chunk) until the reader turns
+//! them into events, so at most every task of the run is waiting; printed lines are the only
+//! thing without such a bound, and for them the observer stops reading a worker's output while
+//! [`Outbox::output_backlog`] is over its limit (the worker then waits on its full pipe:
+//! back-pressure, which the run reports).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::clock::RunClock;
 use crate::event::{Event, Sink};
-use crate::protocol::report::ItemRecord;
+use crate::protocol::report::{ItemRecord, read_item, write_item};
 
 /// What the queue counts for each printed line besides its text.
 const LINE_OVERHEAD_BYTES: usize = 64;
@@ -41,41 +42,125 @@ pub(crate) struct ItemRun {
 }
 
 impl ItemRun {
-    /// Its `task_started` and `task_finished` events, in order; `label` names a task.
-    fn events<'a>(
-        &'a self,
-        label: &'a dyn Fn(usize) -> String,
-    ) -> impl Iterator<Item = Event> + 'a {
-        self.items
-            .iter()
-            .enumerate()
-            .flat_map(move |(offset, item)| {
-                let task = self.first + offset;
-                let label = label(task);
-                let (start_ns, start_cpu) = match offset.checked_sub(1) {
-                    Some(before) => (self.items[before].end_ns, self.items[before].cpu),
-                    None => (self.start_ns, self.start_cpu),
-                };
-                let started = (offset > 0 || !self.start_announced).then(|| Event::TaskStarted {
-                    t_ms: self.clock.ms(start_ns),
-                    task,
-                    label: label.clone(),
-                    worker: self.worker,
-                    pid: self.pid,
-                    cpu: start_cpu,
-                });
-                let finished = Event::TaskFinished {
-                    t_ms: self.clock.ms(item.end_ns),
-                    task,
-                    label,
-                    worker: self.worker,
-                    pid: self.pid,
-                    cpu: item.cpu,
-                    result: item.value.to_json(),
-                    cpu_ms: item.cpu_ns as f64 / 1e6,
-                };
-                started.into_iter().chain(std::iter::once(finished))
-            })
+    /// Appends it to `out` as an [`ITEMS`] entry of a [`Queue`]. Task indices and worker slots
+    /// fit 32 bits (a report's `first` is 32 bits; slots are a few hundred).
+    fn write(&self, out: &mut Vec<u8>) {
+        out.push(ITEMS);
+        out.extend_from_slice(&self.clock.start_ns().to_le_bytes());
+        out.extend_from_slice(&self.pid.to_le_bytes());
+        out.extend_from_slice(&(self.worker as u32).to_le_bytes());
+        out.extend_from_slice(&(self.first as u32).to_le_bytes());
+        out.extend_from_slice(&self.start_ns.to_le_bytes());
+        let start_cpu = self.start_cpu.and_then(|cpu| u16::try_from(cpu).ok());
+        out.extend_from_slice(&start_cpu.unwrap_or(NO_CPU).to_le_bytes());
+        out.push(u8::from(self.start_announced));
+        let len_at = out.len();
+        out.extend_from_slice(&0u32.to_le_bytes());
+        for item in &self.items {
+            write_item(out, item);
+        }
+        let len = (out.len() - len_at - 4) as u32;
+        out[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+    }
+}
+
+/// A core that is not known (or past 65,534), in a [`Queue`] entry, as in a worker's report.
+const NO_CPU: u16 = u16::MAX;
+
+/// An [`ItemRun`] as a [`Queue`] holds it: its fields, and its items still in their compact
+/// form.
+struct QueuedRun<'a> {
+    clock: RunClock,
+    pid: u32,
+    worker: usize,
+    first: usize,
+    start_ns: u64,
+    start_cpu: Option<u32>,
+    start_announced: bool,
+    items: &'a [u8],
+}
+
+impl<'a> QueuedRun<'a> {
+    /// The run [`ItemRun::write`] wrote at the front of `bytes` (after its kind byte), and the
+    /// bytes after it.
+    fn read(bytes: &'a [u8]) -> Option<(QueuedRun<'a>, &'a [u8])> {
+        let mut fields = Fields(bytes);
+        let clock = RunClock::starting_at(fields.u64()?);
+        let pid = fields.u32()?;
+        let worker = fields.u32()? as usize;
+        let first = fields.u32()? as usize;
+        let start_ns = fields.u64()?;
+        let start_cpu = Some(fields.u16()?)
+            .filter(|&cpu| cpu != NO_CPU)
+            .map(u32::from);
+        let start_announced = fields.take::<1>()? == [1];
+        let len = fields.u32()? as usize;
+        let (items, rest) = fields.0.split_at_checked(len)?;
+        let run = QueuedRun {
+            clock,
+            pid,
+            worker,
+            first,
+            start_ns,
+            start_cpu,
+            start_announced,
+            items,
+        };
+        Some((run, rest))
+    }
+
+    /// Its `task_started` and `task_finished` events, in order; `label` names a task. Each task
+    /// began where the one before it ended.
+    fn events(self, label: &'a dyn Fn(usize) -> String) -> impl Iterator<Item = Event> + 'a {
+        let (mut rest, mut task) = (self.items, self.first);
+        let (mut start_ns, mut start_cpu) = (self.start_ns, self.start_cpu);
+        let mut announced = self.start_announced;
+        std::iter::from_fn(move || {
+            let (item, after) = read_item(rest)?;
+            rest = after;
+            let label = label(task);
+            let started = (!announced).then(|| Event::TaskStarted {
+                t_ms: self.clock.ms(start_ns),
+                task,
+                label: label.clone(),
+                worker: self.worker,
+                pid: self.pid,
+                cpu: start_cpu,
+            });
+            let finished = Event::TaskFinished {
+                t_ms: self.clock.ms(item.end_ns),
+                task,
+                label,
+                worker: self.worker,
+                pid: self.pid,
+                cpu: item.cpu,
+                result: item.value.to_json(),
+                cpu_ms: item.cpu_ns as f64 / 1e6,
+            };
+            (task, start_ns, start_cpu, announced) = (task + 1, item.end_ns, item.cpu, false);
+            Some(started.into_iter().chain(std::iter::once(finished)))
+        })
+        .flatten()
+    }
+}
+
+/// Reads little-endian fields from the front of a [`Queue`] entry.
+struct Fields<'a>(&'a [u8]);
+
+impl Fields<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_at_checked(N)?;
+        self.0 = rest;
+        head.try_into().ok()
+    }
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take()?))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take()?))
     }
 }
 
@@ -88,13 +173,68 @@ pub(crate) enum Pending {
     Items(ItemRun),
 }
 
+/// What waits for the reader, in order and compactly.
+#[derive(Debug, Default)]
+struct Queue {
+    /// One entry after another: [`EVENT`], which stands for the next of `events`, or [`ITEMS`]
+    /// and an item run ([`ItemRun::write`]).
+    bytes: Vec<u8>,
+    /// The events, in order.
+    events: VecDeque<Event>,
+}
+
+/// A [`Queue`] entry that is the next event.
+const EVENT: u8 = 0;
+/// A [`Queue`] entry that is an item run.
+const ITEMS: u8 = 1;
+
+impl Queue {
+    fn push(&mut self, pending: Pending) {
+        match pending {
+            Pending::Event(event) => {
+                self.bytes.push(EVENT);
+                self.events.push_back(event);
+            }
+            Pending::Items(run) => run.write(&mut self.bytes),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Hands every entry's events to `sink`, in order; `false` as soon as `sink` refuses one.
+    /// `label` names a task.
+    fn deliver(self, sink: &mut dyn Sink, label: &dyn Fn(usize) -> String) -> bool {
+        let Queue { bytes, mut events } = self;
+        let mut rest = bytes.as_slice();
+        while let Some((&kind, after)) = rest.split_first() {
+            let delivered = if kind == EVENT {
+                rest = after;
+                events.pop_front().is_none_or(|event| sink.take(event))
+            } else {
+                // Only this module writes entries, so each reads back.
+                let Some((run, after)) = QueuedRun::read(after) else {
+                    return true;
+                };
+                rest = after;
+                run.events(label).all(|event| sink.take(event))
+            };
+            if !delivered {
+                return false;
+            }
+        }
+        true
+    }
+}
+
 /// The reader is gone: the run should stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ListenerGone;
 
 #[derive(Debug, Default)]
 struct State {
-    queue: VecDeque<Pending>,
+    queue: Queue,
     /// Bytes of printed lines waiting, with [`LINE_OVERHEAD_BYTES`] each.
     output_bytes: usize,
     /// The observer is done: nothing more will come.
@@ -151,7 +291,7 @@ impl Outbox {
         if let Pending::Event(Event::Output { text, .. }) = &pending {
             state.output_bytes += text.len() + LINE_OVERHEAD_BYTES;
         }
-        state.queue.push_back(pending);
+        state.queue.push(pending);
         let asleep = std::mem::take(&mut state.reader_asleep);
         drop(state);
         if asleep {
@@ -195,10 +335,7 @@ impl Inbox {
                 state.output_bytes = 0;
                 std::mem::take(&mut state.queue)
             };
-            let delivered = batch.into_iter().all(|pending| match pending {
-                Pending::Event(event) => sink.take(event),
-                Pending::Items(run) => run.events(label).all(|event| sink.take(event)),
-            }) && sink.caught_up();
+            let delivered = batch.deliver(sink, label) && sink.caught_up();
             if !delivered {
                 self.shared.lock().reader_gone = true;
                 return;
@@ -277,7 +414,7 @@ mod tests {
         let item = |end_ns, n| ItemRecord {
             end_ns,
             cpu: Some(1),
-            cpu_ns: 0,
+            cpu_ns: 500_000,
             value: TaskValue::Int(n),
         };
         ItemRun {
@@ -292,10 +429,25 @@ mod tests {
         }
     }
 
+    /// The events `runs` become, through a queue.
+    fn events_of(runs: Vec<ItemRun>, label: &dyn Fn(usize) -> String) -> Vec<Event> {
+        let mut queue = Queue::default();
+        for run in runs {
+            queue.push(Pending::Items(run));
+        }
+        let mut events = Vec::new();
+        let mut sink = |event| {
+            events.push(event);
+            true
+        };
+        assert!(queue.deliver(&mut sink, label));
+        events
+    }
+
     #[test]
     fn an_item_run_becomes_started_and_finished_events_each_starting_where_the_last_ended() {
         let label = |task: usize| format!("t{task}");
-        let events: Vec<Event> = run_of_three(false).events(&label).collect();
+        let events = events_of(vec![run_of_three(false)], &label);
         let kinds: Vec<(&str, usize, f64)> = events
             .iter()
             .map(|e| match e {
@@ -315,9 +467,70 @@ mod tests {
                 ("finished", 12, 5.0),
             ]
         );
-        let announced: Vec<Event> = run_of_three(true).events(&label).collect();
+        assert!(matches!(
+            &events[2],
+            Event::TaskStarted { label, worker: 2, pid: 9, cpu: Some(1), .. } if label == "t11"
+        ));
+        assert!(matches!(
+            &events[5],
+            Event::TaskFinished { result, cpu_ms, .. } if *result == 9 && *cpu_ms == 0.5
+        ));
+        let announced = events_of(vec![run_of_three(true)], &label);
         assert_eq!(announced.len(), 5, "the first start was told already");
         assert!(matches!(&announced[0], Event::TaskFinished { label, .. } if label == "t10"));
+    }
+
+    #[test]
+    fn items_wait_compactly_and_read_back_exactly() {
+        let one = |first, value| ItemRun {
+            first,
+            items: vec![ItemRecord {
+                end_ns: 7_000_000,
+                cpu: None,
+                cpu_ns: 0,
+                value,
+            }],
+            start_cpu: None,
+            ..run_of_three(false)
+        };
+        let mut queue = Queue::default();
+        queue.push(Pending::Items(one(0, TaskValue::Int(i64::MAX))));
+        assert!(queue.bytes.len() <= 64, "{} bytes", queue.bytes.len());
+        queue.push(notice("between"));
+        queue.push(Pending::Items(one(1, TaskValue::text("é A"))));
+        queue.push(Pending::Items(one(2, TaskValue::Float(2.5))));
+        queue.push(Pending::Items(one(3, TaskValue::Null)));
+        let mut events = Vec::new();
+        assert!(queue.deliver(
+            &mut |event| {
+                events.push(event);
+                true
+            },
+            &|task| task.to_string()
+        ));
+        let told: Vec<String> = events
+            .iter()
+            .map(|event| match event {
+                Event::TaskStarted { task, cpu, .. } => format!("{task} started on {cpu:?}"),
+                Event::TaskFinished { task, result, .. } => format!("{task} gave {result}"),
+                Event::Notice { text, .. } => text.clone(),
+                _ => "other".into(),
+            })
+            .collect();
+        assert_eq!(
+            told,
+            [
+                "0 started on None",
+                "0 gave 9223372036854775807",
+                "between",
+                "1 started on None",
+                "1 gave \"é A\"",
+                "2 started on None",
+                "2 gave 2.5",
+                "3 started on None",
+                "3 gave null",
+            ]
+        );
     }
 
     #[test]

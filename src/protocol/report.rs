@@ -201,27 +201,7 @@ impl FrameWriter {
             return;
         };
         *count += 1;
-        self.bytes.extend_from_slice(&item.end_ns.to_le_bytes());
-        self.bytes
-            .extend_from_slice(&cpu_code(item.cpu).to_le_bytes());
-        self.bytes.extend_from_slice(&item.cpu_ns.to_le_bytes());
-        match &item.value {
-            TaskValue::Null => self.bytes.push(NULL),
-            TaskValue::Int(n) => {
-                self.bytes.push(INT);
-                self.bytes.extend_from_slice(&n.to_le_bytes());
-            }
-            TaskValue::Float(x) => {
-                self.bytes.push(FLOAT);
-                self.bytes.extend_from_slice(&x.to_le_bytes());
-            }
-            TaskValue::Text(text) => {
-                self.bytes.push(TEXT);
-                self.bytes
-                    .extend_from_slice(&(text.len() as u32).to_le_bytes());
-                self.bytes.extend_from_slice(text.as_bytes());
-            }
-        }
+        write_item(&mut self.bytes, item);
     }
 
     /// Whether an items frame is open.
@@ -303,6 +283,38 @@ impl FrameWriter {
             Report::Items { .. } => unreachable!("items frames are built item by item"),
         }
     }
+}
+
+/// Appends `item` as an items frame holds it: its end, core, CPU time and result (about 27
+/// bytes for a number).
+pub(crate) fn write_item(out: &mut Vec<u8>, item: &ItemRecord) {
+    out.extend_from_slice(&item.end_ns.to_le_bytes());
+    out.extend_from_slice(&cpu_code(item.cpu).to_le_bytes());
+    out.extend_from_slice(&item.cpu_ns.to_le_bytes());
+    match &item.value {
+        TaskValue::Null => out.push(NULL),
+        TaskValue::Int(n) => {
+            out.push(INT);
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        TaskValue::Float(x) => {
+            out.push(FLOAT);
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        TaskValue::Text(text) => {
+            out.push(TEXT);
+            out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+}
+
+/// The item [`write_item`] wrote at the front of `bytes`, and the bytes after it; `None` if
+/// they do not start with one.
+pub(crate) fn read_item(bytes: &[u8]) -> Option<(ItemRecord, &[u8])> {
+    let mut fields = Fields(bytes);
+    let item = fields.item()?;
+    Some((item, fields.0))
 }
 
 fn kind_of(report: &Report) -> u8 {
@@ -396,6 +408,14 @@ impl Fields<'_> {
     fn cpu(&mut self) -> Option<Option<u32>> {
         Some(cpu_of(self.u16()?))
     }
+    fn item(&mut self) -> Option<ItemRecord> {
+        Some(ItemRecord {
+            end_ns: self.u64()?,
+            cpu: self.cpu()?,
+            cpu_ns: self.u64()?,
+            value: self.value()?,
+        })
+    }
     fn value(&mut self) -> Option<TaskValue> {
         Some(match self.u8()? {
             NULL => TaskValue::Null,
@@ -451,12 +471,7 @@ fn parse(frame: &[u8]) -> Option<Report> {
             }
             let mut items = Vec::with_capacity(count);
             for _ in 0..count {
-                items.push(ItemRecord {
-                    end_ns: f.u64()?,
-                    cpu: f.cpu()?,
-                    cpu_ns: f.u64()?,
-                    value: f.value()?,
-                });
+                items.push(f.item()?);
             }
             Report::Items {
                 first,
