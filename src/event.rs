@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::lesson::model::StageKind;
+use crate::protocol::report::TaskValue;
 
 /// What a run was of: a lesson's live run, or a command followed by `proclab trace`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,7 +279,7 @@ pub enum Event {
         /// Task indices in the order they finished.
         completion_order: Vec<usize>,
         /// Results in the order the parent receives them (input order for `map`).
-        results: Vec<Value>,
+        results: Results,
         /// The task index of each entry of `results` (absent from older recordings).
         #[serde(default)]
         result_order: Vec<usize>,
@@ -316,6 +317,93 @@ impl Event {
     /// [`crate::text::json_visible`]).
     pub fn to_json(&self) -> String {
         crate::text::json_visible(serde_json::to_string(self).expect("events always serialize"))
+    }
+}
+
+/// The results of `run_finished`, in the order the parent received them, written as a JSON
+/// array. Each is held as compactly as the worker reported it (16 bytes for a number), so a run
+/// of 400,000 tasks does not hold 400,000 JSON values besides its own results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Results(Vec<RunResult>);
+
+/// One result of a run.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "Value")]
+pub enum RunResult {
+    /// A task's value as a worker reports it (a traced task's is its Python repr, as text).
+    Task(TaskValue),
+    /// Any other JSON value, as a recording may hold one (`true`, a list, 2⁶⁴ − 1).
+    Json(Box<Value>),
+}
+
+impl RunResult {
+    /// As JSON.
+    pub fn to_json(&self) -> Value {
+        match self {
+            RunResult::Task(value) => value.to_json(),
+            RunResult::Json(value) => value.as_ref().clone(),
+        }
+    }
+}
+
+impl From<Value> for RunResult {
+    /// `value`, held as compactly as it can be, and written back exactly as it was.
+    fn from(value: Value) -> RunResult {
+        let task = match value {
+            Value::Null => TaskValue::Null,
+            Value::String(text) => TaskValue::Text(Box::new(text)),
+            Value::Number(ref n) => match (n.as_i64(), n.is_f64()) {
+                (Some(n), _) => TaskValue::Int(n),
+                (None, true) => TaskValue::Float(n.as_f64().unwrap_or_default()),
+                (None, false) => return RunResult::Json(Box::new(value)),
+            },
+            other => return RunResult::Json(Box::new(other)),
+        };
+        RunResult::Task(task)
+    }
+}
+
+impl Serialize for RunResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RunResult::Task(TaskValue::Null) => serializer.serialize_unit(),
+            RunResult::Task(TaskValue::Int(n)) => serializer.serialize_i64(*n),
+            // As JSON has no NaN or infinity, `Value` writes them as `null`; so does this.
+            RunResult::Task(TaskValue::Float(x)) if !x.is_finite() => serializer.serialize_unit(),
+            RunResult::Task(TaskValue::Float(x)) => serializer.serialize_f64(*x),
+            RunResult::Task(TaskValue::Text(text)) => serializer.serialize_str(text),
+            RunResult::Json(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl Results {
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, RunResult> {
+        self.0.iter()
+    }
+}
+
+impl FromIterator<RunResult> for Results {
+    fn from_iter<I: IntoIterator<Item = RunResult>>(results: I) -> Results {
+        Results(results.into_iter().collect())
+    }
+}
+
+impl From<Vec<Value>> for Results {
+    fn from(values: Vec<Value>) -> Results {
+        values.into_iter().map(RunResult::from).collect()
     }
 }
 
@@ -392,6 +480,45 @@ mod tests {
             panic!("a run_started event");
         };
         assert_eq!(source, RunSource::Trace);
+    }
+
+    #[test]
+    fn results_are_small_and_written_back_exactly_as_read() {
+        assert_eq!(std::mem::size_of::<RunResult>(), 16);
+        let line = r#"{"event":"run_finished","t_ms":1.0,"completion_order":[0],"results":[null,-3,18446744073709551615,2.5,1.0,-0.0,1e+300,"A \"é\"",true,[1,{"a":null}]],"result_order":[0],"lost":[],"stopped":false}"#;
+        let event: Event = serde_json::from_str(line).unwrap();
+        assert_eq!(event.to_json(), line);
+        let Event::RunFinished { results, .. } = &event else {
+            panic!("run_finished");
+        };
+        let kinds: Vec<bool> = results
+            .iter()
+            .map(|r| matches!(r, RunResult::Task(_)))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                true, true, false, true, true, true, true, true, false, false
+            ]
+        );
+        let values: Vec<Value> = results.iter().map(RunResult::to_json).collect();
+        let from_values = Results::from(values);
+        assert_eq!(&from_values, results);
+        // What a worker reports is written as its JSON value would be.
+        let reported: Results = [
+            TaskValue::Int(4),
+            TaskValue::Float(f64::NAN),
+            TaskValue::Float(0.5),
+            TaskValue::text("x"),
+            TaskValue::Null,
+        ]
+        .into_iter()
+        .map(RunResult::Task)
+        .collect();
+        assert_eq!(
+            serde_json::to_string(&reported).unwrap(),
+            r#"[4,null,0.5,"x",null]"#
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use serde_json::Value;
 
-use crate::event::{Event, RunSource, Stream};
+use crate::event::{Event, RunResult, RunSource, Stream};
 use crate::limits;
 use crate::recording::EventLog;
 
@@ -264,8 +264,8 @@ impl RunRecord {
         else {
             return;
         };
-        let kept = results.len().min(limits::MAX_KEPT_RESULTS);
-        self.results = Some(results[..kept].to_vec());
+        let kept = results.iter().take(limits::MAX_KEPT_RESULTS);
+        self.results = Some(kept.map(RunResult::to_json).collect());
         self.results_total = results.len();
         self.lost = lost.clone();
         self.finished_ms = Some(*t_ms);
@@ -448,7 +448,7 @@ mod tests {
             Event::RunFinished {
                 t_ms: 603.5,
                 completion_order: vec![1, 2, 0, 3],
-                results: vec![Value::Null; 4],
+                results: vec![Value::Null; 4].into(),
                 result_order: vec![0, 1, 2, 3],
                 lost: vec![],
                 stopped: false,

@@ -6,8 +6,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use proclab::event::{Event, RunSource, StageKind};
+use proclab::event::{Event, RunResult, RunSource, StageKind};
 use proclab::limits;
+use proclab::protocol::report::TaskValue;
 use proclab::record::RunRecord;
 use serde_json::Value;
 
@@ -120,7 +121,9 @@ fn push_a_million_task_run(record: &mut RunRecord) {
     record.push(Event::RunFinished {
         t_ms,
         completion_order: (0..TASKS).collect(),
-        results: (0..TASKS as u64).map(Value::from).collect(),
+        results: (0..TASKS as u64)
+            .map(|n| RunResult::Task(TaskValue::Int(n as i64)))
+            .collect(),
         result_order: (0..TASKS).collect(),
         lost: vec![],
         stopped: false,

@@ -19,7 +19,7 @@ use nix::unistd::Pid;
 use super::child::WorkerProcess;
 use super::plan::{RunPlan, StagePlan};
 use super::shared::SharedRegion;
-use crate::event::{Event, RunSource, Stream};
+use crate::event::{Event, Results, RunResult, RunSource, Stream};
 use crate::lesson::model::{CounterScope, ResultOrder, StageKind};
 use crate::observe::clock::{Period, RunClock, monotonic_ns};
 use crate::observe::controls::{Control, Controlled, Controls, StopCause};
@@ -242,16 +242,7 @@ impl<'a> Engine<'a> {
         // A signal that came as the last workers ended still counts: the run was interrupted.
         self.check_controls();
         self.finish_all();
-        let result_order = self.result_order();
-        let mut results = std::mem::take(&mut self.results);
-        let results = result_order
-            .iter()
-            .map(|&t| {
-                results[t]
-                    .take()
-                    .map_or(serde_json::Value::Null, |value| value.to_json())
-            })
-            .collect();
+        let (result_order, results) = self.results_in_order();
         let event = Event::RunFinished {
             t_ms: self.now_ms(),
             completion_order: std::mem::take(&mut self.completion),
@@ -263,18 +254,24 @@ impl<'a> Engine<'a> {
         self.emit(event);
     }
 
-    /// The task indices in the order the parent hands results back: completion order when
-    /// every stage is `unordered` (`imap_unordered`), else input order (`map`).
-    fn result_order(&self) -> Vec<usize> {
+    /// The results in the order the parent hands them back, and the task of each: completion
+    /// order when every stage is `unordered` (`imap_unordered`), else input order (`map`), in
+    /// which the engine's own list of results becomes the event's where it lies (no copy).
+    fn results_in_order(&mut self) -> (Vec<usize>, Results) {
+        let mut results = std::mem::take(&mut self.results);
+        let result = |value: Option<TaskValue>| RunResult::Task(value.unwrap_or(TaskValue::Null));
         let unordered = self
             .plan
             .stages
             .iter()
             .all(|s| s.result_order == ResultOrder::Unordered);
         if unordered {
-            self.completion.clone()
+            let order = self.completion.clone();
+            let results = order.iter().map(|&t| result(results[t].take())).collect();
+            (order, results)
         } else {
-            (0..self.results.len()).collect()
+            let order = (0..results.len()).collect();
+            (order, results.into_iter().map(result).collect())
         }
     }
 

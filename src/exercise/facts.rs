@@ -354,7 +354,7 @@ impl FactsBuilder {
                 ..
             } => {
                 self.facts.completion = completion_order.clone();
-                self.facts.results = results.iter().map(result_text).collect();
+                self.facts.results = results.iter().map(|r| result_text(&r.to_json())).collect();
                 self.facts.lost = lost.clone();
             }
             _ => {}

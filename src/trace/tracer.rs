@@ -1128,7 +1128,7 @@ impl Tracer {
             t_ms,
             completion_order: self.tasks.completion(),
             result_order: (0..results.len()).collect(),
-            results,
+            results: results.into(),
             lost: self.lost.clone(),
             stopped: self.stopped,
         };

@@ -239,7 +239,7 @@ mod tests {
             Event::RunFinished {
                 t_ms: 150.0,
                 completion_order: vec![],
-                results: vec![],
+                results: Default::default(),
                 result_order: vec![],
                 lost: vec![],
                 stopped: false,
