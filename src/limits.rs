@@ -37,7 +37,7 @@ pub const MAX_LESSON_FILE_BYTES: u64 = 1024 * 1024;
 pub const MAX_KEPT_OUTPUT_LINES: usize = 5_000;
 /// Bytes of events a run record keeps (compactly: about 50 bytes a task event); later events
 /// are counted, not kept.
-pub const MAX_KEPT_EVENT_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_KEPT_EVENT_BYTES: usize = 6 * 1024 * 1024;
 /// Results a run record keeps (the first); the rest are counted. The report and the order
 /// panel show a few dozen; `--json` and recordings keep every one.
 pub const MAX_KEPT_RESULTS: usize = 1_000;

@@ -185,7 +185,7 @@ impl<'a> Engine<'a> {
             procs: Vec::new(),
             slots: Vec::new(),
             results: vec![None; plan.task_count()],
-            completion: Vec::new(),
+            completion: Vec::with_capacity(plan.task_count()),
             lost: Vec::new(),
             stopped: false,
             proc_available: procfs::available(),

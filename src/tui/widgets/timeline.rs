@@ -150,22 +150,6 @@ impl TimelinePanel<'_> {
 }
 
 impl TimelinePanel<'_> {
-    /// The tasks that started on each worker of `shown` (slots), in index order (which is start
-    /// order: a worker takes its tasks one after another, in the order of the queue, so no sort
-    /// is needed, even for 100,000 tasks a frame).
-    fn tasks_by_lane(&self, shown: &[usize]) -> Vec<Vec<usize>> {
-        let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); shown.len()];
-        let lane_of = |slot: usize| shown.iter().position(|&s| s == slot);
-        for task in self.run.record.tasks.iter() {
-            if let Some(lane) = task.worker.and_then(lane_of)
-                && task.start_ms.is_some()
-            {
-                lanes[lane].push(task.index);
-            }
-        }
-        lanes
-    }
-
     /// A lane with no task (a traced process that ran none): a thin line while it lived.
     fn render_lifetime(&self, slot: usize, axis: &TimeAxis, bars_x: u16, y: u16, buf: &mut Buffer) {
         let (run, worker) = (self.run, &self.run.record.workers[slot]);
@@ -184,62 +168,86 @@ impl TimelinePanel<'_> {
         }
     }
 
-    /// Worker `slot`'s lane in row `y`: its label, a bar per task in `tasks` (coloured by the
-    /// core it was on, its label at the start), and the "now" line.
-    fn render_lane(&self, lane: Lane, tasks: &[usize], area: Rect, buf: &mut Buffer) {
+    /// Worker `lane.slot`'s label left of its row.
+    fn render_lane_label(&self, lane: &Lane, area: Rect, buf: &mut Buffer) {
+        let worker = &self.run.record.workers[lane.slot];
+        let marker = if lane.slot == self.selected {
+            "▶"
+        } else {
+            " "
+        };
+        let label = format!("{marker}{:<4}{:>8} ", format!("w{}", lane.slot), worker.pid);
+        let style = self.theme.worker(Some(lane.slot));
+        buf.set_stringn(area.x, lane.y, &label, LABEL_WIDTH as usize, style);
+    }
+
+    /// A bar for each task that started on a worker of `lanes`, coloured by the core it was
+    /// on, its label at its start where it fits. A cell shows the last task (in index order,
+    /// which is start order within a lane) whose bar covers it, so the tasks are taken from the
+    /// last back and a cell once painted is kept: of 100,000 tiny tasks in a few hundred
+    /// columns, a frame paints only the last of each column.
+    fn render_bars(&self, lanes: &mut [Lane], bars_x: u16, buf: &mut Buffer) {
         let (theme, run) = (self.theme, self.run);
-        let Lane { slot, y, axis, now } = lane;
-        let worker = &run.record.workers[slot];
-        let marker = if slot == self.selected { "▶" } else { " " };
-        let label = format!("{marker}{:<4}{:>8} ", format!("w{slot}"), worker.pid);
-        let style = theme.worker(Some(slot));
-        buf.set_stringn(area.x, y, &label, LABEL_WIDTH as usize, style);
-        let bars_x = area.x + LABEL_WIDTH;
-        if tasks.is_empty() {
-            self.render_lifetime(slot, axis, bars_x, y, buf);
-        }
-        for &index in tasks {
-            let Some(task) = run.record.tasks.get(index) else {
+        let tasks = &run.record.tasks;
+        for index in (0..tasks.len()).rev() {
+            let Some(task) = tasks.get(index) else {
                 continue;
             };
-            let Some(start) = task.start_ms else { continue };
+            let (Some(slot), Some(start)) = (task.worker, task.start_ms) else {
+                continue;
+            };
+            let Some(lane) = lanes.iter_mut().find(|lane| lane.slot == slot) else {
+                continue;
+            };
+            lane.has_tasks = true;
+            let worker = &run.record.workers[slot];
             let end = task
                 .end_ms
                 .or(worker.exited_ms.filter(|_| task.lost))
                 .unwrap_or(run.now_ms)
                 .max(start);
-            let (from, to) = axis.columns_of(start, end);
+            let (from, to) = lane.axis.columns_of(start, end);
+            let unpainted = |column: &u16| !lane.painted[usize::from(*column)];
+            if !(from..to).any(|column| unpainted(&column)) {
+                continue;
+            }
             // A label only on a bar with room for all of it: tiny tasks side by side would
-            // otherwise run their labels together into noise.
+            // otherwise run their labels together into noise. Cells are written as they are: a
+            // control character must not reach the terminal.
             let label = task.label();
-            // Cells are written as they are: a control character must not reach the terminal.
             let room = usize::from(to - from) > text::width(&label);
-            let mut label = label.chars().filter(|c| room && !c.is_control());
-            for column in from..to {
-                let t = axis.time_of(column).clamp(start, end);
+            let label: Vec<char> = label.chars().filter(|c| room && !c.is_control()).collect();
+            for column in (from..to).filter(unpainted) {
+                let t = lane.axis.time_of(column).clamp(start, end);
                 let core = run.placement.core_at(slot, t).or(task.cpu_start);
-                let (symbol, style) = match label.next() {
-                    Some(c) => (c, bar_label_style(theme, core)),
+                let (symbol, style) = match label.get(usize::from(column - from)) {
+                    Some(&c) => (c, bar_label_style(theme, core)),
                     None if task.lost => ('✗', theme.bad()),
                     None => (theme.core_fill(core), theme.core_bar(core)),
                 };
-                if let Some(cell) = buf.cell_mut((bars_x + column, y)) {
+                if let Some(cell) = buf.cell_mut((bars_x + column, lane.y)) {
                     cell.set_char(symbol).set_style(style);
                 }
             }
+            for column in from..to {
+                lane.painted[usize::from(column)] = true;
+            }
         }
-        if let Some(column) = now
-            && let Some(cell) = buf.cell_mut((bars_x + column, y))
+    }
+
+    /// The "now" line through a lane's empty cell.
+    fn render_now(&self, lane: &Lane, bars_x: u16, buf: &mut Buffer) {
+        if let Some(column) = lane.now
+            && let Some(cell) = buf.cell_mut((bars_x + column, lane.y))
             && cell.symbol() == " "
             && cell.bg == ratatui::style::Color::Reset
         {
-            cell.set_char('│').set_style(theme.now_line());
+            cell.set_char('│').set_style(self.theme.now_line());
         }
     }
 }
 
 /// Where a lane is drawn and what it is drawn against.
-#[derive(Clone, Copy)]
 struct Lane<'a> {
     /// The worker's slot.
     slot: usize,
@@ -248,6 +256,10 @@ struct Lane<'a> {
     axis: &'a TimeAxis,
     /// The column of the "now" line, while the run is live.
     now: Option<u16>,
+    /// Which of its columns a task's bar has painted.
+    painted: Vec<bool>,
+    /// Whether a task started on it.
+    has_tasks: bool,
 }
 
 impl Widget for &TimelinePanel<'_> {
@@ -265,16 +277,24 @@ impl Widget for &TimelinePanel<'_> {
         let shown = &drawn[first..(first + rows).min(drawn.len())];
         let live = run.is_live() && !record.is_finished();
         let now = live.then(|| axis.column_of(run.now_ms));
-        let tasks = self.tasks_by_lane(shown);
-        for (row, (&slot, tasks)) in shown.iter().zip(tasks).enumerate() {
-            let y = area.y + 1 + row as u16;
-            let lane = Lane {
+        let bars_x = area.x + LABEL_WIDTH;
+        let mut lanes: Vec<Lane> = (shown.iter().enumerate())
+            .map(|(row, &slot)| Lane {
                 slot,
-                y,
+                y: area.y + 1 + row as u16,
                 axis: &axis,
                 now,
-            };
-            self.render_lane(lane, &tasks, area, buf);
+                painted: vec![false; usize::from(axis.columns)],
+                has_tasks: false,
+            })
+            .collect();
+        self.render_bars(&mut lanes, bars_x, buf);
+        for lane in &lanes {
+            self.render_lane_label(lane, area, buf);
+            if !lane.has_tasks {
+                self.render_lifetime(lane.slot, &axis, bars_x, lane.y, buf);
+            }
+            self.render_now(lane, bars_x, buf);
         }
         let mut notes = Vec::new();
         if drawn.len() > shown.len() {
