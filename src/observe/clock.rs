@@ -25,6 +25,7 @@ impl RunClock {
     }
 
     /// A clock whose zero is `start_ns`.
+    #[cfg(test)]
     pub(crate) fn starting_at(start_ns: u64) -> RunClock {
         RunClock { start_ns }
     }

@@ -2,9 +2,8 @@
 //! a queue the observer never waits on, so that a slow reader cannot slow the workers down or
 //! change what a stage measures.
 //!
-//! The queue is bounded by what it holds: the items of a chunk wait in a compact form (each as a
-//! worker's report holds it, about 27 bytes, and 36 bytes for their chunk) until the reader turns
-//! them into events, so at most every task of the run is waiting; printed lines are the only
+//! The queue is bounded by what it holds: the items of a chunk wait packed (about 8 bytes an item,
+//! 19 for their chunk: see `packed`) until the reader turns them into events, so at most every task of the run is waiting; printed lines are the only
 //! thing without such a bound, and for them the observer stops reading a worker's output while
 //! [`Outbox::output_backlog`] is over its limit (the worker then waits on its full pipe:
 //! back-pressure, which the run reports).
@@ -14,7 +13,10 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use super::clock::RunClock;
 use crate::event::{Event, Sink};
-use crate::protocol::report::{ItemRecord, read_item, write_item};
+use crate::protocol::report::ItemRecord;
+
+mod packed;
+use packed::Packed;
 
 /// What the queue counts for each printed line besides its text.
 const LINE_OVERHEAD_BYTES: usize = 64;
@@ -42,125 +44,10 @@ pub(crate) struct ItemRun {
 }
 
 impl ItemRun {
-    /// Appends it to `out` as an [`ITEMS`] entry of a [`Queue`]. Task indices and worker slots
-    /// fit 32 bits (a report's `first` is 32 bits; slots are a few hundred).
+    /// Appends it to `out` as an [`ITEMS`] entry of a [`Queue`].
     fn write(&self, out: &mut Vec<u8>) {
         out.push(ITEMS);
-        out.extend_from_slice(&self.clock.start_ns().to_le_bytes());
-        out.extend_from_slice(&self.pid.to_le_bytes());
-        out.extend_from_slice(&(self.worker as u32).to_le_bytes());
-        out.extend_from_slice(&(self.first as u32).to_le_bytes());
-        out.extend_from_slice(&self.start_ns.to_le_bytes());
-        let start_cpu = self.start_cpu.and_then(|cpu| u16::try_from(cpu).ok());
-        out.extend_from_slice(&start_cpu.unwrap_or(NO_CPU).to_le_bytes());
-        out.push(u8::from(self.start_announced));
-        let len_at = out.len();
-        out.extend_from_slice(&0u32.to_le_bytes());
-        for item in &self.items {
-            write_item(out, item);
-        }
-        let len = (out.len() - len_at - 4) as u32;
-        out[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
-    }
-}
-
-/// A core that is not known (or past 65,534), in a [`Queue`] entry, as in a worker's report.
-const NO_CPU: u16 = u16::MAX;
-
-/// An [`ItemRun`] as a [`Queue`] holds it: its fields, and its items still in their compact
-/// form.
-struct QueuedRun<'a> {
-    clock: RunClock,
-    pid: u32,
-    worker: usize,
-    first: usize,
-    start_ns: u64,
-    start_cpu: Option<u32>,
-    start_announced: bool,
-    items: &'a [u8],
-}
-
-impl<'a> QueuedRun<'a> {
-    /// The run [`ItemRun::write`] wrote at the front of `bytes` (after its kind byte), and the
-    /// bytes after it.
-    fn read(bytes: &'a [u8]) -> Option<(QueuedRun<'a>, &'a [u8])> {
-        let mut fields = Fields(bytes);
-        let clock = RunClock::starting_at(fields.u64()?);
-        let pid = fields.u32()?;
-        let worker = fields.u32()? as usize;
-        let first = fields.u32()? as usize;
-        let start_ns = fields.u64()?;
-        let start_cpu = Some(fields.u16()?)
-            .filter(|&cpu| cpu != NO_CPU)
-            .map(u32::from);
-        let start_announced = fields.take::<1>()? == [1];
-        let len = fields.u32()? as usize;
-        let (items, rest) = fields.0.split_at_checked(len)?;
-        let run = QueuedRun {
-            clock,
-            pid,
-            worker,
-            first,
-            start_ns,
-            start_cpu,
-            start_announced,
-            items,
-        };
-        Some((run, rest))
-    }
-
-    /// Its `task_started` and `task_finished` events, in order; `label` names a task. Each task
-    /// began where the one before it ended.
-    fn events(self, label: &'a dyn Fn(usize) -> String) -> impl Iterator<Item = Event> + 'a {
-        let (mut rest, mut task) = (self.items, self.first);
-        let (mut start_ns, mut start_cpu) = (self.start_ns, self.start_cpu);
-        let mut announced = self.start_announced;
-        std::iter::from_fn(move || {
-            let (item, after) = read_item(rest)?;
-            rest = after;
-            let label = label(task);
-            let started = (!announced).then(|| Event::TaskStarted {
-                t_ms: self.clock.ms(start_ns),
-                task,
-                label: label.clone(),
-                worker: self.worker,
-                pid: self.pid,
-                cpu: start_cpu,
-            });
-            let finished = Event::TaskFinished {
-                t_ms: self.clock.ms(item.end_ns),
-                task,
-                label,
-                worker: self.worker,
-                pid: self.pid,
-                cpu: item.cpu,
-                result: item.value.to_json(),
-                cpu_ms: item.cpu_ns as f64 / 1e6,
-            };
-            (task, start_ns, start_cpu, announced) = (task + 1, item.end_ns, item.cpu, false);
-            Some(started.into_iter().chain(std::iter::once(finished)))
-        })
-        .flatten()
-    }
-}
-
-/// Reads little-endian fields from the front of a [`Queue`] entry.
-struct Fields<'a>(&'a [u8]);
-
-impl Fields<'_> {
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.0.split_at_checked(N)?;
-        self.0 = rest;
-        head.try_into().ok()
-    }
-    fn u16(&mut self) -> Option<u16> {
-        Some(u16::from_le_bytes(self.take()?))
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take()?))
+        packed::write(self, out);
     }
 }
 
@@ -214,7 +101,7 @@ impl Queue {
                 events.pop_front().is_none_or(|event| sink.take(event))
             } else {
                 // Only this module writes entries, so each reads back.
-                let Some((run, after)) = QueuedRun::read(after) else {
+                let Some((run, after)) = Packed::read(after) else {
                     return true;
                 };
                 rest = after;
@@ -495,7 +382,7 @@ mod tests {
         };
         let mut queue = Queue::default();
         queue.push(Pending::Items(one(0, TaskValue::Int(i64::MAX))));
-        assert!(queue.bytes.len() <= 64, "{} bytes", queue.bytes.len());
+        assert!(queue.bytes.len() <= 32, "{} bytes", queue.bytes.len());
         queue.push(notice("between"));
         queue.push(Pending::Items(one(1, TaskValue::text("é A"))));
         queue.push(Pending::Items(one(2, TaskValue::Float(2.5))));

@@ -287,7 +287,7 @@ impl FrameWriter {
 
 /// Appends `item` as an items frame holds it: its end, core, CPU time and result (about 27
 /// bytes for a number).
-pub(crate) fn write_item(out: &mut Vec<u8>, item: &ItemRecord) {
+fn write_item(out: &mut Vec<u8>, item: &ItemRecord) {
     out.extend_from_slice(&item.end_ns.to_le_bytes());
     out.extend_from_slice(&cpu_code(item.cpu).to_le_bytes());
     out.extend_from_slice(&item.cpu_ns.to_le_bytes());
@@ -307,14 +307,6 @@ pub(crate) fn write_item(out: &mut Vec<u8>, item: &ItemRecord) {
             out.extend_from_slice(text.as_bytes());
         }
     }
-}
-
-/// The item [`write_item`] wrote at the front of `bytes`, and the bytes after it; `None` if
-/// they do not start with one.
-pub(crate) fn read_item(bytes: &[u8]) -> Option<(ItemRecord, &[u8])> {
-    let mut fields = Fields(bytes);
-    let item = fields.item()?;
-    Some((item, fields.0))
 }
 
 fn kind_of(report: &Report) -> u8 {
