@@ -260,38 +260,3 @@ fn joblib_tasks_show_with_either_backend_labelled_by_their_items() {
         assert_eq!(items, 12, "{backend}: every call is in one batch's label");
     }
 }
-
-#[test]
-fn a_worker_killed_mid_item_shows_it_lost_and_its_quick_items_done() {
-    if !have_python("a_worker_killed_mid_item_shows_it_lost_and_its_quick_items_done") {
-        return;
-    }
-    let program = "tests/fixtures/trace/killed_worker.py";
-    for method in ["fork", "spawn"] {
-        let events = trace_json(&["--", "python3", program, method], None, 0);
-        let got = printed_json(&events);
-        assert_eq!(got["killed"], "broken", "{method}: the pool broke");
-        let worker = got["slow"].as_u64().unwrap();
-        let mut expected = pids(&got["quick"]);
-        expected.push(worker);
-        // Tasks 0..40 are the quick items, 40 the slow one, 41 the one that was killed.
-        let mut ran = vec![None; 42];
-        for event in of_kind(&events, "task_finished") {
-            let task = event["task"].as_u64().unwrap() as usize;
-            let pid = event["pid"].as_u64().unwrap();
-            assert_eq!(pid_in(event["result"].as_str().unwrap()), pid, "{method}");
-            ran[task] = Some(pid);
-        }
-        let done: Vec<u64> = ran[..41].iter().map(|pid| pid.unwrap()).collect();
-        assert_eq!(
-            done, expected,
-            "{method}: every finished item, by its worker"
-        );
-        assert_eq!(ran[41], None, "{method}: the killed item never finished");
-        let lost: Vec<(u64, u64)> = of_kind(&events, "task_lost")
-            .iter()
-            .map(|e| (e["task"].as_u64().unwrap(), e["pid"].as_u64().unwrap()))
-            .collect();
-        assert_eq!(lost, [(41, worker)], "{method}: the killed item is lost");
-    }
-}

@@ -90,14 +90,9 @@ pub enum Kind {
 
 /// A worker's report on items `first`, `first + 1`, … of one call: each item in `labels`
 /// finished (the first `results.len()` returned, the next raised `error`, if any), except a last
-/// one past those, which started at the last time and still runs. Sent by the worker, or
-/// carried home in its result and sent by the process that received it, naming the `worker`.
+/// one past those, which started at the last time and still runs.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Items {
-    /// The process that ran the items, when it is not the sender: the report came home in
-    /// the result (it then tells of finished items only).
-    #[serde(default)]
-    pub worker: Option<u32>,
     /// The call.
     pub call: String,
     /// Index of the first item within the call.
@@ -127,9 +122,8 @@ impl Items {
     fn is_consistent(&self) -> bool {
         let finished = self.finished();
         let running = self.labels.len().checked_sub(finished);
-        let may_run = usize::from(self.worker.is_none());
         self.times.len() == finished + 1
-            && running.is_some_and(|running| running <= may_run)
+            && matches!(running, Some(0 | 1))
             && self.times.windows(2).all(|pair| pair[0] <= pair[1])
     }
 }
@@ -141,8 +135,6 @@ impl Items {
 struct ItemsMessage {
     pid: u32,
     t: f64,
-    #[serde(default)]
-    worker: Option<u32>,
     call: String,
     first: u64,
     labels: Vec<String>,
@@ -157,7 +149,6 @@ struct ItemsMessage {
 impl From<ItemsMessage> for Message {
     fn from(m: ItemsMessage) -> Message {
         let items = Items {
-            worker: m.worker.filter(|&worker| worker != m.pid),
             call: m.call,
             first: m.first,
             labels: m.labels,
@@ -233,26 +224,6 @@ mod tests {
                 ..
             }
         ));
-    }
-
-    #[test]
-    fn a_report_carried_home_names_its_worker_and_tells_of_finished_items_only() {
-        let parse = |fields: &str| {
-            Message::parse(&format!(
-                r#"{{"k":"items","pid":5,"t":1.0,{fields},"call":"5.1","first":0,"labels":["a"],"results":["1"],"times":[10,20]}}"#
-            ))
-        };
-        let carried = parse(r#""worker":6"#).unwrap();
-        let Kind::Items(items) = carried.kind else {
-            panic!("an items message")
-        };
-        assert_eq!((carried.pid, items.worker), (5, Some(6)));
-        let own = parse(r#""worker":5"#).unwrap();
-        assert!(matches!(own.kind, Kind::Items(Items { worker: None, .. })));
-        // An item still running can only be told of by the worker running it.
-        let running = r#"{"k":"items","pid":5,"t":1.0,"worker":6,"call":"5.1","first":0,"labels":["a","b"],"results":["1"],"times":[10,20]}"#;
-        assert_eq!(Message::parse(running), None);
-        assert!(Message::parse(&running.replace(r#""worker":6,"#, "")).is_some());
     }
 
     #[test]

@@ -265,7 +265,6 @@ mod tests {
 
     fn items(call: &str, first: u64, labels: &[&str], results: &[&str], times: &[u64]) -> Items {
         Items {
-            worker: None,
             call: call.into(),
             first,
             labels: labels.iter().map(|l| l.to_string()).collect(),

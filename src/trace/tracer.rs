@@ -640,15 +640,7 @@ impl Tracer {
                 count,
                 followed,
             } => self.tasks.queued(&call, first, count, followed),
-            Kind::Items(items) => {
-                let ran_it = match items.worker {
-                    Some(worker) => self.worker_of(index, worker),
-                    None => Some(index),
-                };
-                if let Some(ran_it) = ran_it {
-                    self.task_news(ran_it, items);
-                }
-            }
+            Kind::Items(items) => self.task_news(index, items),
             Kind::Output { stream, text } => {
                 let key = (pid, stream as u8);
                 let lines = self
@@ -669,27 +661,6 @@ impl Tracer {
                 }
             }
         }
-    }
-
-    /// The process `worker` that ran items whose report the process at `index` received in
-    /// their results: one of its descendants (a pool's worker is its child, or the fork
-    /// server's), possibly ended since. `None` if it is no such process.
-    fn worker_of(&self, index: usize, worker: u32) -> Option<usize> {
-        let receiver = self.procs[index].pid;
-        let found = match self.by_pid.get(&worker) {
-            Some(&found) => found,
-            None => self.procs.iter().rposition(|p| p.pid == worker)?,
-        };
-        let mut at = found;
-        // Up its ancestry, as far as proclab followed it.
-        for _ in 0..MAX_TRACED {
-            let parent = self.procs[at].reported.ppid?;
-            if parent == receiver {
-                return Some(found);
-            }
-            at = self.procs.iter().rposition(|p| p.pid == parent)?;
-        }
-        None
     }
 
     /// Turns a worker's report on its items into task events.

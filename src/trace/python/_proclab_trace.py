@@ -17,9 +17,7 @@ Kinds and their fields:
                    of a call of unknown size as they are queued (sent by the caller); the
                    first `followed` of them will be reported, the rest run without detail
   items            call, first, labels, results, error, times, cpu: items first, first+1, …
-                   of the call (see _items_body), sent by the worker running them, or carried
-                   home in their result and sent by the process that received it, with
-                   worker: the PID of the worker that ran them (see _Carried)
+                   of the call, sent by the worker running them (see _send_items)
   output           stream ("stdout" | "stderr"), text, sent when bytes reach fd 1 or 2
 
 PROCLAB_TRACE_SPEED=X divides every time.sleep duration by X. PROCLAB_TRACE_MAX_TASKS=N: items a
@@ -390,14 +388,12 @@ def _start_connection(wait_for_name=False, name=None):
 
 
 def _after_fork_in_child():
-    """A forked child reports on a connection of its own, never on its parent's, and leaves
-    its parent's carried reports to its parent."""
-    global _conn, _lock, _homecoming
+    """A forked child reports on a connection of its own, never on its parent's."""
+    global _conn, _lock
     try:
         old = _conn
         _lock = _thread.RLock()
         _conn = _Conn()
-        _homecoming = _Homecoming()
         if old.sock is not None:
             try:
                 if _still_ours(old):
@@ -661,58 +657,53 @@ def _text_start(show, value, chars):
     return show(value)[:chars]
 
 
-def _items_body(call, first, labels, results, error, times, cpu):
-    """The fields of an `items` message after its kind and PID: items first, first+1, … of
-    `call`: `labels` (a JSON array) of each; `results` (a JSON array of reprs) of those that
-    returned; `error` of the one after them that raised; `times` (CLOCK_MONOTONIC ns) the start
-    of the first and the end of each finished one; a label past the finished ones is an item
-    that started at times[-1] and runs on. `cpu`: this thread's CPU ns over those times, if any
-    finished. Sent by the worker (_send_body) or carried home in the result (_carry)."""
-    return _ITEMS_BODY % (
-        _monotonic(),
-        call,
-        first,
-        labels,
-        results,
-        "null" if error is None else _json_str(error),
-        repr(times),
-        "null" if cpu is None else cpu,
+def _send_items(call, first, labels, results, error, times, cpu):
+    """Reports items first, first+1, … of `call`: `labels` (a JSON array) of each; `results`
+    (a JSON array of reprs) of those that returned; `error` of the one after them that raised;
+    `times` (CLOCK_MONOTONIC ns) the start of the first and the end of each finished one; a label
+    past the finished ones is an item that started at times[-1] and runs on. `cpu`: this
+    thread's CPU ns over those times, if any finished."""
+    send(
+        "items",
+        ("call", call),
+        ("first", first),
+        ("labels", labels),
+        ("results", results),
+        ("error", error),
+        ("times", _Json(repr(times))),
+        ("cpu", cpu),
     )
 
 
-def _item_body(call, first, label, results, error, times, cpu):
-    """_items_body for one item (a one-item chunk, an apply or a submit: the most frequent
-    report when chunks are small), formatted in one step: `label` and `error` are texts (or
+def _send_item(call, first, label, results, error, times, cpu):
+    """_send_items for one item (a one-item chunk, an apply or a submit: the most frequent
+    message when chunks are small), formatted in one step: `label` and `error` are texts (or
     None), `results` a JSON array (_one_result, or "[]")."""
-    return _ITEM_BODY % (
-        _monotonic(),
-        call,
-        first,
-        _json_str(label),
-        results,
-        "null" if error is None else _json_str(error),
-        ",".join(map(str, times)),
-        "null" if cpu is None else cpu,
-    )
+    _report(_item_line, call, first, label, results, error, times, cpu)
 
 
-# What follows the kind and PID in an `items` message (a call's id needs no escape).
-_ITEMS_BODY = (
-    ',"t":%r,"call":"%s","first":%d,"labels":%s,"results":%s,"error":%s,"times":%s,"cpu":%s}\n'
+def _item_line(pid, call, first, label, results, error, times, cpu):
+    return (
+        _ITEM_LINE
+        % (
+            pid,
+            _monotonic(),
+            call,
+            first,
+            _json_str(label),
+            results,
+            "null" if error is None else _json_str(error),
+            ",".join(map(str, times)),
+            "null" if cpu is None else cpu,
+        )
+    ).encode("utf-8")
+
+
+# An `items` message of one item, as _line would write it (a call's id needs no escape).
+_ITEM_LINE = (
+    '{"k":"items","pid":%d,"t":%r,"call":"%s","first":%d,"labels":[%s],"results":%s,'
+    '"error":%s,"times":[%s],"cpu":%s}\n'
 )
-_ITEM_BODY = (
-    ',"t":%r,"call":"%s","first":%d,"labels":[%s],"results":%s,"error":%s,"times":[%s],'
-    '"cpu":%s}\n'
-)
-
-
-def _send_body(body):
-    """Sends an `items` message with these fields (_items_body) from this process."""
-    _report(_items_line, body)
-
-
-def _items_line(pid, body):
-    return ('{"k":"items","pid":%d%s' % (pid, body)).encode("utf-8")
 
 
 # Items that take under QUICK_NS each are quick. After quick items the next one's start is not
@@ -818,48 +809,36 @@ class _Work:
         if self.mode != _ARGS or not self.followed:
             return self.func(*args, **kwargs)
         label = _calls_label(self.func, args, kwargs)
-        return self._run_single(label, self.func, args, kwargs, False)
+        return self._run_single(label, self.func, args, kwargs)
 
     def run_one(self, item):
         """One item of imap with chunksize 1."""
         if not self.followed:
             return self.func(item)
-        return self._run_single(label_of(item), self.func, (item,), {}, False)
+        return self._run_single(label_of(item), self.func, (item,), {})
 
-    def _run_single(self, label, func, args, kwargs, listed):
-        """Runs one item; returns its result (in a list if `listed`), with its report carried
-        home in it unless its start was reported on its own (see _carry)."""
+    def _run_single(self, label, func, args, kwargs):
         call, first = self.call, self.first
         start = _monotonic_ns()
         cpu = _thread_time_ns()
-        announced = not _ran_quick
-        if announced:
-            _send_body(_item_body(call, first, label, "[]", None, (start,), None))
+        if not _ran_quick:
+            _send_item(call, first, label, "[]", None, (start,), None)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
             end = _monotonic_ns()
             cpu = _thread_time_ns() - cpu
             _note_pace(start, end, 1)
-            error = _describe_error(exc)
-            _send_body(_item_body(call, first, label, "[]", error, (start, end), cpu))
+            _send_item(call, first, label, "[]", _describe_error(exc), (start, end), cpu)
             raise
         end = _monotonic_ns()
         cpu = _thread_time_ns() - cpu
         _note_pace(start, end, 1)
-        value = [result] if listed else result
-        try:
-            body = _item_body(call, first, label, _one_result(result), None, (start, end), cpu)
-        except Exception:
-            return value
-        if announced:
-            _send_body(body)
-            return value
-        return _carry(value, body, (result,))
+        _send_item(call, first, label, _one_result(result), None, (start, end), cpu)
+        return result
 
     def run_chunk(self, items):
-        """The list mapstar, starmapstar or _process_chunk would return for `items` (with the
-        chunk's report carried home in it, see _carry)."""
+        """The list mapstar, starmapstar or _process_chunk would return for `items`."""
         func = self.func
         star = self.mode != _ONE
         if not isinstance(items, (tuple, list)):
@@ -870,38 +849,30 @@ class _Work:
             args = item if star else (item,)
             if self.mode == _ZIP and len(item) == 1:
                 item = item[0]
-            return self._run_single(label_of(item), func, args, {}, True)
+            return [self._run_single(label_of(item), func, args, {})]
         results = []
-        report = None
         if followed:
             head = items if followed == len(items) else items[:followed]
-            report = _ChunkReport(self, head)
-            report.run(func, star, results)
+            _ChunkReport(self, head).run(func, star, results)
         if followed < len(items):
             rest = items[followed:]
             results.extend(itertools.starmap(func, rest) if star else map(func, rest))
-        if report is not None and report.last is not None:
-            return _carry(results, report.last, results)
         return results
 
 
 class _ChunkReport:
     """Runs a chunk's items and reports them in a few `items` messages: when it starts (unless
     the items before were quick), then every REPORT_EVERY_NS or ITEMS_PER_MESSAGE items (with
-    the start of the item then beginning), and when it ends. Items run in runs that double in
-    length while they are quick, so the loop over them only calls the function, keeps its result
-    and reads the clock. A chunk none of whose items was reported before it ended keeps its
-    report in `last`, to be carried home in its result."""
+    the start of the item then beginning), and when it ends. Items run in runs that double in length while they are quick,
+    so the loop over them only calls the function, keeps its result and reads the clock."""
 
-    __slots__ = ("work", "items", "reported", "cpu", "sent", "last")
+    __slots__ = ("work", "items", "reported", "cpu")
 
     def __init__(self, work, items):
         self.work = work
         self.items = items
         self.reported = 0  # items before this one were reported finished
         self.cpu = _thread_time_ns()
-        self.sent = False  # a report of this chunk went out on its own
-        self.last = None
 
     def run(self, func, star, results):
         keep = results.append
@@ -935,13 +906,12 @@ class _ChunkReport:
             self.flush(results, times, error=_describe_error(exc))
             raise
         _note_pace(began, times[-1], count)
-        self.flush(results, times, last=True)
+        self.flush(results, times)
 
-    def flush(self, results, times, running=False, error=None, last=False):
+    def flush(self, results, times, running=False, error=None):
         """Reports the items finished since the last report (`times`: the start of the first,
         the end of each), then, with `error`, the one after them, which raised it, or, if
-        `running`, the start of the next one; returns the times list to go on with. The `last`
-        report of a chunk not reported before is kept to be carried."""
+        `running`, the start of the next one; returns the times list to go on with."""
         now = times[-1]
         try:
             first, done = self.reported, len(results)
@@ -954,13 +924,8 @@ class _ChunkReport:
                     cpu, self.cpu = mark - self.cpu, mark
                 labels = self._labels(first, stop)
                 texts = _describe_results(results[first:done])
-                body = _items_body(self.work.call, self.work.first + first, labels, texts, error,
-                                   times, cpu)
-                if last and not self.sent:
-                    self.last = body
-                else:
-                    self.sent = True
-                    _send_body(body)
+                _send_items(self.work.call, self.work.first + first, labels, texts, error, times,
+                            cpu)
             self.reported = done
         except Exception:
             pass
@@ -971,164 +936,6 @@ class _ChunkReport:
         if self.work.mode == _ZIP and all(len(item) == 1 for item in items):
             items = [item[0] for item in items]
         return _labels(items)
-
-
-# ---------------------------------------------------------------------------------------------
-# Reports carried home. A worker's report on items whose start it did not report on its own (so
-# proclab knows nothing of them yet) travels in the result the pool or executor sends back
-# anyway, instead of costing the worker a send of its own: the result is wrapped (_Carried), and
-# unpickling the wrapper in the caller (_arrived, in the thread that receives results) keeps the
-# report and gives the pool exactly the result. The caller sends what it keeps in batches, no
-# later than a bound (_Homecoming). Only results that surely pickle are wrapped (else the pool
-# would send an error in their place, and the report would be lost). A worker killed mid-item
-# loses nothing proclab knew of: items whose start was reported report their end on their own.
-
-# Longest a carried report waits in the caller before it is sent (a live view shows a quick
-# item's end no later than about this).
-CARRIED_LATE_NS = 20_000_000
-# Carried reports sent together at most.
-CARRIED_BATCH = 512
-# Types whose values always pickle (exactly these types, not subclasses).
-_PICKLES = frozenset((int, float, complex, str, bytes, bool, type(None)))
-
-
-def _surely_pickles(values):
-    """Whether every value of the list is of a type in _PICKLES, or a tuple of such values."""
-    try:
-        kinds = set(map(type, values))
-        if kinds <= _PICKLES:
-            return True
-        if tuple not in kinds or not kinds - {tuple} <= _PICKLES:
-            return False
-        return all(set(map(type, v)) <= _PICKLES for v in values if type(v) is tuple)
-    except Exception:
-        return False
-
-
-class _Carried:
-    """A result on its way home with a report (an `items` message's fields after the PID):
-    pickled as _arrived(result, report), which the caller's unpickling turns into the result."""
-
-    __slots__ = ("result", "report")
-
-    def __init__(self, result, report):
-        self.result = result
-        self.report = report
-
-    def __reduce__(self):
-        return (_arrived, (self.result, self.report))
-
-
-def _carry(result, body, values):
-    """`result` (whose values are `values`) carrying the report `body` home if it surely
-    pickles; else `result` as it is, the report sent now."""
-    if not _surely_pickles(values):
-        _send_body(body)
-        return result
-    return _Carried(result, ',"worker":%d%s' % (os.getpid(), body))
-
-
-def _arrived(result, body):
-    """The caller's end of a _Carried: keeps its report to send, and gives back the result."""
-    try:
-        _homecoming.keep(body)
-    except Exception:
-        pass
-    return result
-
-
-class _Homecoming:
-    """Reports carried home to this process, kept until they are sent together: when
-    CARRIED_BATCH of them wait, when one comes after the oldest has waited CARRIED_LATE_NS, when
-    a watcher finds it has (_watch: while a thread receives results), and when the program
-    ends. Keeping one takes no lock (the thread that receives results must never wait for
-    another): appending to a list is atomic, and a send takes those before it, under its own."""
-
-    __slots__ = ("bodies", "since", "pid", "at_exit", "sending")
-
-    def __init__(self):
-        self.bodies = []
-        self.since = 0
-        self.pid = os.getpid()
-        self.at_exit = False  # whether the end of the program sends what is kept
-        self.sending = _thread.allocate_lock()
-
-    def keep(self, body):
-        now = _monotonic_ns()
-        bodies = self.bodies
-        if not bodies:
-            self.since = now
-            if not self.at_exit:
-                self.at_exit = True
-                import atexit  # here, not at start-up: a program without pools need not load it
-
-                atexit.register(self.send)
-        bodies.append(body)
-        if len(bodies) >= CARRIED_BATCH or now - self.since >= CARRIED_LATE_NS:
-            self.send()
-
-    def send(self):
-        bodies = self.bodies
-        with self.sending:
-            taken = bodies[:]
-            del bodies[: len(taken)]  # what came meanwhile stays
-        if taken and self.pid == os.getpid():
-            _report(_carried_lines, taken)
-
-    def send_if_late(self):
-        """Sends what is kept if the oldest has waited long enough; returns how long (s) to
-        wait before looking again."""
-        if not self.bodies:
-            return CARRIED_LATE_NS / 1e9
-        left = self.since + CARRIED_LATE_NS - _monotonic_ns()
-        if left > 0:
-            return left / 1e9
-        self.send()
-        return CARRIED_LATE_NS / 1e9
-
-
-def _carried_lines(pid, bodies):
-    head = '{"k":"items","pid":%d' % pid
-    return (head + head.join(bodies)).encode("utf-8")
-
-
-_homecoming = _Homecoming()
-
-
-def _receiving(run, *args, **kwargs):
-    """Runs `run` (the body of a thread that receives a pool's or executor's results) with a
-    watcher that sends carried reports in time; the watcher is gone, and what is kept sent,
-    when it returns. The watcher is a thread only while the pool's own threads run (a thread
-    would make a fork warn on Python 3.12+, and the pool's make it warn already)."""
-    stop = _thread.allocate_lock()
-    done = _thread.allocate_lock()
-    try:
-        stop.acquire()
-        done.acquire()
-        _thread.start_new_thread(_watch, (stop, done))
-    except Exception:
-        done = None
-    try:
-        return run(*args, **kwargs)
-    finally:
-        if done is not None:
-            stop.release()
-            done.acquire(True, 1.0)
-        _homecoming.send()
-
-
-def _watch(stop, done):
-    """Sends carried reports once the oldest has waited CARRIED_LATE_NS, until `stop` is
-    released; releases `done` as it ends."""
-    try:
-        wait = CARRIED_LATE_NS / 1e9
-        while not stop.acquire(True, wait):
-            try:
-                wait = _homecoming.send_if_late()
-            except Exception:
-                wait = CARRIED_LATE_NS / 1e9
-    finally:
-        done.release()
 
 
 _OURS = (_TracedFunc, _Work)
@@ -1200,7 +1007,6 @@ def _patch_pool(module):
     thread_pool = getattr(module, "ThreadPool", ())
     _chunk_runner(module, "mapstar")
     _chunk_runner(module, "starmapstar")
-    _patch_result_handler(Pool)
 
     def passes_through(pool, func):
         """A ThreadPool's tasks run in this process's threads: not what trace shows."""
@@ -1301,37 +1107,6 @@ def _patch_pool(module):
     applying("apply_async")
 
 
-def _patch_result_handler(Pool):
-    """The thread that receives a pool's results sends the reports they carried (_receiving)."""
-    handler = Pool.__dict__.get("_handle_results")
-    if not isinstance(handler, staticmethod):
-        return
-    handle = handler.__func__
-
-    def _handle_results(outqueue, *args, **kwargs):
-        if not hasattr(outqueue, "_reader"):  # a ThreadPool's queue: its results carry nothing
-            return handle(outqueue, *args, **kwargs)
-        return _receiving(handle, outqueue, *args, **kwargs)
-
-    _copy_names(_handle_results, handle)
-    Pool._handle_results = staticmethod(_handle_results)
-
-
-def _patch_manager_thread(module):
-    """An executor's manager thread (it receives the results) sends the reports they carried
-    (_receiving)."""
-    Manager = getattr(module, "_ExecutorManagerThread", None)
-    run = None if Manager is None else Manager.__dict__.get("run")
-    if run is None:
-        return
-
-    def manage(self, *args, **kwargs):
-        return _receiving(run, self, *args, **kwargs)
-
-    _copy_names(manage, run)
-    Manager.run = manage
-
-
 def _default_chunksize(pool, n):
     """The chunksize Pool.map picks when given none."""
     try:
@@ -1352,7 +1127,6 @@ def _patch_executor(module):
     from functools import partial  # the executor's module imported it already
 
     runner = _chunk_runner(module, "_process_chunk")
-    _patch_manager_thread(module)
     orig_submit = Executor.__dict__.get("submit")
     orig_map = Executor.__dict__.get("map")
 
@@ -1480,7 +1254,6 @@ def _patch_process(module):
                 pass
             code = orig_bootstrap(self, *args, **kwargs)
             try:
-                _homecoming.send()
                 send("exiting", ("code", code if isinstance(code, int) else None))
             except Exception:
                 pass

@@ -97,7 +97,6 @@ class Listener:
                     try:
                         message = json.loads(line.decode("utf-8"))
                         message["_conn"] = number
-                        message["_got"] = time.monotonic()
                     except ValueError:
                         with self.lock:
                             self.bad_lines.append(line)
@@ -160,13 +159,7 @@ def per_item(messages):
         returned = len(m["results"])
         finished = returned + (m.get("error") is not None)
         times = m["times"]
-        # A report carried home in a result is sent by the caller and names its worker.
-        common = {
-            "pid": m.get("worker", m["pid"]),
-            "call": m["call"],
-            "_conn": m["_conn"],
-            "carried": "worker" in m and m["worker"] != m["pid"],
-        }
+        common = {"pid": m["pid"], "call": m["call"], "_conn": m["_conn"]}
         for at, label in enumerate(m["labels"]):
             index = m["first"] + at
             if (m["call"], index) not in started:
@@ -239,7 +232,7 @@ class Run:
         lines.append("stdout: " + self.stdout[-1500:])
         lines.append("stderr: " + self.stderr[-3000:])
         for m in self.messages[:200]:
-            lines.append("  " + json.dumps({k: v for k, v in m.items() if k[0] != "_"}))
+            lines.append("  " + json.dumps({k: v for k, v in m.items() if k != "_conn"}))
         if self.bad_lines:
             lines.append("bad lines: %r" % self.bad_lines[:5])
         return "\n".join(lines)
@@ -405,8 +398,6 @@ def common(run, expect_exit=0):
     check(run.all_closed, "every connection ended once the processes exited", run)
     by_conn = {}
     for m in run.messages:
-        if m["k"] in ("task_started", "task_finished"):
-            continue  # read from an `items` message, with the PID of the worker that ran it
         for field in ("k", "pid", "t"):
             check(field in m, "message has %r: %r" % (field, m), run)
         check(isinstance(m["t"], float), "t is a float: %r" % (m,), run)
@@ -1073,122 +1064,6 @@ def many_tiny_items_take_few_messages(h):
     check(len(run.of("queued")) == 1, "a call of known size is numbered at once", run)
     labels = [m["label"] for m in sorted(run.of("task_started"), key=lambda m: m["index"])]
     check(labels == [str(n) for n in range(20000)], "labels are the items", run)
-
-
-QUICK_ITEMS = """
-    import json, os, sys
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    def pid(n=None):
-        return os.getpid()
-
-    def pid2(a, b):
-        return os.getpid()
-
-    if __name__ == "__main__":
-        ctx = mp.get_context(sys.argv[1])
-        got = []
-        with ctx.Pool(2) as pool:
-            got.append(pool.map(pid, range(1500), chunksize=1))
-            got.append(pool.starmap(pid2, [(n, n) for n in range(300)], chunksize=3))
-            got.append(list(pool.imap(pid, range(300))))
-            got.append([r.get() for r in [pool.apply_async(pid) for _ in range(300)]])
-        with ProcessPoolExecutor(2, mp_context=ctx) as ex:
-            got.append([f.result() for f in [ex.submit(pid) for _ in range(300)]])
-            got.append(list(ex.map(pid, range(300), chunksize=4)))
-        print(json.dumps(got))
-"""
-
-
-@case
-def quick_items_come_home_in_their_results(h):
-    """Reports on quick items travel in their results: the caller sends them, naming the
-    worker; the program gets exactly its results; each item names the worker that ran it."""
-    path = h.program(QUICK_ITEMS)
-    for method in ("fork", "forkserver", "spawn"):
-        run = h.traced(path, [method])
-        common(run)
-        got = json.loads(run.stdout)
-        calls = sorted(run.of("call", pid=run.pid), key=lambda m: m["t"])
-        sizes = [1500, 300, 300] + [1] * 300 + [1] * 300 + [300]
-        check([c["n"] for c in calls] == sizes, "%s: calls %r" % (method, calls[:5]), run)
-        returned = {}
-        for m in run.of("task_finished"):
-            check(m["result"] == str(m["pid"]), "%s: an item names its worker" % method, run)
-            returned[(m["call"], m["index"])] = m["pid"]
-        expected = []
-        for c, n in zip(calls, sizes):
-            expected.extend(returned.get((c["call"], i)) for i in range(n))
-        flat = [pid for batch in got for pid in batch]
-        check(flat == expected, "%s: the program got what the reports say" % method, run)
-        carried = [m for m in run.of("items") if m.get("worker", m["pid"]) != m["pid"]]
-        check(all(m["pid"] == run.pid for m in carried), "carried home to the caller", run)
-        items = len(flat)
-        direct = len(run.of("items")) - len(carried)
-        check(
-            direct < items // 10,
-            "%s: %d of %d reports sent by the workers themselves" % (method, direct, items),
-            run,
-        )
-
-
-@case
-def a_carried_report_comes_soon_though_no_result_follows(h):
-    """Quick items, then a long pause of the program: their reports, kept by the caller, are
-    sent within a bound, not when the next result comes."""
-    path = h.program("""
-        import os, time
-        from multiprocessing import Pool
-        from concurrent.futures import ProcessPoolExecutor
-
-        def pid(n=None):
-            return os.getpid()
-
-        if __name__ == "__main__":
-            with Pool(2) as pool:
-                print([pool.apply_async(pid).get() for _ in range(20)] != [])
-                time.sleep(2)
-                with ProcessPoolExecutor(1) as ex:
-                    print([ex.submit(pid).result() for _ in range(20)] != [])
-                    time.sleep(2)
-    """)
-    run = h.traced(path)
-    common(run)
-    carried = [m for m in run.of("items") if m.get("worker", m["pid"]) != m["pid"]]
-    check(len(carried) > 10, "quick items' reports come home (%d)" % len(carried), run)
-    for m in carried:
-        late = m["_got"] - m["times"][-1] / 1e9
-        check(late < 1.0, "a carried report came %.2f s after its item ended" % late, run)
-
-
-@case
-def a_result_that_cannot_be_pickled_still_reports_its_item(h):
-    """A result that cannot go home (the pool sends an error instead) leaves its report with
-    the worker, which sends it itself."""
-    path = h.program("""
-        import os
-        from multiprocessing import Pool
-
-        def item(n):
-            return (lambda: n) if n == 2 else os.getpid()
-
-        if __name__ == "__main__":
-            pool = Pool(1)
-            try:
-                pool.map(item, range(6), chunksize=1)
-            except Exception as error:
-                print("map raised", type(error).__name__)
-            print(pool.map(item, [5]) != [])
-            pool.close()
-            pool.join()
-    """)
-    run = h.traced(path)
-    common(run)
-    check_same_output(h, path, run)
-    first = run.of("call")[0]
-    _, finished = check_tasks(run, first, expect_n=6)
-    check(len({m["pid"] for m in finished}) == 1, "one worker ran them", run)
 
 
 @case
